@@ -1,0 +1,1022 @@
+"""Exports: summary tables and the carriers and zones layers as bytes, ready for a download.
+
+Every function here returns ``bytes`` (what ``st.download_button`` takes) and carries a metadata
+stamp made by :func:`make_stamp`: the sha256 of each input, the grouping and membership mode, the
+year, the CRS, the tool's version, the time, and a note that outlines are approximate.
+
+Rules that hold in every format:
+
+- Floor areas are whole square metres and stay integers; an unknown figure (``pd.NA``) is written
+  as an empty cell or ``null``, never as 0.
+- Geometries are written in WGS-84 longitude/latitude (EPSG:4326); the GeoPackage may instead be
+  labelled CGCS2000 (EPSG:4490), which agrees with WGS-84 to well under a metre, so coordinates
+  are relabelled, not shifted.
+- Spreadsheet formats (CSV, XLSX) never let a text cell become a formula (OWASP CSV injection):
+  text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is kept as text.
+
+Files are built in memory or in a private temporary directory; nothing else touches the disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+import tempfile
+import unicodedata
+import xml.etree.ElementTree as ET  # builds XML only; nothing here parses any
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Final, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyogrio
+import shapely
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "HASH_PREFIX",
+    "STAMP_NOTE",
+    "ExportError",
+    "ExportFormat",
+    "geopackage",
+    "hash_bytes",
+    "kml",
+    "layers_geojson",
+    "make_stamp",
+    "shapefile_zip",
+    "summary_csv",
+    "summary_json",
+    "summary_records",
+    "summary_xlsx",
+]
+
+DISTRIBUTION: Final = "xuhui-carriers"
+UNKNOWN_VERSION: Final = "0+unknown"
+BUILD_OUT: Final = "build-out"
+TOTAL_ID: Final = "__total__"
+WGS84: Final = "EPSG:4326"
+CGCS2000: Final = "EPSG:4490"
+
+STAMP_NOTE: Final = (
+    "Outlines are approximate: geometry_accuracy_m says how far each drawn outline may be from the "
+    "real one. Floor areas are whole m²; an empty figure is unknown (not zero). "
+    "边界为示意：geometry_accuracy_m 为绘制边界与实际边界的可能偏差（米）；"
+    "面积为整平方米，空值表示未知而非零。"
+)
+
+#: The stamp's key for the hash of input ``name`` is ``input_sha256.<name>``.
+HASH_PREFIX: Final = "input_sha256."
+
+
+class ExportFormat(NamedTuple):
+    """File suffix and MIME type of one download."""
+
+    suffix: str
+    mime: str
+
+
+#: Format key -> (file suffix, MIME type), for the page's download buttons.
+EXPORT_FORMATS: Final[Mapping[str, ExportFormat]] = {
+    "csv": ExportFormat(".csv", "text/csv"),
+    "json": ExportFormat(".json", "application/json"),
+    "xlsx": ExportFormat(".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "geojson": ExportFormat(".geojson", "application/geo+json"),
+    "gpkg": ExportFormat(".gpkg", "application/geopackage+sqlite3"),
+    "kml": ExportFormat(".kml", "application/vnd.google-earth.kml+xml"),
+    "shp": ExportFormat(".zip", "application/zip"),
+    "html": ExportFormat(".html", "text/html"),
+}
+
+
+class ExportError(ValueError):
+    """An input that cannot be exported as asked; the message says why and how to fix it."""
+
+
+# --------------------------------------------------------------------------------------------------
+# The stamp
+
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def hash_bytes(data: bytes) -> str:
+    """The sha256 of ``data`` as 64 lowercase hex digits.
+
+    >>> hash_bytes(b"abc")[:16]
+    'ba7816bf8f01cfea'
+    """
+    return hashlib.sha256(data).hexdigest()
+
+
+def _tool_version() -> str:
+    try:
+        return importlib_metadata.version(DISTRIBUTION)
+    except importlib_metadata.PackageNotFoundError:
+        return UNKNOWN_VERSION
+
+
+def _stamp_text(name: str, value: str) -> str:
+    if not isinstance(value, str):
+        raise ExportError(f"stamp {name}: {value!r} is not text; pass a string")
+    if _CONTROL_RE.search(value):
+        raise ExportError(f"stamp {name}: {value!r} contains a line break or control character; remove it")
+    return value
+
+
+def make_stamp(
+    *,
+    input_hashes: dict[str, str],
+    by: str,
+    mode: str,
+    year: int | None,
+    crs: str,
+    tool_version: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, str]:
+    """The metadata stamp every export carries.
+
+    Parameters
+    ----------
+    input_hashes
+        Input name (e.g. ``carriers.geojson``) -> its sha256 (see :func:`hash_bytes`).
+    by
+        The grouping of the summary (``pole``, ``belt``, ``status``, …).
+    mode
+        The membership mode (``declared``, ``largest``, ``area``; or one per zone type, as text).
+    year
+        The "as of" year; ``None`` means build-out (everything planned counted).
+    crs
+        The CRS the figures were measured in (e.g. ``EPSG:4549``). Geometry exports add
+        ``file_crs``, the CRS of the file itself.
+    tool_version
+        Defaults to the installed version of the ``xuhui-carriers`` distribution, or
+        ``0+unknown`` when it is not installed.
+    now
+        Time of the export, timezone-aware; defaults to the current time.
+
+    Returns
+    -------
+    dict[str, str]
+        In this order: ``tool``, ``tool_version``, ``created_utc`` (ISO 8601, ``Z``),
+        ``grouping``, ``membership_mode``, ``year`` (or ``build-out``), ``crs``, one
+        ``input_sha256.<name>`` per input, and ``note``. All values are single-line text.
+
+    Raises
+    ------
+    ExportError
+        If a hash is not 64 hex digits, ``now`` is naive, ``year`` is not an integer, or a
+        value holds a line break.
+    """
+    if now is None:
+        now = datetime.now(UTC)
+    elif now.tzinfo is None or now.utcoffset() is None:
+        raise ExportError(f"now={now.isoformat()} has no timezone; pass an aware time, e.g. datetime.now(UTC)")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, (int, np.integer))):
+        raise ExportError(f"year={year!r} is not a whole year; pass an int, or None for build-out")
+    stamp = {
+        "tool": DISTRIBUTION,
+        "tool_version": _stamp_text("tool_version", tool_version or _tool_version()),
+        "created_utc": now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "grouping": _stamp_text("by", by),
+        "membership_mode": _stamp_text("mode", mode),
+        "year": BUILD_OUT if year is None else str(int(year)),
+        "crs": _stamp_text("crs", crs),
+    }
+    problems = []
+    for name, digest in input_hashes.items():
+        _stamp_text(f"input name {name!r}", name)
+        if not isinstance(digest, str) or not _SHA256_RE.fullmatch(digest.lower()):
+            problems.append(f"{name!r}: {digest!r}")
+            continue
+        stamp[HASH_PREFIX + name] = digest.lower()
+    if problems:
+        raise ExportError(
+            "input_hashes must be sha256 hex digests (64 characters); these are not: "
+            + "; ".join(problems)
+            + " — compute them with geo.export.hash_bytes(file_bytes)"
+        )
+    stamp["note"] = STAMP_NOTE
+    return stamp
+
+
+def _stamp_lines(stamp: Mapping[str, str]) -> list[str]:
+    # Values are single-line by construction; a hand-made stamp is flattened all the same.
+    return [f"{key}: {_CONTROL_RE.sub(' ', str(value))}" for key, value in stamp.items()]
+
+
+# --------------------------------------------------------------------------------------------------
+# Cells
+
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+
+Scalar = int | float | str | bool | None
+
+
+def _cell(value: object) -> Scalar:
+    """A plain Python value for one cell: int, float, str, bool, or None for unknown.
+
+    Non-finite floats (NaN, ±inf) are unknown too: no format here can hold them faithfully.
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _columns(frame: pd.DataFrame) -> list[str]:
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    return [str(c) for c in frame.columns if c != geometry]
+
+
+def _rows(frame: pd.DataFrame, columns: list[str]) -> Iterator[list[Scalar]]:
+    values = [frame[c].tolist() for c in columns]
+    for row in zip(*values, strict=True):
+        yield [_cell(v) for v in row]
+
+
+def _looks_like_formula(text: str) -> bool:
+    return text.startswith(_FORMULA_START)
+
+
+def _defuse(text: str) -> str:
+    """Text a spreadsheet will not run: formula-like text gets a leading apostrophe (OWASP)."""
+    return "'" + text if _looks_like_formula(text) else text
+
+
+def _is_int_column(column: pd.Series) -> bool:
+    return pd.api.types.is_integer_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype)
+
+
+# --------------------------------------------------------------------------------------------------
+# Summary tables: records, JSON, CSV, XLSX
+
+
+def summary_records(table: pd.DataFrame) -> list[dict[str, Scalar]]:
+    """The summary table as a list of row objects (the command line's JSON contract).
+
+    Integers stay ``int``; unknown figures (``NA``) and a missing FAR become ``None``; ``far``
+    is a ``float``. Column order is the table's.
+
+    >>> t = pd.DataFrame({"group_id": ["a"], "total_m2": pd.array([None], dtype="Int64")})
+    >>> summary_records(t)
+    [{'group_id': 'a', 'total_m2': None}]
+    """
+    columns = _columns(table)
+    return [dict(zip(columns, row, strict=True)) for row in _rows(table, columns)]
+
+
+def summary_json(table: pd.DataFrame, stamp: Mapping[str, str] | None = None) -> bytes:
+    """The summary table as UTF-8 JSON.
+
+    Parameters
+    ----------
+    table
+        A summary table (rows: groups, ``__outside__``, ``__total__``).
+    stamp
+        ``None`` gives the bare list of row objects (the command line's contract); a stamp gives
+        ``{"metadata": stamp, "rows": [...]}``.
+
+    Returns
+    -------
+    bytes
+        UTF-8 JSON, Chinese text unescaped, ``null`` for unknown.
+    """
+    rows = summary_records(table)
+    document: object = rows if stamp is None else {"metadata": dict(stamp), "rows": rows}
+    return (json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2) + "\n").encode("utf-8")
+
+
+def _csv_field(value: Scalar) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return '"' + _defuse(value).replace('"', '""') + '"'
+
+
+def summary_csv(table: pd.DataFrame, stamp: Mapping[str, str]) -> bytes:
+    """The summary table as CSV for Excel on Chinese Windows: UTF-8 with a byte-order mark.
+
+    How the stamp travels: as a block of comment lines before the header, each
+    ``# key: value`` (the first is ``# xuhui-carriers export metadata``). Read the file with
+    ``pd.read_csv(io.BytesIO(data), comment="#")``; Excel shows the lines as a few rows above the
+    table. Every text cell is quoted, so a ``#`` inside a name (``3#楼``) stays data and is not
+    taken for a comment; numbers are never quoted.
+
+    Cells: integers as digits (no thousands separators), FAR with full float precision, unknown
+    as an empty cell. Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    gets a leading apostrophe so that a spreadsheet shows it as text instead of running it
+    (OWASP CSV injection); the apostrophe is then part of the value read back.
+
+    Parameters
+    ----------
+    table
+        A summary table (rows: groups, ``__outside__``, ``__total__``).
+    stamp
+        From :func:`make_stamp`.
+
+    Returns
+    -------
+    bytes
+        ``\\ufeff`` + CSV with CRLF line ends, encoded UTF-8.
+    """
+    columns = _columns(table)
+    lines = [f"# {DISTRIBUTION} export metadata"]
+    lines += [f"# {line}" for line in _stamp_lines(stamp)]
+    lines.append(",".join(_csv_field(c) for c in columns))
+    lines += [",".join(_csv_field(v) for v in row) for row in _rows(table, columns)]
+    # Encode by hand: DataFrame.to_csv returns a str without the BOM when no path is given.
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+# Column -> (中文, English, unit): headers of the spreadsheet.
+_SUMMARY_LABELS: Final[dict[str, tuple[str, str, str]]] = {
+    "group_id": ("分组", "group", ""),
+    "name_zh": ("中文名称", "name (Chinese)", ""),
+    "name_en": ("英文名称", "name (English)", ""),
+    "existing_m2": ("现有面积", "existing", "m²"),
+    "planned_m2": ("规划新增面积", "planned", "m²"),
+    "total_m2": ("总面积", "total", "m²"),
+    "unknown_count": ("面积未知数", "unknown", "count"),
+    "unknown_ids": ("面积未知成员", "unknown ids", ""),
+    "declared_m2": ("规划申报面积", "declared", "m²"),
+    "difference_m2": ("差额", "difference", "m²"),
+    "land_m2": ("用地面积", "land", "m²"),
+    "far": ("容积率", "FAR", "floor/land"),
+    "member_count": ("成员数", "members", "count"),
+    "member_ids": ("成员", "member ids", ""),
+}
+
+_SHEET_FORBIDDEN_RE = re.compile(r"[\[\]:*?/\\]")
+_SHEET_MAX = 31
+_HEADER_FILL = PatternFill("solid", start_color="FFE8EEF4", end_color="FFE8EEF4")
+_INT_FORMAT = "#,##0"
+_FAR_FORMAT = "0.00"
+
+
+def _header(column: str, lang: str) -> str:
+    zh, en, unit = _SUMMARY_LABELS.get(column, ("", column, ""))
+    text = f"{zh} {en}".strip() if lang == "zh" else en
+    return f"{text} ({unit})" if unit else text
+
+
+def _sheet_name(key: str, taken: set[str]) -> str:
+    """A sheet name Excel accepts: ≤ 31 characters, none of []:*?/\\, no edge apostrophes, unique."""
+    base = _SHEET_FORBIDDEN_RE.sub("_", ILLEGAL_CHARACTERS_RE.sub("", str(key))).strip().strip("'")
+    base = base[:_SHEET_MAX] or "sheet"
+    name, n = base, 1
+    while name.casefold() in taken:  # Excel compares sheet names case-insensitively
+        n += 1
+        suffix = f"_{n}"
+        name = base[: _SHEET_MAX - len(suffix)] + suffix
+    taken.add(name.casefold())
+    return name
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _xlsx_text(cell: Cell, text: str) -> None:
+    """Write ``text`` as text: never a formula, whatever it starts with."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    cell.value = text
+    cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+    if _looks_like_formula(text):
+        cell.quotePrefix = True  # Excel's own "typed with a leading apostrophe": stays text on edit
+
+
+def _fit_columns(ws: Worksheet, widths: list[int]) -> None:
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
+
+
+def _write_table_sheet(ws: Worksheet, table: pd.DataFrame, lang: str) -> None:
+    columns = _columns(table)
+    int_columns = {c for c in columns if _is_int_column(table[c])}
+    widths = []
+    for j, column in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=j)
+        _xlsx_text(cell, _header(column, lang))
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        widths.append(min(_display_width(str(cell.value)), 30))
+    totals_font = Font(bold=True)
+    totals_border = Border(top=Side(style="thin"), bottom=Side(style="double"))
+    group_ids = table["group_id"].tolist() if "group_id" in table.columns else [None] * len(table)
+    for i, (row, group_id) in enumerate(zip(_rows(table, columns), group_ids, strict=True), start=2):
+        is_total = group_id == TOTAL_ID
+        for j, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
+            cell = ws.cell(row=i, column=j)
+            if isinstance(value, str):
+                _xlsx_text(cell, value)
+                shown = value
+            elif value is not None:
+                cell.value = value
+                if column == "far" or isinstance(value, float):
+                    cell.number_format = _FAR_FORMAT
+                    shown = f"{value:.2f}"
+                elif column in int_columns or isinstance(value, int):
+                    cell.number_format = _INT_FORMAT
+                    shown = f"{value:,}"
+                else:
+                    shown = str(value)
+            else:
+                shown = ""  # unknown: the cell stays empty
+            if is_total:
+                cell.font = totals_font
+                cell.border = totals_border
+            widths[j - 1] = max(widths[j - 1], _display_width(shown))
+    ws.freeze_panes = "A2"
+    _fit_columns(ws, widths)
+
+
+def _write_metadata_sheet(ws: Worksheet, stamp: Mapping[str, str]) -> None:
+    widths = [3, 5]
+    for j, title in enumerate(("key", "value"), start=1):
+        cell = ws.cell(row=1, column=j)
+        _xlsx_text(cell, title)
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+    for i, (key, value) in enumerate(stamp.items(), start=2):
+        _xlsx_text(ws.cell(row=i, column=1), str(key))
+        _xlsx_text(ws.cell(row=i, column=2), str(value))
+        widths = [max(widths[0], _display_width(str(key))), max(widths[1], _display_width(str(value)))]
+    ws.freeze_panes = "A2"
+    _fit_columns(ws, widths)
+    ws.column_dimensions["B"].width = 90
+    for row in ws.iter_rows(min_row=2, min_col=2, max_col=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def summary_xlsx(tables: Mapping[str, pd.DataFrame], stamp: Mapping[str, str], *, lang: str = "zh") -> bytes:
+    """Summary tables as an Excel workbook: one sheet per grouping, and a ``metadata`` sheet.
+
+    Each sheet has one header row (frozen) with the unit in each header, e.g. ``现有面积 existing
+    (m²)`` (``lang="zh"``, bilingual) or ``existing (m²)`` (``lang="en"``). Figures are stored as
+    numbers (integers with a thousands format, FAR with two decimals); an unknown figure is an
+    empty cell. The ``__total__`` row is the table's totals row, in bold with a rule above it.
+    Text that looks like a formula (starts with ``=``, ``+``, ``-``, ``@``, tab, CR) is stored as a
+    text cell with Excel's quote-prefix flag: it shows and edits as text and its value is exact,
+    with no apostrophe added to the data.
+
+    Parameters
+    ----------
+    tables
+        Grouping name (``pole``, ``belt``, …) -> summary table. Sheet names are made safe:
+        ≤ 31 characters, ``[]:*?/\\`` replaced by ``_``, unique.
+    stamp
+        From :func:`make_stamp`; written to the last sheet, ``metadata``, as key/value rows.
+    lang
+        ``"zh"`` for bilingual headers, ``"en"`` for English only.
+
+    Returns
+    -------
+    bytes
+        The ``.xlsx`` file.
+    """
+    if lang not in ("zh", "en"):
+        raise ExportError(f"lang={lang!r} is not supported; use 'zh' (bilingual headers) or 'en'")
+    workbook = openpyxl.Workbook()
+    default = workbook.active
+    taken = {"metadata"}
+    for key, table in tables.items():
+        ws = workbook.create_sheet(_sheet_name(key, taken))
+        _write_table_sheet(ws, table, lang)
+    if default is not None:
+        workbook.remove(default)
+    _write_metadata_sheet(workbook.create_sheet("metadata"), stamp)
+    workbook.properties.creator = DISTRIBUTION
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------------------------
+# Layers: shared helpers
+
+_COORD_DECIMALS: Final = 7  # ~1 cm at Shanghai; RFC 7946 §11.2 advises against more
+
+
+def _wgs84(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    """``frame`` in EPSG:4326: CGCS2000 is relabelled (no shift), anything else reprojected."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise ExportError(f"{what}: expected a GeoDataFrame, got {type(frame).__name__}")
+    if frame.crs is None:
+        raise ExportError(
+            f"{what}: the frame declares no CRS, so its coordinates cannot be placed; "
+            "set it first, e.g. frame.set_crs('EPSG:4326') for longitude/latitude"
+        )
+    epsg = frame.crs.to_epsg()
+    if epsg == 4326:
+        return frame
+    if epsg == 4490:
+        # CGCS2000 agrees with WGS-84 to well under a metre: relabel, don't shift.
+        return frame.set_crs(WGS84, allow_override=True)
+    return frame.to_crs(WGS84)
+
+
+def _oriented_rounded(geoms: Iterable[shapely.Geometry | None]) -> list[shapely.Geometry | None]:
+    """Exterior rings counter-clockwise, holes clockwise (RFC 7946 §3.1.6), ≤ 7 decimals."""
+    array = np.asarray(list(geoms), dtype=object)
+    oriented = shapely.orient_polygons(array, exterior_cw=False)
+    rounded = shapely.transform(oriented, lambda xy: np.round(xy, _COORD_DECIMALS))
+    return list(rounded)
+
+
+def _layers(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> list[tuple[str, gpd.GeoDataFrame]]:
+    return [("carriers", _wgs84(carriers, "carriers")), ("zones", _wgs84(zones, "zones"))]
+
+
+def _file_stamp(stamp: Mapping[str, str], file_crs: str) -> dict[str, str]:
+    return {**stamp, "file_crs": file_crs}
+
+
+# --------------------------------------------------------------------------------------------------
+# GeoJSON
+
+
+def layers_geojson(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, stamp: Mapping[str, str]) -> bytes:
+    """Carriers and zones as one RFC 7946 FeatureCollection.
+
+    Each feature's properties start with ``layer`` (``carriers`` or ``zones``) followed by the
+    frame's columns; integers are JSON integers and unknown figures ``null``. Coordinates are
+    WGS-84 longitude/latitude with at most 7 decimals, exterior rings counter-clockwise. The stamp
+    (plus ``file_crs``) is the foreign member ``metadata``.
+
+    Returns
+    -------
+    bytes
+        UTF-8 JSON, Chinese text unescaped.
+
+    Raises
+    ------
+    ExportError
+        If a frame has no CRS or already has a ``layer`` column.
+    """
+    features = []
+    for layer, frame in _layers(carriers, zones):
+        columns = _columns(frame)
+        if "layer" in columns:
+            raise ExportError(
+                f"{layer}: has a column named 'layer', which the export uses to name the layer; rename that column"
+            )
+        geoms = _oriented_rounded(frame.geometry.to_numpy())
+        for row, geom in zip(_rows(frame, columns), geoms, strict=True):
+            properties = {"layer": layer, **dict(zip(columns, row, strict=True))}
+            geometry = None if geom is None or geom.is_empty else shapely.geometry.mapping(geom)
+            features.append({"type": "Feature", "properties": properties, "geometry": geometry})
+    collection = {
+        "type": "FeatureCollection",
+        "metadata": _file_stamp(stamp, WGS84),
+        "features": features,
+    }
+    text = json.dumps(collection, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------------
+# GeoPackage
+
+
+def _layer_name(key: str, taken: set[str]) -> str:
+    base = "summary_" + (re.sub(r"\W+", "_", str(key)).strip("_") or "table")
+    name, n = base, 1
+    while name.lower() in taken:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name.lower())
+    return name
+
+
+def _plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns pyogrio writes faithfully: integer columns Int64, text with None for missing."""
+    out = frame.copy()
+    for column in _columns(frame):
+        series = frame[column]
+        if _is_int_column(series):
+            out[column] = series.astype("Int64")
+        elif pd.api.types.is_float_dtype(series.dtype):
+            out[column] = series.astype("float64")
+        elif pd.api.types.is_bool_dtype(series.dtype):
+            out[column] = series
+        else:
+            texts = [None if (cell := _cell(v)) is None else str(cell) for v in series.tolist()]
+            out[column] = pd.Series(texts, index=series.index, dtype=object)
+    return out
+
+
+def _target_crs(crs: str) -> str:
+    try:
+        epsg = CRS.from_user_input(crs).to_epsg()
+    except CRSError as exc:
+        raise ExportError(f"crs={crs!r} is not a CRS; use 'EPSG:4490' (CGCS2000) or 'EPSG:4326' (WGS-84)") from exc
+    if epsg not in (4490, 4326):
+        raise ExportError(
+            f"crs={crs!r} is not offered for the GeoPackage; use 'EPSG:4490' (CGCS2000, "
+            "the Chinese national datum) or 'EPSG:4326' (WGS-84)"
+        )
+    return f"EPSG:{epsg}"
+
+
+def geopackage(
+    carriers: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    summaries: Mapping[str, pd.DataFrame],
+    stamp: Mapping[str, str],
+    *,
+    crs: str = CGCS2000,
+) -> bytes:
+    """Carriers, zones, summaries and the stamp in one GeoPackage.
+
+    Layers: ``carriers`` and ``zones`` (polygons, promoted to MultiPolygon by GDAL), one
+    attribute-only table per summary named ``summary_<key>`` (e.g. ``summary_pole``), and a
+    ``metadata`` table (``key``, ``value``) holding the stamp plus ``file_crs``. The stamp is also
+    written as GDAL dataset metadata. Integer figures are 64-bit integer fields, unknown is NULL.
+
+    Parameters
+    ----------
+    carriers, zones
+        Frames per the data contract.
+    summaries
+        Grouping name -> summary table.
+    stamp
+        From :func:`make_stamp`.
+    crs
+        ``EPSG:4490`` (CGCS2000, default) or ``EPSG:4326`` (WGS-84). CGCS2000 and WGS-84 agree to
+        well under a metre, so the coordinates are the same in both: only the label differs.
+
+    Returns
+    -------
+    bytes
+        The ``.gpkg`` file.
+    """
+    target = _target_crs(crs)
+    meta = _file_stamp(stamp, target)
+    taken = {"carriers", "zones", "metadata"}
+    with tempfile.TemporaryDirectory(prefix="xuhui-export-") as tmp:
+        path = Path(tmp) / "export.gpkg"
+        for index, (layer, frame) in enumerate(_layers(carriers, zones)):
+            out = gpd.GeoDataFrame(_plain_frame(frame), geometry=frame.geometry.name)
+            out = out.set_crs(target, allow_override=True)
+            pyogrio.write_dataframe(
+                out, path, layer=layer, driver="GPKG", dataset_metadata=meta if index == 0 else None
+            )
+        for key, table in summaries.items():
+            pyogrio.write_dataframe(_plain_frame(table), path, layer=_layer_name(key, taken), driver="GPKG")
+        table = pd.DataFrame({"key": list(meta), "value": list(meta.values())}, dtype=object)
+        pyogrio.write_dataframe(table, path, layer="metadata", driver="GPKG")
+        return path.read_bytes()
+
+
+# --------------------------------------------------------------------------------------------------
+# KML
+
+_KML_NS: Final = "http://www.opengis.net/kml/2.2"
+_XML_ILLEGAL_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NCNAME_RE = re.compile(r"[^\W\d][\w.\-]*")
+_INT32 = (-(2**31), 2**31 - 1)
+# KML colours are aabbggrr.
+_KML_STYLES: Final = {
+    "carriers": ("ff1c1ce3", "661c1ce3"),
+    "zones": ("ffb46414", "33b46414"),
+}
+
+
+def _xml_text(value: object) -> str:
+    # XML 1.0 cannot hold most control characters at all, escaped or not.
+    return _XML_ILLEGAL_RE.sub("", str(value))
+
+
+def _kml_number(value: float) -> str:
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _kml_ring(parent: ET.Element, tag: str, ring: shapely.LinearRing) -> None:
+    boundary = ET.SubElement(parent, tag)
+    linear = ET.SubElement(boundary, "LinearRing")
+    coords = shapely.get_coordinates(ring)
+    ET.SubElement(linear, "coordinates").text = " ".join(f"{_kml_number(x)},{_kml_number(y)}" for x, y in coords)
+
+
+def _kml_polygon(parent: ET.Element, polygon: shapely.Polygon) -> None:
+    element = ET.SubElement(parent, "Polygon")
+    _kml_ring(element, "outerBoundaryIs", polygon.exterior)
+    for interior in polygon.interiors:
+        _kml_ring(element, "innerBoundaryIs", interior)
+
+
+def _kml_geometry(parent: ET.Element, geom: shapely.Geometry | None) -> None:
+    if geom is None or geom.is_empty:
+        return
+    if isinstance(geom, shapely.Polygon):
+        _kml_polygon(parent, geom)
+    elif isinstance(geom, shapely.MultiPolygon):
+        multi = ET.SubElement(parent, "MultiGeometry")
+        for part in geom.geoms:
+            _kml_polygon(multi, part)
+    else:
+        raise ExportError(
+            f"a {geom.geom_type} is not a polygon; carriers and zones are areas (Polygon or MultiPolygon)"
+        )
+
+
+def _kml_type(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return "bool"
+    if _is_int_column(series):
+        values = series.dropna()
+        # KML's int is 32-bit (GDAL clips larger values): wider figures go out as double, which
+        # holds every integer up to 2⁵³ exactly.
+        if values.empty or (int(values.min()) >= _INT32[0] and int(values.max()) <= _INT32[1]):
+            return "int"
+        return "double"
+    if pd.api.types.is_float_dtype(series.dtype):
+        return "double"
+    return "string"
+
+
+def _kml_value(value: Scalar) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return repr(value)
+    return _xml_text(value)
+
+
+def kml(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, stamp: Mapping[str, str]) -> bytes:
+    """Carriers and zones as KML 2.2 (WGS-84), for Google Earth, 奥维 and GIS tools.
+
+    The Document holds the stamp twice: as its ``description`` (``key: value`` lines) and as
+    ``ExtendedData``. Then one typed ``Schema`` and one ``Folder`` per layer (``carriers``,
+    ``zones``); each Placemark is named by ``name_zh`` and carries every attribute as
+    ``SimpleData`` (an unknown value is left out, so readers see null). Integer fields are KML
+    ``int`` unless a value exceeds 32 bits, then ``double``. A Placemark's XML ``id`` is the
+    feature id where that is a valid, unused XML id; GDAL's LIBKML driver shows that as ``id``
+    and the attribute ``id`` as ``id2``. Text is XML-escaped; characters XML cannot hold at all
+    (control characters other than tab and line breaks) are dropped.
+
+    Returns
+    -------
+    bytes
+        The ``.kml`` file, UTF-8.
+    """
+    root = ET.Element("kml", {"xmlns": _KML_NS})
+    document = ET.SubElement(root, "Document")
+    meta = _file_stamp(stamp, WGS84)
+    ET.SubElement(document, "name").text = f"{DISTRIBUTION} export"
+    ET.SubElement(document, "description").text = _xml_text("\n".join(_stamp_lines(meta)))
+    for layer, (line, fill) in _KML_STYLES.items():
+        style = ET.SubElement(document, "Style", {"id": f"{layer}_style"})
+        line_style = ET.SubElement(style, "LineStyle")
+        ET.SubElement(line_style, "color").text = line
+        ET.SubElement(line_style, "width").text = "2"
+        ET.SubElement(ET.SubElement(style, "PolyStyle"), "color").text = fill
+    extended = ET.SubElement(document, "ExtendedData")
+    for key, value in meta.items():
+        data = ET.SubElement(extended, "Data", {"name": _xml_text(key)})
+        ET.SubElement(data, "value").text = _xml_text(value)
+    layers = _layers(carriers, zones)
+    for layer, frame in layers:
+        schema = ET.SubElement(document, "Schema", {"name": layer, "id": f"{layer}_schema"})
+        for column in _columns(frame):
+            attributes = {"name": _xml_text(column), "type": _kml_type(frame[column])}
+            ET.SubElement(schema, "SimpleField", attributes)
+    used_ids = {f"{layer}_{suffix}" for layer in _KML_STYLES for suffix in ("style", "schema")}
+    for layer, frame in layers:
+        folder = ET.SubElement(document, "Folder")
+        ET.SubElement(folder, "name").text = layer
+        columns = _columns(frame)
+        geoms = _oriented_rounded(frame.geometry.to_numpy())
+        for row, geom in zip(_rows(frame, columns), geoms, strict=True):
+            record = dict(zip(columns, row, strict=True))
+            placemark = ET.SubElement(folder, "Placemark")
+            feature_id = record.get("id")
+            if isinstance(feature_id, str) and _NCNAME_RE.fullmatch(feature_id) and feature_id not in used_ids:
+                placemark.set("id", feature_id)
+                used_ids.add(feature_id)
+            name = record.get("name_zh") or record.get("id") or ""
+            ET.SubElement(placemark, "name").text = _xml_text(name)
+            ET.SubElement(placemark, "styleUrl").text = f"#{layer}_style"
+            schema_data = ET.SubElement(
+                ET.SubElement(placemark, "ExtendedData"), "SchemaData", {"schemaUrl": f"#{layer}_schema"}
+            )
+            for column, value in record.items():
+                if value is not None:
+                    simple = ET.SubElement(schema_data, "SimpleData", {"name": _xml_text(column)})
+                    simple.text = _kml_value(value)
+            _kml_geometry(placemark, geom)
+    ET.indent(root)
+    return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+
+
+# --------------------------------------------------------------------------------------------------
+# Shapefiles, zipped with an alias table and a README
+
+_DBF_TEXT_BYTES: Final = 254
+
+# Field -> (short code, 中文说明, unit), per layer. Codes are ≤ 10 ASCII characters (DBF limit).
+_SHAPEFILE_FIELDS: Final[dict[str, dict[str, tuple[str, str, str]]]] = {
+    "carriers": {
+        "id": ("ID", "标识（唯一）", ""),
+        "name_zh": ("NAME_ZH", "中文名称", ""),
+        "name_en": ("NAME_EN", "英文名称", ""),
+        "kind": ("KIND", ("载体类型（tower 楼宇、campus 园区、park 产业园、town 小镇、renewal_area 更新区等）"), ""),
+        "parent_id": ("PARENT", "上级载体标识（其面积已包含本载体）", ""),
+        "zone_ids": ("ZONES", "规划所属片区标识，分号分隔", ""),
+        "floor_area_existing_m2": ("EXIST_M2", "现有建筑面积（已投用）", "m²"),
+        "floor_area_planned_m2": ("PLAN_M2", "规划新增建筑面积（增量）", "m²"),
+        "planned_year": ("PLAN_YR", "规划新增面积的预计年份", "year"),
+        "opened_year": ("OPEN_YR", "现有面积投用年份", "year"),
+        "status": ("STATUS", "状态：existing 已建成、under_construction 在建、planned 规划", ""),
+        "site_area_m2": ("SITE_M2", "用地面积（来源申报）", "m²"),
+        "geometry_accuracy_m": ("ACC_M", "边界精度：绘制边界与实际边界的可能偏差", "m"),
+        "source_ids": ("SRC_IDS", "来源编号，分号分隔", ""),
+    },
+    "zones": {
+        "id": ("ID", "标识（唯一）", ""),
+        "name_zh": ("NAME_ZH", "中文名称", ""),
+        "name_en": ("NAME_EN", "英文名称", ""),
+        "type": ("TYPE", "片区类型（pole 增长极、belt 发展带等）", ""),
+        "layout": ("LAYOUT", "空间布局（如 两极两带）", ""),
+        "declared_floor_area_m2": ("DECL_M2", "规划申报建筑面积", "m²"),
+        "source_ids": ("SRC_IDS", "来源编号，分号分隔", ""),
+        "geometry_accuracy_m": ("ACC_M", "边界精度：绘制边界与实际边界的可能偏差", "m"),
+    },
+}
+
+
+def _field_codes(layer: str, columns: list[str]) -> dict[str, str]:
+    """Column -> DBF field code: the table's code for contract fields, a derived one otherwise."""
+    known = _SHAPEFILE_FIELDS.get(layer, {})
+    codes: dict[str, str] = {}
+    taken: set[str] = set()
+    for column in columns:
+        code = known[column][0] if column in known else (re.sub(r"[^A-Z0-9_]", "", column.upper()) or "FIELD")
+        base, n = code[:10], 1
+        code = base
+        while code in taken:
+            n += 1
+            suffix = str(n)
+            code = base[: 10 - len(suffix)] + suffix
+        taken.add(code)
+        codes[column] = code
+    return codes
+
+
+def _text_values(frame: pd.DataFrame) -> Iterator[tuple[str, object, str]]:
+    """(column, feature id, text) for every text cell."""
+    ids = frame["id"].tolist() if "id" in frame.columns else list(range(1, len(frame) + 1))
+    for column in _columns(frame):
+        if _is_int_column(frame[column]) or pd.api.types.is_float_dtype(frame[column].dtype):
+            continue
+        for feature_id, value in zip(ids, frame[column].tolist(), strict=True):
+            text = _cell(value)
+            if isinstance(text, str):
+                yield column, feature_id, text
+
+
+def _not_gbk(layers: list[tuple[str, gpd.GeoDataFrame]]) -> list[str]:
+    found = []
+    for layer, frame in layers:
+        for column, feature_id, text in _text_values(frame):
+            try:
+                text.encode("gbk")
+            except UnicodeEncodeError as exc:
+                found.append(f"{layer} {feature_id!s} {column}: {text[exc.start : exc.end]!r}")
+    return found
+
+
+def _truncate_bytes(text: str, encoding: str, limit: int) -> str:
+    while len(text.encode(encoding)) > limit:
+        text = text[:-1]
+    return text
+
+
+def _dbf_frame(layer: str, frame: gpd.GeoDataFrame, encoding: str, truncated: list[str]) -> gpd.GeoDataFrame:
+    plain = _plain_frame(frame)
+    ids = frame["id"].tolist() if "id" in frame.columns else list(range(1, len(frame) + 1))
+    codes = _field_codes(layer, _columns(frame))
+    for column in codes:
+        if plain[column].dtype != object:
+            continue
+        values = plain[column].tolist()
+        for position, value in enumerate(values):
+            if isinstance(value, str) and len(value.encode(encoding)) > _DBF_TEXT_BYTES:
+                values[position] = _truncate_bytes(value, encoding, _DBF_TEXT_BYTES)
+                truncated.append(f"{layer} {ids[position]!s} {column}")
+        plain[column] = pd.Series(values, index=plain.index, dtype=object)
+    plain = plain.rename(columns=codes)
+    return gpd.GeoDataFrame(plain, geometry=frame.geometry.name, crs=WGS84)
+
+
+def _fields_csv(layers: list[tuple[str, gpd.GeoDataFrame]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["layer", "code", "field", "中文说明", "unit"])
+    for layer, frame in layers:
+        known = _SHAPEFILE_FIELDS.get(layer, {})
+        for column, code in _field_codes(layer, _columns(frame)).items():
+            _, description, unit = known.get(column, ("", "", ""))
+            writer.writerow([layer, code, column, description, unit])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _readme(meta: Mapping[str, str], encoding: str, not_gbk: list[str], truncated: list[str]) -> bytes:
+    lines = [
+        f"{DISTRIBUTION}: Shapefile export / Shapefile 导出",
+        "",
+        "Layers 图层: carriers.shp (载体 carriers), zones.shp (片区 zones), each with .shx .dbf .prj .cpg.",
+        "Coordinates 坐标: WGS-84 longitude/latitude (EPSG:4326), see the .prj files.",
+    ]
+    if encoding == "GBK":
+        lines.append("Text encoding 文字编码: GBK (the .cpg files say GBK).")
+    else:
+        lines += [
+            "Text encoding 文字编码: UTF-8 (the .cpg files say UTF-8).",
+            "  GBK was not possible: these values have characters GBK cannot encode",
+            "  以下数值含 GBK 无法编码的字符，故改用 UTF-8:",
+            *(f"  - {item}" for item in not_gbk),
+        ]
+    lines += [
+        "Field codes 字段代码: DBF field names hold at most 10 ASCII characters; fields.csv maps each",
+        "  code to the full field name, a Chinese description and the unit. 字段说明见 fields.csv。",
+        "Unknown figures 未知数值: an empty numeric field means unknown, never zero. 空值表示未知，不是零。",
+    ]
+    if truncated:
+        lines += [
+            f"Truncated 截断: DBF text fields hold at most {_DBF_TEXT_BYTES} bytes; these values were cut",
+            "  (the GeoPackage and GeoJSON exports hold them in full):",
+            *(f"  - {item}" for item in truncated),
+        ]
+    lines += ["", "Metadata 元数据:", *(f"  {line}" for line in _stamp_lines(meta)), ""]
+    return ("\ufeff" + "\r\n".join(lines)).encode("utf-8")
+
+
+def shapefile_zip(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, stamp: Mapping[str, str]) -> bytes:
+    """Carriers and zones as Shapefiles in one zip, the way Chinese GIS desktops expect them.
+
+    The zip holds ``carriers.shp/.shx/.dbf/.prj/.cpg``, the same for ``zones``, ``fields.csv``
+    (``layer, code, field, 中文说明, unit``: the alias table for the short field codes) and
+    ``README.txt`` (encoding, notes and the stamp). Field codes are ≤ 10 ASCII characters
+    (``EXIST_M2``, ``PLAN_M2``, ``PLAN_YR``, …). Text is encoded GBK with a ``.cpg`` saying ``GBK``
+    when every value encodes in GBK; otherwise both layers fall back to UTF-8 (``.cpg``: ``UTF-8``)
+    and the README lists the values that forced it. Unknown integers are blank in the DBF, which
+    GDAL reads back as null. Text longer than a DBF field's 254 bytes is cut at a character
+    boundary and listed in the README.
+
+    Returns
+    -------
+    bytes
+        The ``.zip`` file.
+    """
+    layers = _layers(carriers, zones)
+    not_gbk = _not_gbk(layers)
+    encoding = "GBK" if not not_gbk else "UTF-8"
+    meta = _file_stamp(stamp, WGS84)
+    truncated: list[str] = []
+    buffer = io.BytesIO()
+    with (
+        tempfile.TemporaryDirectory(prefix="xuhui-export-") as tmp,
+        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for layer, frame in layers:
+            path = Path(tmp) / f"{layer}.shp"
+            pyogrio.write_dataframe(
+                _dbf_frame(layer, frame, encoding, truncated), path, driver="ESRI Shapefile", encoding=encoding
+            )
+            for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+                archive.write(path.with_suffix(suffix), arcname=f"{layer}{suffix}")
+        archive.writestr("fields.csv", _fields_csv(layers))
+        archive.writestr("README.txt", _readme(meta, encoding, not_gbk, truncated))
+    return buffer.getvalue()

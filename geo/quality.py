@@ -1,0 +1,343 @@
+"""Data-quality findings: what makes the sums incomplete or inconsistent (DESIGN.md rules 2, 3, 4, 8).
+
+Each finding names the carrier or zone, says what is wrong in Chinese and English, and how much it
+matters: ``error`` (the sums are misleading until fixed), ``warning`` (a planner should look) or
+``info`` (known and recorded, e.g. a conflicting figure the data chose not to use).
+"""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import to_metric
+from geo.rollup import OUTSIDE, assign, contributions, zone_types
+from geo.schema import split_ids
+
+__all__ = ["FINDING_COLUMNS", "KINDS", "check_quality", "itemization", "source_value_m2"]
+
+FINDING_COLUMNS: tuple[str, ...] = ("kind", "severity", "subject", "message_zh", "message_en")
+KINDS: dict[str, tuple[str, str]] = {
+    "conflicting_figure": ("数据冲突", "Conflicting figure"),
+    "unknown_figure": ("面积未知", "Unknown figure"),
+    "planned_without_year": ("规划无年份", "Planned increment without a year"),
+    "declared_vs_drawn": ("申报与图形不一致", "Declared vs drawn membership"),
+    "multiple_declared": ("重复归属", "Declared in several zones of one type"),
+    "child_membership": ("子载体归属不同", "Child in other zones than its parent"),
+    "zone_overlap": ("分区重叠", "Overlapping zones"),
+    "itemization": ("分项汇总", "Itemization"),
+}
+
+_UNIT_FACTORS: dict[str, int] = {
+    "万方": 10_000,
+    "万平方米": 10_000,
+    "万㎡": 10_000,
+    "万m²": 10_000,
+    "万m2": 10_000,
+    "平方米": 1,
+    "㎡": 1,
+    "m²": 1,
+    "m2": 1,
+    "方": 1,
+    "公顷": 10_000,
+    "ha": 10_000,
+    "平方公里": 1_000_000,
+    "km²": 1_000_000,
+    "km2": 1_000_000,
+}
+# Overlaps smaller than this are drawing noise along shared edges, not a real overlap.
+_OVERLAP_MIN_M2 = 1.0
+
+
+def source_value_m2(value: object, unit: object) -> int | None:
+    """A sources-table figure in whole m², or None when it is not an area.
+
+    >>> source_value_m2("550", "万方"), source_value_m2("5", "万平方米"), source_value_m2("2020", "年")
+    (5500000, 50000, None)
+    """
+    factor = _UNIT_FACTORS.get(str(unit).strip())
+    match = re.search(r"\d+(?:\.\d+)?", str(value).replace(",", ""))
+    if factor is None or match is None:
+        return None
+    return round(float(match.group()) * factor)
+
+
+def _wan(m2: int) -> str:
+    return f"{m2 / 10_000:,.1f}".rstrip("0").rstrip(".")
+
+
+def _finding(kind: str, severity: str, subject: str, zh: str, en: str) -> dict[str, str]:
+    return {"kind": kind, "severity": severity, "subject": subject, "message_zh": zh, "message_en": en}
+
+
+def _conflicts(frame: pd.DataFrame, used_columns: tuple[str, ...], sources: pd.DataFrame) -> list[dict[str, str]]:
+    """Cited area figures that match none of the figures the row uses."""
+    if sources is None or not len(sources):
+        return []
+    by_id = sources.set_index("id")
+    out = []
+    for _, row in frame.iterrows():
+        used = {int(row[c]) for c in used_columns if c in row.index and not pd.isna(row[c])}
+        if (
+            "floor_area_existing_m2" in used_columns
+            and not pd.isna(row["floor_area_existing_m2"])
+            and not pd.isna(row["floor_area_planned_m2"])
+        ):  # a source may give the build-out total rather than either part
+            used.add(int(row["floor_area_existing_m2"]) + int(row["floor_area_planned_m2"]))
+        for source_id in split_ids(row.get("source_ids")):
+            if source_id not in by_id.index:
+                continue
+            cited = by_id.loc[source_id]
+            value = source_value_m2(cited["value"], cited["unit"])
+            if value is None or value in used:
+                continue
+            where = f"{cited['document']}:{cited['line']}".rstrip(":")
+            shown = ", ".join(f"{_wan(v)} 万㎡" for v in sorted(used)) or "未知 / unknown"
+            out.append(
+                _finding(
+                    "conflicting_figure",
+                    "info",
+                    str(row["id"]),
+                    f"{row['name_zh']}：来源 {where} 记为 {cited['value']}{cited['unit']}（“{cited['quote']}”），"
+                    f"本数据采用 {shown}。{cited['note']}",
+                    f"{row['name_en']}: {where} gives {cited['value']} {cited['unit']} (\u201c{cited['quote']}\u201d); "
+                    f"the data uses {shown}. {cited['note']}",
+                )
+            )
+    return out
+
+
+def itemization(carriers: pd.DataFrame) -> pd.DataFrame:
+    """For every carrier with children: its figures beside the sum of its children's known figures.
+
+    Columns: ``parent_id``, ``figure`` (existing/planned), ``parent_m2`` (Int64, NA if unknown),
+    ``itemized_m2`` (sum of the direct children's known figures), ``children``, ``unknown_children``.
+    "Itemized 35 of 120 万㎡" reads ``itemized_m2`` of ``parent_m2``.
+    """
+    rows = []
+    children = carriers[carriers["parent_id"].notna()]
+    for parent_id, group in children.groupby("parent_id", sort=False):
+        parent = carriers[carriers["id"] == parent_id].iloc[0]
+        for figure, column in (("existing", "floor_area_existing_m2"), ("planned", "floor_area_planned_m2")):
+            values = group[column].astype("Int64")
+            rows.append(
+                {
+                    "parent_id": parent_id,
+                    "figure": figure,
+                    "parent_m2": parent[column],
+                    "itemized_m2": int(values.sum(skipna=True)),
+                    "children": len(group),
+                    "unknown_children": int(values.isna().sum()),
+                }
+            )
+    columns = ["parent_id", "figure", "parent_m2", "itemized_m2", "children", "unknown_children"]
+    table = pd.DataFrame(rows, columns=columns)
+    table["parent_m2"] = table["parent_m2"].astype("Int64")
+    return table
+
+
+def _itemization_findings(carriers: pd.DataFrame) -> list[dict[str, str]]:
+    names = carriers.set_index("id")
+    out = []
+    for row in itemization(carriers).itertuples(index=False):
+        parent = names.loc[row.parent_id]
+        label_zh = {"existing": "现有", "planned": "规划新增"}[row.figure]
+        if pd.isna(row.parent_m2):
+            if row.itemized_m2:
+                out.append(
+                    _finding(
+                        "itemization",
+                        "warning",
+                        row.parent_id,
+                        f"{parent['name_zh']}{label_zh}面积未知，"
+                        f"其子载体已知面积 {_wan(row.itemized_m2)} 万㎡ 计入合计。",
+                        f"{parent['name_en']}: {row.figure} figure unknown; its children's known "
+                        f"{_wan(row.itemized_m2)} 万㎡ add instead.",
+                    )
+                )
+            continue
+        parent_m2 = int(row.parent_m2)
+        if row.itemized_m2 > parent_m2:
+            severity, zh_tail, en_tail = (
+                "error",
+                "，超过母载体数字，请核对",
+                " — more than the parent's figure: check both",
+            )
+        else:
+            severity, zh_tail, en_tail = "info", "", ""
+        if row.itemized_m2 == 0 and row.unknown_children == row.children and parent_m2 == 0:
+            continue
+        out.append(
+            _finding(
+                "itemization",
+                severity,
+                row.parent_id,
+                f"{parent['name_zh']}{label_zh}：已分项 {_wan(row.itemized_m2)} / {_wan(parent_m2)} 万㎡"
+                f"（{row.children} 个子载体，{row.unknown_children} 个面积未知）{zh_tail}",
+                f"{parent['name_en']} {row.figure}: itemized {_wan(row.itemized_m2)} of {_wan(parent_m2)} 万㎡ "
+                f"({row.children} children, {row.unknown_children} unknown){en_tail}",
+            )
+        )
+    return out
+
+
+def _unknown_findings(carriers: pd.DataFrame) -> list[dict[str, str]]:
+    contrib = contributions(carriers)
+    out = []
+    for position in np.flatnonzero(contrib.unknown):
+        row = carriers.iloc[position]
+        parts_zh = [
+            p for p, u in (("现有", contrib.existing_unknown), ("规划新增", contrib.planned_unknown)) if u[position]
+        ]
+        parts_en = [
+            p for p, u in (("existing", contrib.existing_unknown), ("planned", contrib.planned_unknown)) if u[position]
+        ]
+        out.append(
+            _finding(
+                "unknown_figure",
+                "warning",
+                str(row["id"]),
+                f"{row['name_zh']}：{'、'.join(parts_zh)}面积未知，合计中未计入（不按零计）。",
+                f"{row['name_en']}: {' and '.join(parts_en)} floor area unknown; reported, not summed as zero.",
+            )
+        )
+    known_planned = carriers["floor_area_planned_m2"].astype("Int64")
+    no_year = known_planned.notna() & (known_planned != 0) & carriers["planned_year"].isna()
+    for _, row in carriers[no_year.to_numpy()].iterrows():
+        out.append(
+            _finding(
+                "planned_without_year",
+                "warning",
+                str(row["id"]),
+                f"{row['name_zh']}：规划新增 {_wan(int(row['floor_area_planned_m2']))} 万㎡ 无年份，"
+                f"按年份统计时列为未知。",
+                f"{row['name_en']}: planned {_wan(int(row['floor_area_planned_m2']))} 万㎡ has no year; "
+                "as-of-year sums list it as unknown.",
+            )
+        )
+    return out
+
+
+def _membership_findings(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> list[dict[str, str]]:
+    out = []
+    metric = to_metric(carriers)
+    metric_zones = to_metric(zones, crs=metric.crs)
+    zone_names = zones.set_index(zones["id"].astype(str))
+    parents = dict(zip(carriers["id"], carriers["parent_id"], strict=True))
+    names = carriers.set_index("id")
+    for zone_type in zone_types(zones):
+        of_type = set(zones.loc[zones["type"] == zone_type, "id"].astype(str))
+        declared = assign(carriers, zones, zone_type=zone_type, mode="declared")
+        drawn = assign(
+            carriers,
+            zones,
+            zone_type=zone_type,
+            mode="largest",
+            metric_geoms=metric.geometry.to_numpy(),
+            metric_zones=metric_zones.geometry.to_numpy(),
+        )
+        groups = declared.groups
+        for position, (d, g) in enumerate(zip(declared.group, drawn.group, strict=True)):
+            row = carriers.iloc[position]
+            listed = [z for z in split_ids(row["zone_ids"]) if z in of_type]
+            if len(listed) > 1:
+                out.append(
+                    _finding(
+                        "multiple_declared",
+                        "warning",
+                        str(row["id"]),
+                        f"{row['name_zh']} 申报属于多个{zone_type}（{'、'.join(listed)}），"
+                        f"按分区表中靠前者 {groups[d]} 计。",
+                        f"{row['name_en']} declares several {zone_type} zones ({', '.join(listed)}); "
+                        f"counted in the one listed first, {groups[d]}.",
+                    )
+                )
+            if d == g:
+                continue
+            name_d = "无" if groups[d] == OUTSIDE else str(zone_names.at[groups[d], "name_zh"])
+            name_g = "无" if groups[g] == OUTSIDE else str(zone_names.at[groups[g], "name_zh"])
+            en_d = "none" if groups[d] == OUTSIDE else groups[d]
+            en_g = "none (outside)" if groups[g] == OUTSIDE else groups[g]
+            out.append(
+                _finding(
+                    "declared_vs_drawn",
+                    "warning",
+                    str(row["id"]),
+                    f"{row['name_zh']}：申报的{zone_type}为“{name_d}”，图形主要落在“{name_g}”。",
+                    f"{row['name_en']}: declared {zone_type} is {en_d}, but its outline lies mostly in {en_g}.",
+                )
+            )
+        # A child that itemizes its parent should sit in the same zones as the parent (rule 3).
+        for position, child in enumerate(carriers["id"]):
+            parent = parents.get(child)
+            if parent is None or pd.isna(parent):
+                continue
+            parent_position = int(np.flatnonzero(carriers["id"].to_numpy() == parent)[0])
+            if declared.group[position] != declared.group[parent_position]:
+                child_zone, parent_zone = groups[declared.group[position]], groups[declared.group[parent_position]]
+                out.append(
+                    _finding(
+                        "child_membership",
+                        "warning",
+                        str(child),
+                        f"{names.at[child, 'name_zh']} 的{zone_type}归属（{child_zone}）与母载体 "
+                        f"{names.at[parent, 'name_zh']}（{parent_zone}）不同。",
+                        f"{names.at[child, 'name_en']} is declared in {child_zone} but its parent "
+                        f"{names.at[parent, 'name_en']} in {parent_zone} ({zone_type}).",
+                    )
+                )
+    return out
+
+
+def _overlap_findings(zones: gpd.GeoDataFrame) -> list[dict[str, str]]:
+    out = []
+    metric = to_metric(zones)
+    for zone_type in zone_types(zones):
+        of_type = metric[metric["type"] == zone_type]
+        geoms = of_type.geometry.to_numpy()
+        ids = of_type["id"].astype(str).to_numpy()
+        for i in range(len(geoms)):
+            for j in range(i + 1, len(geoms)):
+                shared = float(shapely.area(shapely.intersection(geoms[i], geoms[j])))
+                if shared >= _OVERLAP_MIN_M2:
+                    out.append(
+                        _finding(
+                            "zone_overlap",
+                            "warning",
+                            f"{ids[i]};{ids[j]}",
+                            f"{zone_type} 分区 {ids[i]} 与 {ids[j]} 重叠 {shared / 1e6:.3f} km²，"
+                            f"重叠部分计入靠前的 {ids[i]}。",
+                            f"{zone_type} zones {ids[i]} and {ids[j]} overlap by {shared / 1e6:.3f} km²; the shared "
+                            f"part counts for {ids[i]}, listed first.",
+                        )
+                    )
+    return out
+
+
+def check_quality(
+    carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, sources: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """All data-quality findings for validated carriers and zones, most serious first.
+
+    Returns a DataFrame with the columns of ``FINDING_COLUMNS``.
+    """
+    findings = [
+        *_itemization_findings(carriers),
+        *_unknown_findings(carriers),
+        *_membership_findings(carriers, zones),
+        *_overlap_findings(zones),
+        *_conflicts(carriers, ("floor_area_existing_m2", "floor_area_planned_m2", "site_area_m2"), sources),
+        *_conflicts(zones, ("declared_floor_area_m2",), sources),
+    ]
+    table = pd.DataFrame(findings, columns=list(FINDING_COLUMNS))
+    rank = table["severity"].map({"error": 0, "warning": 1, "info": 2})
+    return (
+        table.assign(_rank=rank)
+        .sort_values(["_rank", "kind"], kind="stable")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )

@@ -1,0 +1,548 @@
+"""Capacity roll-up: floor area summed by zone (pole, belt, …) or by status, per DESIGN.md rules 1–8.
+
+The pipeline is three pure steps, each usable on its own:
+
+1. :func:`contributions` — per carrier, the existing and planned floor area that adds on its own
+   (nesting, rule 3) and counts as of a year (rule 1), plus what is unknown (rule 2).
+2. :func:`assign` — per carrier, its share in each zone of one type (rule 4: ``declared``,
+   ``largest`` or ``area``), the rest ``__outside__``.
+3. :func:`summarize` — the two combined: whole m² per group, apportioned parts rounded by largest
+   remainder so that groups + outside equal the district total exactly (rule 5), declared figures
+   beside itemized ones (rule 6), land area and floor-area ratio from outlines (rule 7).
+
+Spatial membership is computed in a metric CRS on zones made disjoint within their type (the part
+shared by two zones counts for the one listed first) and cut into small pieces, so that each
+carrier is tested against a few small polygons: a carrier wholly inside a piece needs no
+intersection, and only those crossing a piece's edge are intersected. This keeps a million
+footprints to seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from geo.crs import to_metric
+from geo.schema import OUTSIDE, STATUSES, TOTAL, split_ids
+
+__all__ = [
+    "MODES",
+    "OUTSIDE",
+    "STATUS_NAMES",
+    "SUMMARY_COLUMNS",
+    "TOTAL",
+    "Contributions",
+    "apportion",
+    "assign",
+    "contributions",
+    "disjoint_zones",
+    "summarize",
+    "zone_types",
+]
+
+Mode = Literal["declared", "largest", "area"]
+MODES: tuple[str, ...] = ("declared", "largest", "area")
+
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "group_id",
+    "name_zh",
+    "name_en",
+    "existing_m2",
+    "planned_m2",
+    "total_m2",
+    "unknown_count",
+    "unknown_ids",
+    "declared_m2",
+    "difference_m2",
+    "land_m2",
+    "far",
+    "member_count",
+)
+
+STATUS_NAMES: dict[str, tuple[str, str]] = {
+    "existing": ("已建成", "Existing"),
+    "under_construction": ("在建", "Under construction"),
+    "planned": ("规划", "Planned"),
+}
+_OUTSIDE_NAMES = ("不属于任何{kind}", "Outside any {kind}")
+_TOTAL_NAMES = ("全区合计", "District total")
+
+# Pieces of a zone have at most this many vertices: small enough that testing or intersecting a
+# carrier against the pieces near it is cheap, large enough that there are few pieces.
+_PIECE_VERTICES = 64
+_PIECE_FILL = 0.5
+_PIECE_DEPTH = 12
+# Shares below this (relative to the carrier's area) are float noise from intersecting along
+# shared edges, not a real part of the carrier.
+_SHARE_EPS = 1e-12
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Contributions:
+    """Per carrier (positional, aligned with the carriers frame) what adds to sums.
+
+    ``existing``/``planned`` are whole m² that add on their own as of the year (0 where the
+    figure does not add: unknown, nested in an ancestor with a known figure, or not yet due).
+    ``existing_unknown``/``planned_unknown`` mark carriers whose figure is unknown and would add
+    (no ancestor has a known figure, and it is due by the year), or, as of a year, a planned
+    increment whose year is unknown. ``top`` marks carriers without a
+    parent, whose outlines make up land area.
+    """
+
+    existing: IntArray
+    planned: IntArray
+    existing_unknown: npt.NDArray[np.bool_]
+    planned_unknown: npt.NDArray[np.bool_]
+    top: npt.NDArray[np.bool_]
+
+    @property
+    def total(self) -> IntArray:
+        return self.existing + self.planned
+
+    @property
+    def unknown(self) -> npt.NDArray[np.bool_]:
+        return self.existing_unknown | self.planned_unknown
+
+
+def _int_values(column: pd.Series) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """(values with NA as 0, known mask) of a nullable integer column."""
+    series = pd.Series(column).astype("Int64")
+    known = series.notna().to_numpy()
+    return series.fillna(0).to_numpy(dtype=np.int64), known
+
+
+def _parent_positions(carriers: pd.DataFrame) -> IntArray:
+    if "parent_id" not in carriers.columns:
+        return np.full(len(carriers), -1, dtype=np.int64)
+    ids = pd.Index(carriers["id"].astype(str))
+    parents = carriers["parent_id"]
+    positions = np.full(len(carriers), -1, dtype=np.int64)
+    has_parent = parents.notna().to_numpy()
+    if has_parent.any():
+        positions[has_parent] = ids.get_indexer(parents[has_parent].astype(str))
+    return positions
+
+
+def _ancestor_known(parent: IntArray, known: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Whether any ancestor of each carrier has a known figure (walks all levels at once)."""
+    above = np.zeros(len(parent), dtype=bool)
+    node = parent.copy()
+    for _ in range(len(parent)):  # depth is bounded by the row count; cycles are refused upstream
+        live = node >= 0
+        if not live.any():
+            break
+        above[live] |= known[node[live]]
+        node[live] = parent[node[live]]
+    return above
+
+
+def contributions(carriers: pd.DataFrame, *, year: int | None = None) -> Contributions:
+    """What each carrier adds to sums, by rules 1–3 of DESIGN.md.
+
+    Parameters
+    ----------
+    carriers
+        Carriers per the data contract (validated and normalized).
+    year
+        Count the existing part when ``opened_year`` is unknown or ≤ ``year`` and the planned part
+        when ``planned_year`` ≤ ``year``; ``None`` means build-out (everything counts).
+
+    Notes
+    -----
+    Nesting applies per figure: a carrier adds only if no ancestor has a known figure; a carrier
+    whose figure is unknown and would add is reported unknown (its known children still add).
+    """
+    existing, existing_known = _int_values(carriers["floor_area_existing_m2"])
+    planned, planned_known = _int_values(carriers["floor_area_planned_m2"])
+    parent = _parent_positions(carriers)
+    existing_top = ~_ancestor_known(parent, existing_known)
+    planned_top = ~_ancestor_known(parent, planned_known)
+    everything = np.ones(len(carriers), dtype=bool)
+    existing_due = planned_due = timing_known = everything
+    if year is not None:
+        opened, opened_known = _int_values(carriers["opened_year"])
+        due, timing_known = _int_values(carriers["planned_year"])
+        existing_due = ~opened_known | (opened <= year)
+        planned_due = timing_known & (due <= year)
+    existing_adds = existing_known & existing_top & existing_due
+    planned_adds = planned_known & planned_top & planned_due
+    # As of a year, a planned increment without a year may or may not be due: that is unknown too
+    # (a known zero increment is zero whenever it is due).
+    planned_unknown = planned_top & (
+        (~planned_known & (planned_due | ~timing_known)) | (planned_known & ~timing_known & (planned != 0))
+    )
+    return Contributions(
+        existing=np.where(existing_adds, existing, 0),
+        planned=np.where(planned_adds, planned, 0),
+        existing_unknown=~existing_known & existing_top & existing_due,
+        planned_unknown=planned_unknown,
+        top=parent < 0,
+    )
+
+
+def zone_types(zones: pd.DataFrame) -> list[str]:
+    """The zone types present, in order of first appearance (e.g. ``['pole', 'belt']``)."""
+    return list(dict.fromkeys(zones["type"].astype(str)))
+
+
+def disjoint_zones(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """Each zone minus the union of the zones before it, so that shared parts count once.
+
+    >>> from shapely import box
+    >>> [round(g.area) for g in disjoint_zones(np.array([box(0, 0, 2, 2), box(1, 0, 3, 2)]))]
+    [4, 2]
+    """
+    out = np.empty(len(geoms), dtype=object)
+    covered = None
+    for i, geom in enumerate(geoms):
+        out[i] = geom if covered is None else shapely.difference(geom, covered)
+        covered = geom if covered is None else shapely.union(covered, geom)
+    return out
+
+
+def _run_starts(sorted_keys: npt.NDArray[np.int64]) -> IntArray:
+    """Positions where a new run of equal keys begins in an already sorted array (empty → empty).
+
+    >>> _run_starts(np.array([3, 3, 5, 7, 7])).tolist()
+    [0, 2, 3]
+    """
+    if not len(sorted_keys):
+        return np.empty(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+
+
+def _subdivide(geom: shapely.Geometry, max_vertices: int = _PIECE_VERTICES, depth: int = 0) -> list[shapely.Geometry]:
+    """Cut ``geom`` by halving boxes until each piece is small and fills its bounding box.
+
+    Pieces have at most ``max_vertices`` vertices and fill at least half their box (up to a depth
+    limit), so a bounding-box hit on a piece is nearly always a real hit: a long diagonal belt
+    becomes a chain of small pieces instead of one polygon whose box covers the whole district.
+    """
+    if shapely.is_empty(geom):
+        return []
+    minx, miny, maxx, maxy = shapely.bounds(geom)
+    box_area = (maxx - minx) * (maxy - miny)
+    sparse = box_area > 0 and shapely.area(geom) < _PIECE_FILL * box_area and depth < _PIECE_DEPTH
+    if shapely.get_num_coordinates(geom) <= max_vertices and not sparse:
+        return [geom]
+    if maxx - minx >= maxy - miny:
+        mid = (minx + maxx) / 2.0
+        halves = (shapely.clip_by_rect(geom, minx, miny, mid, maxy), shapely.clip_by_rect(geom, mid, miny, maxx, maxy))
+    else:
+        mid = (miny + maxy) / 2.0
+        halves = (shapely.clip_by_rect(geom, minx, miny, maxx, mid), shapely.clip_by_rect(geom, minx, mid, maxx, maxy))
+    pieces: list[shapely.Geometry] = []
+    for half in halves:
+        polygonal = shapely.get_parts(half)
+        polygonal = polygonal[np.isin(shapely.get_type_id(polygonal), (3, 6))]
+        if len(polygonal):
+            pieces.extend(_subdivide(shapely.union_all(polygonal), max_vertices, depth + 1))
+    return pieces
+
+
+def _overlap_areas(
+    geoms: npt.NDArray[np.object_], areas: FloatArray, zones: npt.NDArray[np.object_]
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """(carrier, zone, overlap area) for every carrier–zone pair that overlaps, summed per pair.
+
+    ``zones`` must be disjoint, ``areas`` the carriers' areas; all in one metric CRS.
+    """
+    piece_list: list[shapely.Geometry] = []
+    owner_list: list[int] = []
+    for z, zone in enumerate(zones):
+        parts = _subdivide(zone)
+        piece_list.extend(parts)
+        owner_list.extend([z] * len(parts))
+    if not piece_list or not len(geoms):
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
+    pieces = np.array(piece_list, dtype=object)
+    owner = np.asarray(owner_list, dtype=np.int64)
+    shapely.prepare(pieces)
+    tree = shapely.STRtree(pieces)
+    carrier_idx, piece_idx = tree.query(geoms)
+    # Most candidates lie wholly inside a piece: test that first (pieces are prepared), then
+    # intersect only the candidates that really cross a piece's edge.
+    inside = shapely.contains_properly(pieces[piece_idx], geoms[carrier_idx])
+    area = np.zeros(len(carrier_idx), dtype=np.float64)
+    area[inside] = areas[carrier_idx[inside]]
+    rest = np.flatnonzero(~inside)
+    edge = rest[shapely.intersects(pieces[piece_idx[rest]], geoms[carrier_idx[rest]])]
+    area[edge] = shapely.area(shapely.intersection(geoms[carrier_idx[edge]], pieces[piece_idx[edge]]))
+    keep = area > 0
+    carrier_idx, zone_idx, area = carrier_idx[keep], owner[piece_idx[keep]], area[keep]
+    if not len(area):
+        return carrier_idx, zone_idx, area
+    # One row per (carrier, zone): pieces of one zone add up.
+    key = carrier_idx * len(zones) + zone_idx
+    order = np.argsort(key, kind="stable")
+    starts = _run_starts(key[order])
+    return (
+        carrier_idx[order][starts],
+        zone_idx[order][starts],
+        np.add.reduceat(area[order], starts),
+    )
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Carrier-to-group shares: rows (carrier position, group position, share), sorted by carrier.
+
+    Group positions index ``groups``; the last group is ``__outside__``. Each carrier's shares
+    add up to 1.
+    """
+
+    carrier: IntArray
+    group: IntArray
+    share: FloatArray
+    groups: list[str]
+
+
+def _declared_groups(carriers: pd.DataFrame, zone_ids: list[str]) -> IntArray:
+    """Per carrier the first of ``zone_ids`` (in that order) it declares, else len(zone_ids)."""
+    order = {zone_id: position for position, zone_id in enumerate(zone_ids)}
+    outside = len(zone_ids)
+    codes, uniques = pd.factorize(carriers["zone_ids"].astype(object), use_na_sentinel=True)
+    # Few distinct zone_ids strings even for a million footprints: parse each once.
+    lookup = np.array(
+        [min((order[z] for z in split_ids(text) if z in order), default=outside) for text in uniques] + [outside],
+        dtype=np.int64,
+    )
+    return lookup[codes]  # the NA sentinel -1 picks the trailing `outside`
+
+
+def assign(
+    carriers: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    zone_type: str,
+    mode: Mode = "declared",
+    metric_geoms: npt.NDArray[np.object_] | None = None,
+    metric_zones: npt.NDArray[np.object_] | None = None,
+    areas: FloatArray | None = None,
+) -> Assignment:
+    """Which zone of ``zone_type`` each carrier belongs to, and by what share (rule 4).
+
+    ``declared`` follows the carrier's ``zone_ids`` (the first zone of the type in the zones'
+    order); ``largest`` takes the zone with the largest overlap (ties: the zone listed first; no
+    overlap: outside); ``area`` splits by the share of the outline in each zone. Zones of one
+    type are made disjoint first, so the part two zones share counts for the one listed first.
+    ``metric_geoms``/``metric_zones`` (and the carriers' ``areas``) let a caller pass outlines
+    already in a metric CRS.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown membership mode {mode!r}; use one of: {', '.join(MODES)}")
+    of_type = zones[zones["type"].astype(str) == zone_type]
+    groups = [*of_type["id"].astype(str), OUTSIDE]
+    n = len(carriers)
+    if mode == "declared":
+        group = _declared_groups(carriers, groups[:-1])
+        return Assignment(np.arange(n, dtype=np.int64), group, np.ones(n), groups)
+    if metric_geoms is None or metric_zones is None:
+        metric = to_metric(carriers)
+        metric_geoms = metric.geometry.to_numpy()
+        metric_zones = to_metric(zones, crs=metric.crs).geometry.to_numpy()
+    type_mask = (zones["type"].astype(str) == zone_type).to_numpy()
+    pieces = disjoint_zones(metric_zones[type_mask])
+    if areas is None:
+        areas = shapely.area(metric_geoms)
+    carrier_idx, zone_idx, overlap = _overlap_areas(metric_geoms, areas, pieces)
+    outside = len(groups) - 1
+    if mode == "largest":
+        group = np.full(n, outside, dtype=np.int64)
+        # Sort by carrier, then overlap descending, then zone order: the first row wins.
+        order = np.lexsort((zone_idx, -overlap, carrier_idx))
+        first = order[_run_starts(carrier_idx[order])]
+        group[carrier_idx[first]] = zone_idx[first]
+        return Assignment(np.arange(n, dtype=np.int64), group, np.ones(n), groups)
+    share = np.divide(overlap, areas[carrier_idx], out=np.zeros_like(overlap), where=areas[carrier_idx] > 0)
+    share = np.minimum(share, 1.0)
+    inside = np.bincount(carrier_idx, weights=share, minlength=n)
+    scale = np.where(inside > 1.0, inside, 1.0)  # float noise along shared piece edges
+    share = share / scale[carrier_idx]
+    rest = np.clip(1.0 - inside / scale, 0.0, 1.0)
+    rest_carriers = np.flatnonzero(rest > _SHARE_EPS)
+    all_carrier = np.r_[carrier_idx, rest_carriers]
+    all_group = np.r_[zone_idx, np.full(len(rest_carriers), outside, dtype=np.int64)]
+    all_share = np.r_[share, rest[rest_carriers]]
+    keep = all_share > _SHARE_EPS
+    order = np.lexsort((all_group[keep], all_carrier[keep]))
+    return Assignment(all_carrier[keep][order], all_group[keep][order], all_share[keep][order], groups)
+
+
+def apportion(values: IntArray, carrier: IntArray, group: IntArray, share: FloatArray) -> IntArray:
+    """Whole parts of ``values[carrier]`` by ``share`` that add up exactly to each carrier's value.
+
+    Rows must be sorted by ``carrier`` and each carrier's shares add up to 1. The largest-remainder
+    method: every part is rounded down, then the units left over go to the rows with the largest
+    remainders (ties: lower group position first, so the zone listed first, outside last).
+
+    >>> apportion(np.array([10]), np.array([0, 0, 0]), np.array([0, 1, 2]), np.array([1, 1, 1]) / 3)
+    array([4, 3, 3])
+    """
+    whole = values[carrier]
+    exact = whole * share
+    parts = np.floor(exact).astype(np.int64)
+    fraction = exact - parts
+    if not len(carrier):
+        return parts
+    given = np.bincount(carrier, weights=parts, minlength=len(values)).astype(np.int64)
+    left = values - given
+    if not left.any():
+        return parts
+    order = np.lexsort((group, -fraction, carrier))
+    sorted_carrier = carrier[order]
+    first_row = _run_starts(sorted_carrier)
+    run_start = np.repeat(first_row, np.diff(np.r_[first_row, len(order)]))
+    rank = np.arange(len(order)) - run_start
+    bonus = np.zeros(len(order), dtype=np.int64)
+    bonus[rank < left[sorted_carrier]] = 1
+    parts[order] += bonus
+    return parts
+
+
+def _group_sum(values: IntArray, group: IntArray, n_groups: int) -> IntArray:
+    out = np.zeros(n_groups, dtype=np.int64)
+    np.add.at(out, group, values)
+    return out
+
+
+def _join_ids(ids: npt.NDArray[np.object_], group: IntArray, mask: npt.NDArray[np.bool_], n_groups: int) -> list[str]:
+    out: list[list[str]] = [[] for _ in range(n_groups)]
+    for position in np.flatnonzero(mask):
+        out[group[position]].append(str(ids[position]))
+    return [";".join(dict.fromkeys(items)) for items in out]
+
+
+def _group_names(zones: pd.DataFrame, by: str, groups: list[str]) -> list[tuple[str, str]]:
+    if by == "status":
+        return [STATUS_NAMES[g] for g in groups]
+    named = zones.set_index(zones["id"].astype(str))
+    kind_zh = {"pole": "增长极", "belt": "发展带"}.get(by, by)
+    outside = (_OUTSIDE_NAMES[0].format(kind=kind_zh), _OUTSIDE_NAMES[1].format(kind=by))
+    return [outside if g == OUTSIDE else (str(named.at[g, "name_zh"]), str(named.at[g, "name_en"])) for g in groups]
+
+
+def summarize(
+    carriers: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    by: str = "pole",
+    mode: Mode = "declared",
+    year: int | None = None,
+) -> pd.DataFrame:
+    """Floor area per group, with unknowns, declared figures, land area and FAR.
+
+    Parameters
+    ----------
+    carriers, zones
+        Frames per the data contract, in EPSG:4326 or already in one projected metric CRS.
+    by
+        A zone type present in ``zones`` (``pole``, ``belt``, …) or ``status``.
+    mode
+        Membership mode for zone types: ``declared``, ``largest`` or ``area`` (ignored for status).
+    year
+        As of this year (rule 1); ``None`` for build-out.
+
+    Returns
+    -------
+    DataFrame
+        One row per group (zones of the type in file order, or the statuses), then ``__outside__``
+        (zone types only) and ``__total__``, with the columns of ``SUMMARY_COLUMNS``. Figures are
+        whole m² (Int64); groups plus outside add up exactly to the total. ``unknown_ids`` names
+        the members whose figure is unknown (rule 2); ``difference_m2`` is itemized minus declared;
+        ``land_m2`` is the outline area of top-level carriers (children lie within their parent)
+        and ``far`` is ``total_m2 / land_m2``.
+    """
+    types = zone_types(zones)
+    if by != "status" and by not in types:
+        choices = ", ".join([*types, "status"]) or "status"
+        raise ValueError(f"cannot group by {by!r}: the zones have no zones of that type; use one of: {choices}")
+    contrib = contributions(carriers, year=year)
+    # Land area always comes from the outlines, so they are projected once, whatever the mode.
+    metric = to_metric(carriers)
+    metric_geoms = metric.geometry.to_numpy()
+    areas = shapely.area(metric_geoms)
+    metric_zones = None
+    if by != "status" and mode != "declared":
+        metric_zones = to_metric(zones, crs=metric.crs).geometry.to_numpy()
+    n = len(carriers)
+    if by == "status":
+        groups = list(STATUSES)
+        status_group = pd.Index(groups).get_indexer(carriers["status"].astype(str))
+        assignment = Assignment(np.arange(n, dtype=np.int64), status_group.astype(np.int64), np.ones(n), groups)
+    else:
+        assignment = assign(
+            carriers, zones, zone_type=by, mode=mode, metric_geoms=metric_geoms, metric_zones=metric_zones, areas=areas
+        )
+    groups = assignment.groups
+    n_groups = len(groups)
+    rows_carrier, rows_group, rows_share = assignment.carrier, assignment.group, assignment.share
+    land_whole = np.where(contrib.top, np.rint(areas), 0).astype(np.int64)
+    existing = _group_sum(apportion(contrib.existing, rows_carrier, rows_group, rows_share), rows_group, n_groups)
+    planned = _group_sum(apportion(contrib.planned, rows_carrier, rows_group, rows_share), rows_group, n_groups)
+    land = _group_sum(apportion(land_whole, rows_carrier, rows_group, rows_share), rows_group, n_groups)
+    members = np.bincount(rows_group, minlength=n_groups).astype(np.int64)
+    ids = carriers["id"].astype(str).to_numpy()
+    unknown_rows = contrib.unknown[rows_carrier]
+    unknown_ids = _join_ids(ids[rows_carrier], rows_group, unknown_rows, n_groups)
+    unknown_count = np.bincount(rows_group[unknown_rows], minlength=n_groups).astype(np.int64)
+
+    names = _group_names(zones, by, groups)
+    declared: list[int | None] = [None] * n_groups
+    if by != "status":
+        by_id = dict(
+            zip(zones["id"].astype(str), pd.Series(zones["declared_floor_area_m2"]).astype("Int64"), strict=True)
+        )
+        declared = [None if g == OUTSIDE or pd.isna(by_id[g]) else int(by_id[g]) for g in groups]
+
+    table = pd.DataFrame(
+        {
+            "group_id": groups,
+            "name_zh": [zh for zh, _ in names],
+            "name_en": [en for _, en in names],
+            "existing_m2": existing,
+            "planned_m2": planned,
+            "total_m2": existing + planned,
+            "unknown_count": unknown_count,
+            "unknown_ids": unknown_ids,
+            "declared_m2": pd.array(declared, dtype="Int64"),
+            "land_m2": land,
+            "member_count": members,
+        }
+    )
+    total_unknown = contrib.unknown
+    total = {
+        "group_id": TOTAL,
+        "name_zh": _TOTAL_NAMES[0],
+        "name_en": _TOTAL_NAMES[1],
+        "existing_m2": int(contrib.existing.sum()),
+        "planned_m2": int(contrib.planned.sum()),
+        "total_m2": int(contrib.total.sum()),
+        "unknown_count": int(total_unknown.sum()),
+        "unknown_ids": ";".join(ids[total_unknown]),
+        "declared_m2": pd.NA,
+        "land_m2": int(land_whole.sum()),
+        "member_count": n,
+    }
+    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    for column in ("existing_m2", "planned_m2", "total_m2", "declared_m2", "land_m2"):
+        table[column] = table[column].astype("Int64")
+    for column in ("unknown_count", "member_count"):
+        table[column] = table[column].astype(np.int64)
+    table["difference_m2"] = (table["total_m2"] - table["declared_m2"]).astype("Int64")
+    land_float = table["land_m2"].astype("float64")
+    table["far"] = (table["total_m2"].astype("float64") / land_float.where(land_float > 0)).astype("float64")
+    table["name_zh"] = table["name_zh"].astype(object)
+    table["name_en"] = table["name_en"].astype(object)
+    table["group_id"] = table["group_id"].astype(object)
+    table["unknown_ids"] = table["unknown_ids"].astype(object)
+    return table[list(SUMMARY_COLUMNS)]
