@@ -74,38 +74,51 @@ def _finding(kind: str, severity: str, subject: str, zh: str, en: str) -> dict[s
     return {"kind": kind, "severity": severity, "subject": subject, "message_zh": zh, "message_en": en}
 
 
-def _conflicts(frame: pd.DataFrame, used_columns: tuple[str, ...], sources: pd.DataFrame) -> list[dict[str, str]]:
-    """Cited area figures that match none of the figures the row uses."""
-    if sources is None or not len(sources):
+def _used_values(row: pd.Series) -> dict[str, int | None]:
+    """The figures a carrier or zone row uses, per contract field (``floor_area_total_m2`` derived)."""
+    used: dict[str, int | None] = {}
+    for column in ("floor_area_existing_m2", "floor_area_planned_m2", "site_area_m2", "declared_floor_area_m2"):
+        if column in row.index:
+            used[column] = None if pd.isna(row[column]) else int(row[column])
+    if "floor_area_existing_m2" in used:
+        parts = (used["floor_area_existing_m2"], used["floor_area_planned_m2"])
+        used["floor_area_total_m2"] = None if None in parts else sum(parts)  # type: ignore[arg-type]
+    return used
+
+
+def _conflicts(frame: pd.DataFrame, sources: pd.DataFrame | None) -> list[dict[str, str]]:
+    """Cited figures that differ from the value the citing row uses for the same field.
+
+    The sources table's optional ``field`` column names the contract field a figure speaks to;
+    figures without one are context and are not compared. A figure for a field the row leaves
+    unknown is reported too: the data chose not to use it.
+    """
+    if sources is None or not len(sources) or "field" not in sources.columns:
         return []
     by_id = sources.set_index("id")
     out = []
     for _, row in frame.iterrows():
-        used = {int(row[c]) for c in used_columns if c in row.index and not pd.isna(row[c])}
-        if (
-            "floor_area_existing_m2" in used_columns
-            and not pd.isna(row["floor_area_existing_m2"])
-            and not pd.isna(row["floor_area_planned_m2"])
-        ):  # a source may give the build-out total rather than either part
-            used.add(int(row["floor_area_existing_m2"]) + int(row["floor_area_planned_m2"]))
+        used = _used_values(row)
         for source_id in split_ids(row.get("source_ids")):
             if source_id not in by_id.index:
                 continue
             cited = by_id.loc[source_id]
+            field_name = str(cited["field"]).strip()
             value = source_value_m2(cited["value"], cited["unit"])
-            if value is None or value in used:
+            if field_name not in used or value is None or used[field_name] == value:
                 continue
             where = f"{cited['document']}:{cited['line']}".rstrip(":")
-            shown = ", ".join(f"{_wan(v)} 万㎡" for v in sorted(used)) or "未知 / unknown"
+            shown_zh = "未知" if used[field_name] is None else f"{_wan(used[field_name])} 万㎡"
+            shown_en = "unknown" if used[field_name] is None else f"{_wan(used[field_name])} 万㎡"
             out.append(
                 _finding(
                     "conflicting_figure",
                     "info",
                     str(row["id"]),
-                    f"{row['name_zh']}：来源 {where} 记为 {cited['value']}{cited['unit']}（“{cited['quote']}”），"
-                    f"本数据采用 {shown}。{cited['note']}",
-                    f"{row['name_en']}: {where} gives {cited['value']} {cited['unit']} (\u201c{cited['quote']}\u201d); "
-                    f"the data uses {shown}. {cited['note']}",
+                    f"{row['name_zh']}（{field_name}）：{where} 记为 {cited['value']}{cited['unit']}"
+                    f"（“{cited['quote']}”），本数据采用 {shown_zh}。{cited['note']}",
+                    f"{row['name_en']} ({field_name}): {where} gives {cited['value']} {cited['unit']} "
+                    f"(\u201c{cited['quote']}\u201d); the data uses {shown_en}. {cited['note']}",
                 )
             )
     return out
@@ -330,8 +343,8 @@ def check_quality(
         *_unknown_findings(carriers),
         *_membership_findings(carriers, zones),
         *_overlap_findings(zones),
-        *_conflicts(carriers, ("floor_area_existing_m2", "floor_area_planned_m2", "site_area_m2"), sources),
-        *_conflicts(zones, ("declared_floor_area_m2",), sources),
+        *_conflicts(carriers, sources),
+        *_conflicts(zones, sources),
     ]
     table = pd.DataFrame(findings, columns=list(FINDING_COLUMNS))
     rank = table["severity"].map({"error": 0, "warning": 1, "info": 2})

@@ -19,6 +19,7 @@ __all__ = [
     "CARRIER_FIELDS",
     "CARRIER_INT_FIELDS",
     "SOURCE_FIELDS",
+    "SOURCE_FIGURE_FIELDS",
     "STATUSES",
     "ZONE_FIELDS",
     "DataError",
@@ -78,6 +79,16 @@ ZONE_FIELDS: tuple[Field, ...] = (
 )
 
 SOURCE_FIELDS: tuple[str, ...] = ("id", "document", "line", "quote", "value", "unit", "note")
+# Optional: which contract field a figure speaks to (floor_area_existing_m2, floor_area_planned_m2,
+# floor_area_total_m2 = existing + planned, site_area_m2, declared_floor_area_m2), so conflicting
+# figures are found by comparing like with like.
+SOURCE_FIGURE_FIELDS: tuple[str, ...] = (
+    "floor_area_existing_m2",
+    "floor_area_planned_m2",
+    "floor_area_total_m2",
+    "site_area_m2",
+    "declared_floor_area_m2",
+)
 
 CARRIER_INT_FIELDS: tuple[str, ...] = tuple(f.name for f in CARRIER_FIELDS if f.kind == "int")
 ZONE_INT_FIELDS: tuple[str, ...] = tuple(f.name for f in ZONE_FIELDS if f.kind == "int")

@@ -1,0 +1,426 @@
+"""The bundled Xuhui seed data keeps the data contract, cites its figures and draws consistent outlines.
+
+Checks: every carrier and zone passes :mod:`geo.schema`; every source quote is verbatim on its cited
+line of ``seeds/documents``; every figure a carrier or zone uses is backed by a cited row whose value ×
+unit equals it; unknown figures are null, never 0; poles do not overlap poles, belts do not overlap
+belts; zones lie in the district; children lie in their parents; declared and drawn membership agree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from itertools import combinations
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from geo.schema import (
+    CARRIER_FIELDS,
+    SOURCE_FIELDS,
+    SOURCE_FIGURE_FIELDS,
+    ZONE_FIELDS,
+    split_ids,
+    validate_carriers,
+    validate_zones,
+)
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+DOCUMENTS = SEEDS / "documents"
+SEED_DOCUMENTS = (
+    "000_2d9d34c3376613c7.txt",
+    "001_d210a0fb95f39cab.txt",
+    "002_74210942462cbe39.txt",
+    "003_1baae959e14b902b.txt",
+    "004_4d789ac80e2f0c9f.txt",
+)
+METRIC = "EPSG:4549"
+CONTEXT_LAYERS = ("district_boundary", "huangpu", "line15", "line15_stations", "outer_ring")
+CONTEXT_PROPERTIES = ("name_zh", "name_en", "source", "geometry_accuracy_m")
+
+# What one unit of a source row is worth in the contract's units (m² for areas, the year for years).
+UNIT_FACTORS: dict[str, Decimal] = {
+    "万方": Decimal(10_000),
+    "万平方米": Decimal(10_000),
+    "万㎡": Decimal(10_000),
+    "平方米": Decimal(1),
+    "㎡": Decimal(1),
+    "m²": Decimal(1),
+    "公顷": Decimal(10_000),
+    "年": Decimal(1),
+}
+AREA_UNITS = {"万方", "万平方米", "万㎡", "平方米", "㎡", "m²", "公顷"}
+FIGURE_FIELDS = ("floor_area_existing_m2", "floor_area_planned_m2", "site_area_m2", "planned_year", "opened_year")
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+SOURCES = pd.read_csv(SEEDS / "sources.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+SOURCE_ROWS = {row["id"]: row for row in SOURCES.to_dict("records")}
+CARRIERS_JSON = _read_json(SEEDS / "carriers.geojson")
+ZONES_JSON = _read_json(SEEDS / "zones.geojson")
+CARRIER_PROPS = {f["properties"]["id"]: f["properties"] for f in CARRIERS_JSON["features"]}
+ZONE_PROPS = {f["properties"]["id"]: f["properties"] for f in ZONES_JSON["features"]}
+
+
+@pytest.fixture(scope="module")
+def carriers() -> gpd.GeoDataFrame:
+    return gpd.read_file(SEEDS / "carriers.geojson", engine="pyogrio")
+
+
+@pytest.fixture(scope="module")
+def zones() -> gpd.GeoDataFrame:
+    return gpd.read_file(SEEDS / "zones.geojson", engine="pyogrio")
+
+
+@pytest.fixture(scope="module")
+def district_m() -> shapely.Geometry:
+    frame = gpd.read_file(SEEDS / "context" / "district_boundary.geojson", engine="pyogrio")
+    return frame.to_crs(METRIC).geometry.union_all()
+
+
+def _metric(frame: gpd.GeoDataFrame) -> dict[str, shapely.Geometry]:
+    projected = frame.to_crs(METRIC)
+    return dict(zip(projected["id"], projected.geometry, strict=True))
+
+
+def _amount(row: dict[str, str]) -> Decimal | None:
+    """value × unit of a source row in contract units, or None if the row has no convertible figure."""
+    if not row["value"] or row["unit"] not in UNIT_FACTORS:
+        return None
+    return Decimal(row["value"]) * UNIT_FACTORS[row["unit"]]
+
+
+# --- the sources table ---------------------------------------------------------------------------
+
+
+def test_sources_table_format() -> None:
+    raw = (SEEDS / "sources.csv").read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf"), "sources.csv must be UTF-8 without a BOM"
+    assert list(SOURCES.columns) == [*SOURCE_FIELDS, "field"]
+    assert set(SOURCES["field"]) <= {"", *SOURCE_FIGURE_FIELDS}
+    assert SOURCES["id"].is_unique
+    assert (SOURCES["id"].str.fullmatch(r"[a-z0-9_]+")).all()
+    assert (SOURCES["document"] != "").all()
+    assert (SOURCES["quote"] != "").all()
+    assert (SOURCES["note"] != "").all()
+    for row in SOURCES.to_dict("records"):
+        if row["value"]:
+            Decimal(row["value"])  # a number as written
+            assert row["unit"], f"{row['id']}: a value needs a unit"
+
+
+def test_documents_are_the_five_seed_files() -> None:
+    assert sorted(p.name for p in DOCUMENTS.iterdir()) == sorted(SEED_DOCUMENTS)
+    cited = set(SOURCES["document"])
+    assert set(SEED_DOCUMENTS) <= cited, "every seed document should be cited at least once"
+
+
+def test_every_seed_quote_is_verbatim_on_its_line() -> None:
+    lines = {name: (DOCUMENTS / name).read_text(encoding="utf-8").splitlines() for name in SEED_DOCUMENTS}
+    checked = 0
+    problems = []
+    for row in SOURCES.to_dict("records"):
+        if row["document"] not in lines:  # a public reference, not a seed file: nothing to check here
+            continue
+        text = lines[row["document"]]
+        number = int(row["line"])
+        if not 1 <= number <= len(text):
+            problems.append(f"{row['id']}: line {number} is outside {row['document']}")
+        elif row["quote"] not in text[number - 1]:
+            problems.append(f"{row['id']}: {row['quote']!r} is not on {row['document']}:{number}")
+        elif row["value"] and row["value"] not in row["quote"]:
+            problems.append(f"{row['id']}: the value {row['value']!r} is not in the quote")
+        checked += 1
+    assert not problems, "\n".join(problems)
+    assert checked >= 40
+
+
+def test_non_seed_rows_say_they_are_not_in_the_seeds() -> None:
+    for row in SOURCES.to_dict("records"):
+        if row["document"] not in SEED_DOCUMENTS:
+            assert "not in seeds" in row["document"], row["id"]
+            assert row["line"] == "", row["id"]
+
+
+# --- contract ------------------------------------------------------------------------------------
+
+
+def test_carriers_and_zones_pass_the_contract(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> None:
+    source_ids = set(SOURCES["id"])
+    assert validate_zones(zones, source_ids=source_ids) == []
+    assert validate_carriers(carriers, zone_ids=set(zones["id"]), source_ids=source_ids) == []
+
+
+def test_properties_are_exactly_the_contract_fields() -> None:
+    carrier_fields = [f.name for f in CARRIER_FIELDS]
+    zone_fields = [f.name for f in ZONE_FIELDS]
+    for props in CARRIER_PROPS.values():
+        assert list(props) == carrier_fields, props["id"]
+    for props in ZONE_PROPS.values():
+        assert list(props) == zone_fields, props["id"]
+
+
+def test_figures_are_json_integers_or_null() -> None:
+    int_fields = [f.name for f in CARRIER_FIELDS if f.kind == "int"]
+    for props in CARRIER_PROPS.values():
+        for name in int_fields:
+            value = props[name]
+            assert value is None or (isinstance(value, int) and not isinstance(value, bool)), (props["id"], name)
+    for props in ZONE_PROPS.values():
+        value = props["declared_floor_area_m2"]
+        assert value is None or isinstance(value, int), props["id"]
+        assert isinstance(props["geometry_accuracy_m"], int)
+
+
+def test_every_cited_source_exists_and_every_feature_cites_some() -> None:
+    for props in [*CARRIER_PROPS.values(), *ZONE_PROPS.values()]:
+        cited = split_ids(props["source_ids"])
+        assert cited, f"{props['id']} cites no source"
+        missing = [s for s in cited if s not in SOURCE_ROWS]
+        assert not missing, f"{props['id']} cites unknown sources {missing}"
+
+
+def test_expected_carriers_and_zones_are_present() -> None:
+    assert set(ZONE_PROPS) == {"pole_caohejing", "pole_westbund", "belt_riverside", "belt_line15"}
+    required = {
+        "westbund_valley",
+        "ai_tower",
+        "modelspeed",
+        "caohejing",
+        "beiyang",
+        "central_renewal",
+        "westbund_media_port",
+        "westbund_financial_city",
+    }
+    assert required <= set(CARRIER_PROPS)
+    for props in ZONE_PROPS.values():
+        assert props["layout"] == "两极两带"
+        assert props["type"] in {"pole", "belt"}
+
+
+# --- figures and their sources -------------------------------------------------------------------
+
+
+def _cited_amounts(props: dict) -> set[Decimal]:
+    rows = [SOURCE_ROWS[s] for s in split_ids(props["source_ids"])]
+    return {a for a in (_amount(r) for r in rows) if a is not None}
+
+
+def test_every_carrier_figure_has_a_matching_source() -> None:
+    problems = []
+    for props in CARRIER_PROPS.values():
+        amounts = _cited_amounts(props)
+        for name in FIGURE_FIELDS:
+            value = props[name]
+            if value is None:
+                continue
+            if Decimal(value) in amounts:
+                continue
+            # An increment derived as (cited total − cited existing): the total must be cited.
+            existing = props["floor_area_existing_m2"]
+            if name == "floor_area_planned_m2" and existing is not None and Decimal(existing + value) in amounts:
+                continue
+            problems.append(f"{props['id']}.{name} = {value} has no cited source with that value × unit")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_declared_zone_figure_has_a_matching_source() -> None:
+    for props in ZONE_PROPS.values():
+        value = props["declared_floor_area_m2"]
+        if value is None:
+            continue
+        rows = [SOURCE_ROWS[s] for s in split_ids(props["source_ids"])]
+        singles = {a for a in (_amount(r) for r in rows) if a is not None}
+        # …or the sum of figures stated together on one line (550万 existing + 100万 new, 001:182).
+        by_line: dict[tuple[str, str], Decimal] = {}
+        for row in rows:
+            amount = _amount(row)
+            if amount is not None and row["unit"] in AREA_UNITS:
+                key = (row["document"], row["line"])
+                by_line[key] = by_line.get(key, Decimal(0)) + amount
+        assert Decimal(value) in singles | set(by_line.values()), props["id"]
+
+
+def test_unknown_is_null_never_zero() -> None:
+    for props in CARRIER_PROPS.values():
+        for name in ("floor_area_existing_m2", "site_area_m2", "planned_year", "opened_year"):
+            assert props[name] != 0, f"{props['id']}.{name} is 0: write null for unknown"
+        if props["floor_area_planned_m2"] == 0:
+            # Zero planned is only allowed where a cited total equals the existing figure.
+            assert Decimal(props["floor_area_existing_m2"]) in _cited_amounts(props), props["id"]
+    for props in ZONE_PROPS.values():
+        assert props["declared_floor_area_m2"] != 0, props["id"]
+
+
+def test_children_are_declared_in_their_parents_zones() -> None:
+    for props in CARRIER_PROPS.values():
+        parent = props["parent_id"]
+        if parent is None:
+            continue
+        assert parent in CARRIER_PROPS, props["id"]
+        assert props["zone_ids"] == CARRIER_PROPS[parent]["zone_ids"], (
+            f"{props['id']} is declared in other zones than its parent {parent}"
+        )
+
+
+def test_the_modelling_decisions_hold() -> None:
+    valley = CARRIER_PROPS["westbund_valley"]
+    assert (valley["floor_area_existing_m2"], valley["floor_area_planned_m2"]) == (1_200_000, 0)
+    assert CARRIER_PROPS["ai_tower"]["parent_id"] == "westbund_valley"
+    assert CARRIER_PROPS["ai_tower"]["opened_year"] == 2020
+    speed = CARRIER_PROPS["modelspeed"]
+    assert (speed["parent_id"], speed["floor_area_existing_m2"], speed["opened_year"]) == (
+        "westbund_valley",
+        50_000,
+        2023,
+    )
+    chj = CARRIER_PROPS["caohejing"]
+    assert (chj["floor_area_existing_m2"], chj["floor_area_planned_m2"], chj["planned_year"]) == (
+        5_500_000,
+        1_000_000,
+        2025,
+    )
+    assert CARRIER_PROPS["beiyang"]["floor_area_planned_m2"] == 1_000_000
+    assert CARRIER_PROPS["beiyang"]["status"] == "under_construction"
+    assert CARRIER_PROPS["central_renewal"]["floor_area_existing_m2"] == 4_000_000
+    assert ZONE_PROPS["pole_caohejing"]["declared_floor_area_m2"] == 6_500_000
+    assert ZONE_PROPS["pole_westbund"]["declared_floor_area_m2"] == 1_200_000
+    assert ZONE_PROPS["belt_line15"]["declared_floor_area_m2"] is None
+    # Conflicting figures are all kept.
+    kept = {(r["document"], r["line"], r["value"]) for r in SOURCE_ROWS.values()}
+    assert ("001_d210a0fb95f39cab.txt", "190", "100") in kept  # valley 100万 (vs 120万)
+    assert ("003_1baae959e14b902b.txt", "432", "120") in kept  # 占地 120万
+    assert ("002_74210942462cbe39.txt", "193", "10") in kept  # 模速空间 10万 planned (vs 5万 built)
+
+
+# --- geometry ------------------------------------------------------------------------------------
+
+
+def _decimals_ok(coords: object) -> bool:
+    if isinstance(coords, float):
+        return round(coords, 6) == coords
+    if isinstance(coords, list):
+        return all(_decimals_ok(c) for c in coords)
+    return True
+
+
+@pytest.mark.parametrize(
+    "path", ["carriers.geojson", "zones.geojson", *[f"context/{n}.geojson" for n in CONTEXT_LAYERS]]
+)
+def test_geojson_is_rfc7946_wgs84_with_six_decimals(path: str) -> None:
+    data = _read_json(SEEDS / path)
+    assert data["type"] == "FeatureCollection"
+    assert "crs" not in data
+    for feat in data["features"]:
+        coords = feat["geometry"]["coordinates"]
+        assert _decimals_ok(coords), f"{path}: coordinates with more than 6 decimals"
+        geom = shapely.geometry.shape(feat["geometry"])
+        minx, miny, maxx, maxy = geom.bounds
+        assert 120.8 < minx <= maxx < 122.2, f"{path}: longitudes are not WGS-84 Shanghai"
+        assert 30.6 < miny <= maxy < 31.9, f"{path}: latitudes are not WGS-84 Shanghai"
+        if geom.geom_type in {"Polygon", "MultiPolygon"}:
+            for polygon in getattr(geom, "geoms", [geom]):
+                assert polygon.exterior.is_ccw, f"{path}: exterior rings must be counter-clockwise"
+
+
+def test_every_outline_carries_its_accuracy() -> None:
+    for props in [*CARRIER_PROPS.values(), *ZONE_PROPS.values()]:
+        assert props["geometry_accuracy_m"] >= 50, props["id"]
+    for props in CARRIER_PROPS.values():
+        if props["kind"] == "building":
+            assert props["geometry_accuracy_m"] >= 600, f"{props['id']}: schematic position, large accuracy"
+
+
+def test_zones_of_one_type_do_not_overlap(zones: gpd.GeoDataFrame) -> None:
+    outlines = _metric(zones)
+    kinds = dict(zip(zones["id"], zones["type"], strict=True))
+    for a, b in combinations(outlines, 2):
+        if kinds[a] == kinds[b]:
+            assert outlines[a].intersection(outlines[b]).area < 1.0, f"{a} overlaps {b}"
+
+
+def test_zones_and_carriers_lie_within_the_district(
+    zones: gpd.GeoDataFrame, carriers: gpd.GeoDataFrame, district_m: shapely.Geometry
+) -> None:
+    allowed = district_m.buffer(1.0)
+    for frame in (zones, carriers):
+        for feature_id, outline in _metric(frame).items():
+            assert outline.within(allowed), f"{feature_id} reaches outside the district boundary"
+
+
+def test_children_lie_within_their_parents(carriers: gpd.GeoDataFrame) -> None:
+    outlines = _metric(carriers)
+    children = 0
+    for props in CARRIER_PROPS.values():
+        parent = props["parent_id"]
+        if parent is not None:
+            assert outlines[props["id"]].within(outlines[parent].buffer(1.0)), f"{props['id']} not in {parent}"
+            children += 1
+    assert children >= 2
+
+
+def test_declared_membership_matches_the_largest_overlap(zones: gpd.GeoDataFrame, carriers: gpd.GeoDataFrame) -> None:
+    """No data-quality finding in the shipped data: per zone type, the declared zone is the drawn one."""
+    zone_outlines = _metric(zones)
+    zone_types = dict(zip(zones["id"], zones["type"], strict=True))
+    for carrier_id, outline in _metric(carriers).items():
+        declared = split_ids(CARRIER_PROPS[carrier_id]["zone_ids"])
+        for zone_type in set(zone_types.values()):
+            overlaps = {z: outline.intersection(g).area for z, g in zone_outlines.items() if zone_types[z] == zone_type}
+            best = max(overlaps, key=lambda z: overlaps[z])
+            drawn = best if overlaps[best] > 1.0 else None
+            wanted = [z for z in declared if zone_types[z] == zone_type]
+            assert wanted == ([drawn] if drawn else []), f"{carrier_id}: declared {wanted}, drawn {drawn}"
+
+
+def test_poles_contain_their_named_carriers(zones: gpd.GeoDataFrame, carriers: gpd.GeoDataFrame) -> None:
+    zone_outlines = _metric(zones)
+    carrier_outlines = _metric(carriers)
+    assert carrier_outlines["caohejing"].within(zone_outlines["pole_caohejing"].buffer(1.0))
+    assert carrier_outlines["westbund_valley"].within(zone_outlines["pole_westbund"].buffer(1.0))
+    assert carrier_outlines["beiyang"].within(zone_outlines["belt_line15"].buffer(1.0))
+
+
+@pytest.mark.parametrize("name", CONTEXT_LAYERS)
+def test_context_layers(name: str) -> None:
+    frame = gpd.read_file(SEEDS / "context" / f"{name}.geojson", engine="pyogrio")
+    assert len(frame) >= 1
+    assert frame.crs is not None
+    assert frame.crs.to_epsg() == 4326
+    for column in CONTEXT_PROPERTIES:
+        assert column in frame.columns, f"{name}: missing {column}"
+        assert frame[column].notna().all(), f"{name}: empty {column}"
+    expected = {
+        "district_boundary": {"Polygon", "MultiPolygon"},
+        "huangpu": {"LineString"},
+        "line15": {"LineString"},
+        "line15_stations": {"Point"},
+        "outer_ring": {"LineString"},
+    }[name]
+    assert set(frame.geom_type) <= expected
+    if name == "line15_stations":
+        assert frame["in_xuhui"].map(type).eq(bool).all()
+        inside = set(frame.loc[frame["in_xuhui"], "name_zh"])
+        assert {"桂林路", "桂林公园", "上海南站", "华东理工大学", "罗秀路", "朱梅路"} <= inside
+
+
+def test_readme_documents_every_file() -> None:
+    text = (SEEDS / "README.md").read_text(encoding="utf-8")
+    for name in (
+        "carriers.geojson",
+        "zones.geojson",
+        "sources.csv",
+        "build_seeds.py",
+        "documents/",
+        *[f"{n}.geojson" for n in CONTEXT_LAYERS],
+    ):
+        assert name in text, f"README.md does not describe {name}"
+    assert re.search(r"python -m geo check --carriers", text)
+    assert "geometry_accuracy_m" in text
