@@ -1,0 +1,336 @@
+"""徐汇区人工智能产业载体 · Xuhui AI-industry floor space: the planning page (UI only).
+
+Storyboard: state → sidebar widgets → cached roll-ups on plain values → map, numbers, tabs,
+downloads. Domain logic lives in ``geo/``, map layers in ``layers/``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+import layers
+from geo import export, present
+from geo.data import Dataset, load_dataset
+from geo.quality import KINDS, check_quality
+from geo.rollup import MODES, summarize, zone_types
+
+st.set_page_config(page_title="徐汇人工智能载体 · Xuhui AI carriers", page_icon="🗺️", layout="wide")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("徐汇区人工智能产业载体", "Xuhui AI-industry floor space"),
+    "subtitle": (
+        "“两极两带”空间布局下的载体面积：按增长极、发展带、状态和年份汇总",
+        "Carrier floor space in the “two poles, two belts” layout, summed by pole, belt, status and year",
+    ),
+    "accuracy": (
+        (
+            "边界为示意，并非官方界线：每个要素的 geometry_accuracy_m 给出其可能偏差（米）。面积数字来自所引文件，"
+            "空值表示未知（不按零计）。"
+        ),
+        (
+            "Outlines are approximate, not official boundaries: each feature's geometry_accuracy_m says how far it "
+            "may be off (metres). Figures come from the cited documents; empty means unknown (never counted as zero)."
+        ),
+    ),
+    "language": ("语言 Language", "Language 语言"),
+    "basemap": ("底图", "Basemap"),
+    "layers": ("图层", "Layers"),
+    "grouping": ("汇总方式", "Group by"),
+    "mode": ("归属方式", "Membership"),
+    "mode_help": (
+        "申报：按规划 zone_ids；最大重叠：落在重叠面积最大的分区；按面积：按边界在各分区内的面积比例拆分",
+        (
+            "declared: the plan's zone_ids; largest: the zone with the largest overlap; area: split by the share "
+            "of the outline in each zone"
+        ),
+    ),
+    "buildout": ("按建成后（全部规划）", "At build-out (all planned)"),
+    "year": ("截至年份", "As of year"),
+    "tianditu_missing": (
+        "天地图需要令牌：设置环境变量 TIANDITU_TOKEN 或 Streamlit secrets 中的 tianditu_token。",
+        "Tianditu needs a token: set the TIANDITU_TOKEN environment variable or tianditu_token in Streamlit secrets.",
+    ),
+    "gcj_note": (
+        "高德底图使用 GCJ-02 坐标：图上叠加层已偏移显示；数据、汇总与导出仍为 WGS-84。",
+        "AMap tiles are in GCJ-02: the overlays are shifted for display only; data, sums and exports stay WGS-84.",
+    ),
+    "m_total": ("合计 (万㎡)", "Total (10k m²)"),
+    "m_existing": ("现有 (万㎡)", "Existing (10k m²)"),
+    "m_planned": ("规划新增 (万㎡)", "Planned (10k m²)"),
+    "m_unknown": ("面积未知的载体", "Carriers with unknown figures"),
+    "tab_summary": ("汇总", "Summary"),
+    "tab_carriers": ("载体", "Carriers"),
+    "tab_quality": ("数据质量", "Data quality"),
+    "tab_sources": ("来源", "Sources"),
+    "tab_downloads": ("下载", "Downloads"),
+    "summary_note": (
+        "各分组加“不属于任何分区”一行恰好等于全区合计；嵌套载体（如西岸智塔）不重复计入。",
+        (
+            "The groups plus the “outside” row add up exactly to the district total; nested carriers (such as "
+            "AI Tower) never count twice."
+        ),
+    ),
+    "no_findings": ("没有数据质量问题。", "No data-quality findings."),
+    "dl_summary_csv": ("汇总表 CSV", "Summary CSV"),
+    "dl_summary_xlsx": ("汇总表 Excel（各汇总方式）", "Summary Excel (every grouping)"),
+    "dl_geojson": ("载体与分区 GeoJSON", "Carriers + zones GeoJSON"),
+    "dl_gpkg": ("GeoPackage (CGCS2000)", "GeoPackage (CGCS2000)"),
+    "dl_kml": ("KML (WGS-84)", "KML (WGS-84)"),
+    "dl_shp": ("Shapefile 压缩包 (GBK)", "Shapefile zip (GBK)"),
+    "dl_html": ("地图 HTML（可离线打开）", "Map as HTML (works offline)"),
+    "dl_note": (
+        "每个导出文件都带有元数据：输入文件哈希、归属方式、年份、坐标系、工具版本和时间。",
+        "Every export carries a metadata stamp: input hashes, membership mode, year, CRS, tool version and time.",
+    ),
+    "status": ("状态", "Status"),
+}
+MODE_NAMES: dict[str, tuple[str, str]] = {
+    "declared": ("申报", "declared"),
+    "largest": ("最大重叠", "largest overlap"),
+    "area": ("按面积拆分", "split by area"),
+}
+GROUP_NAMES: dict[str, tuple[str, str]] = {
+    "pole": ("增长极", "poles"),
+    "belt": ("发展带", "belts"),
+    "status": ("状态", "status"),
+}
+SEVERITY_NAMES: dict[str, tuple[str, str]] = {
+    "error": ("错误", "error"),
+    "warning": ("注意", "warning"),
+    "info": ("说明", "info"),
+}
+YEARS = (2015, 2035)
+
+# --- state --------------------------------------------------------------------------------------
+# A link may preset the language, basemap, grouping and mode (?lang=en&basemap=none): only known values.
+_ALLOWED = {"lang": ("zh", "en"), "basemap": layers.BASEMAP_KEYS, "by": ("pole", "belt", "status"), "mode": MODES}
+for _key, _allowed in _ALLOWED.items():
+    if _key not in st.session_state and st.query_params.get(_key) in _allowed:
+        st.session_state[_key] = st.query_params[_key]
+st.session_state.setdefault("lang", "zh")
+st.session_state.setdefault("basemap", "osm")
+st.session_state.setdefault("by", "pole")
+st.session_state.setdefault("mode", "declared")
+st.session_state.setdefault("buildout", True)
+st.session_state.setdefault("year", 2025)
+for _key in layers.LAYER_KEYS:
+    st.session_state.setdefault(f"layer_{_key}", _key in layers.DEFAULT_LAYERS)
+
+
+def pick(names: tuple[str, str]) -> str:
+    """The name in the page's language (read once per run, so widgets' format functions stay pure)."""
+    return names[0 if lang == "zh" else 1]
+
+
+def t(key: str) -> str:
+    """UI text in the page's language."""
+    return pick(TEXT[key])
+
+
+# --- data (cached on plain values; every frame is per-call copy) ---------------------------------
+@st.cache_data(show_spinner=False)
+def bundled() -> Dataset:
+    return load_dataset()
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def rollup(data_key: str, by: str, mode: str, year: int | None, _data: Dataset):  # noqa: ANN201
+    return summarize(_data.carriers, _data.zones, by=by, mode=mode, year=year)  # type: ignore[arg-type]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def findings(data_key: str, _data: Dataset):  # noqa: ANN201
+    return check_quality(_data.carriers, _data.zones, _data.sources)
+
+
+def tianditu_token() -> str | None:
+    token = layers.tianditu_token_from_env(os.environ)
+    if token:
+        return token
+    try:
+        return str(st.secrets["tianditu_token"]) or None
+    except (KeyError, FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return None
+
+
+data = bundled()
+data_key = ";".join(f"{k}={v}" for k, v in sorted(data.hashes.items()))
+
+# --- sidebar ------------------------------------------------------------------------------------
+lang = st.session_state.lang
+with st.sidebar:
+    st.radio(
+        TEXT["language"][0],
+        ["zh", "en"],
+        key="lang",
+        horizontal=True,
+        format_func={"zh": "中文", "en": "English"}.__getitem__,
+    )
+    lang = st.session_state.lang
+    basemaps = layers.available_basemaps(tianditu_token=tianditu_token())
+    basemap_names = {b.key: b.label(lang) for b in basemaps}
+    if st.session_state.basemap not in basemap_names:
+        st.session_state.basemap = "osm"
+    st.selectbox(t("basemap"), list(basemap_names), key="basemap", format_func=basemap_names.__getitem__)
+    if not any(b.key.startswith("tianditu") for b in basemaps):
+        st.caption(t("tianditu_missing"))
+    st.markdown(f"**{t('layers')}**")
+    for key in layers.LAYER_KEYS:
+        st.checkbox(layers.layer_label(key, lang), key=f"layer_{key}")
+    groupings = [*zone_types(data.zones), "status"]
+    if st.session_state.by not in groupings:
+        st.session_state.by = groupings[0]
+    st.radio(t("grouping"), groupings, key="by", format_func=lambda g: pick(GROUP_NAMES.get(g, (g, g))))
+    st.radio(
+        t("mode"),
+        list(MODES),
+        key="mode",
+        format_func=lambda m: pick(MODE_NAMES[m]),
+        help=t("mode_help"),
+        disabled=st.session_state.by == "status",
+    )
+    st.checkbox(t("buildout"), key="buildout")
+    st.slider(t("year"), *YEARS, key="year", disabled=st.session_state.buildout)
+
+by, mode = st.session_state.by, st.session_state.mode
+year = None if st.session_state.buildout else int(st.session_state.year)
+table = rollup(data_key, by, mode, year, data)
+zone_tables = {zone_type: rollup(data_key, zone_type, mode, year, data) for zone_type in zone_types(data.zones)}
+
+# --- headline -----------------------------------------------------------------------------------
+st.title(t("title"))
+st.caption(t("subtitle"))
+metrics = present.district_metrics(table)
+columns = st.columns(4)
+columns[0].metric(t("m_total"), f"{metrics['total']:,.1f}")
+columns[1].metric(t("m_existing"), f"{metrics['existing']:,.1f}")
+columns[2].metric(t("m_planned"), f"{metrics['planned']:,.1f}")
+columns[3].metric(t("m_unknown"), metrics["unknown"])
+
+# --- map ----------------------------------------------------------------------------------------
+on = [key for key in layers.LAYER_KEYS if st.session_state[f"layer_{key}"]]
+basemap = st.session_state.basemap
+# A downloaded map must not carry the user's Tianditu token: it falls back to OpenStreetMap.
+export_basemap = "osm" if layers.basemap_info(basemap).needs_token else basemap
+parts = layers.build_map(
+    data.carriers,
+    data.zones,
+    context=data.context,
+    summary=zone_tables,
+    sources=data.sources,
+    basemap=st.session_state.basemap,
+    tianditu_token=tianditu_token(),
+    layers=on,
+    lang=lang,
+    embed_overlays=False,
+)
+if parts.gcj02:
+    st.caption(t("gcj_note"))
+st_folium(
+    parts.map,
+    key="map",
+    height=560,
+    use_container_width=True,
+    returned_objects=[],
+    feature_group_to_add=list(parts.overlays.values()),
+    layer_control=None,
+)
+st.info(t("accuracy"), icon="📐")
+
+# --- tabs ---------------------------------------------------------------------------------------
+summary_tab, carriers_tab, quality_tab, sources_tab, downloads_tab = st.tabs(
+    [t("tab_summary"), t("tab_carriers"), t("tab_quality"), t("tab_sources"), t("tab_downloads")]
+)
+with summary_tab:
+    st.dataframe(present.summary_table(table, lang), width="stretch", hide_index=True)
+    st.caption(t("summary_note"))
+    chart = present.chart_frame(table, lang)
+    st.bar_chart(
+        chart, x=chart.columns[0], y=list(chart.columns[1:]), stack=True, y_label="万㎡" if lang == "zh" else "10k m²"
+    )
+
+with carriers_tab:
+    st.dataframe(
+        present.carriers_table(data.carriers, data.zones, lang, mode=mode if mode != "area" else "area"),
+        width="stretch",
+        hide_index=True,
+    )
+
+with quality_tab:
+    report = findings(data_key, data)
+    if report.empty:
+        st.success(t("no_findings"))
+    else:
+        shown = report.assign(
+            kind=[pick(KINDS[k]) for k in report["kind"]],
+            severity=[pick(SEVERITY_NAMES[s]) for s in report["severity"]],
+        )
+        message = "message_zh" if lang == "zh" else "message_en"
+        st.dataframe(shown[["severity", "kind", "subject", message]], width="stretch", hide_index=True)
+
+with sources_tab:
+    st.dataframe(data.sources, width="stretch", hide_index=True)
+
+with downloads_tab:
+    stamp = export.make_stamp(
+        input_hashes=data.hashes, by=by, mode=mode, year=year, crs="EPSG:4549", now=datetime.now(UTC)
+    )
+    all_tables = {**zone_tables, "status": rollup(data_key, "status", mode, year, data)}
+    suffix = f"{by}_{mode}_{'buildout' if year is None else year}"
+    st.caption(t("dl_note"))
+    downloads = [
+        ("dl_summary_csv", f"summary_{suffix}.csv", "csv", lambda: export.summary_csv(table, stamp)),
+        (
+            "dl_summary_xlsx",
+            f"summary_{suffix}.xlsx",
+            "xlsx",
+            lambda: export.summary_xlsx(all_tables, stamp, lang=lang),
+        ),
+        (
+            "dl_geojson",
+            "xuhui_carriers_zones.geojson",
+            "geojson",
+            lambda: export.layers_geojson(data.carriers, data.zones, stamp),
+        ),
+        (
+            "dl_gpkg",
+            "xuhui_carriers.gpkg",
+            "gpkg",
+            lambda: export.geopackage(data.carriers, data.zones, all_tables, stamp, crs="EPSG:4490"),
+        ),
+        ("dl_kml", "xuhui_carriers.kml", "kml", lambda: export.kml(data.carriers, data.zones, stamp)),
+        ("dl_shp", "xuhui_carriers_shp.zip", "shp", lambda: export.shapefile_zip(data.carriers, data.zones, stamp)),
+        (
+            "dl_html",
+            "xuhui_carriers_map.html",
+            "html",
+            lambda: layers.standalone_html(
+                layers.build_map(
+                    data.carriers,
+                    data.zones,
+                    context=data.context,
+                    summary=zone_tables,
+                    sources=data.sources,
+                    basemap=export_basemap,
+                    layers=on,
+                    lang=lang,
+                    embed_overlays=True,
+                ).map
+            ),
+        ),
+    ]
+    grid = st.columns(2)
+    for position, (text_key, file_name, fmt, build) in enumerate(downloads):
+        grid[position % 2].download_button(
+            t(text_key),
+            data=build,
+            file_name=file_name,
+            mime=export.EXPORT_FORMATS[fmt].mime,
+            on_click="ignore",
+            key=f"download_{fmt}",
+            width="stretch",
+        )

@@ -1,0 +1,155 @@
+"""Tables as planners read them: 万㎡, names in the page's language, unknown shown as unknown.
+
+Figures stay whole m² everywhere else; this module only shapes copies for display (万㎡ = m² / 10⁴).
+Pure pandas, no Streamlit, so the page's numbers can be checked against :mod:`geo.rollup` in tests.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.rollup import OUTSIDE, TOTAL, Assignment, assign, zone_types
+from geo.schema import split_ids
+
+__all__ = ["LANGS", "carriers_table", "chart_frame", "label", "memberships", "summary_table", "wan"]
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[str, ...] = ("zh", "en")
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "group": ("分组", "Group"),
+    "existing": ("现有 (万㎡)", "Existing (10k m²)"),
+    "planned": ("规划新增 (万㎡)", "Planned (10k m²)"),
+    "total": ("合计 (万㎡)", "Total (10k m²)"),
+    "declared": ("规划申报 (万㎡)", "Declared (10k m²)"),
+    "difference": ("差额 (万㎡)", "Itemized − declared (10k m²)"),
+    "unknown_count": ("未知个数", "Unknown (count)"),
+    "unknown_ids": ("未知载体", "Unknown carriers"),
+    "land": ("用地 (万㎡)", "Land (10k m²)"),
+    "far": ("容积率", "FAR"),
+    "members": ("载体数", "Carriers"),
+    "id": ("编号", "ID"),
+    "name": ("名称", "Name"),
+    "kind": ("类型", "Kind"),
+    "status": ("状态", "Status"),
+    "parent": ("所属", "Part of"),
+    "planned_year": ("规划年份", "Planned year"),
+    "opened_year": ("启用年份", "Opened"),
+    "accuracy": ("边界精度 (米)", "Outline accuracy (m)"),
+    "sources": ("来源", "Sources"),
+    "kind_existing": ("现有", "Existing"),
+    "kind_planned": ("规划新增", "Planned"),
+}
+_STATUS: dict[str, tuple[str, str]] = {
+    "existing": ("已建成", "existing"),
+    "under_construction": ("在建", "under construction"),
+    "planned": ("规划", "planned"),
+}
+
+
+def label(key: str, lang: Lang) -> str:
+    """The column label ``key`` in ``lang``."""
+    return _LABELS[key][LANGS.index(lang)]
+
+
+def wan(values: pd.Series) -> pd.Series:
+    """Whole m² → 万㎡ as floats (NA stays NA), for display only.
+
+    >>> wan(pd.Series([5_500_000, None], dtype="Int64")).tolist()
+    [550.0, nan]
+    """
+    return pd.Series(values, copy=False).astype("Float64").div(10_000).astype("float64")
+
+
+def summary_table(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """A roll-up table (from :func:`geo.rollup.summarize`) with labels in ``lang`` and figures in 万㎡."""
+    name = table["name_zh" if lang == "zh" else "name_en"]
+    return pd.DataFrame(
+        {
+            label("group", lang): name.to_numpy(),
+            label("existing", lang): wan(table["existing_m2"]).to_numpy(),
+            label("planned", lang): wan(table["planned_m2"]).to_numpy(),
+            label("total", lang): wan(table["total_m2"]).to_numpy(),
+            label("declared", lang): wan(table["declared_m2"]).to_numpy(),
+            label("difference", lang): wan(table["difference_m2"]).to_numpy(),
+            label("unknown_count", lang): table["unknown_count"].to_numpy(),
+            label("unknown_ids", lang): table["unknown_ids"].str.replace(";", ", ").to_numpy(),
+            label("land", lang): wan(table["land_m2"]).to_numpy(),
+            label("far", lang): table["far"].astype("float64").round(2).to_numpy(),
+            label("members", lang): table["member_count"].to_numpy(),
+        },
+        index=pd.Index(table["group_id"].to_numpy(), name="group_id"),
+    )
+
+
+def chart_frame(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """Existing and planned 万㎡ per group (no total row), long enough for a stacked bar chart."""
+    groups = table[table["group_id"] != TOTAL]
+    return pd.DataFrame(
+        {
+            label("group", lang): groups["name_zh" if lang == "zh" else "name_en"].to_numpy(),
+            label("kind_existing", lang): wan(groups["existing_m2"]).to_numpy(),
+            label("kind_planned", lang): wan(groups["planned_m2"]).to_numpy(),
+        }
+    )
+
+
+def memberships(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, mode: str = "declared") -> dict[str, pd.Series]:
+    """Per zone type, each carrier's zone(s) under ``mode`` as text (``;``-joined ids, shares in area mode)."""
+    out: dict[str, pd.Series] = {}
+    for zone_type in zone_types(zones):
+        result: Assignment = assign(carriers, zones, zone_type=zone_type, mode=mode)  # type: ignore[arg-type]
+        texts: list[list[str]] = [[] for _ in range(len(carriers))]
+        for carrier, group, share in zip(result.carrier, result.group, result.share, strict=True):
+            zone_id = result.groups[group]
+            if zone_id == OUTSIDE:
+                continue
+            texts[carrier].append(zone_id if mode != "area" or share >= 0.9995 else f"{zone_id} ({share:.0%})")
+        out[zone_type] = pd.Series([", ".join(t) for t in texts], index=carriers.index)
+    return out
+
+
+def carriers_table(
+    carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, lang: Lang, *, mode: str = "declared"
+) -> pd.DataFrame:
+    """Carriers with names in ``lang``, figures in 万㎡ (unknown empty), status, nesting and zones."""
+    names = carriers["name_zh" if lang == "zh" else "name_en"]
+    by_id = dict(zip(carriers["id"], names, strict=True))
+    out = pd.DataFrame(
+        {
+            label("id", lang): carriers["id"].to_numpy(),
+            label("name", lang): names.to_numpy(),
+            label("kind", lang): carriers["kind"].to_numpy(),
+            label("status", lang): [_STATUS.get(s, (s, s))[LANGS.index(lang)] for s in carriers["status"]],
+            label("existing", lang): wan(carriers["floor_area_existing_m2"]).to_numpy(),
+            label("planned", lang): wan(carriers["floor_area_planned_m2"]).to_numpy(),
+            label("planned_year", lang): carriers["planned_year"].astype("Int64").to_numpy(),
+            label("opened_year", lang): carriers["opened_year"].astype("Int64").to_numpy(),
+            label("parent", lang): [by_id.get(p, "") if isinstance(p, str) else "" for p in carriers["parent_id"]],
+        }
+    )
+    for zone_type, text in memberships(carriers, zones, mode=mode).items():
+        out[zone_type] = text.to_numpy()
+    out[label("accuracy", lang)] = carriers["geometry_accuracy_m"].astype("Int64").to_numpy()
+    out[label("sources", lang)] = [", ".join(split_ids(s)) for s in carriers["source_ids"]]
+    return out
+
+
+def district_metrics(table: pd.DataFrame) -> dict[str, float | int]:
+    """The headline numbers from a roll-up table's total row: 万㎡ and the unknown count."""
+    total = table[table["group_id"] == TOTAL].iloc[0]
+    return {
+        "existing": float(total["existing_m2"]) / 10_000,
+        "planned": float(total["planned_m2"]) / 10_000,
+        "total": float(total["total_m2"]) / 10_000,
+        "unknown": int(total["unknown_count"]),
+        "members": int(total["member_count"]),
+        "land": float(total["land_m2"]) / 10_000 if not np.isnan(float(total["land_m2"])) else float("nan"),
+    }
+
+
+__all__ += ["district_metrics"]

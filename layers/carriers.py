@@ -1,0 +1,264 @@
+"""The carriers (载体): outlines styled by status, nested ones above their parent, with cited popups."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.schema import STATUSES, split_ids
+from layers._common import (
+    Lang,
+    LayerInputError,
+    check_frame,
+    check_lang,
+    escape_text,
+    format_wan,
+    is_missing,
+    pick_name,
+    word,
+)
+from layers._geojson import feature_collection, geojson_layer
+from layers.display import DEFAULT_TOLERANCE_M, prepare_display
+from layers.styles import carrier_style
+
+__all__ = ["CARRIER_COLUMNS", "SOURCE_COLUMNS", "build_carriers_layer", "carrier_depths"]
+
+CARRIER_COLUMNS: tuple[str, ...] = (
+    "id", "name_zh", "name_en", "parent_id", "status", "floor_area_existing_m2", "floor_area_planned_m2",
+)
+#: Columns of the sources table a popup cites (``id`` and ``quote`` are required).
+SOURCE_COLUMNS: tuple[str, ...] = ("id", "document", "line", "quote", "value", "unit", "note")
+
+_POLYGONAL = ("Polygon", "MultiPolygon")
+_REFERENCE_FIELDS = frozenset({"parent_id", "zone_ids", "source_ids", "kind"})
+_AREA_FIELDS = frozenset({"floor_area_existing_m2", "floor_area_planned_m2", "site_area_m2"})
+_FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "id": ("编号", "id"),
+    "name_zh": ("中文名", "Chinese name"),
+    "name_en": ("英文名", "English name"),
+    "kind": ("类型", "kind"),
+    "parent_id": ("上级载体", "parent"),
+    "zone_ids": ("所属片区", "zones"),
+    "floor_area_existing_m2": ("现状建筑面积", "existing floor area"),
+    "floor_area_planned_m2": ("规划新增建筑面积", "planned floor area (increment)"),
+    "planned_year": ("规划年份", "planned year"),
+    "opened_year": ("启用年份", "opened year"),
+    "status": ("状态", "status"),
+    "site_area_m2": ("用地面积", "site area"),
+    "geometry_accuracy_m": ("轮廓精度（米）", "outline accuracy (m)"),
+    "source_ids": ("来源编号", "source ids"),
+}
+
+
+def carrier_depths(carriers: pd.DataFrame) -> dict[str, int]:
+    """Nesting depth of each carrier: 0 for top-level, parent's depth + 1 otherwise.
+
+    A ``parent_id`` that is not in the frame counts as top-level (the parent may be filtered out).
+
+    Raises
+    ------
+    LayerInputError
+        When ``parent_id`` links form a cycle.
+    """
+    parents = {
+        str(i): (None if is_missing(p) or not str(p).strip() else str(p).strip())
+        for i, p in zip(carriers["id"], carriers["parent_id"], strict=True)
+    }
+    depths: dict[str, int] = {}
+    cycles: set[str] = set()
+    for start in parents:
+        chain: list[str] = []
+        node: str | None = start
+        while node is not None and node in parents and node not in depths:
+            if node in chain:
+                cycles.update(chain[chain.index(node):])
+                break
+            chain.append(node)
+            node = parents[node]
+        base = depths.get(node, -1) if node is not None and node in depths else -1
+        for offset, item in enumerate(reversed(chain)):
+            if item in cycles:
+                continue
+            depths[item] = base + 1 + offset
+    if cycles:
+        raise LayerInputError(
+            f"carriers: parent_id links form a cycle through {', '.join(sorted(cycles))}; "
+            "a carrier cannot (indirectly) contain itself — clear one of these parent_id values"
+        )
+    return depths
+
+
+def _sources_by_id(sources: pd.DataFrame | None) -> dict[str, list[pd.Series]]:
+    if sources is None:
+        return {}
+    if not isinstance(sources, pd.DataFrame):
+        raise LayerInputError(f"sources: expected a pandas DataFrame, got {type(sources).__name__}")
+    missing = [c for c in ("id", "quote") if c not in sources.columns]
+    if missing:
+        raise LayerInputError(
+            f"sources: missing column(s) {', '.join(missing)}; the sources table needs {', '.join(SOURCE_COLUMNS)}"
+        )
+    out: dict[str, list[pd.Series]] = {}
+    for _, row in sources.iterrows():
+        if not is_missing(row["id"]):
+            out.setdefault(str(row["id"]).strip(), []).append(row)
+    return out
+
+
+def _value_text(column: str, value: object, lang: Lang) -> str:
+    if is_missing(value) or (isinstance(value, str) and not value.strip()):
+        # An empty reference is "none"; an empty figure or year is unknown, never zero.
+        return "—" if column in _REFERENCE_FIELDS else format_wan(None, lang)
+    if column in _AREA_FIELDS:
+        return f"{int(value):,} ㎡ ({format_wan(value, lang)})"  # type: ignore[call-overload]
+    if column == "status":
+        return word(str(value), lang)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _tooltip(row: pd.Series, lang: Lang, parent_name: str | None) -> str:
+    name = escape_text(pick_name(row, lang, fallback=str(row["id"])))
+    status = escape_text(word(str(row["status"]), lang))
+    existing, planned = row["floor_area_existing_m2"], row["floor_area_planned_m2"]
+    total = None if is_missing(existing) or is_missing(planned) else int(existing) + int(planned)
+    figures = " · ".join(
+        f"{escape_text(word(key, lang))} {escape_text(format_wan(value, lang))}"
+        for key, value in (("existing_area", existing), ("planned_area", planned), ("total_area", total))
+    )
+    lines = [f"<b>{name}</b> · {status}", figures]
+    if parent_name is not None:
+        lines.append(f"<i>{escape_text(word('parent', lang))}: {escape_text(parent_name)}</i>")
+    return "<br>".join(lines)
+
+
+def _popup(row: pd.Series, columns: list[str], lang: Lang, sources: Mapping[str, list[pd.Series]]) -> str:
+    title = escape_text(pick_name(row, lang, fallback=str(row["id"])))
+    cells = []
+    for column in columns:
+        zh, en = _FIELD_LABELS.get(column, (column, column))
+        label = zh if lang == "zh" else en
+        cells.append(
+            f"<tr><th>{escape_text(label)}</th>"
+            f"<td>{escape_text(_value_text(column, row[column], lang))}</td></tr>"
+        )
+    parts = [f"<b>{title}</b>", f"<table>{''.join(cells)}</table>"]
+    cited = split_ids(row["source_ids"]) if "source_ids" in row.index else []
+    if cited:
+        items = []
+        for sid in cited:
+            rows = sources.get(sid)
+            if not rows:
+                items.append(f"<li>[{escape_text(sid)}] <i>{escape_text(word('source_missing', lang))}</i></li>")
+                continue
+            for src in rows:
+                quote = "" if is_missing(src.get("quote")) else str(src.get("quote"))
+                where = " ".join(
+                    str(src.get(c)) for c in ("document", "line") if c in src.index and not is_missing(src.get(c))
+                )
+                value = " ".join(
+                    str(src.get(c)) for c in ("value", "unit") if c in src.index and not is_missing(src.get(c))
+                )
+                note = "" if "note" not in src.index or is_missing(src.get("note")) else str(src.get("note"))
+                extra = "; ".join(x for x in (value, note) if x)
+                items.append(
+                    f"<li>[{escape_text(sid)}] 「{escape_text(quote)}」"
+                    f"<br><small>{escape_text(where)}{' — ' + escape_text(extra) if extra else ''}</small></li>"
+                )
+        parts.append(
+            f"<div class=\"xh-src\"><b>{escape_text(word('sources', lang))}</b><ol>{''.join(items)}</ol></div>"
+        )
+    return "".join(parts)
+
+
+def build_carriers_layer(
+    carriers: gpd.GeoDataFrame,
+    *,
+    sources: pd.DataFrame | None = None,
+    lang: Lang = "zh",
+    gcj02: bool = False,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+    popups: bool = True,
+    name: str | None = None,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """The carriers layer: styled by status, nested carriers drawn above their parents.
+
+    Features are added in depth order (parents first, larger first among equals), so a nested
+    carrier is always on top of, and clickable inside, the carrier whose figure includes it.
+
+    Parameters
+    ----------
+    carriers
+        Carrier polygons with at least :data:`CARRIER_COLUMNS` (EPSG:4326, or any CRS to reproject).
+    sources
+        The sources table; each popup cites the quotes of the carrier's ``source_ids``.
+    lang
+        ``"zh"`` or ``"en"``.
+    gcj02
+        Shift the display copy to GCJ-02 (AMap basemaps only).
+    tolerance_m
+        Display simplification in metres.
+    popups
+        Add the click popup with every attribute and the cited quotes (the largest part of the payload).
+    name
+        Layer name (plain text; escaped here). Default: the localized "carriers".
+    show
+        Whether the layer starts visible.
+
+    Returns
+    -------
+    folium.FeatureGroup
+
+    Raises
+    ------
+    LayerInputError
+        Missing columns, unknown status, empty geometry, duplicate ids, a parent cycle, a bad sources table.
+    """
+    lang = check_lang(lang)
+    carriers = check_frame(carriers, "carriers", required=CARRIER_COLUMNS, geometry_types=_POLYGONAL)
+    bad_status = sorted({str(s) for s in carriers["status"] if str(s) not in STATUSES})
+    if bad_status:
+        raise LayerInputError(
+            f"carriers: unknown status value(s) {', '.join(bad_status)}; use one of {', '.join(STATUSES)}"
+        )
+    source_rows = _sources_by_id(sources)
+    depths = carrier_depths(carriers)
+    group = folium.FeatureGroup(name=escape_text(name or word("carriers", lang)), show=show)
+    if carriers.empty:
+        return group
+    ids = carriers["id"].astype(str)
+    area = pd.Series(shapely.area(carriers.geometry.to_numpy()), index=carriers.index)
+    order = pd.DataFrame({"depth": ids.map(depths), "area": -area}).sort_values(
+        ["depth", "area"], kind="stable"
+    ).index
+    carriers = carriers.loc[order]
+    names = {str(r["id"]): pick_name(r, lang, fallback=str(r["id"])) for _, r in carriers.iterrows()}
+    columns = [c for c in carriers.columns if c != carriers.geometry.name]
+    display = prepare_display(carriers, gcj02=gcj02, tolerance_m=tolerance_m)
+    feature_ids: list[str] = []
+    props: list[dict[str, Any]] = []
+    styles: dict[str, dict[str, Any]] = {}
+    for _, row in carriers.iterrows():
+        fid = str(row["id"])
+        parent = row["parent_id"]
+        parent_name = None if is_missing(parent) or not str(parent).strip() else names.get(str(parent), str(parent))
+        prop: dict[str, Any] = {"tip": _tooltip(row, lang, parent_name)}
+        if popups:
+            prop["pop"] = _popup(row, columns, lang, source_rows)
+        feature_ids.append(fid)
+        props.append(prop)
+        styles[fid] = carrier_style(str(row["status"]), nested=depths.get(fid, 0) > 0)
+    data = feature_collection(display, feature_ids, props)
+    geojson_layer(
+        data,
+        style=lambda f: styles[f["id"]],
+        highlight=lambda f: {"weight": styles[f["id"]]["weight"] + 1.5, "fillOpacity": 0.5},
+    ).add_to(group)
+    return group

@@ -1,0 +1,131 @@
+"""Context layers (display only): district boundary, the Huangpu, Metro Line 15 and its stations, the outer ring."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from layers._common import Lang, LayerInputError, check_frame, check_lang, escape_text, is_missing, pick_name, word
+from layers._geojson import CIRCLE_POINTS_JS, feature_collection, geojson_layer
+from layers.display import DEFAULT_TOLERANCE_M, prepare_display
+from layers.styles import CONTEXT_OTHER, CONTEXT_STYLES
+
+__all__ = ["CONTEXT_KEYS", "build_context_layer", "build_context_layers"]
+
+#: The context layers the product knows by name; others are drawn with a neutral style.
+CONTEXT_KEYS: tuple[str, ...] = ("district_boundary", "huangpu", "line15", "line15_stations", "outer_ring")
+_STATIONS_OF = {"line15_stations": "line15"}
+
+
+def _tooltip(row: pd.Series, key: str, lang: Lang) -> str:
+    name = pick_name(row, lang, fallback=word(key, lang))
+    lines = [f"<b>{escape_text(name)}</b>"]
+    source = row.get("source")
+    if not is_missing(source) and str(source).strip():
+        lines.append(f"<small>{escape_text(word('source', lang))}: {escape_text(source)}</small>")
+    accuracy = row.get("geometry_accuracy_m")
+    if not is_missing(accuracy):
+        lines.append(f"<small>{escape_text(word('accuracy', lang))}: ±{escape_text(accuracy)} m</small>")
+    return "<br>".join(lines)
+
+
+def _add_geojson(group: folium.FeatureGroup, key: str, frame: gpd.GeoDataFrame, *, lang: Lang,
+                 gcj02: bool, tolerance_m: float) -> None:
+    frame = check_frame(frame, f"context layer {key!r}", id_column=None)
+    if frame.empty:
+        return
+    display = prepare_display(frame, gcj02=gcj02, tolerance_m=tolerance_m)
+    style = dict(CONTEXT_STYLES.get(key, CONTEXT_OTHER))
+    ids = [f"{key}:{i}" for i in range(len(frame))]
+    props = [{"tip": _tooltip(row, key, lang)} for _, row in frame.iterrows()]
+    geojson_layer(
+        feature_collection(display, ids, props),
+        style=lambda _f: style,
+        point_to_layer=CIRCLE_POINTS_JS,
+    ).add_to(group)
+
+
+def build_context_layer(
+    key: str,
+    frame: gpd.GeoDataFrame,
+    *,
+    stations: gpd.GeoDataFrame | None = None,
+    lang: Lang = "zh",
+    gcj02: bool = False,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """One context layer as a ``FeatureGroup`` (lines, polygons or points; tooltip = name and source).
+
+    Parameters
+    ----------
+    key
+        Layer name such as ``"huangpu"``; known keys (:data:`CONTEXT_KEYS`) get their own style
+        and a localized layer name, others a neutral style and the key as name (escaped).
+    frame
+        The features, with optional ``name_zh``, ``name_en``, ``source``, ``geometry_accuracy_m``.
+    stations
+        Points drawn on top in the same layer (for Line 15 and its stations).
+    lang
+        ``"zh"`` or ``"en"``.
+    gcj02
+        Shift the display copy to GCJ-02 (AMap basemaps only).
+    tolerance_m
+        Display simplification in metres.
+    show
+        Whether the layer starts visible.
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    lang = check_lang(lang)
+    group = folium.FeatureGroup(name=escape_text(word(key, lang)), show=show)
+    _add_geojson(group, key, frame, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m)
+    if stations is not None:
+        station_key = next((k for k, v in _STATIONS_OF.items() if v == key), f"{key}_stations")
+        _add_geojson(group, station_key, stations, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m)
+    return group
+
+
+def build_context_layers(
+    context: Mapping[str, gpd.GeoDataFrame],
+    *,
+    lang: Lang = "zh",
+    gcj02: bool = False,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+) -> dict[str, folium.FeatureGroup]:
+    """Every context layer as its own ``FeatureGroup``; Line 15's stations join the Line 15 layer.
+
+    Parameters
+    ----------
+    context
+        ``name → GeoDataFrame`` (e.g. ``district_boundary``, ``huangpu``, ``line15``,
+        ``line15_stations``, ``outer_ring``).
+    lang, gcj02, tolerance_m
+        As in :func:`build_context_layer`.
+
+    Returns
+    -------
+    dict
+        ``key → FeatureGroup`` in the order given (``line15_stations`` folded into ``line15``
+        when both are present).
+    """
+    if not isinstance(context, Mapping):
+        raise LayerInputError(
+            f"context: expected a mapping of layer name → GeoDataFrame, got {type(context).__name__}"
+        )
+    check_lang(lang)
+    out: dict[str, folium.FeatureGroup] = {}
+    for key, frame in context.items():
+        if key in _STATIONS_OF and _STATIONS_OF[key] in context:
+            continue
+        stations_key = next((k for k, v in _STATIONS_OF.items() if v == key), None)
+        stations = context.get(stations_key) if stations_key else None
+        out[str(key)] = build_context_layer(
+            str(key), frame, stations=stations, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m
+        )
+    return out

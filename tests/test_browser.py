@@ -1,0 +1,175 @@
+"""The page in a real headless Chromium against `streamlit run app.py`.
+
+What only a browser shows: the map draws the carriers, a sidebar toggle changes what is drawn, a
+download arrives with the right bytes, and with "no basemap" no request leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pandas as pd
+import pytest
+from conftest import CHROMIUM_ARGS
+
+import layers
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port; its URL."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env.pop("TIANDITU_TOKEN", None)
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--server.fileWatcherType=none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start:\n{log_path.read_text(errors='replace')}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only the browser tests need it
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=chromium_path,
+            headless=True,
+            args=list(CHROMIUM_ARGS),
+            accept_downloads=True,
+            viewport={"width": 1400, "height": 1000},
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.set_default_timeout(30_000)
+    yield page
+    page.close()
+
+
+def _drawn_paths(page: object) -> int:
+    frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+    return frame.locator("path.leaflet-interactive").count()
+
+
+def _open(page: object, url: str) -> None:
+    page.goto(url)  # type: ignore[attr-defined]
+    frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+    frame.locator("path.leaflet-interactive").first.wait_for(state="attached")
+
+
+def test_the_map_draws_the_carriers(server, page):
+    _open(page, f"{server}/?basemap=none")
+    frame = page.frame_locator(MAP_FRAME)
+    assert frame.locator(".leaflet-container").count() == 1
+    assert _drawn_paths(page) > 17  # 17 carriers, 4 zones and the context layers
+    assert "西岸智塔" in frame.locator(".leaflet-container").inner_text()  # a carrier label
+
+
+def test_toggling_a_layer_changes_what_is_drawn(server, page):
+    _open(page, f"{server}/?basemap=none")
+    before = _drawn_paths(page)
+    page.get_by_text(layers.layer_label("carriers", "zh"), exact=True).click()
+    page.wait_for_function(
+        """([selector, before]) => {
+            const frame = document.querySelector(selector);
+            const doc = frame && frame.contentDocument;
+            return doc && doc.querySelectorAll('path.leaflet-interactive').length < before;
+        }""",
+        arg=[MAP_FRAME, before],
+    )
+    assert _drawn_paths(page) < before
+
+
+def test_a_download_arrives_with_the_right_bytes(server, page, tmp_path):
+    _open(page, f"{server}/?basemap=none")
+    page.get_by_role("tab", name="下载").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="汇总表 CSV").click()
+    download = download_info.value
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    data = path.read_bytes()
+    assert download.suggested_filename == "summary_pole_declared_buildout.csv"
+    assert data.startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(io.BytesIO(data), comment="#", encoding="utf-8-sig")
+    from geo.data import load_dataset  # noqa: PLC0415
+    from geo.rollup import summarize  # noqa: PLC0415
+
+    data_set = load_dataset()
+    expected = summarize(data_set.carriers, data_set.zones, by="pole")
+    assert table["group_id"].tolist() == expected["group_id"].tolist()
+    assert table["total_m2"].tolist() == expected["total_m2"].astype(int).tolist()
+
+
+def test_without_a_basemap_no_request_leaves_the_machine(server, page):
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    _open(page, f"{server}/?basemap=none")
+    page.wait_for_timeout(1500)  # let late requests (tiles, fonts) show up
+    outside = [
+        u
+        for u in requests
+        if urlparse(u).scheme in ("http", "https", "ws", "wss") and urlparse(u).hostname not in LOCAL_HOSTS
+    ]
+    assert requests, "the page made no requests at all: the listener is not working"
+    assert outside == []
