@@ -1,26 +1,64 @@
 """Command line for analysts and scripts: ``python -m geo summary`` and ``python -m geo check``.
 
 Output goes to stdout (or ``--output``); every problem goes to stderr in plain words with a
-non-zero exit, and nothing is written to stdout then. No traceback reaches the user.
+non-zero exit, and nothing is written to stdout then. No traceback reaches the user. Reports
+speak 中文 or English (``--lang``; by default Chinese when the locale, ``LC_ALL``,
+``LC_MESSAGES`` or ``LANG``, starts with ``zh``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from geo.data import Dataset, load_dataset
-from geo.quality import check_quality
-from geo.rollup import MODES, summarize, zone_types
-from geo.schema import DataError
+import pandas as pd
 
-__all__ = ["main"]
+from geo.data import Dataset, load_dataset
+from geo.quality import KINDS, check_quality
+from geo.rollup import MODES, summarize, zone_types
+from geo.schema import LANGS, DataError, Lang
+
+__all__ = ["default_lang", "main"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # `check`: the data loads, but has findings of severity "error"
 EXIT_BAD_INPUT = 2
+
+_SEVERITY_NAMES: dict[str, tuple[str, str]] = {
+    "error": ("错误", "error"),
+    "warning": ("警告", "warning"),
+    "info": ("提示", "info"),
+}
+
+
+class UsageError(ValueError):
+    """A command line that cannot be run as given; the message says why and what to give instead."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+    def text(self, lang: Lang) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def default_lang(environ: Mapping[str, str] | None = None) -> Lang:
+    """``"zh"`` when the locale that sets messages (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) is Chinese.
+
+    >>> default_lang({"LANG": "zh_CN.UTF-8"}), default_lang({"LC_ALL": "C", "LANG": "zh_CN"}), default_lang({})
+    ('zh', 'en', 'en')
+    """
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 def _year(text: str) -> int | None:
@@ -38,11 +76,26 @@ def _parser() -> argparse.ArgumentParser:
         description="Floor-space carriers and zones: capacity roll-ups and data checks "
         "(the bundled Xuhui data unless --carriers/--zones are given).",
     )
+    lang_help = "language of reports and errors: zh (中文) or en (default: from LC_ALL/LANG)"
+    parser.add_argument("--lang", choices=LANGS, default=None, help=lang_help)
     commands = parser.add_subparsers(dest="command", required=True)
     inputs = argparse.ArgumentParser(add_help=False)
     inputs.add_argument("--carriers", type=Path, help="carriers file (GeoJSON, GeoPackage, zipped Shapefile, ...)")
     inputs.add_argument("--zones", type=Path, help="zones file")
     inputs.add_argument("--sources", type=Path, help="sources table (CSV) the files cite")
+    for role in ("carriers", "zones"):
+        inputs.add_argument(
+            f"--{role}-crs",
+            metavar="CRS",
+            help=f"the coordinate system the {role} file's numbers are really in, when the reader asks "
+            "(EPSG:4326, EPSG:4490, EPSG:4549, EPSG:4550, EPSG:32651, GCJ-02, BD-09, EPSG:nnnn)",
+        )
+        inputs.add_argument(f"--{role}-layer", metavar="LAYER", help=f"the {role} file's layer, when it holds several")
+        inputs.add_argument(
+            f"--{role}-encoding", metavar="ENCODING", help=f"a {role} Shapefile's text encoding, when the reader asks"
+        )
+    # Also accepted after the command; SUPPRESS keeps a top-level --lang when it is not repeated.
+    inputs.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=lang_help)
 
     summary = commands.add_parser("summary", parents=[inputs], help="floor area summed by zone type or status")
     summary.add_argument("--by", default="pole", help="a zone type (pole, belt, ...) or 'status' (default: pole)")
@@ -56,13 +109,47 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(args: argparse.Namespace) -> Dataset:
-    return load_dataset(args.carriers, args.zones, sources=args.sources, context=False)
+    options = {
+        role: {key: value for key in ("crs", "layer", "encoding") if (value := getattr(args, f"{role}_{key}", None))}
+        for role in ("carriers", "zones")
+    }
+    return load_dataset(args.carriers, args.zones, sources=args.sources, context=False, read_options=options)
+
+
+def _check_grouping(by: str, dataset: Dataset) -> None:
+    types = zone_types(dataset.zones)
+    if by == "status" or by in types:
+        return
+    choices = ", ".join([*types, "status"])
+    raise UsageError(
+        f"--by {by}：分区中没有类型为 {by!r} 的分区，无法按其汇总；请改用以下之一：{choices}",
+        f"--by {by}: the zones have no zones of type {by!r}, so nothing can be grouped by it; use one of: {choices}",
+    )
+
+
+def _write(data: bytes, args: argparse.Namespace, out: TextIO) -> None:
+    if args.output is not None:
+        args.output.write_bytes(data)
+        return
+    buffer = getattr(out, "buffer", None)
+    if args.format == "xlsx" and (buffer is None or out.isatty()):
+        raise UsageError(
+            "XLSX 是二进制文件，不能输出到终端：请加 --output 路径（如 --output summary.xlsx）",
+            "an XLSX file is binary: give --output PATH (e.g. --output summary.xlsx)",
+        )
+    if buffer is None:  # a text stream without bytes underneath (e.g. io.StringIO in a test)
+        out.write(data.decode("utf-8"))
+        return
+    out.flush()
+    buffer.write(data)
+    buffer.flush()
 
 
 def _summary(args: argparse.Namespace, out: TextIO) -> int:
     from geo import export  # noqa: PLC0415 - openpyxl is only needed when exporting
 
     dataset = _load(args)
+    _check_grouping(args.by, dataset)
     table = summarize(dataset.carriers, dataset.zones, by=args.by, mode=args.mode, year=args.year)
     stamp = export.make_stamp(input_hashes=dataset.hashes, by=args.by, mode=args.mode, year=args.year, crs="EPSG:4326")
     if args.format == "csv":
@@ -71,44 +158,96 @@ def _summary(args: argparse.Namespace, out: TextIO) -> int:
         data = export.summary_json(table)
     else:
         data = export.summary_xlsx({args.by: table}, stamp)
-    if args.output is not None:
-        args.output.write_bytes(data)
-    elif args.format == "xlsx" and out.isatty():
-        raise ValueError("an XLSX file is binary: give --output PATH (e.g. --output summary.xlsx)")
-    else:
-        out.flush()
-        out.buffer.write(data)
-        out.buffer.flush()
+    _write(data, args, out)
     return EXIT_OK
 
 
-def _check(args: argparse.Namespace, out: TextIO) -> int:
+def _check_report(dataset: Dataset, findings: pd.DataFrame, lang: Lang) -> list[str]:
+    zh = lang == "zh"
+    types = zone_types(dataset.zones)
+    n_carriers, n_zones = len(dataset.carriers), len(dataset.zones)
+    if zh:
+        lines = [f"校验通过：{n_carriers} 个载体、{n_zones} 个分区（{'、'.join(types)}）。"]
+    else:
+        lines = [f"OK: {n_carriers} carriers, {n_zones} zones ({', '.join(types)}) pass validation."]
+    if findings.empty:
+        lines.append("没有数据质量问题。" if zh else "No data-quality findings.")
+        return lines
+    counts = findings["severity"].value_counts()
+    if zh:
+        parts = "、".join(f"{_SEVERITY_NAMES[s][0]} {counts[s]} 条" for s in counts.index)
+        lines.append(f"数据质量发现 {len(findings)} 条：{parts}")
+    else:
+        lines.append(f"{len(findings)} data-quality finding(s): " + ", ".join(f"{counts[s]} {s}" for s in counts.index))
+    for row in findings.itertuples(index=False):
+        if zh:
+            kind = KINDS.get(row.kind, (row.kind, row.kind))[0]
+            lines.append(f"[{_SEVERITY_NAMES[row.severity][0]}] {kind}（{row.kind}） {row.subject}：{row.message_zh}")
+        else:
+            lines.append(f"[{row.severity}] {row.kind} {row.subject}: {row.message_en}")
+    return lines
+
+
+def _check(args: argparse.Namespace, out: TextIO, lang: Lang) -> int:
     dataset = _load(args)
     findings = check_quality(dataset.carriers, dataset.zones, dataset.sources)
-    types = ", ".join(zone_types(dataset.zones))
-    print(f"OK: {len(dataset.carriers)} carriers, {len(dataset.zones)} zones ({types}) pass validation.", file=out)
-    if findings.empty:
-        print("No data-quality findings.", file=out)
-        return EXIT_OK
-    counts = findings["severity"].value_counts()
-    print(f"{len(findings)} data-quality finding(s): " + ", ".join(f"{counts[s]} {s}" for s in counts.index), file=out)
-    for row in findings.itertuples(index=False):
-        print(f"[{row.severity}] {row.kind} {row.subject}: {row.message_en}", file=out)
-        print(f"    {row.message_zh}", file=out)
+    # The whole report is built before anything is printed: a failure leaves stdout empty.
+    print("\n".join(_check_report(dataset, findings, lang)), file=out)
     return EXIT_FINDINGS if (findings["severity"] == "error").any() else EXIT_OK
+
+
+def _parse(argv: list[str] | None, out: TextIO, err: TextIO) -> argparse.Namespace | int:
+    """The parsed command line, or the exit code when argparse has already answered (help, usage error)."""
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            return _parser().parse_args(argv)
+        except SystemExit as exc:  # argparse printed the usage error (or the help) itself
+            return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+
+
+_ASKS = {"needs-crs": "crs", "needs-layer": "layer", "needs-encoding": "encoding"}
+
+
+def _option_hint(exc: DataError, args: argparse.Namespace, lang: Lang) -> str:
+    """The command-line option that answers a reader's question (which CRS, layer or encoding)."""
+    option = _ASKS.get(getattr(exc, "code", ""))
+    if option is None:
+        return ""
+    roles = [r for r in ("carriers", "zones") if getattr(args, r, None) and Path(getattr(args, r)).name == exc.source]
+    choices = list(getattr(exc, "choices", ()))
+    flags = " / ".join(f"--{role}-{option} {option.upper()}" for role in roles or ("carriers", "zones"))
+    if lang == "zh":
+        return f"命令行中请加上 {flags}" + (f"（可选：{', '.join(choices)}）" if choices else "")
+    return f"on the command line, add {flags}" + (f" (choices: {', '.join(choices)})" if choices else "")
 
 
 def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 check found errors, 2 bad input)."""
     out = out or sys.stdout
     err = err or sys.stderr
-    args = _parser().parse_args(argv)
+    args = _parse(argv, out, err)
+    if isinstance(args, int):
+        return args
+    lang: Lang = args.lang or default_lang()
+    prefix = "错误" if lang == "zh" else "error"
     try:
         if args.command == "summary":
             return _summary(args, out)
-        return _check(args, out)
+        return _check(args, out, lang)
     except DataError as exc:
-        print(f"error: {exc}", file=err)
-    except (ValueError, OSError) as exc:
-        print(f"error: {exc}", file=err)
+        print(f"{prefix}: {exc.report(lang)}", file=err)
+        hint = _option_hint(exc, args, lang)
+        if hint:
+            print(hint, file=err)
+    except UsageError as exc:
+        print(f"{prefix}: {exc.text(lang)}", file=err)
+    except OSError as exc:
+        where = exc.filename or ""
+        reason = exc.strerror or str(exc)
+        if lang == "zh":
+            print(f"{prefix}: 无法读写文件 {where}（{reason}）；请检查路径与权限", file=err)
+        else:
+            print(f"{prefix}: cannot read or write {where} ({reason}); check the path and permissions", file=err)
+    except ValueError as exc:  # e.g. a CRS the data cannot be measured in
+        print(f"{prefix}: {exc}", file=err)
     return EXIT_BAD_INPUT

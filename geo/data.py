@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -16,9 +17,14 @@ import pandas as pd
 from geo.schema import (
     SOURCE_FIELDS,
     DataError,
-    Problem,
+    duplicate_id_problem,
+    in_file,
+    missing_columns_problem,
+    missing_file_problem,
     normalize_carriers,
     normalize_zones,
+    refused_row_problem,
+    unreadable_file_problem,
     validate_carriers,
     validate_zones,
 )
@@ -32,6 +38,7 @@ __all__ = [
     "load_dataset",
     "load_sources",
     "read_frame",
+    "with_layers",
 ]
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -54,33 +61,29 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def read_frame(path: Path | str) -> gpd.GeoDataFrame:
-    """Read a vector file into a GeoDataFrame, or raise :class:`DataError` saying why not.
+def read_frame(path: Path | str, **options: str | None) -> gpd.GeoDataFrame:
+    """Read a vector file into a GeoDataFrame (EPSG:4326), or raise :class:`DataError` saying why not.
 
-    Files on the command line go through :mod:`geo.reader`, which decides the format from the
-    content, refuses anything else and repairs what it safely can; the bundled seeds are read
-    directly.
+    A user's file goes through :mod:`geo.reader`, which decides the format from the content,
+    refuses anything else, converts coordinates only as declared or as ``options`` say (``crs``,
+    ``layer``, ``encoding``: see :func:`geo.reader.read`) and repairs what it safely can; its
+    :class:`~geo.reader.ReadError` is a :class:`DataError` with the message in 中文 and English.
+    The bundled seeds are the tool's own files and are read directly.
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(
-            str(path),
-            [
-                Problem(
-                    "file",
-                    "does not exist or is not a file",
-                    "check the path (relative paths start from the current folder)",
-                )
-            ],
-        )
-    if path.resolve().is_relative_to(SEEDS_DIR):
+        raise DataError(str(path), [missing_file_problem()])
+    if path.resolve().is_relative_to(SEEDS_DIR.resolve()) and not options:
         return gpd.read_file(path, engine="pyogrio")
     from geo import reader  # noqa: PLC0415 - the reader is heavy and only needed for user files
 
-    try:
-        result = reader.read(path.read_bytes(), path.name)
-    except reader.ReadError as exc:
-        raise DataError(str(path), [Problem("file", exc.message_en)]) from exc
+    result = reader.read_path(path, **options)
+    # The reader drops or rejects features it cannot use (points, lines, empty outlines) and repairs
+    # invalid ones; loading the rest, or the repaired outlines, would be a partial, silent result.
+    refused = [f for f in result.report if f.action in ("dropped", "rejected", "repaired")]
+    if refused:
+        problems = [refused_row_problem(f.row, f.id, f.reason_en, f.reason_zh, action=f.action) for f in refused]
+        raise DataError(str(path), problems)
     return result.frame
 
 
@@ -90,26 +93,15 @@ def load_sources(path: Path | str | None = None) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataError(
-            str(path), [Problem("file", f"cannot be read as a UTF-8 CSV ({exc})", "save it as CSV in UTF-8")]
-        ) from exc
+        raise DataError(str(path), [unreadable_file_problem(str(exc), csv=True)]) from exc
     missing = [c for c in SOURCE_FIELDS if c not in frame.columns]
     if missing:
-        raise DataError(
-            str(path),
-            [
-                Problem(
-                    "columns",
-                    f"missing {', '.join(missing)}",
-                    f"the sources table needs the columns {', '.join(SOURCE_FIELDS)}",
-                )
-            ],
-        )
+        raise DataError(str(path), [missing_columns_problem(missing, SOURCE_FIELDS)])
     duplicated = sorted(set(frame["id"][frame["id"].duplicated()]))
     if duplicated:
         raise DataError(
             str(path),
-            [Problem(f"id {d!r}", "is used by more than one row", "give each its own id") for d in duplicated],
+            [duplicate_id_problem(d) for d in duplicated],
         )
     return frame
 
@@ -131,8 +123,13 @@ def load_dataset(
     *,
     sources: Path | str | pd.DataFrame | None = None,
     context: bool = True,
+    read_options: dict[str, dict[str, str]] | None = None,
 ) -> Dataset:
     """Carriers, zones and sources, validated together; the bundled Xuhui data by default.
+
+    ``read_options`` (per role: ``{"carriers": {"crs": …, "layer": …, "encoding": …}}``) go to
+    :func:`geo.reader.read` for a file given as a path, when the reader asks which coordinate
+    system, layer or encoding to use.
 
     Every problem in either file is collected and raised at once as a :class:`DataError`; an
     invalid input never yields a partial result. Zone and source references are checked against
@@ -146,7 +143,7 @@ def load_dataset(
             hashes[role] = hashlib.sha256(given.to_json(drop_id=True).encode()).hexdigest()
         else:
             path = Path(given) if given is not None else SEEDS_DIR / f"{role}.geojson"
-            frames[role] = read_frame(path)
+            frames[role] = read_frame(path, **(read_options or {}).get(role, {}))
             hashes[role] = file_hash(path)
     # Source references are checked only against the sources that go with the files: the user's
     # own sources table, or ours with our own carriers and zones.
@@ -159,10 +156,10 @@ def load_dataset(
         hashes["sources"] = file_hash(source_path)
     source_ids = set(source_table["id"]) if check_sources else None
     zone_problems = validate_zones(frames["zones"], source_ids=source_ids)
-    zone_ids = {str(z) for z in frames["zones"]["id"]} if "id" in frames["zones"].columns else set()
+    zone_column = frames["zones"]["id"] if "id" in frames["zones"].columns else pd.Series(dtype=object)
+    zone_ids = {str(z).strip() for z in zone_column if pd.notna(z)}
     carrier_problems = validate_carriers(frames["carriers"], zone_ids=zone_ids, source_ids=source_ids)
-    problems = [Problem(f"zones {p.where}", p.what, p.fix) for p in zone_problems]
-    problems += [Problem(f"carriers {p.where}", p.what, p.fix) for p in carrier_problems]
+    problems = in_file(zone_problems, "zones") + in_file(carrier_problems, "carriers")
     if problems:
         label = " + ".join(
             str(given) if given is not None and not isinstance(given, gpd.GeoDataFrame) else role
@@ -175,4 +172,63 @@ def load_dataset(
         sources=source_table,
         context=load_context() if context else {},
         hashes=hashes,
+    )
+
+
+def with_layers(
+    base: Dataset,
+    *,
+    carriers: gpd.GeoDataFrame | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    how: Literal["replace", "add"] = "replace",
+    hashes: dict[str, str] | None = None,
+) -> Dataset:
+    """``base`` with the given carriers and/or zones in place of (or added to) its own, validated together.
+
+    Carriers and zones are checked against each other (a carrier's ``zone_ids`` must name zones of
+    the result), so a district's own carriers and zones are best given in one call. Source
+    references of the user's features are not checked against ``base``'s sources (they cite the
+    user's own documents). Raises :class:`DataError` with every problem; ``base`` is never changed.
+
+    Parameters
+    ----------
+    base
+        The data to start from (usually the bundled Xuhui data).
+    carriers, zones
+        Frames in EPSG:4326 per the data contract (e.g. :attr:`geo.reader.ReadResult.frame`).
+    how
+        ``replace`` the base's layer, or ``add`` the features to it (ids must stay unique).
+    hashes
+        Content hashes of the new inputs (``{"carriers": …}``), for caching and export stamps.
+    """
+    if how not in ("replace", "add"):
+        raise ValueError(f"how={how!r}: use 'replace' or 'add'")
+    frames = {"carriers": base.carriers, "zones": base.zones}
+    for role, given in (("carriers", carriers), ("zones", zones)):
+        if given is None:
+            continue
+        if how == "add":
+            combined = pd.concat([frames[role], given.to_crs(frames[role].crs)], ignore_index=True)
+            frames[role] = gpd.GeoDataFrame(combined, geometry=frames[role].geometry.name, crs=frames[role].crs)
+        else:
+            frames[role] = given
+    zone_problems = validate_zones(frames["zones"])
+    zone_column = frames["zones"]["id"] if "id" in frames["zones"].columns else pd.Series(dtype=object)
+    zone_ids = {str(z).strip() for z in zone_column if pd.notna(z)}
+    own_sources = {str(s) for s in base.sources["id"]} if carriers is None else None
+    carrier_problems = validate_carriers(frames["carriers"], zone_ids=zone_ids, source_ids=own_sources)
+    problems = in_file(zone_problems, "zones") + in_file(carrier_problems, "carriers")
+    if problems:
+        raise DataError(" + ".join(r for r, g in (("carriers", carriers), ("zones", zones)) if g is not None), problems)
+    new_hashes = dict(base.hashes)
+    for role, given in (("carriers", carriers), ("zones", zones)):
+        if given is not None:
+            digest = (hashes or {}).get(role) or hashlib.sha256(given.to_json(drop_id=True).encode()).hexdigest()
+            new_hashes[role] = f"{base.hashes.get(role, '')}+{digest}" if how == "add" else digest
+    return Dataset(
+        carriers=normalize_carriers(frames["carriers"]),
+        zones=normalize_zones(frames["zones"]),
+        sources=base.sources,
+        context=base.context,
+        hashes=new_hashes,
     )

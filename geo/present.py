@@ -6,6 +6,7 @@ Pure pandas, no Streamlit, so the page's numbers can be checked against :mod:`ge
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import geopandas as gpd
@@ -15,7 +16,17 @@ import pandas as pd
 from geo.rollup import OUTSIDE, TOTAL, Assignment, assign, zone_types
 from geo.schema import split_ids
 
-__all__ = ["LANGS", "carriers_table", "chart_frame", "label", "memberships", "summary_table", "wan"]
+__all__ = [
+    "LANGS",
+    "carriers_table",
+    "chart_frame",
+    "district_metrics",
+    "label",
+    "markdown_text",
+    "memberships",
+    "summary_table",
+    "wan",
+]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -152,4 +163,17 @@ def district_metrics(table: pd.DataFrame) -> dict[str, float | int]:
     }
 
 
-__all__ += ["district_metrics"]
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:&/])")
+
+
+def markdown_text(value: object) -> str:
+    r"""``value`` as literal text inside Markdown: every character Markdown or HTML could act on escaped.
+
+    User-supplied strings (file names, column names, attribute values in messages) must never
+    become links, images (an outside request), HTML or LaTeX on the page.
+
+    >>> print(markdown_text("![x](http://e/x.png) <b>$1$</b>"))
+    \!\[x\]\(http\:\/\/e\/x\.png\) \<b\>\$1\$\<\/b\>
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))

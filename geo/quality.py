@@ -67,7 +67,34 @@ def source_value_m2(value: object, unit: object) -> int | None:
 
 
 def _wan(m2: int) -> str:
-    return f"{m2 / 10_000:,.1f}".rstrip("0").rstrip(".")
+    """Whole m² in 万㎡, exact (up to 4 decimals), without trailing zeros.
+
+    >>> _wan(5_500_000), _wan(350_000), _wan(35), _wan(0)
+    ('550', '35', '0.0035', '0')
+    """
+    return f"{m2 / 10_000:,.4f}".rstrip("0").rstrip(".")
+
+
+# Zone types in Chinese, for messages; another layout's word is shown as it is.
+_TYPE_ZH: dict[str, str] = {"pole": "增长极", "belt": "发展带"}
+
+
+def _type_zh(zone_type: str) -> str:
+    return _TYPE_ZH.get(zone_type, zone_type)
+
+
+def _shown(used: dict[str, int | None], field_name: str) -> tuple[str, str]:
+    """(中文, English) of the figure a row uses for ``field_name``; a total with one part unknown says so."""
+    value = used[field_name]
+    if value is not None:
+        return f"{_wan(value)} 万㎡", f"{_wan(value)} 万㎡"
+    if field_name == "floor_area_total_m2":
+        existing, planned = used.get("floor_area_existing_m2"), used.get("floor_area_planned_m2")
+        if existing is not None:
+            return f"现有 {_wan(existing)} 万㎡ + 规划新增未知", f"existing {_wan(existing)} 万㎡ + planned unknown"
+        if planned is not None:
+            return f"现有未知 + 规划新增 {_wan(planned)} 万㎡", f"existing unknown + planned {_wan(planned)} 万㎡"
+    return "未知", "unknown"
 
 
 def _finding(kind: str, severity: str, subject: str, zh: str, en: str) -> dict[str, str]:
@@ -108,8 +135,7 @@ def _conflicts(frame: pd.DataFrame, sources: pd.DataFrame | None) -> list[dict[s
             if field_name not in used or value is None or used[field_name] == value:
                 continue
             where = f"{cited['document']}:{cited['line']}".rstrip(":")
-            shown_zh = "未知" if used[field_name] is None else f"{_wan(used[field_name])} 万㎡"
-            shown_en = "unknown" if used[field_name] is None else f"{_wan(used[field_name])} 万㎡"
+            shown_zh, shown_en = _shown(used, field_name)
             out.append(
                 _finding(
                     "conflicting_figure",
@@ -182,7 +208,7 @@ def _itemization_findings(carriers: pd.DataFrame) -> list[dict[str, str]]:
             )
         else:
             severity, zh_tail, en_tail = "info", "", ""
-        if row.itemized_m2 == 0 and row.unknown_children == row.children and parent_m2 == 0:
+        if parent_m2 == 0 and row.itemized_m2 == 0:  # nothing to itemize, nothing itemized
             continue
         out.append(
             _finding(
@@ -263,7 +289,7 @@ def _membership_findings(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) ->
                         "multiple_declared",
                         "warning",
                         str(row["id"]),
-                        f"{row['name_zh']} 申报属于多个{zone_type}（{'、'.join(listed)}），"
+                        f"{row['name_zh']} 申报属于多个{_type_zh(zone_type)}（{'、'.join(listed)}），"
                         f"按分区表中靠前者 {groups[d]} 计。",
                         f"{row['name_en']} declares several {zone_type} zones ({', '.join(listed)}); "
                         f"counted in the one listed first, {groups[d]}.",
@@ -271,8 +297,10 @@ def _membership_findings(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) ->
                 )
             if d == g:
                 continue
-            name_d = "无" if groups[d] == OUTSIDE else str(zone_names.at[groups[d], "name_zh"])
-            name_g = "无" if groups[g] == OUTSIDE else str(zone_names.at[groups[g], "name_zh"])
+            name_d = "无" if groups[d] == OUTSIDE else f"“{zone_names.at[groups[d], 'name_zh']}”（{groups[d]}）"
+            name_g = (
+                "任何分区之外" if groups[g] == OUTSIDE else f"“{zone_names.at[groups[g], 'name_zh']}”（{groups[g]}）"
+            )
             en_d = "none" if groups[d] == OUTSIDE else groups[d]
             en_g = "none (outside)" if groups[g] == OUTSIDE else groups[g]
             out.append(
@@ -280,8 +308,10 @@ def _membership_findings(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) ->
                     "declared_vs_drawn",
                     "warning",
                     str(row["id"]),
-                    f"{row['name_zh']}：申报的{zone_type}为“{name_d}”，图形主要落在“{name_g}”。",
-                    f"{row['name_en']}: declared {zone_type} is {en_d}, but its outline lies mostly in {en_g}.",
+                    f"{row['name_zh']}：申报的{_type_zh(zone_type)}为{name_d}，图形主要落在{name_g}；"
+                    "请核对 zone_ids 或边界。",
+                    f"{row['name_en']}: declared {zone_type} is {en_d}, but its outline lies mostly in {en_g}; "
+                    "check its zone_ids or its outline.",
                 )
             )
         # A child that itemizes its parent should sit in the same zones as the parent (rule 3).
@@ -297,7 +327,7 @@ def _membership_findings(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) ->
                         "child_membership",
                         "warning",
                         str(child),
-                        f"{names.at[child, 'name_zh']} 的{zone_type}归属（{child_zone}）与母载体 "
+                        f"{names.at[child, 'name_zh']} 的{_type_zh(zone_type)}归属（{child_zone}）与母载体 "
                         f"{names.at[parent, 'name_zh']}（{parent_zone}）不同。",
                         f"{names.at[child, 'name_en']} is declared in {child_zone} but its parent "
                         f"{names.at[parent, 'name_en']} in {parent_zone} ({zone_type}).",
@@ -322,7 +352,7 @@ def _overlap_findings(zones: gpd.GeoDataFrame) -> list[dict[str, str]]:
                             "zone_overlap",
                             "warning",
                             f"{ids[i]};{ids[j]}",
-                            f"{zone_type} 分区 {ids[i]} 与 {ids[j]} 重叠 {shared / 1e6:.3f} km²，"
+                            f"{_type_zh(zone_type)}分区 {ids[i]} 与 {ids[j]} 重叠 {shared / 1e6:.3f} km²，"
                             f"重叠部分计入靠前的 {ids[i]}。",
                             f"{zone_type} zones {ids[i]} and {ids[j]} overlap by {shared / 1e6:.3f} km²; the shared "
                             f"part counts for {ids[i]}, listed first.",

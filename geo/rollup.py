@@ -431,6 +431,25 @@ def _group_names(zones: pd.DataFrame, by: str, groups: list[str]) -> list[tuple[
     return [outside if g == OUTSIDE else (str(named.at[g, "name_zh"]), str(named.at[g, "name_en"])) for g in groups]
 
 
+def _by_status(carriers: pd.DataFrame) -> Assignment:
+    """Each carrier wholly in the group of its status."""
+    groups = list(STATUSES)
+    status_group = pd.Index(groups).get_indexer(carriers["status"].astype(str))
+    if (status_group < 0).any():
+        unknown = sorted(set(carriers["status"].astype(str)) - set(groups))
+        raise ValueError(f"unknown status value(s) {', '.join(unknown)}; use one of: {', '.join(groups)}")
+    n = len(carriers)
+    return Assignment(np.arange(n, dtype=np.int64), status_group.astype(np.int64), np.ones(n), groups)
+
+
+def _declared_figures(zones: pd.DataFrame, by: str, groups: list[str]) -> list[int | None]:
+    """The plan's declared figure per group (None for outside, status groups and unknowns)."""
+    if by == "status":
+        return [None] * len(groups)
+    by_id = dict(zip(zones["id"].astype(str), pd.Series(zones["declared_floor_area_m2"]).astype("Int64"), strict=True))
+    return [None if g == OUTSIDE or pd.isna(by_id[g]) else int(by_id[g]) for g in groups]
+
+
 def summarize(
     carriers: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame,
@@ -476,9 +495,7 @@ def summarize(
         metric_zones = to_metric(zones, crs=metric.crs).geometry.to_numpy()
     n = len(carriers)
     if by == "status":
-        groups = list(STATUSES)
-        status_group = pd.Index(groups).get_indexer(carriers["status"].astype(str))
-        assignment = Assignment(np.arange(n, dtype=np.int64), status_group.astype(np.int64), np.ones(n), groups)
+        assignment = _by_status(carriers)
     else:
         assignment = assign(
             carriers, zones, zone_type=by, mode=mode, metric_geoms=metric_geoms, metric_zones=metric_zones, areas=areas
@@ -497,12 +514,7 @@ def summarize(
     unknown_count = np.bincount(rows_group[unknown_rows], minlength=n_groups).astype(np.int64)
 
     names = _group_names(zones, by, groups)
-    declared: list[int | None] = [None] * n_groups
-    if by != "status":
-        by_id = dict(
-            zip(zones["id"].astype(str), pd.Series(zones["declared_floor_area_m2"]).astype("Int64"), strict=True)
-        )
-        declared = [None if g == OUTSIDE or pd.isna(by_id[g]) else int(by_id[g]) for g in groups]
+    declared = _declared_figures(zones, by, groups)
 
     table = pd.DataFrame(
         {

@@ -1,13 +1,15 @@
 """The data contract: fields of carriers, zones and sources, and their validation.
 
 Every problem in a file is collected and reported at once, each naming the row (by id where it has
-one) and saying how to fix it. A file with any problem never yields a partial result: callers get
-a :class:`DataError` carrying the whole list.
+one), saying what is wrong and how to fix it, in English and 中文. A file with any problem never
+yields a partial result: callers get a :class:`DataError` carrying the whole list, which
+:meth:`DataError.report` renders in either language.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import geopandas as gpd
@@ -18,16 +20,24 @@ import shapely
 __all__ = [
     "CARRIER_FIELDS",
     "CARRIER_INT_FIELDS",
+    "LANGS",
     "SOURCE_FIELDS",
     "SOURCE_FIGURE_FIELDS",
     "STATUSES",
     "ZONE_FIELDS",
     "DataError",
     "Field",
+    "Lang",
     "Problem",
+    "duplicate_id_problem",
+    "in_file",
+    "missing_columns_problem",
+    "missing_file_problem",
     "normalize_carriers",
     "normalize_zones",
+    "refused_row_problem",
     "split_ids",
+    "unreadable_file_problem",
     "validate_carriers",
     "validate_zones",
 ]
@@ -37,6 +47,17 @@ OUTSIDE = "__outside__"
 TOTAL = "__total__"
 
 Kind = Literal["text", "int", "ids"]
+Lang = Literal["zh", "en"]
+LANGS: tuple[str, ...] = ("zh", "en")
+
+_KIND_DOCS: dict[str, tuple[str, str]] = {
+    "text": ("text", "文本"),
+    "int": ("a whole number", "整数"),
+    "ids": ("';'-separated ids", "以 ';' 分隔的 id"),
+}
+_STATUS_ZH = {"existing": "已建成", "under_construction": "在建", "planned": "规划"}
+# `--by status` groups by carrier status, so a zone type of that name could never be chosen.
+_RESERVED_ZONE_TYPES = ("status",)
 
 
 @dataclass(frozen=True)
@@ -48,34 +69,98 @@ class Field:
     required: bool = True
     nullable: bool = False
     doc: str = ""
+    doc_zh: str = ""
 
 
 CARRIER_FIELDS: tuple[Field, ...] = (
-    Field("id", "text", doc="stable unique slug"),
-    Field("name_zh", "text"),
-    Field("name_en", "text"),
-    Field("kind", "text", doc="tower, campus, park, town, renewal_area, building, ..."),
-    Field("parent_id", "text", nullable=True, doc="the carrier whose figure already includes this one"),
-    Field("zone_ids", "ids", nullable=True, doc="zones this carrier belongs to by plan, ';'-separated"),
-    Field("floor_area_existing_m2", "int", nullable=True, doc="floor area in use, m²"),
-    Field("floor_area_planned_m2", "int", nullable=True, doc="additional floor area planned, m²"),
-    Field("planned_year", "int", nullable=True),
-    Field("opened_year", "int", nullable=True),
-    Field("status", "text", doc="existing, under_construction or planned"),
-    Field("site_area_m2", "int", required=False, nullable=True, doc="declared land area, m²"),
-    Field("geometry_accuracy_m", "int", doc="how far the drawn outline may be from the real one"),
-    Field("source_ids", "ids", nullable=True, doc="';'-separated ids into the sources table"),
+    Field("id", "text", doc="stable unique slug", doc_zh="稳定且唯一的标识"),
+    Field("name_zh", "text", doc="Chinese name", doc_zh="中文名称"),
+    Field("name_en", "text", doc="English name", doc_zh="英文名称"),
+    Field(
+        "kind",
+        "text",
+        doc="tower, campus, park, town, renewal_area, building, ...",
+        doc_zh="tower、campus、park、town、renewal_area、building 等",
+    ),
+    Field(
+        "parent_id",
+        "text",
+        nullable=True,
+        doc="the carrier whose figure already includes this one",
+        doc_zh="面积已包含本载体的母载体 id",
+    ),
+    Field(
+        "zone_ids",
+        "ids",
+        nullable=True,
+        doc="zones this carrier belongs to by plan, ';'-separated",
+        doc_zh="规划所属分区 id，以 ';' 分隔",
+    ),
+    Field(
+        "floor_area_existing_m2",
+        "int",
+        nullable=True,
+        doc="floor area in use, whole m²",
+        doc_zh="现有建筑面积，整平方米",
+    ),
+    Field(
+        "floor_area_planned_m2",
+        "int",
+        nullable=True,
+        doc="additional floor area planned, whole m²",
+        doc_zh="规划新增建筑面积，整平方米",
+    ),
+    Field("planned_year", "int", nullable=True, doc="year the increment is due", doc_zh="规划新增面积的完成年份"),
+    Field("opened_year", "int", nullable=True, doc="year the existing floor area opened", doc_zh="现有面积启用年份"),
+    Field(
+        "status",
+        "text",
+        doc="existing, under_construction or planned",
+        doc_zh="existing（已建成）、under_construction（在建）或 planned（规划）",
+    ),
+    Field(
+        "site_area_m2",
+        "int",
+        required=False,
+        nullable=True,
+        doc="declared land area, m²",
+        doc_zh="申报用地面积，平方米",
+    ),
+    Field(
+        "geometry_accuracy_m",
+        "int",
+        doc="how far the drawn outline may be from the real one, whole metres",
+        doc_zh="绘制边界与实际边界的可能偏差，整米",
+    ),
+    Field(
+        "source_ids",
+        "ids",
+        nullable=True,
+        doc="';'-separated ids into the sources table",
+        doc_zh="来源表中的 id，以 ';' 分隔",
+    ),
 )
 
 ZONE_FIELDS: tuple[Field, ...] = (
-    Field("id", "text"),
-    Field("name_zh", "text"),
-    Field("name_en", "text"),
-    Field("type", "text", doc="pole, belt, or another layout's word"),
-    Field("layout", "text", nullable=True, doc="e.g. 两极两带"),
-    Field("declared_floor_area_m2", "int", nullable=True, doc="the plan's own figure for the zone, m²"),
-    Field("source_ids", "ids", nullable=True),
-    Field("geometry_accuracy_m", "int"),
+    Field("id", "text", doc="stable unique slug", doc_zh="稳定且唯一的标识"),
+    Field("name_zh", "text", doc="Chinese name", doc_zh="中文名称"),
+    Field("name_en", "text", doc="English name", doc_zh="英文名称"),
+    Field("type", "text", doc="pole, belt, or another layout's word", doc_zh="pole（增长极）、belt（发展带）等"),
+    Field("layout", "text", nullable=True, doc="e.g. 两极两带", doc_zh="如 两极两带"),
+    Field(
+        "declared_floor_area_m2",
+        "int",
+        nullable=True,
+        doc="the plan's own figure for the zone, whole m²",
+        doc_zh="规划中该分区的面积，整平方米",
+    ),
+    Field("source_ids", "ids", nullable=True, doc="';'-separated ids into the sources table", doc_zh="来源表中的 id"),
+    Field(
+        "geometry_accuracy_m",
+        "int",
+        doc="how far the drawn outline may be from the real one, whole metres",
+        doc_zh="绘制边界与实际边界的可能偏差，整米",
+    ),
 )
 
 SOURCE_FIELDS: tuple[str, ...] = ("id", "document", "line", "quote", "value", "unit", "note")
@@ -97,30 +182,179 @@ ZONE_INT_FIELDS: tuple[str, ...] = tuple(f.name for f in ZONE_FIELDS if f.kind =
 _YEAR_RANGE = (1900, 2100)
 # Floor areas above this (1,000 km² of floor) are a unit error (mm², or 万㎡ × 10⁴ twice).
 _MAX_AREA_M2 = 10**12
+# A problem about many rows names this many of them.
+_LIST_AT_MOST = 5
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input: where, what, and how to fix it."""
+    """One thing wrong with an input: where, what, and how to fix it, in English and 中文.
+
+    ``where``/``what``/``fix`` are English; ``where_zh``/``what_zh``/``fix_zh`` Chinese. A
+    Chinese part left empty falls back to the English one.
+
+    >>> p = Problem("row 2, field 'status'", "is empty", "give it a value", "为空", "请填写", "第 2 行，字段 'status'")
+    >>> str(p)
+    "row 2, field 'status': is empty — give it a value"
+    >>> p.render("zh")
+    "第 2 行，字段 'status'：为空 —— 请填写"
+    """
 
     where: str
     what: str
     fix: str = ""
+    what_zh: str = ""
+    fix_zh: str = ""
+    where_zh: str = ""
+
+    def render(self, lang: Lang = "en") -> str:
+        """The problem as one line in ``lang`` (``"zh"`` or ``"en"``)."""
+        if lang == "zh":
+            where, what, fix = self.where_zh or self.where, self.what_zh or self.what, self.fix_zh or self.fix
+            return f"{where}：{what}" + (f" —— {fix}" if fix else "")
+        return f"{self.where}: {self.what}" + (f" — {self.fix}" if self.fix else "")
+
+    def within(self, prefix: str, prefix_zh: str) -> Problem:
+        """The same problem with its place prefixed, e.g. by the file it is in."""
+        return replace(self, where=f"{prefix} {self.where}", where_zh=f"{prefix_zh}{self.where_zh or self.where}")
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.what}" + (f" — {self.fix}" if self.fix else "")
+        return self.render("en")
 
 
 @dataclass
 class DataError(ValueError):
-    """An input that breaks the data contract; ``problems`` lists every finding."""
+    """An input that breaks the data contract; ``problems`` lists every finding.
+
+    ``message_en``/``message_zh`` optionally say in one sentence why the input was refused as a
+    whole (a reader's refusal, say). ``str()`` is the English report; :meth:`report` renders
+    either language.
+    """
 
     source: str
     problems: list[Problem] = field(default_factory=list)
+    message_en: str = ""
+    message_zh: str = ""
+
+    def report(self, lang: Lang = "en") -> str:
+        """Every problem, one per line, under a heading naming the input, in ``lang``."""
+        count = len(self.problems)
+        if lang == "zh":
+            head = self.message_zh or self.message_en or f"发现 {count} 个问题，未载入任何数据。请逐条修正后重新载入。"
+            head = f"{self.source}：{head}"
+        else:
+            head = self.message_en or f"{count} problem(s) found; nothing was loaded. Fix each and load the file again."
+            head = f"{self.source}: {head}"
+        return "\n".join([head, *(f"  - {p.render(lang)}" for p in self.problems)])
 
     def __str__(self) -> str:
-        head = f"{self.source}: {len(self.problems)} problem(s) found; nothing was loaded."
-        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+        return self.report("en")
+
+
+# --- problems that loaders outside this module raise ----------------------------------------------
+
+_ROLE_NAMES: dict[str, tuple[str, str]] = {
+    "carriers": ("carriers", "载体文件 "),
+    "zones": ("zones", "分区文件 "),
+    "sources": ("sources", "来源表 "),
+}
+
+
+def in_file(problems: Iterable[Problem], role: str) -> list[Problem]:
+    """``problems`` placed in the ``carriers``, ``zones`` or ``sources`` file (both languages).
+
+    >>> [p.render("zh") for p in in_file([Problem("row 1", "x", where_zh="第 1 行")], "zones")]
+    ['分区文件 第 1 行：x']
+    """
+    en, zh = _ROLE_NAMES.get(role, (role, f"{role} "))
+    return [p.within(en, zh) for p in problems]
+
+
+def missing_file_problem() -> Problem:
+    """A path that names no file."""
+    return Problem(
+        "file",
+        "does not exist or is not a file",
+        "check the path (relative paths start from the current folder)",
+        what_zh="不存在或不是文件",
+        fix_zh="请检查路径（相对路径从当前文件夹算起）",
+        where_zh="文件",
+    )
+
+
+def unreadable_file_problem(reason_en: str, reason_zh: str = "", *, csv: bool = False) -> Problem:
+    """A file that cannot be read at all; ``reason_*`` says why (a reader's message, say)."""
+    if csv:
+        return Problem(
+            "file",
+            f"cannot be read as a UTF-8 CSV ({reason_en})",
+            "save it as CSV in UTF-8 (Excel: 'CSV UTF-8')",
+            what_zh=f"无法按 UTF-8 CSV 读取（{reason_zh or reason_en}）",
+            fix_zh="请另存为 UTF-8 编码的 CSV（Excel：“CSV UTF-8”）",
+            where_zh="文件",
+        )
+    return Problem(
+        "file",
+        reason_en,
+        "",
+        what_zh=reason_zh,
+        where_zh="文件",
+    )
+
+
+def missing_columns_problem(missing: Iterable[str], required: Iterable[str], *, table: str = "sources") -> Problem:
+    """A table without some of its required columns."""
+    missing_text, required_text = ", ".join(missing), ", ".join(required)
+    table_zh = {"sources": "来源表"}.get(table, table)
+    return Problem(
+        "columns",
+        f"missing {missing_text}",
+        f"the {table} table needs the columns {required_text}",
+        what_zh=f"缺少列 {missing_text}",
+        fix_zh=f"{table_zh}需要以下列：{required_text}",
+        where_zh="列",
+    )
+
+
+def duplicate_id_problem(value: str, rows: Iterable[int] = ()) -> Problem:
+    """An id used by more than one row (``rows`` are 1-based, if known)."""
+    listed = ", ".join(str(r) for r in rows)
+    return Problem(
+        f"id {value!r}",
+        "is used by more than one row" + (f" (rows {listed})" if listed else ""),
+        "give every row its own id",
+        what_zh="被多行使用" + (f"（第 {listed} 行）" if listed else ""),
+        fix_zh="请为每一行设置唯一的 id",
+        where_zh=f"id {value!r}",
+    )
+
+
+def refused_row_problem(
+    row: int | None, ident: str | None, reason_en: str, reason_zh: str = "", *, action: str = "rejected"
+) -> Problem:
+    """A feature a reader dropped, rejected or had to repair (``row`` 1-based in its layer).
+
+    Reported as a problem so that a file is never loaded with features silently left out or changed.
+    """
+    label = (f"row {row}", f"第 {row} 行") if row else ("file", "文件")
+    if ident:
+        label = (f"{label[0]} (id {ident!r})", f"{label[1]}（id {ident!r}）")
+    if action == "repaired":
+        what = (f"is invalid and would need a repair: {reason_en}", f"几何无效，需要修复：{reason_zh or reason_en}")
+        fix = (
+            "repair the outline in your GIS (e.g. 'fix geometries'), check it, and load the file again",
+            "请在 GIS 软件中修复该边界（如“修复几何”）并核对后重新载入",
+        )
+    else:
+        what = (f"cannot be used: {reason_en}", f"无法使用：{reason_zh or reason_en}")
+        fix = (
+            "fix or remove this feature; nothing from the file was loaded",
+            "请修正或删除该要素；本文件未载入任何数据",
+        )
+    return _problem((f"{label[0]}, geometry", f"{label[1]}，几何"), what, fix)
+
+
+# --- cell parsing -----------------------------------------------------------------------------------
 
 
 def split_ids(value: object) -> list[str]:
@@ -164,69 +398,136 @@ def _as_int(value: object) -> int | None:
         return int(number)
 
 
-def _row_label(frame: pd.DataFrame, position: int) -> str:
+# --- where ------------------------------------------------------------------------------------------
+
+
+def _row_label(frame: pd.DataFrame, position: int) -> tuple[str, str]:
+    """(English, Chinese) name of a row: its number, and its id where it has one."""
     if "id" in frame.columns:
         value = frame["id"].iloc[position]
         if not _is_missing(value) and str(value).strip():
-            return f"row {position + 1} (id {str(value).strip()!r})"
-    return f"row {position + 1}"
+            ident = str(value).strip()
+            return f"row {position + 1} (id {ident!r})", f"第 {position + 1} 行（id {ident!r}）"
+    return f"row {position + 1}", f"第 {position + 1} 行"
 
 
-def _check_fields(frame: gpd.GeoDataFrame, fields: tuple[Field, ...], problems: list[Problem]) -> None:
+def _at(frame: pd.DataFrame, position: int, part: str) -> tuple[str, str]:
+    """(English, Chinese) place of a field (``part`` a field name) or of the row's geometry."""
+    en, zh = _row_label(frame, position)
+    if part == "geometry":
+        return f"{en}, geometry", f"{zh}，几何"
+    return f"{en}, field {part!r}", f"{zh}，字段 {part!r}"
+
+
+def _problem(where: tuple[str, str], what: tuple[str, str], fix: tuple[str, str]) -> Problem:
+    return Problem(where[0], what[0], fix[0], what_zh=what[1], fix_zh=fix[1], where_zh=where[1])
+
+
+def _int_fix(spec: Field) -> tuple[str, str]:
+    if spec.name.endswith("_m2"):
+        en, zh = (
+            "write whole square metres as digits, e.g. 5500000 (1 万㎡ = 10000)",
+            ("请填写整平方米数字，如 5500000（1 万㎡ = 10000）"),
+        )
+    elif spec.name.endswith("_year"):
+        en, zh = "write a four-digit year, e.g. 2025", "请填写四位年份，如 2025"
+    else:
+        en, zh = "write whole metres as digits, e.g. 500", "请填写整米数字，如 500"
+    if spec.nullable:
+        en, zh = en + ", or leave it empty if unknown", zh + "；未知则留空"
+    return en, zh
+
+
+# --- checks -----------------------------------------------------------------------------------------
+
+
+def _check_rows(frame: pd.DataFrame, problems: list[Problem]) -> None:
+    if len(frame) == 0:
+        problems.append(
+            _problem(
+                ("file", "文件"),
+                ("has no features", "不含任何要素"),
+                (
+                    "add at least one feature: an empty file would give empty sums",
+                    "请至少添加一个要素：空文件只会得到空的汇总",
+                ),
+            )
+        )
+
+
+def _check_int(spec: Field, value: object, where: tuple[str, str], problems: list[Problem]) -> None:
+    try:
+        number = _as_int(value)
+    except ValueError:
+        problems.append(_problem(where, (f"{value!r} is not a whole number", f"{value!r} 不是整数"), _int_fix(spec)))
+        return
+    if number is None:
+        if not spec.nullable:
+            problems.append(_problem(where, ("is empty", "为空"), _int_fix(spec)))
+    elif number < 0:
+        problems.append(
+            _problem(
+                where,
+                (f"{number} is negative", f"{number} 为负数"),
+                (
+                    "areas, years and accuracies are ≥ 0: remove the minus sign"
+                    + (", or leave it empty if unknown" if spec.nullable else ""),
+                    "面积、年份和精度不能为负：请去掉负号" + ("，未知则留空" if spec.nullable else ""),
+                ),
+            )
+        )
+    elif spec.name.endswith("_year") and not (_YEAR_RANGE[0] <= number <= _YEAR_RANGE[1]):
+        low, high = _YEAR_RANGE
+        problems.append(
+            _problem(
+                where,
+                (f"{number} is not a plausible year", f"{number} 不是合理的年份"),
+                (
+                    f"use a year between {low} and {high} (is a floor area in the year column?)",
+                    f"请填写 {low} 至 {high} 之间的年份（是否把面积填进了年份列？）",
+                ),
+            )
+        )
+    elif spec.name.endswith("_m2") and number > _MAX_AREA_M2:
+        problems.append(
+            _problem(
+                where,
+                (f"{number} m² is implausibly large", f"{number} ㎡ 大得不合理"),
+                (
+                    "check the unit: the contract wants whole m² (1 万㎡ = 10,000 m²)",
+                    "请检查单位：本数据要求整平方米（1 万㎡ = 10,000 ㎡）",
+                ),
+            )
+        )
+
+
+def _check_fields(frame: pd.DataFrame, fields: tuple[Field, ...], problems: list[Problem]) -> None:
     for spec in fields:
+        doc_en = spec.doc or _KIND_DOCS[spec.kind][0]
+        doc_zh = spec.doc_zh or _KIND_DOCS[spec.kind][1]
         if spec.name not in frame.columns:
             if spec.required:
                 problems.append(
-                    Problem(
-                        "columns",
-                        f"the required field {spec.name!r} is missing",
-                        f"add a {spec.name!r} property to every feature ({spec.doc or spec.kind})",
+                    _problem(
+                        ("columns", "字段"),
+                        (f"the required field {spec.name!r} is missing", f"缺少必填字段 {spec.name!r}"),
+                        (
+                            f"add a {spec.name!r} property to every feature ({doc_en})"
+                            + ("; leave it empty (null) where unknown" if spec.nullable else ""),
+                            f"请为每个要素添加 {spec.name!r} 属性（{doc_zh}）"
+                            + ("；未知则留空（null）" if spec.nullable else ""),
+                        ),
                     )
                 )
             continue
-        column = frame[spec.name]
-        for position, value in enumerate(column.tolist()):
-            where = f"{_row_label(frame, position)}, field {spec.name!r}"
-            if _is_missing(value) or (spec.kind != "int" and str(value).strip() == ""):
-                if not spec.nullable:
-                    problems.append(Problem(where, "is empty", f"give it a value ({spec.doc or spec.kind})"))
-                continue
+        for position, value in enumerate(frame[spec.name].tolist()):
+            where = _at(frame, position, spec.name)
             if spec.kind == "int":
-                try:
-                    number = _as_int(value)
-                except ValueError as exc:
-                    problems.append(
-                        Problem(
-                            where,
-                            f"{value!r} is not a whole number ({exc})",
-                            "write whole square metres or years as integers",
-                        )
-                    )
-                    continue
-                if number is None and not spec.nullable:
-                    problems.append(Problem(where, "is empty", "give it a whole number"))
-                elif number is not None and number < 0:
-                    problems.append(Problem(where, f"{number} is negative", "areas and years are ≥ 0"))
-                elif (
-                    number is not None
-                    and spec.name.endswith("_year")
-                    and not (_YEAR_RANGE[0] <= number <= _YEAR_RANGE[1])
-                ):
-                    problems.append(
-                        Problem(
-                            where,
-                            f"{number} is not a plausible year",
-                            f"use a year between {_YEAR_RANGE[0]} and {_YEAR_RANGE[1]}",
-                        )
-                    )
-                elif number is not None and spec.name.endswith("_m2") and number > _MAX_AREA_M2:
-                    problems.append(
-                        Problem(
-                            where,
-                            f"{number} m² is implausibly large",
-                            "check the unit: the contract wants whole m² (1 万㎡ = 10,000)",
-                        )
-                    )
+                _check_int(spec, value, where, problems)
+            elif (_is_missing(value) or str(value).strip() == "") and not spec.nullable:
+                problems.append(
+                    _problem(where, ("is empty", "为空"), (f"give it a value ({doc_en})", f"请填写（{doc_zh}）"))
+                )
 
 
 def _check_ids(frame: pd.DataFrame, problems: list[Problem]) -> None:
@@ -235,69 +536,137 @@ def _check_ids(frame: pd.DataFrame, problems: list[Problem]) -> None:
     ids = frame["id"].map(lambda v: None if _is_missing(v) else str(v).strip())
     duplicated = ids[ids.notna() & ids.duplicated(keep=False)]
     for value in sorted(set(duplicated)):
-        rows = ", ".join(str(i + 1) for i in np.flatnonzero((ids == value).to_numpy()))
-        problems.append(
-            Problem(f"id {value!r}", f"is used by more than one row (rows {rows})", "give every feature its own id")
-        )
+        rows = [int(i) + 1 for i in np.flatnonzero((ids == value).to_numpy())]
+        problems.append(duplicate_id_problem(value, rows))
     for reserved in (OUTSIDE, TOTAL):
         if (ids == reserved).any():
-            problems.append(Problem(f"id {reserved!r}", "is reserved for summary rows", "rename the feature"))
+            problems.append(
+                _problem(
+                    (f"id {reserved!r}", f"id {reserved!r}"),
+                    ("is reserved for summary rows", "是汇总行的保留名称"),
+                    ("give the feature another id", "请为该要素改用其他 id"),
+                )
+            )
 
 
-def _check_geometry(frame: gpd.GeoDataFrame, problems: list[Problem]) -> None:
+def _has_geometry(frame: pd.DataFrame, problems: list[Problem]) -> bool:
+    if isinstance(frame, gpd.GeoDataFrame) and frame.active_geometry_name in frame.columns:
+        return True
+    problems.append(
+        _problem(
+            ("geometry", "几何"),
+            ("the file has no geometry (no outlines)", "文件没有几何列（没有边界）"),
+            (
+                "export the layer with its polygons, e.g. as GeoJSON in WGS-84",
+                "请连同面状边界一起导出，例如导出为 WGS-84 的 GeoJSON",
+            ),
+        )
+    )
+    return False
+
+
+def _check_crs(frame: gpd.GeoDataFrame, problems: list[Problem]) -> None:
     if frame.crs is None:
         problems.append(
-            Problem(
-                "CRS",
-                "the file declares no coordinate reference system",
-                "save it as GeoJSON (WGS-84) or set the CRS in your GIS before exporting",
+            _problem(
+                ("CRS", "坐标系"),
+                ("the file declares no coordinate reference system", "文件未声明坐标参考系"),
+                (
+                    "save it as GeoJSON (WGS-84 longitude/latitude) or set the CRS in your GIS before exporting",
+                    "请另存为 GeoJSON（WGS-84 经纬度），或先在 GIS 软件中设定坐标系再导出",
+                ),
             )
         )
     elif not frame.crs.is_geographic or frame.crs.to_epsg() not in (4326, 4490, None):
+        name = frame.crs.name
         problems.append(
-            Problem(
-                "CRS",
-                f"coordinates are in {frame.crs.name}, not WGS-84 longitude/latitude",
-                "reproject to EPSG:4326 (or load it through geo.reader, which converts)",
+            _problem(
+                ("CRS", "坐标系"),
+                (
+                    f"coordinates are in {name}, not WGS-84 longitude/latitude",
+                    f"坐标为 {name}，不是 WGS-84 经纬度",
+                ),
+                (
+                    "reproject to EPSG:4326 (WGS-84) in your GIS, or upload it in the app, which converts",
+                    "请在 GIS 软件中转换为 EPSG:4326（WGS-84），或在页面中上传（页面会自动转换）",
+                ),
             )
         )
+
+
+def _check_degrees(frame: gpd.GeoDataFrame, problems: list[Problem]) -> None:
+    """Coordinates outside ±180/±90 in a file that declares longitude/latitude are not degrees."""
+    if frame.crs is None or not frame.crs.is_geographic or not len(frame):
+        return
+    bounds = shapely.bounds(frame.geometry.to_numpy())  # NaN for missing or empty geometries
+    with np.errstate(invalid="ignore"):
+        bad = (bounds[:, 0] < -180) | (bounds[:, 2] > 180) | (bounds[:, 1] < -90) | (bounds[:, 3] > 90)
+    positions = np.flatnonzero(bad)
+    if not len(positions):
+        return
+    maxx, maxy = np.nanmax(np.abs(bounds[positions][:, [0, 2]])), np.nanmax(np.abs(bounds[positions][:, [1, 3]]))
+    labels = [_row_label(frame, int(p)) for p in positions[:_LIST_AT_MOST]]
+    more = len(positions) - len(labels)
+    rows_en = "; ".join(en for en, _ in labels) + (f"; and {more} more" if more else "")
+    rows_zh = "；".join(zh for _, zh in labels) + (f"；另有 {more} 行" if more else "")
+    problems.append(
+        _problem(
+            (f"coordinates of {rows_en}", f"{rows_zh}的坐标"),
+            (
+                (
+                    f"values up to ({maxx:.0f}, {maxy:.0f}) are not degrees: the file declares WGS-84 "
+                    "longitude/latitude, which lie within ±180 and ±90"
+                ),
+                (
+                    f"坐标值达到 ({maxx:.0f}, {maxy:.0f})，不是以度为单位的经纬度：文件声明为 WGS-84 经纬度，"
+                    "经度应在 ±180、纬度应在 ±90 以内"
+                ),
+            ),
+            (
+                "these look like projected metres: declare their real CRS (e.g. EPSG:4549) and reproject to EPSG:4326",
+                "这些看起来是投影坐标（米）：请声明其实际坐标系（如 EPSG:4549）并转换为 EPSG:4326",
+            ),
+        )
+    )
+
+
+def _check_geometry(frame: pd.DataFrame, problems: list[Problem]) -> None:
+    if not _has_geometry(frame, problems):
+        return
+    _check_crs(frame, problems)
+    draw = ("draw the outline as a Polygon or MultiPolygon", "请绘制面状边界（Polygon 或 MultiPolygon）")
     geoms = frame.geometry.to_numpy()
     kinds = shapely.get_type_id(geoms)
     for position, geom in enumerate(geoms):
-        where = f"{_row_label(frame, position)}, geometry"
+        where = _at(frame, position, "geometry")
         if geom is None:
-            problems.append(Problem(where, "is missing", "draw the outline as a Polygon or MultiPolygon"))
+            problems.append(_problem(where, ("is missing", "缺失"), draw))
         elif shapely.is_empty(geom):
-            problems.append(Problem(where, "is empty", "draw the outline as a Polygon or MultiPolygon"))
+            problems.append(_problem(where, ("is empty", "为空"), draw))
         elif kinds[position] not in (3, 6):
             problems.append(
-                Problem(
+                _problem(
                     where,
-                    f"is a {geom.geom_type}, not a polygon",
-                    "carriers and zones are areas: give each a Polygon or MultiPolygon",
+                    (f"is a {geom.geom_type}, not a polygon", f"是 {geom.geom_type}，不是面"),
+                    (
+                        "carriers and zones are areas: give each a Polygon or MultiPolygon",
+                        "载体和分区都是面状要素：请为每个要素提供 Polygon 或 MultiPolygon",
+                    ),
                 )
             )
         elif not shapely.is_valid(geom):
             reason = shapely.is_valid_reason(geom)
             problems.append(
-                Problem(
+                _problem(
                     where,
-                    f"is invalid ({reason})",
-                    "repair it (e.g. shapely.make_valid or your GIS's 'fix geometries')",
+                    (f"is invalid ({reason})", f"几何无效（{reason}）"),
+                    (
+                        "repair it (e.g. shapely.make_valid, or your GIS's 'fix geometries')",
+                        "请修复（如 shapely.make_valid，或 GIS 软件中的“修复几何”工具）",
+                    ),
                 )
             )
-    if frame.crs is not None and frame.crs.is_geographic and len(frame):
-        finite = frame.geometry[~frame.geometry.is_empty & frame.geometry.notna()]
-        if len(finite):
-            minx, miny, maxx, maxy = finite.total_bounds
-            if min(minx, miny) < -180 or maxx > 180 or maxy > 90 or miny < -90:
-                problems.append(
-                    Problem(
-                        "coordinates",
-                        f"values up to ({maxx:.0f}, {maxy:.0f}) are not degrees",
-                        "these look like projected metres: declare their real CRS and reproject to EPSG:4326",
-                    )
-                )
+    _check_degrees(frame, problems)
 
 
 def _check_status(frame: pd.DataFrame, problems: list[Problem]) -> None:
@@ -308,10 +677,33 @@ def _check_status(frame: pd.DataFrame, problems: list[Problem]) -> None:
             continue
         if str(value).strip() not in STATUSES:
             problems.append(
-                Problem(
-                    f"{_row_label(frame, position)}, field 'status'",
-                    f"{value!r} is not a known status",
-                    f"use one of: {', '.join(STATUSES)}",
+                _problem(
+                    _at(frame, position, "status"),
+                    (f"{value!r} is not a known status", f"{value!r} 不是可识别的状态"),
+                    (
+                        f"use one of: {', '.join(STATUSES)}",
+                        "请使用以下之一：" + "、".join(f"{s}（{_STATUS_ZH[s]}）" for s in STATUSES),
+                    ),
+                )
+            )
+
+
+def _check_zone_types(frame: pd.DataFrame, problems: list[Problem]) -> None:
+    if "type" not in frame.columns:
+        return
+    for position, value in enumerate(frame["type"].tolist()):
+        if not _is_missing(value) and str(value).strip() in _RESERVED_ZONE_TYPES:
+            problems.append(
+                _problem(
+                    _at(frame, position, "type"),
+                    (
+                        f"{value!r} is reserved: summaries 'by status' group carriers by their status",
+                        f"{value!r} 是保留名称：“按状态”汇总按载体状态分组",
+                    ),
+                    (
+                        "name the zone type differently, e.g. 'pole' or 'belt'",
+                        "请改用其他分区类型名，如 'pole' 或 'belt'",
+                    ),
                 )
             )
 
@@ -327,17 +719,31 @@ def _parents(frame: pd.DataFrame) -> dict[str, str]:
 def _check_parents(frame: pd.DataFrame, problems: list[Problem]) -> None:
     if "id" not in frame.columns or "parent_id" not in frame.columns:
         return
-    ids = {str(v).strip() for v in frame["id"].tolist() if not _is_missing(v)}
+    positions: dict[str, int] = {}
+    for position, value in enumerate(frame["id"].tolist()):
+        if not _is_missing(value):
+            positions.setdefault(str(value).strip(), position)
+    ids = set(positions)
     parents = _parents(frame)
     for child, parent in parents.items():
+        where = _at(frame, positions[child], "parent_id")
         if parent == child:
-            problems.append(Problem(f"carrier {child!r}", "is its own parent", "clear its parent_id"))
+            problems.append(
+                _problem(
+                    where,
+                    ("names the carrier itself as its parent", "把自身设为母载体"),
+                    ("clear its parent_id", "请清空其 parent_id"),
+                )
+            )
         elif parent not in ids:
             problems.append(
-                Problem(
-                    f"carrier {child!r}",
-                    f"names an unknown parent_id {parent!r}",
-                    "use the id of another carrier in the same file, or leave it empty",
+                _problem(
+                    where,
+                    (f"names an unknown parent {parent!r}", f"指向不存在的母载体 {parent!r}"),
+                    (
+                        "use the id of another carrier in the same file, or leave it empty",
+                        "请填写同一文件中另一载体的 id，或留空",
+                    ),
                 )
             )
     reported: set[str] = set()
@@ -350,10 +756,13 @@ def _check_parents(frame: pd.DataFrame, problems: list[Problem]) -> None:
                 cycle = " → ".join([*seen, start])
                 if not reported.intersection(seen):
                     problems.append(
-                        Problem(
-                            f"carrier {start!r}",
-                            f"parent_id forms a cycle ({cycle})",
-                            "break the cycle: a carrier cannot contain its own ancestor",
+                        _problem(
+                            _at(frame, positions[start], "parent_id"),
+                            (f"parent_id forms a cycle ({cycle})", f"parent_id 形成循环（{cycle}）"),
+                            (
+                                "break the cycle: clear the parent_id of the top-most carrier in it",
+                                "请打断循环：清空其中最上层载体的 parent_id",
+                            ),
                         )
                     )
                 reported.update(seen)
@@ -363,17 +772,27 @@ def _check_parents(frame: pd.DataFrame, problems: list[Problem]) -> None:
             seen.append(node)
 
 
+def _known_list(ids: set[str]) -> str:
+    shown = sorted(ids)[:10]
+    return ", ".join(shown) + (", …" if len(ids) > len(shown) else "")
+
+
 def _check_zone_refs(frame: pd.DataFrame, zone_ids: set[str] | None, problems: list[Problem]) -> None:
     if zone_ids is None or "zone_ids" not in frame.columns:
         return
+    known = _known_list(zone_ids) or "none"
     for position, value in enumerate(frame["zone_ids"].tolist()):
         unknown = [z for z in split_ids(value) if z not in zone_ids]
         if unknown:
+            names = ", ".join(map(repr, unknown))
             problems.append(
-                Problem(
-                    f"{_row_label(frame, position)}, field 'zone_ids'",
-                    f"names unknown zone(s) {', '.join(map(repr, unknown))}",
-                    "use ids from the zones file, separated by ';'",
+                _problem(
+                    _at(frame, position, "zone_ids"),
+                    (f"names unknown zone(s) {names}", f"引用了不存在的分区 {names}"),
+                    (
+                        f"use ids from the zones file ({known}), separated by ';'",
+                        f"请使用分区文件中的 id（{known}），多个以 ';' 分隔",
+                    ),
                 )
             )
 
@@ -384,11 +803,15 @@ def _check_source_refs(frame: pd.DataFrame, source_ids: set[str] | None, problem
     for position, value in enumerate(frame["source_ids"].tolist()):
         unknown = [s for s in split_ids(value) if s not in source_ids]
         if unknown:
+            names = ", ".join(map(repr, unknown))
             problems.append(
-                Problem(
-                    f"{_row_label(frame, position)}, field 'source_ids'",
-                    f"cites unknown source(s) {', '.join(map(repr, unknown))}",
-                    "add them to the sources table or correct the ids",
+                _problem(
+                    _at(frame, position, "source_ids"),
+                    (f"cites unknown source(s) {names}", f"引用了不存在的来源 {names}"),
+                    (
+                        "add them to the sources table or correct the ids",
+                        "请在来源表中补充这些来源，或更正 id",
+                    ),
                 )
             )
 
@@ -399,8 +822,14 @@ def validate_carriers(
     zone_ids: set[str] | None = None,
     source_ids: set[str] | None = None,
 ) -> list[Problem]:
-    """Every way ``frame`` breaks the carriers contract (empty list when it is sound)."""
+    """Every way ``frame`` breaks the carriers contract (empty list when it is sound).
+
+    ``zone_ids`` and ``source_ids``, when given, are the ids that ``zone_ids`` and ``source_ids``
+    cells may name. Each :class:`Problem` names the row (and id), says what is wrong and how to
+    fix it, in English and 中文.
+    """
     problems: list[Problem] = []
+    _check_rows(frame, problems)
     _check_fields(frame, CARRIER_FIELDS, problems)
     _check_ids(frame, problems)
     _check_status(frame, problems)
@@ -414,8 +843,10 @@ def validate_carriers(
 def validate_zones(frame: gpd.GeoDataFrame, *, source_ids: set[str] | None = None) -> list[Problem]:
     """Every way ``frame`` breaks the zones contract (empty list when it is sound)."""
     problems: list[Problem] = []
+    _check_rows(frame, problems)
     _check_fields(frame, ZONE_FIELDS, problems)
     _check_ids(frame, problems)
+    _check_zone_types(frame, problems)
     _check_source_refs(frame, source_ids, problems)
     _check_geometry(frame, problems)
     return problems

@@ -1159,7 +1159,11 @@ def build_zone_geometry(ref: Reference, carriers_m: dict[str, BaseGeometry]) -> 
     """Metric outlines of the four zones (before rounding)."""
     district = ref.district_m
     zones: dict[str, BaseGeometry] = {}
-    zones["pole_caohejing"] = ref.caohejing_m.buffer(CAOHEJING_POLE_MARGIN_M).intersection(district)
+    # The union with the carrier makes the pole's edge along the district boundary the carrier's own
+    # vertices, so both round to the same 6-decimal points and no sliver of the carrier falls outside.
+    zones["pole_caohejing"] = (
+        ref.caohejing_m.buffer(CAOHEJING_POLE_MARGIN_M).intersection(district).union(carriers_m["caohejing"])
+    )
     zones["pole_westbund"] = (
         carriers_m["westbund_valley"]
         .buffer(100)

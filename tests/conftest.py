@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+import geo  # noqa: F401 - restricts GDAL's drivers before any test imports pyogrio
+
 CHROMIUM_ARGS = (
     "--headless",
     "--no-sandbox",

@@ -14,7 +14,7 @@ import shapely
 
 METRIC = "EPSG:4549"
 # A point in Xuhui in EPSG:4549, so that reprojected fixtures land where real data would.
-ORIGIN = (351_000.0, 3_448_000.0)
+ORIGIN = (637_000.0, 3_450_700.0)
 
 _CARRIER_DEFAULTS: dict[str, Any] = {
     "name_zh": None,

@@ -1,0 +1,162 @@
+"""What every part of the reader shares: limits, bilingual messages and the error class.
+
+Every refusal names what failed, why, and how to fix it, in 中文 and English, so that the page and
+the command line can show it as is. :class:`ReadError` subclasses :class:`geo.schema.DataError`
+(itself a ``ValueError``): callers that already catch either catch this too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from geo.schema import DataError, Problem
+
+__all__ = ["Action", "CrsChoice", "EncodingInfo", "ErrorCode", "Finding", "Limits", "Note", "ReadError", "fail"]
+
+MB = 1024 * 1024
+
+#: Why a file was not read. ``refused-*`` are deliberate refusals of hostile or unsupported input;
+#: ``needs-*`` ask the caller for a choice (the error lists the choices).
+ErrorCode = Literal[
+    "too-large",        # upload, members, features or vertices over a limit
+    "refused-type",     # not one of the accepted formats (incl. VRT, GDALG, HTML, .xls, a .shp alone)
+    "refused-zip",      # zip that is unsafe: traversal, links, nesting, encryption, bomb
+    "refused-content",  # accepted format with hostile content: XML entities, URL references, views
+    "unreadable",       # corrupt or malformed
+    "empty",            # no features at all
+    "needs-layer",      # several layers: pass layer=
+    "needs-crs",        # coordinates cannot be trusted as declared: pass crs= (and swap_xy=)
+    "needs-encoding",   # text encoding contradicts its declaration: pass encoding=
+    "no-geometry",      # table without a WKT or lon/lat column
+    "no-polygons",      # every row was rejected (points, lines, unrepairable)
+    "bad-mapping",      # column mapping names missing columns or unknown fields
+    "unsafe-gdal",      # GDAL hardening not in effect: nothing is opened
+]
+
+
+#: What the reader did to a row.
+Action = Literal["dropped", "rejected", "repaired", "changed", "converted", "note"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps that keep one upload from exhausting the server.
+
+    The upload cap is also set in the server configuration (Streamlit ``server.maxUploadSize``);
+    it is checked again here because the command line and tests bypass the page.
+    """
+
+    max_upload_bytes: int = 50 * MB
+    max_features: int = 200_000
+    max_vertices: int = 5_000_000
+    max_layers: int = 100
+    max_columns: int = 500
+    max_zip_members: int = 200
+    max_total_uncompressed: int = 500 * MB
+    #: Per zip member: uncompressed / compressed. Deflate tops out near 1032; real shapefiles stay
+    #: far below 100 except DBFs of mostly blank wide text fields, hence 200.
+    max_member_ratio: int = 200
+    #: The ratio is only enforced once a member has produced this many bytes (tiny files compress
+    #: oddly: a 5-byte ``.cpg`` can "expand" 0.3:1 or 20:1).
+    ratio_grace_bytes: int = 1 * MB
+
+
+@dataclass(frozen=True)
+class Note:
+    """A message in both languages."""
+
+    en: str
+    zh: str
+
+    def __str__(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+
+@dataclass(eq=False)
+class ReadError(DataError):
+    """A file the reader would not or could not read.
+
+    Attributes
+    ----------
+    source
+        The file name as uploaded.
+    code
+        One of :data:`ErrorCode`; tests and the page switch on it.
+    message_en, message_zh
+        What failed, why, and how to fix it.
+    choices
+        For ``needs-*`` codes, the values the caller may pass (layers, CRS codes, encodings).
+    problems
+        Individual findings when there are several (e.g. every unsafe zip member).
+    """
+
+    code: ErrorCode = "unreadable"
+    message_en: str = ""
+    message_zh: str = ""
+    choices: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Keep ``args`` meaningful for logging and pickling.
+        ValueError.__init__(self, self.message_en)
+
+    def __str__(self) -> str:
+        lines = [f"{self.source}: {self.message_zh}", f"{self.source}: {self.message_en}"]
+        if self.choices:
+            lines.append("  choices / 可选: " + ", ".join(self.choices))
+        lines.extend(f"  - {p}" for p in self.problems)
+        return "\n".join(lines)
+
+
+def fail(
+    source: str,
+    code: ErrorCode,
+    en: str,
+    zh: str,
+    *,
+    choices: tuple[str, ...] | list[str] = (),
+    problems: list[Problem] | None = None,
+) -> ReadError:
+    """Build a :class:`ReadError` to raise."""
+    return ReadError(source=source, problems=list(problems or []), code=code, message_en=en,
+                     message_zh=zh, choices=tuple(choices))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the reader did to a row (or, with ``row=None``, to the whole layer)."""
+
+    row: int | None  # 1-based position of the feature in its layer
+    id: str | None
+    action: Action
+    reason_en: str
+    reason_zh: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f" (id {self.id!r})" if self.id else "") if self.row else "file"
+        return f"{where}: {self.action}: {self.reason_en} / {self.reason_zh}"
+
+
+@dataclass(frozen=True)
+class CrsChoice:
+    """A coordinate system the user may pick, and where the data would land with it."""
+
+    code: str
+    label_en: str
+    label_zh: str
+    lands_at: tuple[float, float] | None  # lon/lat of the data's centre under this choice
+    fits: bool  # lands inside China
+
+
+@dataclass(frozen=True)
+class EncodingInfo:
+    """The text encoding, where it came from, and previews to confirm it."""
+
+    encoding: str | None  # e.g. 'GB18030'; None when the caller must choose
+    source: str  # 'cpg', 'dbf-language-byte', 'detected-utf-8', 'fallback-gb18030', 'xml-declaration', 'user', ...
+    names: tuple[str, ...]
+    preview: tuple[str, ...]
+    problem: Note | None = None
+    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cut_names: tuple[str, ...] = ()
+    cut_values: int = 0

@@ -1,0 +1,262 @@
+"""Shared machinery of the format readers: text decoding, the raw layer, limits on counts.
+
+Every format is loaded into a :class:`Raw` layer (attributes as a DataFrame, geometries as shapely
+objects, per-row parse failures and repairs, the declared CRS), which :mod:`geo.reader` then turns
+into WGS-84 polygons. :class:`Opened` is the interface each format implements.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from geo import _dbf
+from geo._readbase import EncodingInfo, Limits, Note, ReadError, fail
+
+__all__ = [
+    "ACCEPTED_EN",
+    "ACCEPTED_ZH",
+    "ENCODING_CHOICES",
+    "PREVIEW_ROWS",
+    "Meta",
+    "Opened",
+    "Raw",
+    "bounds_of",
+    "check_counts",
+    "envelope",
+    "from_wkb",
+    "geometry_type",
+    "meta_from_raw",
+    "preview_frame",
+    "refuse_type",
+    "strip_bom",
+    "text_head",
+    "text_preview",
+    "to_utf8",
+    "too_many",
+    "user_codec",
+    "valid_text",
+]
+
+ENCODING_CHOICES = ("UTF-8", "GB18030", "GBK", "BIG5", "CP1252")
+PREVIEW_ROWS = 5
+ACCEPTED_EN = "GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, GeoParquet, CSV or XLSX"
+ACCEPTED_ZH = "GeoJSON、GeoPackage、Shapefile 压缩包、KML/KMZ、GeoParquet、CSV 或 XLSX"
+
+
+def strip_bom(data: bytes) -> bytes:
+    """``data`` without a UTF-8 byte-order mark."""
+    return data[3:] if data.startswith(codecs.BOM_UTF8) else data
+
+
+def text_head(data: bytes, size: int = 4096) -> str:
+    """The first ``size`` bytes as text (UTF-16 with a BOM, else UTF-8), undecodable bytes dropped."""
+    head = data[:size]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head.decode("utf-16", errors="ignore")
+    return strip_bom(head).decode("utf-8", errors="ignore")
+
+
+def refuse_type(source: str, what_en: str, what_zh: str) -> ReadError:
+    """A ``refused-type`` error that also lists the accepted formats."""
+    return fail(source, "refused-type", f"{what_en}. Accepted: {ACCEPTED_EN}",
+                f"{what_zh}。可接受的格式：{ACCEPTED_ZH}")
+
+
+def valid_text(data: bytes, codec: str) -> bool:
+    """Whether ``data`` decodes strictly, without holding the decoded text.
+
+    An incomplete character at the very end (a truncated upload) does not count against the
+    encoding: the parser reports the truncation instead.
+    """
+    decoder = codecs.getincrementaldecoder(codec)()
+    try:
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(data[start:start + (1 << 20)], final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def user_codec(source: str, encoding: str) -> str:
+    """The Python codec for the encoding a user named, or a ``needs-encoding`` error."""
+    codec = _dbf.codec_from_label(encoding)
+    if codec is None:
+        raise fail(source, "needs-encoding", f"unknown text encoding {encoding!r}",
+                   f"未知的文字编码 {encoding!r}", choices=ENCODING_CHOICES)
+    return codec
+
+
+def to_utf8(data: bytes, source: str, encoding: str | None, *, what: str) -> tuple[bytes, EncodingInfo]:
+    """Text bytes as UTF-8: the user's encoding, else UTF-8 (BOM allowed), else GB18030."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16").encode("utf-8"), EncodingInfo("UTF-16", "byte-order-mark", (), ())
+    body = strip_bom(data)
+    if encoding is not None:
+        codec = user_codec(source, encoding)
+        try:
+            text = body.decode(codec)
+        except UnicodeDecodeError as exc:
+            raise fail(source, "needs-encoding", f"the {what} is not valid {encoding} ({exc.reason} at byte "
+                       f"{exc.start}); choose another encoding", f"该{ZH_WHAT.get(what, what)}不是有效的 "
+                       f"{encoding} 编码(第 {exc.start} 字节)；请换一种编码", choices=ENCODING_CHOICES) from exc
+        return text.encode("utf-8"), EncodingInfo(_dbf.display_codec(codec), "user", (), text_preview(text))
+    if valid_text(body, "utf-8"):
+        return body, EncodingInfo("UTF-8", "detected-utf-8", (), ())
+    if valid_text(body, "gb18030"):
+        text = body.decode("gb18030", errors="replace")
+        return text.encode("utf-8"), EncodingInfo("GB18030", "fallback-gb18030", (), text_preview(text))
+    raise fail(source, "needs-encoding", f"the {what} is neither UTF-8 nor GB18030; choose its encoding",
+               f"该{ZH_WHAT.get(what, what)}既不是 UTF-8 也不是 GB18030；请选择其编码", choices=ENCODING_CHOICES)
+
+
+ZH_WHAT = {"GeoJSON": " GeoJSON ", "KML": " KML ", "CSV": " CSV 文件"}
+
+
+def text_preview(text: str, limit: int = 8) -> tuple[str, ...]:
+    """Distinct runs of non-ASCII text, to let a user confirm the decoding."""
+    runs: list[str] = []
+    for match in re.finditer(r"[^\x00-\x7f]+", text[: 1 << 20]):
+        if match.group() not in runs:
+            runs.append(match.group())
+        if len(runs) >= limit:
+            break
+    return tuple(runs)
+
+
+@dataclass
+class Raw:
+    """One layer as loaded, before hygiene and reprojection."""
+
+    attrs: pd.DataFrame
+    geoms: np.ndarray  # shapely geometries or None, one per row
+    unreadable: dict[int, Note] = field(default_factory=dict)  # row index → why the geometry failed
+    fixes: dict[int, list[Note]] = field(default_factory=dict)  # row index → repairs while parsing
+    declared: CRS | None = None
+    crs_source: str | None = None
+    encoding: EncodingInfo | None = None
+    notes: list[Note] = field(default_factory=list)
+    geometry_columns: tuple[str, ...] = ()
+
+
+@dataclass
+class Meta:
+    """Cheap facts about a layer (no full read)."""
+
+    name: str
+    features: int
+    vertices: int | None
+    vertices_estimated: bool
+    geometry_type: str
+    columns: list[str]
+    preview: pd.DataFrame
+    declared: CRS | None
+    crs_source: str | None
+    bounds: tuple[float, float, float, float] | None
+    encoding: EncodingInfo | None = None
+    notes: list[Note] = field(default_factory=list)
+    geometry_columns: tuple[str, ...] = ()
+
+
+def envelope(boxes: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The box around per-feature boxes (rows of minx, miny, maxx, maxy; NaN rows ignored)."""
+    if len(boxes) == 0:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns when nothing has a geometry
+        out = (np.nanmin(boxes[:, 0]), np.nanmin(boxes[:, 1]), np.nanmax(boxes[:, 2]), np.nanmax(boxes[:, 3]))
+    return (float(out[0]), float(out[1]), float(out[2]), float(out[3])) if all(np.isfinite(out)) else None
+
+
+def bounds_of(geoms: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The box around shapely geometries (None and empty ones ignored)."""
+    return envelope(shapely.bounds(geoms)) if len(geoms) else None
+
+
+_TYPE_NAMES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon",
+               "GeometryCollection")
+
+
+def geometry_type(geoms: np.ndarray) -> str:
+    """The geometry types present, e.g. ``'MultiPolygon, Polygon'`` (``'None'`` when there is none)."""
+    kinds = sorted(_TYPE_NAMES[k] for k in np.unique(shapely.get_type_id(geoms)) if 0 <= k < len(_TYPE_NAMES))
+    return ", ".join(kinds) if kinds else "None"
+
+
+def preview_frame(attrs: pd.DataFrame, geoms: np.ndarray) -> pd.DataFrame:
+    out = attrs.head(PREVIEW_ROWS).copy()
+    out["geometry"] = [g.geom_type if g is not None else None for g in geoms[:PREVIEW_ROWS]]
+    return out.reset_index(drop=True)
+
+
+def meta_from_raw(name: str, raw: Raw, vertices: int, *, estimated: bool = False) -> Meta:
+    return Meta(name, len(raw.geoms), vertices, estimated, geometry_type(raw.geoms),
+                 [str(c) for c in raw.attrs.columns], preview_frame(raw.attrs, raw.geoms), raw.declared,
+                 raw.crs_source, bounds_of(raw.geoms), raw.encoding, list(raw.notes), raw.geometry_columns)
+
+
+def too_many(source: str, what: str, count: int | str, cap: int) -> ReadError:
+    zh = {"features": "要素", "vertices": "顶点", "rows": "行", "layers": "图层", "columns": "列"}.get(what, what)
+    return fail(source, "too-large", f"the layer has {count} {what}, more than the {cap:,} allowed; "
+                "split the file or simplify the outlines before uploading",
+                f"该图层有 {count} 个{zh}，超过上限 {cap:,}；请拆分文件或简化轮廓后再上传")
+
+
+def check_counts(source: str, features: int, vertices: int | None, limits: Limits) -> None:
+    if features > limits.max_features:
+        raise too_many(source, "features", f"{features:,}", limits.max_features)
+    if vertices is not None and vertices > limits.max_vertices:
+        raise too_many(source, "vertices", f"about {vertices:,}", limits.max_vertices)
+
+
+def from_wkb(values: np.ndarray) -> tuple[np.ndarray, dict[int, Note], dict[int, list[Note]]]:
+    """Parse WKB; rows that only parse after closing rings are repaired, the rest unreadable."""
+    geoms = shapely.from_wkb(values, on_invalid="ignore")
+    unreadable: dict[int, Note] = {}
+    fixes: dict[int, list[Note]] = {}
+    for i in np.flatnonzero(pd.isna(geoms) & ~pd.isna(values)):
+        fixed = shapely.from_wkb(values[i], on_invalid="fix")
+        if fixed is None:
+            unreadable[int(i)] = Note("geometry unreadable (curved or corrupt); convert it to polygons in your GIS",
+                                      "几何无法读取(曲线或已损坏)；请在 GIS 中转换为多边形")
+        else:
+            geoms[i] = fixed
+            fixes[int(i)] = [Note("ring was not closed: closed it", "环未闭合：已闭合")]
+    return geoms, unreadable, fixes
+
+
+class Opened:
+    """A file opened for inspection and reading; subclasses per format."""
+
+    fmt = ""
+
+    def __init__(self, data: bytes, source: str, tmp: Path, limits: Limits, encoding: str | None) -> None:
+        self.data = data
+        self.source = source
+        self.tmp = tmp
+        self.limits = limits
+        self.encoding = encoding
+        self.notes: list[Note] = []
+
+    def layers(self) -> list[str]:
+        """Layer names, in file order."""
+        raise NotImplementedError
+
+    def meta(self, layer: str) -> Meta:
+        """Cheap facts about one layer, for :func:`geo.reader.inspect`."""
+        raise NotImplementedError
+
+    def load(self, layer: str) -> Raw:
+        """One layer in full (within the limits), for :func:`geo.reader.read`."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release anything held open."""

@@ -1,0 +1,624 @@
+"""The safe file reader: whatever colleagues send, read correctly or refused with a clear reason.
+
+One reader serves the page and the command line. It decides the format from the bytes (never the
+extension alone) before GDAL sees anything, and opens only GeoJSON, GeoPackage, zipped Shapefile,
+KML/KMZ, GeoParquet, CSV and XLSX. Two calls:
+
+- :func:`inspect` is cheap and reads nothing in full: the layers, their columns with a preview,
+  the declared CRS and what looks wrong with it, the text encoding with a preview, and the feature
+  and vertex counts, so the page can ask the user to choose a layer, a CRS, an encoding and the
+  column mapping;
+- :func:`read` reads one layer into WGS-84 polygons, with every dropped, repaired, rejected or
+  converted row in a report, the rejected rows as a table, and never a guess about coordinates.
+
+Every failure is a :class:`ReadError` (a ``ValueError``) with a message in 中文 and English; no
+traceback reaches the user. Files go to a private temporary directory per call, removed after.
+
+>>> from geo.reader import sniff
+>>> sniff(b'{"type": "FeatureCollection", "features": []}', "x.json")
+'geojson'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import math
+import sqlite3
+import struct
+import tempfile
+import warnings
+import xml.parsers.expat
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError, ProjError
+
+from geo._gdalformats import GeoJson, GeoPackage, ShapefileZip
+from geo._hygiene import Ledger, clean, repair
+from geo._pyformats import Csv, Kml, Kmz, Parquet, Table, Xlsx
+from geo._readbase import CrsChoice, EncodingInfo, ErrorCode, Finding, Limits, Note, ReadError, fail
+from geo._readcrs import (
+    CHINA,
+    CRS_CHOICES,
+    DATUM_SHIFTS,
+    USER_CRS_RE,
+    WGS84,
+    assess_crs,
+    crs_choices,
+    crs_label,
+    in_box,
+    is_degrees,
+    suggest_crs,
+    to_wgs84,
+)
+from geo._sniff import FORMATS, sniff
+from geo._sources import ENCODING_CHOICES, Meta, Opened, Raw, bounds_of
+from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, Problem, validate_carriers, validate_zones
+
+__all__ = [
+    "CRS_CHOICES",
+    "ENCODING_CHOICES",
+    "FORMATS",
+    "CrsChoice",
+    "EncodingInfo",
+    "ErrorCode",
+    "Finding",
+    "Inspection",
+    "LayerInfo",
+    "Limits",
+    "Note",
+    "ReadError",
+    "ReadResult",
+    "inspect",
+    "inspect_path",
+    "read",
+    "read_path",
+    "sniff",
+    "suggest_mapping",
+]
+
+_OPENERS: dict[str, type[Opened]] = {
+    "geojson": GeoJson, "gpkg": GeoPackage, "shapefile": ShapefileZip, "kml": Kml, "kmz": Kmz,
+    "geoparquet": Parquet, "csv": Csv, "xlsx": Xlsx,
+}
+
+Role = Literal["carriers", "zones"]
+
+
+@dataclass
+class LayerInfo:
+    """One layer as :func:`inspect` sees it, before any full read."""
+
+    name: str
+    features: int
+    vertices: int | None
+    vertices_estimated: bool
+    geometry_type: str
+    columns: list[str]
+    preview: pd.DataFrame
+    declared_crs: str | None
+    crs_source: str | None
+    bounds: tuple[float, float, float, float] | None
+    crs_issues: list[Note] = field(default_factory=list)
+    crs_issue_codes: list[str] = field(default_factory=list)
+    crs_choices: list[CrsChoice] = field(default_factory=list)
+    suggested_crs: str | None = None
+    swap_suggested: bool = False
+    encoding: EncodingInfo | None = None
+    geometry_columns: tuple[str, ...] = ()
+    notes: list[Note] = field(default_factory=list)
+    error: ReadError | None = None  # this layer cannot be read, and why
+
+    @property
+    def needs_crs(self) -> bool:
+        """Whether :func:`read` will ask for ``crs=``."""
+        return bool(self.crs_issues)
+
+    @property
+    def needs_encoding(self) -> bool:
+        """Whether :func:`read` will ask for ``encoding=``."""
+        return self.encoding is not None and self.encoding.problem is not None
+
+
+@dataclass
+class Inspection:
+    """What a file holds, cheaply: format, layers and everything the user must confirm."""
+
+    filename: str
+    format: str
+    layers: list[LayerInfo]
+    notes: list[Note] = field(default_factory=list)
+
+    def layer(self, name: str | int | None = None) -> LayerInfo:
+        """The named layer, or the only one."""
+        if name is None:
+            if len(self.layers) != 1:
+                raise KeyError("several layers: name one")
+            return self.layers[0]
+        if isinstance(name, int):
+            return self.layers[name]
+        for info in self.layers:
+            if info.name == name:
+                return info
+        raise KeyError(name)
+
+
+@dataclass
+class ReadResult:
+    """One layer read: WGS-84 polygons, and everything done on the way."""
+
+    frame: gpd.GeoDataFrame
+    report: list[Finding]
+    rejected: pd.DataFrame
+    crs_note: Note
+    source_crs: str
+    encoding: str | None
+    layer: str
+    format: str
+    problems: list[Problem] = field(default_factory=list)  # contract findings for ``role``
+    filename: str = ""
+
+    def report_frame(self) -> pd.DataFrame:
+        """The report as a table (row, id, action, reason_en, reason_zh)."""
+        return pd.DataFrame([vars(f) for f in self.report],
+                            columns=["row", "id", "action", "reason_en", "reason_zh"])
+
+    def rejected_csv(self) -> bytes:
+        """The dropped and rejected rows as CSV for Excel (UTF-8 with BOM), formula-like text kept as text.
+
+        Written by :func:`geo.export.summary_csv`, like every CSV the tool hands out; the comment
+        lines on top name the file and layer.
+        """
+        from geo.export import summary_csv  # noqa: PLC0415 - export imports pyogrio: only after hardening
+
+        stamp = {"content": "rows not loaded (dropped or rejected), with the reason", "file": self.filename,
+                 "layer": self.layer}
+        return summary_csv(self.rejected, stamp)
+
+
+def _library_errors() -> tuple[type[BaseException], ...]:
+    import pyarrow  # noqa: PLC0415
+    import pyogrio.errors  # noqa: PLC0415 - after hardening (this runs inside a call)
+    from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
+
+    return (ValueError, TypeError, KeyError, IndexError, OSError, EOFError, OverflowError, RecursionError,
+            UnicodeError, struct.error, zipfile.BadZipFile, zlib.error, sqlite3.Error, csv.Error, CRSError,
+            ProjError, shapely.errors.GEOSException, xml.parsers.expat.ExpatError, InvalidFileException,
+            pyarrow.ArrowException, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+            pyogrio.errors.CRSError, pyogrio.errors.GeometryError, pyogrio.errors.FieldError,
+            pyogrio.errors.FeatureError, NotImplementedError, MemoryError)
+
+
+# GDAL warnings the reader already turns into per-row findings.
+_HANDLED_WARNINGS = ("Non closed ring detected",)
+
+
+@contextlib.contextmanager
+def _boundary(source: str, captured: list[Note]) -> Iterator[None]:
+    """Turn library failures into ReadError and library warnings into notes."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except ReadError:
+            raise
+        except _library_errors() as exc:
+            text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+            raise fail(source, "unreadable", f"the file cannot be read ({type(exc).__name__}: {text}); it may be "
+                       "damaged or not what its name says — export it again from its source",
+                       f"无法读取该文件({type(exc).__name__}: {text})；"
+                       "文件可能已损坏或与扩展名不符，请从源头重新导出") from exc
+        finally:
+            for w in caught:
+                message = str(w.message).strip()
+                if message.startswith(_HANDLED_WARNINGS):
+                    continue
+                if message and not any(n.en.endswith(message) for n in captured):
+                    captured.append(Note(f"reader warning: {message}", f"读取提示：{message}"))
+
+
+def _open(data: bytes, source: str, tmp: Path, *, limits: Limits, encoding: str | None,
+          geometry: str | tuple[str, str] | None) -> Opened:
+    fmt = sniff(data, source, limits=limits)
+    opener = _OPENERS[fmt]
+    if issubclass(opener, Table):
+        return opener(data, source, tmp, limits, encoding, geometry=geometry)
+    return opener(data, source, tmp, limits, encoding)
+
+
+def _pick_layer(opened: Opened, layer: str | int | None) -> str:
+    names = opened.layers()
+    if not names:
+        raise fail(opened.source, "empty", "the file holds no layers", "文件中没有图层")
+    if isinstance(layer, int) and not isinstance(layer, bool):
+        if 0 <= layer < len(names):
+            return names[layer]
+        layer = str(layer)
+    if layer is not None:
+        if layer in names:
+            return str(layer)
+        raise fail(opened.source, "needs-layer", f"there is no layer {layer!r}; choose one of the layers listed",
+                   f"没有名为 {layer!r} 的图层；请从列出的图层中选择", choices=names)
+    if len(names) == 1:
+        return names[0]
+    if isinstance(opened, Kml) and opened.default_layer() is not None:
+        return str(opened.default_layer())
+    raise fail(opened.source, "needs-layer", f"the file holds {len(names)} layers; choose one",
+               f"文件中有 {len(names)} 个图层；请选择一个", choices=names)
+
+
+def _fields(role: Role | None) -> list[str]:
+    if role == "carriers":
+        return [f.name for f in CARRIER_FIELDS]
+    if role == "zones":
+        return [f.name for f in ZONE_FIELDS]
+    return list(dict.fromkeys([f.name for f in CARRIER_FIELDS] + [f.name for f in ZONE_FIELDS]))
+
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "编号", "代码", "标识", "fid_1", "code"),
+    "name_zh": ("name_zh", "name", "名称", "中文名", "中文名称", "载体名称", "片区名称"),
+    "name_en": ("name_en", "英文名", "英文名称", "ename"),
+    "kind": ("kind", "类型", "类别", "载体类型"),
+    "type": ("type", "类型", "片区类型"),
+    "parent_id": ("parent_id", "上级", "父级", "所属载体", "parent"),
+    "zone_ids": ("zone_ids", "所属片区", "片区", "zones"),
+    "floor_area_existing_m2": ("floor_area_existing_m2", "现状建筑面积", "已建面积", "存量面积", "existing"),
+    "floor_area_planned_m2": ("floor_area_planned_m2", "规划建筑面积", "新增建筑面积", "新增面积", "planned"),
+    "planned_year": ("planned_year", "规划年份", "计划年份"),
+    "opened_year": ("opened_year", "建成年份", "启用年份", "开放年份"),
+    "status": ("status", "状态", "建设状态"),
+    "site_area_m2": ("site_area_m2", "用地面积", "占地面积"),
+    "geometry_accuracy_m": ("geometry_accuracy_m", "精度", "轮廓精度"),
+    "source_ids": ("source_ids", "来源", "出处", "sources"),
+    "layout": ("layout", "布局"),
+    "declared_floor_area_m2": ("declared_floor_area_m2", "规划面积", "目标面积", "规划建筑面积"),
+}
+
+
+def suggest_mapping(columns: list[str], role: Role) -> dict[str, str]:
+    """A first guess at file column → contract field, for the page to show and the user to correct.
+
+    Exact names, case-insensitive names, Shapefile names cut to 10 bytes (``floor_area`` of
+    ``floor_area_existing_m2`` is ambiguous and left out), and common Chinese headers.
+
+    >>> suggest_mapping(["ID", "名称", "geometry_a", "状态"], "carriers")
+    {'ID': 'id', '名称': 'name_zh', 'geometry_a': 'geometry_accuracy_m', '状态': 'status'}
+    """
+    targets = _fields(role)
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for column in columns:
+        key = column.strip().casefold()
+        candidates = [t for t in targets if t == key]
+        candidates = candidates or [t for t in targets if key in _ALIASES.get(t, ())]
+        if not candidates and len(column.encode()) >= 8:
+            candidates = [t for t in targets if t.encode()[:10].decode(errors="ignore") == key]
+        candidates = [t for t in candidates if t not in used]
+        if len(candidates) == 1:
+            out[column] = candidates[0]
+            used.add(candidates[0])
+    return out
+
+
+def _apply_mapping(attrs: pd.DataFrame, columns: dict[str, str] | None, role: Role | None, source: str,
+                   ledger_notes: list[Note]) -> pd.DataFrame:
+    if not columns:
+        return attrs
+    problems: list[Problem] = []
+    allowed = set(_fields(role))
+    for src, dst in columns.items():
+        if src not in attrs.columns:
+            problems.append(Problem(f"column {src!r}", "is not in the file", "pick one of the file's columns"))
+        if dst not in allowed:
+            problems.append(Problem(f"field {dst!r}", f"is not a {role or 'contract'} field",
+                                    f"use one of: {', '.join(sorted(allowed))}"))
+    targets = list(columns.values())
+    for dst in sorted({t for t in targets if targets.count(t) > 1}):
+        problems.append(Problem(f"field {dst!r}", "is mapped from more than one column", "map each field once"))
+    if problems:
+        raise fail(source, "bad-mapping", f"the column mapping has {len(problems)} problem(s)",
+                   f"列对应关系有 {len(problems)} 个问题", problems=problems)
+    out = attrs.copy()
+    clashing = [c for c in out.columns if c in targets and c not in columns]
+    for column in clashing:
+        new = f"{column}_file"
+        out = out.rename(columns={column: new})
+        ledger_notes.append(Note(f"the file's own column {column!r} was renamed {new!r}: another column is mapped "
+                                 f"to {column!r}",
+                                 f"文件自带的列 {column!r} 已改名为 {new!r}：另一列被对应到 {column!r}"))
+    return out.rename(columns=columns)
+
+
+def _id_column(attrs: pd.DataFrame) -> str | None:
+    for column in attrs.columns:
+        if str(column).strip().casefold() == "id":
+            return str(column)
+    return None
+
+
+def inspect(
+    data: bytes,
+    filename: str,
+    *,
+    encoding: str | None = None,
+    geometry: str | tuple[str, str] | None = None,
+    limits: Limits | None = None,
+) -> Inspection:
+    """What ``data`` holds, cheaply, for the user to choose a layer, CRS, encoding and mapping.
+
+    Parameters
+    ----------
+    data, filename
+        The upload and its name.
+    encoding
+        Re-inspect with this text encoding (after the preview showed mojibake).
+    geometry
+        For CSV/XLSX: the WKT column, or a (lon, lat) pair, when the guess is wrong.
+    limits
+        Caps (see :class:`Limits`).
+
+    Raises
+    ------
+    ReadError
+        When the file is refused as a whole, or its only layer cannot be read.
+    """
+    limits = limits or Limits()
+    captured: list[Note] = []
+    with _boundary(filename, captured), tempfile.TemporaryDirectory(prefix="geo-reader-") as tmp:
+        opened = _open(data, filename, Path(tmp), limits=limits, encoding=encoding, geometry=geometry)
+        try:
+            names = opened.layers()
+            if not names:
+                raise fail(filename, "empty", "the file holds no layers", "文件中没有图层")
+            layers = []
+            for name in names[:limits.max_layers]:
+                try:
+                    layers.append(_layer_info(opened.meta(name)))
+                except ReadError as exc:
+                    if len(names) == 1:
+                        raise
+                    layers.append(_failed_layer(name, exc))
+        finally:
+            opened.close()
+    return Inspection(filename, opened.fmt, layers, [*opened.notes, *captured])  # warnings land on exit
+
+
+def _failed_layer(name: str, exc: ReadError) -> LayerInfo:
+    return LayerInfo(name, 0, None, False, "", [], pd.DataFrame(), None, None, None, error=exc)
+
+
+def _layer_info(meta: Meta) -> LayerInfo:
+    codes, issues, swap = assess_crs(meta.declared, meta.bounds)
+    choices = crs_choices(meta.bounds, swap) if issues else []
+    return LayerInfo(meta.name, meta.features, meta.vertices, meta.vertices_estimated, meta.geometry_type,
+                     meta.columns, meta.preview, crs_label(meta.declared), meta.crs_source, meta.bounds, issues,
+                     codes, choices, suggest_crs(choices, codes) if choices else None, swap, meta.encoding,
+                     meta.geometry_columns, meta.notes)
+
+
+def read(
+    data: bytes,
+    filename: str,
+    *,
+    layer: str | int | None = None,
+    encoding: str | None = None,
+    crs: str | None = None,
+    swap_xy: bool | None = None,
+    columns: dict[str, str] | None = None,
+    role: Role | None = None,
+    geometry: str | tuple[str, str] | None = None,
+    limits: Limits | None = None,
+) -> ReadResult:
+    """Read one layer into WGS-84 polygons, reporting everything done on the way.
+
+    Parameters
+    ----------
+    data, filename
+        The upload and its name.
+    layer
+        Layer name (or index) when the file holds several (GeoPackage layers, the zip's
+        Shapefiles, KML folders, XLSX sheets).
+    encoding
+        Text encoding, when :func:`inspect` reported a conflict (``'GB18030'``, ``'UTF-8'`` …).
+    crs
+        The coordinate system the numbers are really in, overriding the file's: a key of
+        :data:`CRS_CHOICES` (``'EPSG:4549'``, ``'GCJ-02'`` …) or another ``'EPSG:nnnn'``.
+        Required when the file declares none or its declaration does not fit the numbers.
+    swap_xy
+        True when the file has latitude first; False to confirm the order as is.
+    columns
+        File column → contract field (``{'名称': 'name_zh'}``); other columns are kept.
+    role
+        ``'carriers'`` or ``'zones'``: checks the mapping's targets and fills ``problems``.
+    geometry
+        For CSV/XLSX: the WKT column, or a (lon, lat) pair.
+    limits
+        Caps (see :class:`Limits`).
+
+    Returns
+    -------
+    ReadResult
+        ``frame`` (EPSG:4326, polygons only, Z dropped, repaired), ``report``, ``rejected``,
+        ``crs_note`` and the contract ``problems``.
+
+    Raises
+    ------
+    ReadError
+        With a bilingual message, and ``choices`` for the ``needs-*`` codes.
+    """
+    limits = limits or Limits()
+    if crs is not None and crs not in CRS_CHOICES and not USER_CRS_RE.match(crs.strip()):
+        raise fail(filename, "needs-crs", f"{crs!r} is not a coordinate system this reader accepts",
+                   f"不接受坐标系 {crs!r}", choices=list(CRS_CHOICES))
+    captured: list[Note] = []
+    with _boundary(filename, captured), tempfile.TemporaryDirectory(prefix="geo-reader-") as tmp:
+        opened = _open(data, filename, Path(tmp), limits=limits, encoding=encoding, geometry=geometry)
+        try:
+            name = _pick_layer(opened, layer)
+            raw = opened.load(name)
+        finally:
+            opened.close()
+        if len(raw.attrs) == 0:
+            raise fail(filename, "empty", f"layer {name!r} holds no features", f"图层 {name!r} 中没有要素")
+        result = _finish(raw, opened.fmt, name, filename, crs=crs.strip() if crs else None, swap_xy=swap_xy,
+                         columns=columns, role=role)
+    # After the boundary: library warnings are collected into ``captured`` as it exits.
+    result.report[:0] = [Finding(None, None, "note", n.en, n.zh) for n in [*opened.notes, *captured]
+                         if n not in raw.notes]
+    return result
+
+
+def _resolve_crs(raw: Raw, bounds: tuple[float, float, float, float] | None, source: str, crs: str | None,
+                 swap_xy: bool | None) -> tuple[CRS | str, str]:
+    """The CRS the numbers are in: the caller's choice, else the declared one if nothing looks wrong."""
+    if crs is not None:
+        if crs in DATUM_SHIFTS:
+            return crs, crs
+        chosen = CRS.from_user_input(crs)
+        return chosen, crs_label(chosen) or crs
+    codes, issues, swap_hint = assess_crs(raw.declared, bounds)
+    if swap_xy is not None:  # the caller confirmed the axis order
+        issues = [n for n, c in zip(issues, codes, strict=True) if c != "swapped-axes"]
+    if issues:
+        fitting = [c.code for c in crs_choices(bounds, swap_hint) if c.fits]
+        hint_en = f" Choices that land in China: {', '.join(fitting)}." if fitting else ""
+        hint_zh = f"落在中国境内的选项：{'、'.join(fitting)}。" if fitting else ""
+        raise fail(source, "needs-crs", " ".join(n.en for n in issues) + ". Pass crs= (and swap_xy=True if "
+                   "latitude comes first)." + hint_en, "；".join(n.zh for n in issues) + "。请指定 crs=(纬度在前时"
+                   "再加 swap_xy=True)。" + hint_zh, choices=list(CRS_CHOICES))
+    if raw.declared is None:  # no CRS and no coordinates at all
+        raise fail(source, "needs-crs", "the file declares no coordinate system; pass crs=",
+                   "文件未声明坐标系；请指定 crs=", choices=list(CRS_CHOICES))
+    return raw.declared, crs_label(raw.declared) or raw.declared.name
+
+
+def _place(geoms: np.ndarray, chosen: CRS | str, label: str, *, swap: bool, source: str, ledger: Ledger) -> None:
+    """Convert the kept geometries to WGS-84 in place; refuse a choice that yields no lon/lat."""
+    keep = np.array([g is not None for g in geoms], dtype=bool)
+    if not keep.any():
+        return
+    geoms[keep] = to_wgs84(geoms[keep], chosen, swap)
+    landed = bounds_of(geoms[keep])
+    if landed is not None and not is_degrees(landed):
+        raise fail(source, "needs-crs", f"read as {label}{' with axes swapped' if swap else ''}, the numbers "
+                   "do not become valid longitude/latitude; choose another coordinate system"
+                   + (" or swap_xy=True" if not swap else ""), f"按 {label}{'(交换坐标轴)' if swap else ''} "
+                   "解释后不是有效的经纬度；请选择其他坐标系" + ("或 swap_xy=True" if not swap else ""),
+                   choices=list(CRS_CHOICES))
+    if landed is not None and not in_box(landed, CHINA):
+        ledger.add(None, "note", Note("the data lies outside China: check the coordinate system",
+                                      "数据位于中国境外：请核对坐标系"))
+
+
+def _no_polygons(ledger: Ledger, layer: str, source: str) -> ReadError:
+    lost = [f for f in ledger.report if f.action in ("rejected", "dropped")]
+    return fail(source, "no-polygons", f"no polygon could be read from layer {layer!r}: "
+                + "; ".join(sorted({f.reason_en for f in lost})[:5]),
+                f"图层 {layer!r} 中没有可用的多边形：" + "；".join(sorted({f.reason_zh for f in lost})[:5]),
+                problems=[Problem(f"row {f.row}", f.reason_en) for f in lost][:50])
+
+
+def _finish(raw: Raw, fmt: str, layer: str, source: str, *, crs: str | None, swap_xy: bool | None,
+            columns: dict[str, str] | None, role: Role | None) -> ReadResult:
+    if raw.encoding is not None and raw.encoding.problem is not None:
+        raise fail(source, "needs-encoding", raw.encoding.problem.en, raw.encoding.problem.zh,
+                   choices=ENCODING_CHOICES)
+    notes: list[Note] = list(raw.notes)
+    attrs = _apply_mapping(raw.attrs.reset_index(drop=True), columns, role, source, notes)
+    if "geometry" in attrs.columns:
+        attrs = attrs.rename(columns={"geometry": "geometry_file"})
+    id_col = "id" if "id" in attrs.columns else _id_column(attrs)
+    ledger = Ledger([None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+                     for v in (attrs[id_col].tolist() if id_col else [None] * len(attrs))])
+    for note in notes:
+        ledger.add(None, "note", note)
+
+    geoms = clean(raw.geoms, raw, ledger)
+    bounds = bounds_of(np.array([*(g for g in raw.geoms if g is not None), None], dtype=object)[:-1])
+    chosen, label = _resolve_crs(raw, bounds, source, crs, swap_xy)
+    swap = bool(swap_xy)
+    crs_note = _crs_note(label, crs_label(raw.declared), crs, swap, raw.crs_source)
+    wgs84 = isinstance(chosen, CRS) and chosen.is_geographic and chosen.equals(WGS84, ignore_axis_order=True)
+    ledger.add(None, "note" if wgs84 and not swap else "converted", crs_note)
+    _place(geoms, chosen, label, swap=swap, source=source, ledger=ledger)
+    geoms = repair(geoms, ledger)
+
+    kept = np.array([g is not None for g in geoms], dtype=bool)
+    if not kept.any():
+        raise _no_polygons(ledger, layer, source)
+    frame = gpd.GeoDataFrame(attrs[kept].reset_index(drop=True), geometry=list(geoms[kept]), crs="EPSG:4326")
+    problems: list[Problem] = []
+    if role == "carriers":
+        problems = validate_carriers(frame)
+    elif role == "zones":
+        problems = validate_zones(frame)
+    return ReadResult(frame, ledger.report, _rejected_frame(attrs, raw.geoms, ledger), crs_note, label,
+                      raw.encoding.encoding if raw.encoding else None, layer, fmt, problems, source)
+
+
+_SOURCE_ZH = {".prj": " .prj 文件", "GeoJSON crs member": " GeoJSON 的 crs 成员", "GeoPackage": " GeoPackage",
+              "GeoJSON (RFC 7946: always WGS-84)": " GeoJSON 标准(RFC 7946：始终为 WGS-84)",
+              "KML (always WGS-84)": " KML 标准(始终为 WGS-84)", "GeoParquet metadata": " GeoParquet 元数据"}
+
+
+def _crs_note(chosen: str, declared: str | None, user: str | None, swap: bool, source: str | None) -> Note:
+    swapped_en, swapped_zh = (" with longitude and latitude swapped back", "(已交换经纬度顺序)") if swap else ("", "")
+    if user is None:
+        en = f"coordinates declared as {chosen} by the {source or 'file'}{swapped_en}"
+        zh = f"坐标系由{_SOURCE_ZH.get(source or '', f' {source}' if source else '文件')}声明为 {chosen}{swapped_zh}"
+    else:
+        was = f" (the file declared {declared})" if declared else " (the file declared none)"
+        was_zh = f"(文件声明为 {declared})" if declared else "(文件未声明)"
+        en = f"coordinates read as {chosen}, as chosen{was}{swapped_en}"
+        zh = f"坐标按所选的 {chosen} 读取{was_zh}{swapped_zh}"
+    if chosen.startswith("EPSG:4326"):
+        return Note(en + "; already WGS-84", zh + "；已是 WGS-84")
+    return Note(en + "; converted to WGS-84 (EPSG:4326)", zh + "；已转换为 WGS-84(EPSG:4326)")
+
+
+def _rejected_frame(attrs: pd.DataFrame, geoms: np.ndarray, ledger: Ledger) -> pd.DataFrame:
+    rows = sorted(ledger.out)
+    base = attrs.iloc[rows].reset_index(drop=True) if rows else attrs.iloc[0:0].reset_index(drop=True)
+    wkt = [shapely.to_wkt(geoms[i]) if geoms[i] is not None else None for i in rows]
+    head = pd.DataFrame({
+        "row": [i + 1 for i in rows],
+        "action": [ledger.out[i][0] for i in rows],
+        "reason_en": [ledger.out[i][1].en for i in rows],
+        "reason_zh": [ledger.out[i][1].zh for i in rows],
+        "geometry_wkt": wkt,
+    })
+    base = base.rename(columns={c: f"{c}_file" for c in base.columns if c in head.columns})
+    return pd.concat([head, base], axis=1)
+
+
+def _read_file_bytes(path: Path | str, limits: Limits) -> tuple[bytes, str]:
+    path = Path(path)
+    size = path.stat().st_size
+    if size > limits.max_upload_bytes:
+        raise fail(path.name, "too-large", f"the file is {size / 2**20:.1f} MB, more than the "
+                   f"{limits.max_upload_bytes / 2**20:.0f} MB allowed", f"文件大小 {size / 2**20:.1f} MB，超过上限 "
+                   f"{limits.max_upload_bytes / 2**20:.0f} MB")
+    return path.read_bytes(), path.name
+
+
+def read_path(path: Path | str, **kwargs: Any) -> ReadResult:
+    """:func:`read` on a file on disk (size checked before the bytes are loaded)."""
+    data, name = _read_file_bytes(path, kwargs.get("limits") or Limits())
+    return read(data, name, **kwargs)
+
+
+def inspect_path(path: Path | str, **kwargs: Any) -> Inspection:
+    """:func:`inspect` on a file on disk (size checked before the bytes are loaded)."""
+    data, name = _read_file_bytes(path, kwargs.get("limits") or Limits())
+    return inspect(data, name, **kwargs)
