@@ -78,6 +78,8 @@ _TOTAL_NAMES = ("全区合计", "District total")
 _PIECE_VERTICES = 64
 _PIECE_FILL = 0.5
 _PIECE_DEPTH = 12
+# The settling grid has at most this many cells a side (≤ 262,144 cells to classify).
+_GRID_CELLS = 512
 # Shares below this (relative to the carrier's area) are float noise from intersecting along
 # shared edges, not a real part of the carrier.
 _SHARE_EPS = 1e-12
@@ -249,12 +251,71 @@ def _subdivide(geom: shapely.Geometry, max_vertices: int = _PIECE_VERTICES, dept
     return pieces
 
 
+_MIXED, _NOWHERE = -2, -1  # grid cell labels besides a zone position
+
+
+def _cell_labels(
+    pieces: npt.NDArray[np.object_],
+    owner: IntArray,
+    tree: shapely.STRtree,
+    *,
+    origin: tuple[float, float],
+    size: float,
+    shape: tuple[int, int],
+) -> IntArray:
+    """Per grid cell: the zone it lies wholly inside, ``_NOWHERE`` (touches no zone) or ``_MIXED``."""
+    ny, nx = shape
+    iy, ix = np.divmod(np.arange(nx * ny), nx)
+    x0, y0 = origin[0] + ix * size, origin[1] + iy * size
+    cells = shapely.box(x0, y0, x0 + size, y0 + size)
+    cell_idx, piece_idx = tree.query(cells, predicate="intersects")
+    labels = np.full(nx * ny, _NOWHERE, dtype=np.int64)
+    hits = np.bincount(cell_idx, minlength=nx * ny)
+    single = hits[cell_idx] == 1
+    inside = np.zeros(len(cell_idx), dtype=bool)
+    inside[single] = shapely.contains_properly(pieces[piece_idx[single]], cells[cell_idx[single]])
+    labels[hits > 0] = _MIXED
+    labels[cell_idx[inside]] = owner[piece_idx[inside]]
+    return labels
+
+
+def _settled_by_grid(
+    geoms: npt.NDArray[np.object_], pieces: npt.NDArray[np.object_], owner: IntArray, tree: shapely.STRtree
+) -> tuple[npt.NDArray[np.bool_], IntArray]:
+    """Carriers whose bounding box lies in grid cells of one label: (settled mask, their zone or -1).
+
+    A box inside cells that lie wholly inside one zone is inside that zone; a box in cells that
+    touch no zone is outside every zone. Both are exact, so these carriers need no geometric test.
+    Cells are about four times the typical carrier's size, at most 512 a side.
+    """
+    bounds = shapely.bounds(geoms)
+    minx, miny = np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1])
+    maxx, maxy = np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3])
+    typical = float(np.nanmedian(np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])))
+    size = max(4.0 * typical, (maxx - minx) / _GRID_CELLS, (maxy - miny) / _GRID_CELLS, 1e-9)
+    nx = int((maxx - minx) // size) + 1
+    ny = int((maxy - miny) // size) + 1
+    labels = _cell_labels(pieces, owner, tree, origin=(minx, miny), size=size, shape=(ny, nx))
+    ix0 = ((bounds[:, 0] - minx) // size).astype(np.int64)
+    iy0 = ((bounds[:, 1] - miny) // size).astype(np.int64)
+    ix1 = np.minimum(((bounds[:, 2] - minx) // size).astype(np.int64), nx - 1)
+    iy1 = np.minimum(((bounds[:, 3] - miny) // size).astype(np.int64), ny - 1)
+    small = (ix1 - ix0 <= 1) & (iy1 - iy0 <= 1)  # a box spans at most 2 × 2 cells
+    corners = [labels[iy * nx + ix] for iy in (iy0, iy1) for ix in (ix0, ix1)]
+    same = (corners[0] == corners[1]) & (corners[0] == corners[2]) & (corners[0] == corners[3])
+    settled = small & same & (corners[0] != _MIXED)
+    return settled, np.where(settled, corners[0], _NOWHERE)
+
+
 def _overlap_areas(
     geoms: npt.NDArray[np.object_], areas: FloatArray, zones: npt.NDArray[np.object_]
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """(carrier, zone, overlap area) for every carrier–zone pair that overlaps, summed per pair.
 
-    ``zones`` must be disjoint, ``areas`` the carriers' areas; all in one metric CRS.
+    ``zones`` must be disjoint, ``areas`` the carriers' areas; all in one metric CRS. Carriers the
+    grid settles (wholly inside one zone, or touching none) skip the geometric tests; the rest are
+    tested against the small pieces of the zones near them, and only those crossing a piece's
+    edge are intersected.
     """
     piece_list: list[shapely.Geometry] = []
     owner_list: list[int] = []
@@ -268,7 +329,11 @@ def _overlap_areas(
     owner = np.asarray(owner_list, dtype=np.int64)
     shapely.prepare(pieces)
     tree = shapely.STRtree(pieces)
-    carrier_idx, piece_idx = tree.query(geoms)
+    settled, settled_zone = _settled_by_grid(geoms, pieces, owner, tree)
+    fast = np.flatnonzero(settled & (settled_zone >= 0))
+    open_ = np.flatnonzero(~settled)
+    query_idx, piece_idx = tree.query(geoms[open_])
+    carrier_idx = open_[query_idx]
     # Most candidates lie wholly inside a piece: test that first (pieces are prepared), then
     # intersect only the candidates that really cross a piece's edge.
     inside = shapely.contains_properly(pieces[piece_idx], geoms[carrier_idx])
@@ -278,7 +343,9 @@ def _overlap_areas(
     edge = rest[shapely.intersects(pieces[piece_idx[rest]], geoms[carrier_idx[rest]])]
     area[edge] = shapely.area(shapely.intersection(geoms[carrier_idx[edge]], pieces[piece_idx[edge]]))
     keep = area > 0
-    carrier_idx, zone_idx, area = carrier_idx[keep], owner[piece_idx[keep]], area[keep]
+    carrier_idx = np.r_[fast, carrier_idx[keep]]
+    zone_idx = np.r_[settled_zone[fast], owner[piece_idx[keep]]]
+    area = np.r_[areas[fast], area[keep]]
     if not len(area):
         return carrier_idx, zone_idx, area
     # One row per (carrier, zone): pieces of one zone add up.
@@ -388,24 +455,26 @@ def apportion(values: IntArray, carrier: IntArray, group: IntArray, share: Float
     >>> apportion(np.array([10]), np.array([0, 0, 0]), np.array([0, 1, 2]), np.array([1, 1, 1]) / 3)
     array([4, 3, 3])
     """
-    whole = values[carrier]
-    exact = whole * share
-    parts = np.floor(exact).astype(np.int64)
-    fraction = exact - parts
-    if not len(carrier):
+    parts = values[carrier].copy()
+    # A share of exactly 1 is its carrier's only row (shares add up to 1): the part is the whole.
+    split = np.flatnonzero(share != 1.0)
+    if not len(split):
         return parts
-    given = np.bincount(carrier, weights=parts, minlength=len(values)).astype(np.int64)
+    exact = values[carrier[split]] * share[split]
+    split_parts = np.floor(exact).astype(np.int64)
+    fraction = exact - split_parts
+    split_carrier, split_group = carrier[split], group[split]
+    given = np.bincount(split_carrier, weights=split_parts, minlength=len(values)).astype(np.int64)
     left = values - given
-    if not left.any():
-        return parts
-    order = np.lexsort((group, -fraction, carrier))
-    sorted_carrier = carrier[order]
+    order = np.lexsort((split_group, -fraction, split_carrier))
+    sorted_carrier = split_carrier[order]
     first_row = _run_starts(sorted_carrier)
     run_start = np.repeat(first_row, np.diff(np.r_[first_row, len(order)]))
     rank = np.arange(len(order)) - run_start
     bonus = np.zeros(len(order), dtype=np.int64)
     bonus[rank < left[sorted_carrier]] = 1
-    parts[order] += bonus
+    split_parts[order] += bonus
+    parts[split] = split_parts
     return parts
 
 
