@@ -19,8 +19,11 @@ footprints to seconds.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -80,6 +83,13 @@ _PIECE_FILL = 0.5
 _PIECE_DEPTH = 12
 # The settling grid has at most this many cells a side (≤ 262,144 cells to classify).
 _GRID_CELLS = 512
+# Threads for the vectorised geometry (shapely releases the GIL), for at least this many pairs each.
+_WORKERS = min(4, os.cpu_count() or 1)
+_CHUNK_MIN = 25_000
+# An intersection costs some 50 times a predicate: worth a thread from a few thousand pairs.
+_INTERSECTION_CHUNK_MIN = 2_000
+# Below this many carriers the grid is not worth building.
+_GRID_MIN_CARRIERS = 20_000
 # Shares below this (relative to the carrier's area) are float noise from intersecting along
 # shared edges, not a real part of the carrier.
 _SHARE_EPS = 1e-12
@@ -273,7 +283,7 @@ def _cell_labels(
     hits = np.bincount(cell_idx, minlength=nx * ny)
     single = hits[cell_idx] == 1
     inside = np.zeros(len(cell_idx), dtype=bool)
-    inside[single] = shapely.contains_properly(pieces[piece_idx[single]], cells[cell_idx[single]])
+    inside[single] = _pairwise(shapely.contains_properly, pieces, piece_idx[single], cells, cell_idx[single])
     labels[hits > 0] = _MIXED
     labels[cell_idx[inside]] = owner[piece_idx[inside]]
     return labels
@@ -307,15 +317,89 @@ def _settled_by_grid(
     return settled, np.where(settled, corners[0], _NOWHERE)
 
 
+def _intersection_area(a: npt.NDArray[np.object_], b: npt.NDArray[np.object_]) -> FloatArray:
+    return shapely.area(shapely.intersection(a, b))
+
+
+def _pairwise(
+    function: Callable[[npt.NDArray[np.object_], npt.NDArray[np.object_]], npt.NDArray[Any]],
+    pieces: npt.NDArray[np.object_],
+    piece_idx: IntArray,
+    others: npt.NDArray[np.object_],
+    other_idx: IntArray,
+    *,
+    min_chunk: int = _CHUNK_MIN,
+) -> npt.NDArray[Any]:
+    """``function(pieces[piece_idx], others[other_idx])``, split across the machine's cores when large.
+
+    Shapely's vectorised functions release the GIL, so threads run them in parallel. GEOS prepared
+    geometries must not be shared between threads (each builds its index lazily), so every extra
+    thread works on its own prepared copy of ``pieces`` (zone pieces: few and small).
+    """
+    workers = min(_WORKERS, len(piece_idx) // min_chunk)
+    if workers < 2:
+        return function(pieces[piece_idx], others[other_idx])
+    bounds = np.linspace(0, len(piece_idx), workers + 1).astype(np.int64)
+
+    def chunk(k: int) -> npt.NDArray[Any]:
+        own = pieces if k == 0 else shapely.from_wkb(shapely.to_wkb(pieces))
+        shapely.prepare(own)
+        start, end = bounds[k], bounds[k + 1]
+        return function(own[piece_idx[start:end]], others[other_idx[start:end]])
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return np.concatenate(list(pool.map(chunk, range(workers))))
+
+
+def _drop_inside_whole_zone(
+    edge: IntArray,
+    *,
+    carrier_idx: IntArray,
+    zone_idx: IntArray,
+    inside: npt.NDArray[np.bool_],
+    geoms: npt.NDArray[np.object_],
+    zones: npt.NDArray[np.object_],
+    area: FloatArray,
+    areas: FloatArray,
+) -> IntArray:
+    """The edge pairs still to intersect, once carriers wholly inside one zone are settled.
+
+    A carrier crossing only the cuts between pieces of one zone lies wholly inside that zone: one
+    containment test against the whole zone settles it (its whole area goes to its first pair, in
+    place in ``area``) instead of an intersection with every piece. ``edge`` is sorted by carrier.
+    """
+    if not len(edge):
+        return edge
+    edge_carrier, edge_zone = carrier_idx[edge], zone_idx[edge]
+    starts = _run_starts(edge_carrier)
+    ends = np.r_[starts[1:], len(edge)]
+    # One zone per carrier: the zone of its first and last pair agree, after sorting by zone within it.
+    order = np.lexsort((edge_zone, edge_carrier))
+    one_zone = edge_zone[order][starts] == edge_zone[order][ends - 1]
+    counted = np.zeros(len(geoms), dtype=bool)
+    counted[carrier_idx[inside]] = True
+    candidate = starts[one_zone & ~counted[edge_carrier[starts]]]
+    if not len(candidate):
+        return edge
+    shapely.prepare(zones)
+    within = _pairwise(shapely.contains_properly, zones, edge_zone[candidate], geoms, edge_carrier[candidate])
+    settled_first = candidate[within]
+    area[edge[settled_first]] = areas[edge_carrier[settled_first]]
+    settled = np.zeros(len(geoms), dtype=bool)
+    settled[edge_carrier[settled_first]] = True
+    return edge[~settled[edge_carrier]]
+
+
 def _overlap_areas(
-    geoms: npt.NDArray[np.object_], areas: FloatArray, zones: npt.NDArray[np.object_]
+    geoms: npt.NDArray[np.object_], areas: FloatArray, zones: npt.NDArray[np.object_], *, exact: bool = True
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """(carrier, zone, overlap area) for every carrier–zone pair that overlaps, summed per pair.
 
     ``zones`` must be disjoint, ``areas`` the carriers' areas; all in one metric CRS. Carriers the
     grid settles (wholly inside one zone, or touching none) skip the geometric tests; the rest are
     tested against the small pieces of the zones near them, and only those crossing a piece's
-    edge are intersected.
+    edge are intersected. With ``exact=False`` (enough to find the largest overlap) a carrier
+    whose interior meets one zone only is reported with its own area there, not intersected.
     """
     piece_list: list[shapely.Geometry] = []
     owner_list: list[int] = []
@@ -329,19 +413,42 @@ def _overlap_areas(
     owner = np.asarray(owner_list, dtype=np.int64)
     shapely.prepare(pieces)
     tree = shapely.STRtree(pieces)
-    settled, settled_zone = _settled_by_grid(geoms, pieces, owner, tree)
+    if len(geoms) >= _GRID_MIN_CARRIERS:
+        settled, settled_zone = _settled_by_grid(geoms, pieces, owner, tree)
+    else:  # classifying the grid costs more than it saves
+        settled, settled_zone = np.zeros(len(geoms), dtype=bool), np.full(len(geoms), _NOWHERE)
     fast = np.flatnonzero(settled & (settled_zone >= 0))
     open_ = np.flatnonzero(~settled)
     query_idx, piece_idx = tree.query(geoms[open_])
     carrier_idx = open_[query_idx]
     # Most candidates lie wholly inside a piece: test that first (pieces are prepared), then
     # intersect only the candidates that really cross a piece's edge.
-    inside = shapely.contains_properly(pieces[piece_idx], geoms[carrier_idx])
+    inside = _pairwise(shapely.contains_properly, pieces, piece_idx, geoms, carrier_idx)
     area = np.zeros(len(carrier_idx), dtype=np.float64)
     area[inside] = areas[carrier_idx[inside]]
     rest = np.flatnonzero(~inside)
-    edge = rest[shapely.intersects(pieces[piece_idx[rest]], geoms[carrier_idx[rest]])]
-    area[edge] = shapely.area(shapely.intersection(geoms[carrier_idx[edge]], pieces[piece_idx[edge]]))
+    edge = rest[_pairwise(shapely.intersects, pieces, piece_idx[rest], geoms, carrier_idx[rest])]
+    if not exact:
+        # Interiors meet (a positive overlap) unless the shapes only touch along their boundaries.
+        edge = edge[~shapely.touches(pieces[piece_idx[edge]], geoms[carrier_idx[edge]])]
+        zones_met = pd.DataFrame({"c": carrier_idx[edge], "z": owner[piece_idx[edge]]}).drop_duplicates()
+        several = zones_met["c"].duplicated(keep=False).to_numpy()
+        one_zone = np.isin(carrier_idx[edge], zones_met["c"].to_numpy()[~several])
+        area[edge[one_zone]] = areas[carrier_idx[edge[one_zone]]]
+        edge = edge[~one_zone]
+    edge = _drop_inside_whole_zone(
+        edge,
+        carrier_idx=carrier_idx,
+        zone_idx=owner[piece_idx],
+        inside=inside,
+        geoms=geoms,
+        zones=zones,
+        area=area,
+        areas=areas,
+    )
+    area[edge] = _pairwise(
+        _intersection_area, pieces, piece_idx[edge], geoms, carrier_idx[edge], min_chunk=_INTERSECTION_CHUNK_MIN
+    )
     keep = area > 0
     carrier_idx = np.r_[fast, carrier_idx[keep]]
     zone_idx = np.r_[settled_zone[fast], owner[piece_idx[keep]]]
@@ -421,7 +528,7 @@ def assign(
     pieces = disjoint_zones(metric_zones[type_mask])
     if areas is None:
         areas = shapely.area(metric_geoms)
-    carrier_idx, zone_idx, overlap = _overlap_areas(metric_geoms, areas, pieces)
+    carrier_idx, zone_idx, overlap = _overlap_areas(metric_geoms, areas, pieces, exact=mode == "area")
     outside = len(groups) - 1
     if mode == "largest":
         group = np.full(n, outside, dtype=np.int64)
@@ -484,11 +591,22 @@ def _group_sum(values: IntArray, group: IntArray, n_groups: int) -> IntArray:
     return out
 
 
-def _join_ids(ids: npt.NDArray[np.object_], group: IntArray, mask: npt.NDArray[np.bool_], n_groups: int) -> list[str]:
-    out: list[list[str]] = [[] for _ in range(n_groups)]
-    for position in np.flatnonzero(mask):
-        out[group[position]].append(str(ids[position]))
-    return [";".join(dict.fromkeys(items)) for items in out]
+def _join_ids(
+    ids: pd.Series, carrier: IntArray, group: IntArray, mask: npt.NDArray[np.bool_], n_groups: int
+) -> list[str]:
+    """Per group, the ``;``-joined ids of the rows selected by ``mask`` (rows sorted by carrier)."""
+    out = [""] * n_groups
+    selected = np.flatnonzero(mask)
+    if not len(selected):
+        return out
+    order = np.argsort(group[selected], kind="stable")
+    groups = group[selected][order]
+    # Python strings, not an Arrow string array (which pandas 3 would iterate element by element).
+    texts = ids.iloc[carrier[selected][order]].astype(str).to_numpy(dtype=object).tolist()
+    starts = _run_starts(groups)
+    for start, end in zip(starts, [*starts[1:], len(groups)], strict=True):
+        out[int(groups[start])] = ";".join(texts[start:end])
+    return out
 
 
 def _group_names(zones: pd.DataFrame, by: str, groups: list[str]) -> list[tuple[str, str]]:
@@ -577,9 +695,8 @@ def summarize(
     planned = _group_sum(apportion(contrib.planned, rows_carrier, rows_group, rows_share), rows_group, n_groups)
     land = _group_sum(apportion(land_whole, rows_carrier, rows_group, rows_share), rows_group, n_groups)
     members = np.bincount(rows_group, minlength=n_groups).astype(np.int64)
-    ids = carriers["id"].astype(str).to_numpy()
     unknown_rows = contrib.unknown[rows_carrier]
-    unknown_ids = _join_ids(ids[rows_carrier], rows_group, unknown_rows, n_groups)
+    unknown_ids = _join_ids(carriers["id"], rows_carrier, rows_group, unknown_rows, n_groups)
     unknown_count = np.bincount(rows_group[unknown_rows], minlength=n_groups).astype(np.int64)
 
     names = _group_names(zones, by, groups)
@@ -609,7 +726,7 @@ def summarize(
         "planned_m2": int(contrib.planned.sum()),
         "total_m2": int(contrib.total.sum()),
         "unknown_count": int(total_unknown.sum()),
-        "unknown_ids": ";".join(ids[total_unknown]),
+        "unknown_ids": ";".join(carriers["id"].iloc[np.flatnonzero(total_unknown)].astype(str).tolist()),
         "declared_m2": pd.NA,
         "land_m2": int(land_whole.sum()),
         "member_count": n,

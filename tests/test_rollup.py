@@ -7,7 +7,9 @@ import hypothesis.strategies as st
 import numpy as np
 import pandas as pd
 import pytest
-from factories import carriers, rect, square, to_wgs84, zones
+import shapely
+import shapely.affinity
+from factories import ORIGIN, carriers, rect, square, to_wgs84, zones
 from hypothesis import HealthCheck, given, settings
 
 from geo.crs import CRSProblemError, to_metric
@@ -422,3 +424,39 @@ def test_results_do_not_depend_on_carrier_order(layout, mode, seed):
     assert [set(s.split(";")) - {""} for s in before["unknown_ids"]] == [
         set(s.split(";")) - {""} for s in after["unknown_ids"]
     ]
+
+
+@pytest.mark.parametrize("mode", ["largest", "area"])
+def test_threads_and_the_grid_give_the_same_result_as_one_thread(monkeypatch, mode):
+    """The fast paths for large inputs (settling grid, threads with their own prepared zones) change nothing."""
+    import geo.rollup  # noqa: PLC0415
+
+    rng = np.random.default_rng(7)
+    x, y, size = rng.uniform(-50, 1050, 3000), rng.uniform(-50, 1050, 3000), rng.uniform(2, 30, 3000)
+    rows = [
+        {
+            "id": f"b{i}",
+            "geometry": rect(x[i], y[i], x[i] + size[i], y[i] + size[i] * 0.7),
+            "floor_area_existing_m2": int(size[i] ** 2 * 3),
+            "floor_area_planned_m2": int(i % 7),
+        }
+        for i in range(3000)
+    ]
+    data = carriers(*rows)
+    ring = shapely.Point(*ORIGIN).buffer(1, quad_segs=64)  # many vertices: cut into many pieces
+    zone_frame = zones(
+        {
+            "id": "round",
+            "type": "pole",
+            "geometry": shapely.affinity.scale(ring, 400, 400).buffer(0).union(rect(0, 0, 200, 200)),
+        },
+        {"id": "strip", "type": "pole", "geometry": rect(300, -100, 700, 1100)},
+        {"id": "corner", "type": "pole", "geometry": rect(800, 800, 1000, 1000)},
+    )
+    plain = summarize(data, zone_frame, by="pole", mode=mode)
+    monkeypatch.setattr(geo.rollup, "_GRID_MIN_CARRIERS", 1)
+    monkeypatch.setattr(geo.rollup, "_CHUNK_MIN", 50)
+    monkeypatch.setattr(geo.rollup, "_INTERSECTION_CHUNK_MIN", 10)
+    monkeypatch.setattr(geo.rollup, "_WORKERS", 3)
+    fast = summarize(data, zone_frame, by="pole", mode=mode)
+    pd.testing.assert_frame_equal(plain, fast)
