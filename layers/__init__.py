@@ -5,6 +5,16 @@ returns a layer without placing it; :func:`build_map` assembles the page's map. 
 reaches the page is HTML-escaped, the map's JavaScript and CSS come from the app's own ``static/``
 folder (or are inlined by :func:`standalone_html`), and display geometry (simplified, rounded,
 GCJ-02-shifted for AMap) is never used for area maths.
+
+Each builder is two steps (:mod:`layers.layerdata`): a pure ``*_layer_data`` function returning
+plain, picklable :class:`LayerData` (cache it: :func:`overlay_data`, :func:`map_basis`), and the
+cheap :func:`to_feature_group`. ``build_x_layer(...) == to_feature_group(x_layer_data(...))``.
+
+Scale (:mod:`layers.scale`): up to :data:`FULL_MAX` (300) carriers every outline is drawn with
+tooltip, popup and label; up to :data:`LIGHT_MAX` (2,500) every outline still, on a canvas,
+simplified by at least 10 m, with a short tooltip and no popups or carrier labels; above that the
+carriers are summed on a grid of at least :data:`GRID_MIN_CELL_M` (250 m) cells — at most about
+:data:`GRID_MAX_CELLS` (1,500) — coloured by floor-area density, next to the zone outlines.
 """
 
 from layers._common import LANGS, LayerInputError, escape_text, format_wan
@@ -26,27 +36,55 @@ from layers.basemaps import (
     needs_gcj02,
     tianditu_token_from_env,
 )
-from layers.carriers import build_carriers_layer, carrier_depths
-from layers.context import build_context_layer, build_context_layers
+from layers.carriers import build_carriers_layer, carrier_depths, carriers_layer_data
+from layers.context import build_context_layer, build_context_layers, context_layer_data
 from layers.display import display_geometry, prepare_display, to_gcj02
-from layers.labels import build_labels_layer
+from layers.grid import grid_cells, grid_layer_data
+from layers.labels import build_labels_layer, labels_layer_data
+from layers.layerdata import LayerData, Piece, to_feature_group
 from layers.legend import Legend, build_legend
-from layers.mapping import DEFAULT_LAYERS, LAYER_KEYS, MapParts, build_map, build_overlays, layer_label
-from layers.zones import build_zones_layer, summary_by_group
+from layers.mapping import (
+    DEFAULT_LAYERS,
+    LAYER_KEYS,
+    MapParts,
+    build_map,
+    build_overlays,
+    layer_label,
+    overlay_data,
+)
+from layers.scale import (
+    FULL_MAX,
+    GRID_MAX_CELLS,
+    GRID_MIN_CELL_M,
+    LIGHT_MAX,
+    MapBasis,
+    choose_view,
+    grid_cell_m,
+    map_basis,
+    view_note,
+)
+from layers.zones import build_zones_layer, summary_by_group, zones_layer_data
 
 __all__ = [
     "BASEMAP_KEYS",
     "DEFAULT_LAYERS",
+    "FULL_MAX",
+    "GRID_MAX_CELLS",
+    "GRID_MIN_CELL_M",
     "LANGS",
     "LAYER_KEYS",
     "LEAFLET_VERSION",
+    "LIGHT_MAX",
     "STATIC_DIR",
     "STREAMLIT_ASSET_URL",
     "BasemapInfo",
+    "LayerData",
     "LayerInputError",
     "Legend",
+    "MapBasis",
     "MapParts",
     "OfflineMap",
+    "Piece",
     "asset_links",
     "available_basemaps",
     "basemap_info",
@@ -60,15 +98,27 @@ __all__ = [
     "build_overlays",
     "build_zones_layer",
     "carrier_depths",
+    "carriers_layer_data",
+    "choose_view",
+    "context_layer_data",
     "display_geometry",
     "escape_text",
     "format_wan",
+    "grid_cell_m",
+    "grid_cells",
+    "grid_layer_data",
+    "labels_layer_data",
     "layer_label",
     "make_map",
+    "map_basis",
     "needs_gcj02",
+    "overlay_data",
     "prepare_display",
     "standalone_html",
     "summary_by_group",
     "tianditu_token_from_env",
+    "to_feature_group",
     "to_gcj02",
+    "view_note",
+    "zones_layer_data",
 ]

@@ -1,8 +1,9 @@
 """Shared pieces of the layer builders: the error type, escaping, number formats, words, input checks.
 
 Everything that reaches the page as text passes through :func:`escape_text`: Folium and Leaflet
-insert tooltip, popup, label and layer-control text as raw HTML, and some Folium templates wrap it
-in JavaScript template literals, where ``${…}`` is evaluated and a backtick ends the string.
+insert tooltip, popup, label and layer-control text as raw HTML, some Folium templates wrap it
+in JavaScript template literals, where ``${…}`` is evaluated and a backtick ends the string, and
+branca compiles rendered scripts as Jinja templates, where ``{{…}}`` is evaluated in Python.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "is_missing",
     "is_wgs84",
     "pick_name",
+    "pick_names",
     "word",
 ]
 
@@ -49,17 +51,26 @@ def check_lang(lang: object) -> Lang:
 
 
 def escape_text(value: object) -> str:
-    """Text made safe to insert as HTML, inside a JS template literal, or a JSON string.
+    """Text made safe to insert as HTML, inside a JS template literal, a JSON string, or a Jinja template.
 
     ``html.escape(quote=True)`` handles ``<``, ``>``, ``&`` and quotes; ``$``, the backtick and
     the backslash are also written as character references, so ``${…}`` can never be evaluated
     by a template literal that Folium wraps around the text, and the browser still shows them.
+    Braces are written as references too: branca compiles every rendered script of a map as a
+    *Jinja template* when the page is assembled, so ``{{ … }}`` or ``{% … %}`` in a name would
+    otherwise run as template code on the server (or break the page).
 
-    >>> escape_text("<img src=x> ${alert(1)} `x`")
-    '&lt;img src=x&gt; &#36;{alert(1)} &#96;x&#96;'
+    >>> escape_text("<img src=x> ${alert(1)} `x` {{ 7*7 }}")
+    '&lt;img src=x&gt; &#36;&#123;alert(1)&#125; &#96;x&#96; &#123;&#123; 7*7 &#125;&#125;'
     """
     text = html.escape(str(value), quote=True)
-    return text.replace("$", "&#36;").replace("`", "&#96;").replace("\\", "&#92;")
+    return (
+        text.replace("$", "&#36;")
+        .replace("`", "&#96;")
+        .replace("\\", "&#92;")
+        .replace("{", "&#123;")
+        .replace("}", "&#125;")
+    )
 
 
 def is_missing(value: object) -> bool:
@@ -153,6 +164,17 @@ def pick_name(row: pd.Series, lang: Lang, *, fallback: str = "") -> str:
         if not is_missing(value) and str(value).strip():
             return str(value).strip()
     return fallback
+
+
+def pick_names(frame: pd.DataFrame, lang: Lang, *, fallback: str = "id") -> list[str]:
+    """:func:`pick_name` for every row at once (falling back to column ``fallback``, then "")."""
+    out = frame[fallback].astype("string") if fallback in frame.columns else pd.Series("", index=frame.index)
+    order = ("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh")
+    for column in reversed(order):
+        if column in frame.columns:
+            values = frame[column].astype("string").str.strip()
+            out = values.where(values.notna() & (values != ""), out)
+    return out.fillna("").astype(str).tolist()
 
 
 def is_wgs84(crs: object) -> bool:

@@ -140,9 +140,7 @@ class MapStyle(MacroElement):
     sent separately as ``feature_group_to_add`` (whose headers would not).
     """
 
-    _template = Template(
-        "{% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}"
-    )
+    _template = Template("{% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}")
 
     def __init__(self, css: str = _MAP_CSS) -> None:
         super().__init__()

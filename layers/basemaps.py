@@ -191,18 +191,29 @@ def build_basemap(key: str, *, tianditu_token: str | None = None, lang: Lang = "
         )
     group = folium.FeatureGroup(name=escape_text(info.label(lang)), overlay=False, control=False)
     if key == "osm":
-        _tiles("https://tile.openstreetmap.org/{z}/{x}/{y}.png", _OSM_ATTR, "osm",
-               subdomains="abc", max_native_zoom=19).add_to(group)
+        _tiles(
+            "https://tile.openstreetmap.org/{z}/{x}/{y}.png", _OSM_ATTR, "osm", subdomains="abc", max_native_zoom=19
+        ).add_to(group)
     elif key == "carto_light":
-        _tiles("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png", _CARTO_ATTR, "carto_light",
-               subdomains="abcd", max_native_zoom=20).add_to(group)
+        _tiles(
+            "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+            _CARTO_ATTR,
+            "carto_light",
+            subdomains="abcd",
+            max_native_zoom=20,
+        ).add_to(group)
     elif key in ("tianditu_vec", "tianditu_img"):
         base, notes = ("vec", "cva") if key == "tianditu_vec" else ("img", "cia")
         if lang == "en":
             notes = "e" + notes[1:]  # eva / eia: English annotation layers
         for layer in (base, notes):
-            _tiles(_TIANDITU_URL.format(layer=layer, token=token), _TIANDITU_ATTR, f"tianditu_{layer}",
-                   subdomains="01234567", max_native_zoom=18).add_to(group)
+            _tiles(
+                _TIANDITU_URL.format(layer=layer, token=token),
+                _TIANDITU_ATTR,
+                f"tianditu_{layer}",
+                subdomains="01234567",
+                max_native_zoom=18,
+            ).add_to(group)
     elif key == "amap_vec":
         _tiles(_AMAP_VEC_URL, _AMAP_ATTR, "amap_vec", subdomains="1234", max_native_zoom=18).add_to(group)
     elif key == "amap_sat":

@@ -1,4 +1,9 @@
-"""The carriers (载体): outlines styled by status, nested ones above their parent, with cited popups."""
+"""The carriers (载体): outlines styled by status, nested ones above their parent, with cited popups.
+
+How they are drawn depends on how many there are (:mod:`layers.scale`): every outline with its
+popup (``full``), every outline on a canvas with a short tooltip (``light``), or a density grid
+(``grid``, :mod:`layers.grid`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -20,16 +26,26 @@ from layers._common import (
     format_wan,
     is_missing,
     pick_name,
+    pick_names,
     word,
 )
-from layers._geojson import feature_collection, geojson_layer
+from layers._geojson import feature_collection
 from layers.display import DEFAULT_TOLERANCE_M, prepare_display
+from layers.grid import grid_layer_data
+from layers.layerdata import LayerData, Piece, to_feature_group
+from layers.scale import LIGHT_DECIMALS, LIGHT_TOLERANCE_M, View, check_view, choose_view, view_note
 from layers.styles import carrier_style
 
-__all__ = ["CARRIER_COLUMNS", "SOURCE_COLUMNS", "build_carriers_layer", "carrier_depths"]
+__all__ = ["CARRIER_COLUMNS", "SOURCE_COLUMNS", "build_carriers_layer", "carrier_depths", "carriers_layer_data"]
 
 CARRIER_COLUMNS: tuple[str, ...] = (
-    "id", "name_zh", "name_en", "parent_id", "status", "floor_area_existing_m2", "floor_area_planned_m2",
+    "id",
+    "name_zh",
+    "name_en",
+    "parent_id",
+    "status",
+    "floor_area_existing_m2",
+    "floor_area_planned_m2",
 )
 #: Columns of the sources table a popup cites (``id`` and ``quote`` are required).
 SOURCE_COLUMNS: tuple[str, ...] = ("id", "document", "line", "quote", "value", "unit", "note")
@@ -76,7 +92,7 @@ def carrier_depths(carriers: pd.DataFrame) -> dict[str, int]:
         node: str | None = start
         while node is not None and node in parents and node not in depths:
             if node in chain:
-                cycles.update(chain[chain.index(node):])
+                cycles.update(chain[chain.index(node) :])
                 break
             chain.append(node)
             node = parents[node]
@@ -145,8 +161,7 @@ def _popup(row: pd.Series, columns: list[str], lang: Lang, sources: Mapping[str,
         zh, en = _FIELD_LABELS.get(column, (column, column))
         label = zh if lang == "zh" else en
         cells.append(
-            f"<tr><th>{escape_text(label)}</th>"
-            f"<td>{escape_text(_value_text(column, row[column], lang))}</td></tr>"
+            f"<tr><th>{escape_text(label)}</th><td>{escape_text(_value_text(column, row[column], lang))}</td></tr>"
         )
     parts = [f"<b>{title}</b>", f"<table>{''.join(cells)}</table>"]
     cited = split_ids(row["source_ids"]) if "source_ids" in row.index else []
@@ -171,10 +186,112 @@ def _popup(row: pd.Series, columns: list[str], lang: Lang, sources: Mapping[str,
                     f"<li>[{escape_text(sid)}] 「{escape_text(quote)}」"
                     f"<br><small>{escape_text(where)}{' — ' + escape_text(extra) if extra else ''}</small></li>"
                 )
-        parts.append(
-            f"<div class=\"xh-src\"><b>{escape_text(word('sources', lang))}</b><ol>{''.join(items)}</ol></div>"
-        )
+        parts.append(f'<div class="xh-src"><b>{escape_text(word("sources", lang))}</b><ol>{"".join(items)}</ol></div>')
     return "".join(parts)
+
+
+def _light_tooltips(carriers: gpd.GeoDataFrame, names: list[str], lang: Lang) -> list[str]:
+    """Name and total only: the light view's tooltip, a few dozen bytes each."""
+    existing = carriers["floor_area_existing_m2"].astype("Float64")
+    planned = carriers["floor_area_planned_m2"].astype("Float64")
+    totals = (existing + planned).tolist()
+    label = escape_text(word("total_area", lang))
+    return [
+        f"<b>{escape_text(name)}</b><br>{label} {escape_text(format_wan(None if is_missing(t) else t, lang))}"
+        for name, t in zip(names, totals, strict=True)
+    ]
+
+
+def _check_carriers(carriers: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    carriers = check_frame(carriers, "carriers", required=CARRIER_COLUMNS, geometry_types=_POLYGONAL)
+    bad_status = sorted({str(s) for s in carriers["status"].unique() if str(s) not in STATUSES})
+    if bad_status:
+        raise LayerInputError(
+            f"carriers: unknown status value(s) {', '.join(bad_status)}; use one of {', '.join(STATUSES)}"
+        )
+    return carriers
+
+
+def carriers_layer_data(
+    carriers: gpd.GeoDataFrame,
+    *,
+    sources: pd.DataFrame | None = None,
+    lang: Lang = "zh",
+    gcj02: bool = False,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+    popups: bool = True,
+    view: View | None = None,
+    name: str | None = None,
+    show: bool = True,
+) -> LayerData:
+    """The carriers layer as plain data (see :func:`build_carriers_layer` for the parameters).
+
+    Parameters
+    ----------
+    view
+        ``"full"``, ``"light"`` or ``"grid"`` (:mod:`layers.scale`); None chooses by the number of
+        carriers (:func:`layers.scale.choose_view`). ``popups`` only applies to the full view.
+
+    Returns
+    -------
+    LayerData
+        Full and light views: one piece, features in depth order, each with ``tip`` (and ``pop`` in
+        the full view) and its style class ``s`` (the status' index in ``STATUSES``, ``n`` appended for a
+        carrier with a parent).
+    """
+    lang = check_lang(lang)
+    carriers = _check_carriers(carriers)
+    source_rows = _sources_by_id(sources)
+    depths = carrier_depths(carriers)
+    view = choose_view(len(carriers)) if view is None else check_view(view)
+    layer_name = escape_text(name or word("carriers", lang))
+    if view == "grid":
+        return grid_layer_data(carriers, lang=lang, gcj02=gcj02, name=name, show=show)
+    note = view_note(view, lang, n_carriers=len(carriers))
+    if carriers.empty:
+        return LayerData("carriers", layer_name, (), show=show, view=view, note=note, gcj02=gcj02)
+    ids = carriers["id"].astype(str)
+    nested = ids.map(depths).fillna(0).to_numpy() > 0
+    area = shapely.area(carriers.geometry.to_numpy())
+    order = np.lexsort((-area, ids.map(depths).to_numpy()))  # by depth, larger first; stable
+    carriers = carriers.iloc[order]
+    nested = nested[order]
+    names = pick_names(carriers, lang)
+    status = carriers["status"].astype(str).tolist()
+    # Short style classes (they repeat in every feature): status index, "n" when nested.
+    code = {s: str(i) for i, s in enumerate(STATUSES)}
+    classes = [code[s] + ("n" if n else "") for s, n in zip(status, nested, strict=True)]
+    styles = {code[s] + suffix: carrier_style(s, nested=bool(suffix)) for s in STATUSES for suffix in ("", "n")}
+    if view == "light":
+        display = prepare_display(
+            carriers, gcj02=gcj02, tolerance_m=max(tolerance_m, LIGHT_TOLERANCE_M), decimals=LIGHT_DECIMALS
+        )
+        tips = _light_tooltips(carriers, names, lang)
+        props = [{"tip": tip, "s": cls} for tip, cls in zip(tips, classes, strict=True)]
+        piece = Piece(
+            feature_collection(display, None, props),
+            styles=styles,
+            highlight={"weight_add": 1.5, "fillOpacity": 0.5},
+            canvas=True,
+        )
+        return LayerData("carriers", layer_name, (piece,), show=show, view=view, note=note, gcj02=gcj02)
+    by_id = dict(zip(ids.iloc[order], names, strict=True))
+    columns = [c for c in carriers.columns if c != carriers.geometry.name]
+    display = prepare_display(carriers, gcj02=gcj02, tolerance_m=tolerance_m)
+    props: list[dict[str, Any]] = []
+    for (_, row), cls in zip(carriers.iterrows(), classes, strict=True):
+        parent = row["parent_id"]
+        parent_name = None if is_missing(parent) or not str(parent).strip() else by_id.get(str(parent), str(parent))
+        prop: dict[str, Any] = {"tip": _tooltip(row, lang, parent_name), "s": cls}
+        if popups:
+            prop["pop"] = _popup(row, columns, lang, source_rows)
+        props.append(prop)
+    piece = Piece(
+        feature_collection(display, carriers["id"].astype(str).tolist(), props),
+        styles=styles,
+        highlight={"weight_add": 1.5, "fillOpacity": 0.5},
+    )
+    return LayerData("carriers", layer_name, (piece,), show=show, view=view, note=note, gcj02=gcj02)
 
 
 def build_carriers_layer(
@@ -185,6 +302,7 @@ def build_carriers_layer(
     gcj02: bool = False,
     tolerance_m: float = DEFAULT_TOLERANCE_M,
     popups: bool = True,
+    view: View | None = None,
     name: str | None = None,
     show: bool = True,
 ) -> folium.FeatureGroup:
@@ -192,6 +310,7 @@ def build_carriers_layer(
 
     Features are added in depth order (parents first, larger first among equals), so a nested
     carrier is always on top of, and clickable inside, the carrier whose figure includes it.
+    ``to_feature_group(carriers_layer_data(...))``.
 
     Parameters
     ----------
@@ -207,6 +326,8 @@ def build_carriers_layer(
         Display simplification in metres.
     popups
         Add the click popup with every attribute and the cited quotes (the largest part of the payload).
+    view
+        ``"full"``, ``"light"``, ``"grid"`` or None (by the number of carriers; :mod:`layers.scale`).
     name
         Layer name (plain text; escaped here). Default: the localized "carriers".
     show
@@ -221,44 +342,16 @@ def build_carriers_layer(
     LayerInputError
         Missing columns, unknown status, empty geometry, duplicate ids, a parent cycle, a bad sources table.
     """
-    lang = check_lang(lang)
-    carriers = check_frame(carriers, "carriers", required=CARRIER_COLUMNS, geometry_types=_POLYGONAL)
-    bad_status = sorted({str(s) for s in carriers["status"] if str(s) not in STATUSES})
-    if bad_status:
-        raise LayerInputError(
-            f"carriers: unknown status value(s) {', '.join(bad_status)}; use one of {', '.join(STATUSES)}"
+    return to_feature_group(
+        carriers_layer_data(
+            carriers,
+            sources=sources,
+            lang=lang,
+            gcj02=gcj02,
+            tolerance_m=tolerance_m,
+            popups=popups,
+            view=view,
+            name=name,
+            show=show,
         )
-    source_rows = _sources_by_id(sources)
-    depths = carrier_depths(carriers)
-    group = folium.FeatureGroup(name=escape_text(name or word("carriers", lang)), show=show)
-    if carriers.empty:
-        return group
-    ids = carriers["id"].astype(str)
-    area = pd.Series(shapely.area(carriers.geometry.to_numpy()), index=carriers.index)
-    order = pd.DataFrame({"depth": ids.map(depths), "area": -area}).sort_values(
-        ["depth", "area"], kind="stable"
-    ).index
-    carriers = carriers.loc[order]
-    names = {str(r["id"]): pick_name(r, lang, fallback=str(r["id"])) for _, r in carriers.iterrows()}
-    columns = [c for c in carriers.columns if c != carriers.geometry.name]
-    display = prepare_display(carriers, gcj02=gcj02, tolerance_m=tolerance_m)
-    feature_ids: list[str] = []
-    props: list[dict[str, Any]] = []
-    styles: dict[str, dict[str, Any]] = {}
-    for _, row in carriers.iterrows():
-        fid = str(row["id"])
-        parent = row["parent_id"]
-        parent_name = None if is_missing(parent) or not str(parent).strip() else names.get(str(parent), str(parent))
-        prop: dict[str, Any] = {"tip": _tooltip(row, lang, parent_name)}
-        if popups:
-            prop["pop"] = _popup(row, columns, lang, source_rows)
-        feature_ids.append(fid)
-        props.append(prop)
-        styles[fid] = carrier_style(str(row["status"]), nested=depths.get(fid, 0) > 0)
-    data = feature_collection(display, feature_ids, props)
-    geojson_layer(
-        data,
-        style=lambda f: styles[f["id"]],
-        highlight=lambda f: {"weight": styles[f["id"]]["weight"] + 1.5, "fillOpacity": 0.5},
-    ).add_to(group)
-    return group
+    )

@@ -9,11 +9,12 @@ import geopandas as gpd
 import pandas as pd
 
 from layers._common import Lang, LayerInputError, check_frame, check_lang, escape_text, is_missing, pick_name, word
-from layers._geojson import CIRCLE_POINTS_JS, feature_collection, geojson_layer
+from layers._geojson import feature_collection
 from layers.display import DEFAULT_TOLERANCE_M, prepare_display
+from layers.layerdata import LayerData, Piece, to_feature_group
 from layers.styles import CONTEXT_OTHER, CONTEXT_STYLES
 
-__all__ = ["CONTEXT_KEYS", "build_context_layer", "build_context_layers"]
+__all__ = ["CONTEXT_KEYS", "build_context_layer", "build_context_layers", "context_layer_data"]
 
 #: The context layers the product knows by name; others are drawn with a neutral style.
 CONTEXT_KEYS: tuple[str, ...] = ("district_boundary", "huangpu", "line15", "line15_stations", "outer_ring")
@@ -32,20 +33,45 @@ def _tooltip(row: pd.Series, key: str, lang: Lang) -> str:
     return "<br>".join(lines)
 
 
-def _add_geojson(group: folium.FeatureGroup, key: str, frame: gpd.GeoDataFrame, *, lang: Lang,
-                 gcj02: bool, tolerance_m: float) -> None:
+def _context_piece(key: str, frame: gpd.GeoDataFrame, *, lang: Lang, gcj02: bool, tolerance_m: float) -> Piece | None:
     frame = check_frame(frame, f"context layer {key!r}", id_column=None)
     if frame.empty:
-        return
+        return None
     display = prepare_display(frame, gcj02=gcj02, tolerance_m=tolerance_m)
-    style = dict(CONTEXT_STYLES.get(key, CONTEXT_OTHER))
     ids = [f"{key}:{i}" for i in range(len(frame))]
     props = [{"tip": _tooltip(row, key, lang)} for _, row in frame.iterrows()]
-    geojson_layer(
+    return Piece(
         feature_collection(display, ids, props),
-        style=lambda _f: style,
-        point_to_layer=CIRCLE_POINTS_JS,
-    ).add_to(group)
+        styles={"": dict(CONTEXT_STYLES.get(key, CONTEXT_OTHER))},
+        points="circle",
+    )
+
+
+def context_layer_data(
+    key: str,
+    frame: gpd.GeoDataFrame,
+    *,
+    stations: gpd.GeoDataFrame | None = None,
+    lang: Lang = "zh",
+    gcj02: bool = False,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+    show: bool = True,
+) -> LayerData:
+    """One context layer as plain data (see :func:`build_context_layer` for the parameters).
+
+    Returns
+    -------
+    LayerData
+        The layer's piece, then the stations' piece when given.
+    """
+    lang = check_lang(lang)
+    pieces = [_context_piece(key, frame, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m)]
+    if stations is not None:
+        station_key = next((k for k, v in _STATIONS_OF.items() if v == key), f"{key}_stations")
+        pieces.append(_context_piece(station_key, stations, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m))
+    return LayerData(
+        str(key), escape_text(word(key, lang)), tuple(p for p in pieces if p is not None), show=show, gcj02=gcj02
+    )
 
 
 def build_context_layer(
@@ -59,6 +85,8 @@ def build_context_layer(
     show: bool = True,
 ) -> folium.FeatureGroup:
     """One context layer as a ``FeatureGroup`` (lines, polygons or points; tooltip = name and source).
+
+    ``to_feature_group(context_layer_data(...))``.
 
     Parameters
     ----------
@@ -82,13 +110,9 @@ def build_context_layer(
     -------
     folium.FeatureGroup
     """
-    lang = check_lang(lang)
-    group = folium.FeatureGroup(name=escape_text(word(key, lang)), show=show)
-    _add_geojson(group, key, frame, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m)
-    if stations is not None:
-        station_key = next((k for k, v in _STATIONS_OF.items() if v == key), f"{key}_stations")
-        _add_geojson(group, station_key, stations, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m)
-    return group
+    return to_feature_group(
+        context_layer_data(key, frame, stations=stations, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m, show=show)
+    )
 
 
 def build_context_layers(
@@ -115,9 +139,7 @@ def build_context_layers(
         when both are present).
     """
     if not isinstance(context, Mapping):
-        raise LayerInputError(
-            f"context: expected a mapping of layer name → GeoDataFrame, got {type(context).__name__}"
-        )
+        raise LayerInputError(f"context: expected a mapping of layer name → GeoDataFrame, got {type(context).__name__}")
     check_lang(lang)
     out: dict[str, folium.FeatureGroup] = {}
     for key, frame in context.items():

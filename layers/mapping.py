@@ -1,8 +1,18 @@
 """Assemble the page's map from the builders: a pure function of plain values and frames.
 
-For streamlit-folium, build with ``embed_overlays=False`` and pass ``parts.overlays`` as
-``feature_group_to_add``: the map itself (basemap, legend) then stays the same while layers are
-toggled or restyled, so the component is not re-mounted and the view is kept.
+Two steps, so that a page can cache the expensive one:
+
+1. pure data, computed once per data/language/datum and cached by the page
+   (``st.cache_data`` pickles it): :func:`overlay_data` (every overlay as
+   :class:`~layers.layerdata.LayerData`: display geometry, escaped tooltips, styles) and
+   :func:`layers.scale.map_basis` (extent, legend contents, view);
+2. :func:`build_map` with ``overlay_data=`` and ``basis=``: only cheap Folium object building, on
+   every rerun (Folium objects are never cached: they are mutated while rendering).
+
+For streamlit-folium, build with ``embed_overlays=False, basemap_in_map=False`` and pass
+``parts.feature_groups`` (basemap tiles, then the overlays) as ``feature_group_to_add``: the map
+itself (view, legend) then depends on the data and the language only, not on the basemap or which
+layers are on, so streamlit-folium's component key stays the same and the user's view is kept.
 """
 
 from __future__ import annotations
@@ -12,21 +22,30 @@ from dataclasses import dataclass, field
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from geo.crs import wgs84_to_gcj02
-from layers._common import Lang, LayerInputError, check_lang, pick_name, word
+from layers._common import Lang, LayerInputError, check_lang, pick_names, word
 from layers.assets import STREAMLIT_ASSET_URL, make_map
 from layers.basemaps import BasemapInfo, basemap_info, build_basemap
-from layers.carriers import build_carriers_layer
-from layers.context import build_context_layer
+from layers.carriers import carriers_layer_data
+from layers.context import context_layer_data
 from layers.display import DEFAULT_TOLERANCE_M
-from layers.labels import build_labels_layer
+from layers.labels import labels_layer_data
+from layers.layerdata import LayerData, to_feature_group
 from layers.legend import build_legend
-from layers.zones import build_zones_layer
+from layers.scale import MapBasis, View, check_view, choose_view, map_basis
+from layers.zones import zones_layer_data
 
-__all__ = ["DEFAULT_LAYERS", "LAYER_KEYS", "MapParts", "build_map", "build_overlays", "layer_label"]
+__all__ = [
+    "DEFAULT_LAYERS",
+    "LAYER_KEYS",
+    "MapParts",
+    "build_map",
+    "build_overlays",
+    "layer_label",
+    "overlay_data",
+]
 
 #: Overlay keys in drawing order (bottom to top).
 LAYER_KEYS: tuple[str, ...] = ("district_boundary", "huangpu", "outer_ring", "line15", "zones", "carriers", "labels")
@@ -43,7 +62,8 @@ class MapParts:
     Attributes
     ----------
     map
-        The ``folium.Map`` (basemap, legend; and the overlays too when ``embed_overlays``).
+        The ``folium.Map`` (legend; the basemap unless ``basemap_in_map=False``; the overlays
+        too when ``embed_overlays``).
     overlays
         ``layer key → FeatureGroup`` in drawing order; pass ``list(overlays.values())`` to
         ``st_folium(feature_group_to_add=...)`` when built with ``embed_overlays=False``.
@@ -55,7 +75,15 @@ class MapParts:
     gcj02
         Whether the overlays were shifted WGS-84 → GCJ-02 for display.
     center
-        (lat, lon) the map was centred on, in the basemap's datum.
+        (lat, lon) the map was centred on, in the basemap's datum (WGS-84 when the basemap is
+        not in the map).
+    basemap_layer
+        The basemap's tiles as a non-overlay ``FeatureGroup`` when built with
+        ``basemap_in_map=False`` (pass it first in ``feature_group_to_add``), else None.
+    view
+        How the carriers are drawn: ``"full"``, ``"light"`` or ``"grid"`` (:mod:`layers.scale`).
+    note
+        Plain text for the page when the view is not ``"full"`` (:func:`layers.scale.view_note`), else "".
     """
 
     map: folium.Map
@@ -64,6 +92,15 @@ class MapParts:
     basemap: BasemapInfo | None = None
     gcj02: bool = False
     center: tuple[float, float] = _FALLBACK_CENTER
+    basemap_layer: folium.FeatureGroup | None = None
+    view: str = "full"
+    note: str = ""
+
+    @property
+    def feature_groups(self) -> list[folium.FeatureGroup]:
+        """The basemap layer (when separate), then the overlays: ``st_folium(feature_group_to_add=...)``."""
+        head = [self.basemap_layer] if self.basemap_layer is not None else []
+        return [*head, *self.overlays.values()]
 
 
 def _check_layers(layers: Iterable[str]) -> list[str]:
@@ -78,7 +115,7 @@ def _check_layers(layers: Iterable[str]) -> list[str]:
     return [k for k in LAYER_KEYS if k in wanted]
 
 
-def build_overlays(
+def overlay_data(
     carriers: gpd.GeoDataFrame | None,
     zones: gpd.GeoDataFrame | None,
     *,
@@ -90,11 +127,14 @@ def build_overlays(
     gcj02: bool = False,
     tolerance_m: float = DEFAULT_TOLERANCE_M,
     popups: bool = True,
-) -> dict[str, folium.FeatureGroup]:
-    """The overlay ``FeatureGroup`` s that are switched on, keyed and ordered as :data:`LAYER_KEYS`.
+    view: View | None = None,
+) -> dict[str, LayerData]:
+    """Every overlay that is switched on, as plain picklable :class:`~layers.layerdata.LayerData`.
 
-    Layers whose data is absent (no ``context`` entry, ``zones=None``…) are left out silently;
-    unknown keys are an error.
+    The expensive, pure half of :func:`build_overlays` (validation, display geometry, escaped
+    tooltips and popups, ordering, styles): cache it on plain values and pass it to
+    ``build_map(overlay_data=...)``. Layers whose data is absent (no ``context`` entry,
+    ``zones=None``…) are left out silently; unknown keys are an error.
 
     Parameters
     ----------
@@ -107,55 +147,140 @@ def build_overlays(
     sources
         Sources table for the carrier popups.
     layers
-        Keys of the overlays to build.
+        Keys of the overlays to compute.
     lang
         ``"zh"`` or ``"en"``.
     gcj02
-        Shift every overlay to GCJ-02 for display (AMap basemaps).
+        Shift every overlay to GCJ-02 for display (AMap basemaps: ``layers.needs_gcj02(basemap)``).
     tolerance_m
         Display simplification in metres.
     popups
-        Give carriers their click popup (attributes and cited quotes: most of the payload).
+        Give carriers their click popup (attributes and cited quotes: most of the payload; full view only).
+    view
+        How carriers are drawn (:mod:`layers.scale`); None chooses by their number.
+
+    Returns
+    -------
+    dict
+        ``layer key → LayerData``, keyed and ordered as :data:`LAYER_KEYS`.
+    """
+    lang = check_lang(lang)
+    wanted = _check_layers(layers)
+    gcj02 = bool(gcj02)
+    context = dict(context or {})
+    n = 0 if carriers is None else len(carriers)
+    chosen = choose_view(n) if view is None else check_view(view)
+    out: dict[str, LayerData] = {}
+    for key in wanted:
+        if key in _CONTEXT_KEYS and key in context:
+            stations = context.get("line15_stations") if key == "line15" else None
+            out[key] = context_layer_data(
+                key, context[key], stations=stations, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m
+            )
+        elif key == "line15" and "line15_stations" in context:
+            data = context_layer_data(
+                "line15_stations", context["line15_stations"], lang=lang, gcj02=gcj02, tolerance_m=tolerance_m
+            )
+            out[key] = LayerData(key, data.name, data.pieces, show=data.show, gcj02=gcj02)
+        elif key == "zones" and zones is not None:
+            names: dict[str, str] = {}
+            if carriers is not None and {"id", "name_zh", "name_en"} <= set(carriers.columns):
+                names = dict(zip(carriers["id"].astype(str), pick_names(carriers, lang), strict=True))
+            out[key] = zones_layer_data(
+                zones, summary=summary, carrier_names=names, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m
+            )
+        elif key == "carriers" and carriers is not None:
+            out[key] = carriers_layer_data(
+                carriers,
+                sources=sources,
+                lang=lang,
+                gcj02=gcj02,
+                tolerance_m=tolerance_m,
+                popups=popups,
+                view=chosen,
+            )
+        elif key == "labels" and (carriers is not None or zones is not None):
+            out[key] = labels_layer_data(
+                carriers=carriers, zones=zones, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m, view=chosen
+            )
+    return out
+
+
+def build_overlays(
+    carriers: gpd.GeoDataFrame | None,
+    zones: gpd.GeoDataFrame | None,
+    *,
+    context: Mapping[str, gpd.GeoDataFrame] | None = None,
+    summary: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
+    sources: pd.DataFrame | None = None,
+    layers: Iterable[str] = DEFAULT_LAYERS,
+    lang: Lang = "zh",
+    gcj02: bool = False,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+    popups: bool = True,
+    view: View | None = None,
+) -> dict[str, folium.FeatureGroup]:
+    """The overlay ``FeatureGroup`` s that are switched on, keyed and ordered as :data:`LAYER_KEYS`.
+
+    ``{key: to_feature_group(data) for key, data in overlay_data(...).items()}``; the parameters
+    are those of :func:`overlay_data`.
 
     Returns
     -------
     dict
     """
-    lang = check_lang(lang)
-    wanted = _check_layers(layers)
-    context = dict(context or {})
-    out: dict[str, folium.FeatureGroup] = {}
-    names: dict[str, str] = {}
-    if carriers is not None and {"id", "name_zh", "name_en"} <= set(carriers.columns):
-        names = {str(r["id"]): pick_name(r, lang, fallback=str(r["id"])) for _, r in carriers.iterrows()}
-    for key in wanted:
-        if key in _CONTEXT_KEYS and key in context:
-            stations = context.get("line15_stations") if key == "line15" else None
-            out[key] = build_context_layer(key, context[key], stations=stations, lang=lang, gcj02=gcj02,
-                                           tolerance_m=tolerance_m)
-        elif key == "line15" and "line15_stations" in context:
-            out[key] = build_context_layer("line15_stations", context["line15_stations"], lang=lang,
-                                           gcj02=gcj02, tolerance_m=tolerance_m)
-        elif key == "zones" and zones is not None:
-            out[key] = build_zones_layer(zones, summary=summary, carrier_names=names, lang=lang, gcj02=gcj02,
-                                         tolerance_m=tolerance_m)
-        elif key == "carriers" and carriers is not None:
-            out[key] = build_carriers_layer(carriers, sources=sources, lang=lang, gcj02=gcj02,
-                                            tolerance_m=tolerance_m, popups=popups)
-        elif key == "labels" and (carriers is not None or zones is not None):
-            out[key] = build_labels_layer(carriers=carriers, zones=zones, lang=lang, gcj02=gcj02,
-                                          tolerance_m=tolerance_m)
-    return out
+    data = overlay_data(
+        carriers,
+        zones,
+        context=context,
+        summary=summary,
+        sources=sources,
+        layers=layers,
+        lang=lang,
+        gcj02=gcj02,
+        tolerance_m=tolerance_m,
+        popups=popups,
+        view=view,
+    )
+    return {key: to_feature_group(layer) for key, layer in data.items()}
 
 
-def _data_bounds(frames: Iterable[gpd.GeoDataFrame | None]) -> tuple[float, float, float, float] | None:
-    """(south, west, north, east) of the frames in WGS-84, or None when there is nothing to frame."""
-    bounds = [f.to_crs(4326).total_bounds for f in frames if f is not None and f.crs is not None and len(f)]
-    bounds = [b for b in bounds if np.all(np.isfinite(b))]
-    if not bounds:
-        return None
-    arr = np.array(bounds)
-    return float(arr[:, 1].min()), float(arr[:, 0].min()), float(arr[:, 3].max()), float(arr[:, 2].max())
+def _check_center(center: object) -> tuple[float, float]:
+    try:
+        lat, lon = (float(v) for v in center)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise LayerInputError(f"center={center!r} must be (latitude, longitude) as two numbers") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise LayerInputError(f"center={center!r} is not (latitude, longitude); did you pass (lon, lat)?")
+    return lat, lon
+
+
+def _pick(overlay_data: Mapping[str, LayerData], wanted: list[str], shift: bool, basemap: str) -> dict[str, LayerData]:
+    """The layers of ``overlay_data`` that are switched on, checked against the datum the basemap needs."""
+    mismatched = sorted(k for k, v in overlay_data.items() if k in wanted and v.gcj02 != shift)
+    if mismatched:
+        raise LayerInputError(
+            f"overlay_data for {', '.join(mismatched)} was computed with gcj02={not shift}, but the map needs "
+            f"gcj02={shift} (basemap {basemap!r}); compute it with overlay_data(..., gcj02={shift})"
+        )
+    return {k: overlay_data[k] for k in wanted if k in overlay_data}
+
+
+def _opening_view(
+    basis: MapBasis, center: tuple[float, float] | None, *, shift: bool
+) -> tuple[tuple[float, float], list[list[float]] | None]:
+    """((lat, lon) to centre on, [[south, west], [north, east]] to fit or None), shifted to GCJ-02 if asked."""
+    bounds = basis.bounds if center is None else None
+    lat, lon = _check_center((basis.center or _FALLBACK_CENTER) if center is None else center)
+    if shift:
+        glon, glat = wgs84_to_gcj02([lon], [lat])
+        lat, lon = float(glat[0]), float(glon[0])
+    if bounds is None:
+        return (lat, lon), None
+    south, west, north, east = bounds
+    if shift:
+        (west, east), (south, north) = wgs84_to_gcj02([west, east], [south, north])
+    return (lat, lon), [[float(south), float(west)], [float(north), float(east)]]
 
 
 def build_map(
@@ -175,9 +300,13 @@ def build_map(
     gcj02: bool | None = None,
     legend: bool = True,
     embed_overlays: bool = True,
-    prefer_canvas: bool = False,
+    basemap_in_map: bool = True,
+    prefer_canvas: bool | None = None,
     tolerance_m: float = DEFAULT_TOLERANCE_M,
     popups: bool = True,
+    view: View | None = None,
+    overlay_data: Mapping[str, LayerData] | None = None,
+    basis: MapBasis | None = None,
     asset_base_url: str | None = STREAMLIT_ASSET_URL,
     height: str | int = "100%",
 ) -> MapParts:
@@ -186,10 +315,11 @@ def build_map(
     Parameters
     ----------
     carriers, zones, context, summary, sources
-        The data (see :func:`build_overlays`); all WGS-84, never modified.
+        The data (see :func:`overlay_data`); all WGS-84, never modified. Not read when both
+        ``overlay_data`` and ``basis`` are given.
     center
         (lat, lon) in WGS-84; default: the middle of the zones' and carriers' extent. It is shifted
-        with the overlays when they are shifted.
+        with the overlays when they are shifted and the basemap is in the map.
     zoom
         Initial zoom.
     fit
@@ -200,7 +330,7 @@ def build_map(
     tianditu_token
         Needed for the Tianditu basemaps (see :func:`layers.basemaps.tianditu_token_from_env`).
     layers
-        Overlay keys to switch on (:data:`LAYER_KEYS`).
+        Overlay keys to switch on (:data:`LAYER_KEYS`); with ``overlay_data``, the keys of it to draw.
     lang
         ``"zh"`` or ``"en"``.
     gcj02
@@ -210,12 +340,25 @@ def build_map(
     embed_overlays
         Add the overlays to the map (for a standalone file); False keeps them only in
         ``MapParts.overlays`` for ``st_folium(feature_group_to_add=...)``.
+    basemap_in_map
+        Add the basemap tiles to the map (default). False returns them as ``MapParts.basemap_layer``
+        instead and leaves the map independent of the basemap: no tiles, the opening view in WGS-84
+        (on AMap it is then a few hundred metres off the shifted overlays, which a fit does not
+        notice), and no GCJ-02 note in the legend (the page shows it).
     prefer_canvas
-        Draw vectors on a canvas (many features).
+        Draw all vectors on a canvas; default (None): when the carriers are not in the full view.
     tolerance_m
         Display simplification in metres.
     popups
-        Give carriers their click popup (see :func:`build_overlays`).
+        Give carriers their click popup (see :func:`overlay_data`).
+    view
+        How carriers are drawn (:mod:`layers.scale`); None chooses by their number.
+    overlay_data
+        Precomputed (cached) :func:`overlay_data` for this language and datum; the overlay data step
+        is then skipped. It must have been computed with the ``gcj02`` this basemap needs.
+    basis
+        Precomputed (cached) :func:`layers.scale.map_basis`; the extent and legend contents are then
+        not recomputed.
     asset_base_url
         Where the browser loads Leaflet from (see :func:`layers.assets.asset_links`).
     height
@@ -228,45 +371,71 @@ def build_map(
     lang = check_lang(lang)
     info = basemap_info(basemap)
     shift = info.gcj02 if gcj02 is None else bool(gcj02)
-    bounds = _data_bounds([zones, carriers]) if center is None else None
-    if center is None:
-        center = _FALLBACK_CENTER if bounds is None else ((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
-    try:
-        lat, lon = (float(v) for v in center)
-    except (TypeError, ValueError):
-        raise LayerInputError(f"center={center!r} must be (latitude, longitude) as two numbers") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise LayerInputError(f"center={center!r} is not (latitude, longitude); did you pass (lon, lat)?")
-    if shift:
-        glon, glat = wgs84_to_gcj02([lon], [lat])
-        lat, lon = float(glat[0]), float(glon[0])
+    wanted = _check_layers(layers)
+    if basis is None:
+        basis = map_basis(carriers, zones, context=context, view=view)
+    if overlay_data is None:
+        overlay_data = _overlay_data(
+            carriers,
+            zones,
+            context=context,
+            summary=summary,
+            sources=sources,
+            layers=wanted,
+            lang=lang,
+            gcj02=shift,
+            tolerance_m=tolerance_m,
+            popups=popups,
+            view=basis.view,
+        )
+    overlays = {key: to_feature_group(layer) for key, layer in _pick(overlay_data, wanted, shift, basemap).items()}
+    # The map itself moves with the overlays only when it carries the (GCJ-02) tiles itself.
+    shift_view = shift and basemap_in_map
+    (lat, lon), bounds = _opening_view(basis, center, shift=shift_view)
     tiles = build_basemap(basemap, tianditu_token=tianditu_token, lang=lang)
-    overlays = build_overlays(carriers, zones, context=context, summary=summary, sources=sources, layers=layers,
-                              lang=lang, gcj02=shift, tolerance_m=tolerance_m, popups=popups)
-    m = make_map(location=(lat, lon), zoom_start=int(zoom), prefer_canvas=prefer_canvas,
-                 asset_base_url=asset_base_url, height=height, control_scale=True)
-    tiles.add_to(m)
+    m = make_map(
+        location=(lat, lon),
+        zoom_start=int(zoom),
+        prefer_canvas=basis.view != "full" if prefer_canvas is None else bool(prefer_canvas),
+        asset_base_url=asset_base_url,
+        height=height,
+        control_scale=True,
+    )
+    if basemap_in_map:
+        tiles.add_to(m)
     if fit and bounds is not None:
-        south, west, north, east = bounds
-        if shift:
-            (west, east), (south, north) = wgs84_to_gcj02([west, east], [south, north])
-        m.fit_bounds([[float(south), float(west)], [float(north), float(east)]])
+        m.fit_bounds(bounds)
     if legend:
         # From the data, not from which layers are on: the map (and so streamlit-folium's component
         # key) must stay the same while overlays are toggled, or the view would be reset.
-        zone_types = (
-            list(dict.fromkeys(str(t) for t in zones["type"])) if zones is not None and "type" in zones.columns else []
-        )
-        present = set(context or {}) | ({"line15"} if "line15_stations" in (context or {}) else set())
-        build_legend(lang=lang, zone_types=zone_types, gcj02=shift,
-                     context_keys=[k for k in _CONTEXT_KEYS if k in present]).add_to(m)
+        build_legend(
+            lang=lang,
+            zone_types=basis.zone_types,
+            gcj02=shift_view,
+            context_keys=basis.context_keys,
+            view=basis.view,
+            cell_m=basis.cell_m,
+        ).add_to(m)
     control = folium.LayerControl(collapsed=True, position="topright")
     if embed_overlays:
         for group in overlays.values():
             group.add_to(m)
         if overlays:
             control.add_to(m)
-    return MapParts(map=m, overlays=overlays, layer_control=control, basemap=info, gcj02=shift, center=(lat, lon))
+    return MapParts(
+        map=m,
+        overlays=overlays,
+        layer_control=control,
+        basemap=info,
+        gcj02=shift,
+        center=(lat, lon),
+        basemap_layer=None if basemap_in_map else tiles,
+        view=basis.view,
+        note=basis.note(lang),
+    )
+
+
+_overlay_data = overlay_data
 
 
 def layer_label(key: str, lang: Lang = "zh") -> str:

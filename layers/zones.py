@@ -21,16 +21,22 @@ from layers._common import (
     pick_name,
     word,
 )
-from layers._geojson import feature_collection, geojson_layer
+from layers._geojson import feature_collection
 from layers.display import DEFAULT_TOLERANCE_M, prepare_display
+from layers.layerdata import LayerData, Piece, to_feature_group
 from layers.styles import zone_style
 
-__all__ = ["SUMMARY_COLUMNS", "ZONE_COLUMNS", "build_zones_layer", "summary_by_group"]
+__all__ = ["SUMMARY_COLUMNS", "ZONE_COLUMNS", "build_zones_layer", "summary_by_group", "zones_layer_data"]
 
 ZONE_COLUMNS: tuple[str, ...] = ("id", "name_zh", "name_en", "type", "declared_floor_area_m2")
 #: Columns of the roll-up summary the tooltip reads.
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "group_id", "declared_m2", "total_m2", "difference_m2", "unknown_count", "unknown_ids",
+    "group_id",
+    "declared_m2",
+    "total_m2",
+    "difference_m2",
+    "unknown_count",
+    "unknown_ids",
 )
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
@@ -120,6 +126,58 @@ def _zone_tooltip(zone: pd.Series, row: pd.Series | None, lang: Lang, names: Map
     return "<br>".join(lines)
 
 
+def zones_layer_data(
+    zones: gpd.GeoDataFrame,
+    *,
+    summary: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
+    carrier_names: Mapping[str, str] | None = None,
+    zone_types: Iterable[str] | None = None,
+    lang: Lang = "zh",
+    gcj02: bool = False,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+    name: str | None = None,
+    show: bool = True,
+) -> LayerData:
+    """The zones layer as plain data (see :func:`build_zones_layer` for the parameters).
+
+    Returns
+    -------
+    LayerData
+        One piece, larger zones first; each feature has ``tip`` and its style class ``s``
+        (``z0``, ``z1``… by zone type).
+    """
+    lang = check_lang(lang)
+    zones = check_frame(zones, "zones", required=ZONE_COLUMNS, geometry_types=_POLYGONAL)
+    rows = summary_by_group(summary)
+    if zone_types is not None:
+        wanted = {str(t) for t in zone_types}
+        zones = zones[zones["type"].astype(str).isin(wanted)]
+    layer_name = escape_text(name or word("zones", lang))
+    if zones.empty:
+        return LayerData("zones", layer_name, (), show=show, gcj02=gcj02)
+    # Larger zones first, so a smaller one inside stays reachable under the pointer.
+    order = zones.geometry.to_crs(3857).area.sort_values(ascending=False, kind="stable").index
+    zones = zones.loc[order]
+    display = prepare_display(zones, gcj02=gcj02, tolerance_m=tolerance_m)
+    names = dict(carrier_names or {})
+    ids = [str(i) for i in zones["id"]]
+    # Style classes are numbered, not named after the (free-text) zone type.
+    types = [str(t) for t in zones["type"]]
+    class_of = {t: f"z{i}" for i, t in enumerate(dict.fromkeys(types))}
+    props = [
+        {"tip": _zone_tooltip(z, rows.get(str(z["id"])), lang, names), "s": class_of[t]}
+        for (_, z), t in zip(zones.iterrows(), types, strict=True)
+    ]
+    styles = {cls: zone_style(t) for t, cls in class_of.items()}
+    styles[""] = zone_style("")
+    piece = Piece(
+        feature_collection(display, ids, props),
+        styles=styles,
+        highlight={"weight_add": 1.5, "fillOpacity": 0.25},
+    )
+    return LayerData("zones", layer_name, (piece,), show=show, gcj02=gcj02)
+
+
 def build_zones_layer(
     zones: gpd.GeoDataFrame,
     *,
@@ -133,6 +191,8 @@ def build_zones_layer(
     show: bool = True,
 ) -> folium.FeatureGroup:
     """The zones layer: poles and belts styled apart, tooltip = declared vs itemized in 万㎡.
+
+    ``to_feature_group(zones_layer_data(...))``.
 
     Parameters
     ----------
@@ -160,27 +220,16 @@ def build_zones_layer(
     -------
     folium.FeatureGroup
     """
-    lang = check_lang(lang)
-    zones = check_frame(zones, "zones", required=ZONE_COLUMNS, geometry_types=_POLYGONAL)
-    rows = summary_by_group(summary)
-    if zone_types is not None:
-        wanted = {str(t) for t in zone_types}
-        zones = zones[zones["type"].astype(str).isin(wanted)]
-    group = folium.FeatureGroup(name=escape_text(name or word("zones", lang)), show=show)
-    if zones.empty:
-        return group
-    # Larger zones first, so a smaller one inside stays reachable under the pointer.
-    order = zones.geometry.to_crs(3857).area.sort_values(ascending=False, kind="stable").index
-    zones = zones.loc[order]
-    display = prepare_display(zones, gcj02=gcj02, tolerance_m=tolerance_m)
-    names = dict(carrier_names or {})
-    ids = [str(i) for i in zones["id"]]
-    props = [{"tip": _zone_tooltip(z, rows.get(str(z["id"])), lang, names)} for _, z in zones.iterrows()]
-    styles = {fid: zone_style(str(t)) for fid, t in zip(ids, zones["type"], strict=True)}
-    data = feature_collection(display, ids, props)
-    geojson_layer(
-        data,
-        style=lambda f: styles.get(f["id"], zone_style("")),
-        highlight=lambda f: {"weight": styles.get(f["id"], zone_style(""))["weight"] + 1.5, "fillOpacity": 0.25},
-    ).add_to(group)
-    return group
+    return to_feature_group(
+        zones_layer_data(
+            zones,
+            summary=summary,
+            carrier_names=carrier_names,
+            zone_types=zone_types,
+            lang=lang,
+            gcj02=gcj02,
+            tolerance_m=tolerance_m,
+            name=name,
+            show=show,
+        )
+    )
