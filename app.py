@@ -6,6 +6,7 @@ downloads. Domain logic lives in ``geo/``, map layers in ``layers/``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import UTC, datetime
 
@@ -13,10 +14,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import layers
-from geo import export, present
-from geo.data import Dataset, load_dataset
+from geo import export, present, reader
+from geo.data import Dataset, load_dataset, with_layers
+from geo.present import markdown_text as md
 from geo.quality import KINDS, check_quality
 from geo.rollup import MODES, summarize, zone_types
+from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, DataError
 
 st.set_page_config(page_title="徐汇人工智能载体 · Xuhui AI carriers", page_icon="🗺️", layout="wide")
 
@@ -87,6 +90,48 @@ TEXT: dict[str, tuple[str, str]] = {
         "Every export carries a metadata stamp: input hashes, membership mode, year, CRS, tool version and time.",
     ),
     "status": ("状态", "Status"),
+    "tab_import": ("导入数据", "Your data"),
+    "import_help": (
+        (
+            "上传本区或其他区的载体或分区：GeoJSON、GeoPackage、Shapefile 压缩包、KML/KMZ、"
+            "GeoParquet，或含 WKT / 经纬度列的 CSV、XLSX。文件只在本次会话中使用，其他用户看不到。"
+        ),
+        (
+            "Upload carriers or zones (this district's or another's): GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, "
+            "GeoParquet, or CSV/XLSX with WKT or longitude/latitude columns. Files stay in this session; no other "
+            "user sees them."
+        ),
+    ),
+    "role": ("文件内容", "The file holds"),
+    "role_carriers": ("载体", "carriers"),
+    "role_zones": ("分区", "zones"),
+    "upload": ("选择文件", "Choose a file"),
+    "layer": ("图层", "Layer"),
+    "file_info": (
+        "{fmt}：{features} 个要素，约 {vertices} 个顶点；声明的坐标系：{crs}",
+        "{fmt}: {features} features, about {vertices} vertices; declared CRS: {crs}",
+    ),
+    "encoding": ("文字编码", "Text encoding"),
+    "encoding_found": ("检测到的编码：{encoding}（依据：{source}）", "Detected encoding: {encoding} (from {source})"),
+    "preview": ("前几行预览", "First rows"),
+    "crs_choice": ("坐标实际所在的坐标系", "The coordinate system the numbers are really in"),
+    "swap": ("文件中纬度在前（交换经纬度）", "Latitude comes first in the file (swap axes)"),
+    "mapping": ("字段对应：数据标准字段 ← 文件中的列", "Column mapping: contract field ← file column"),
+    "not_mapped": ("（无）", "(none)"),
+    "read": ("读取并检查", "Read and check"),
+    "how": ("使用方式", "Use it to"),
+    "how_replace": ("替换内置数据", "replace the bundled data"),
+    "how_add": ("加入内置数据", "add to the bundled data"),
+    "apply": ("在本次会话中使用", "Use in this session"),
+    "reset": ("恢复内置徐汇数据", "Back to the bundled Xuhui data"),
+    "staged": ("已读取，待使用：{items}", "Read, ready to use: {items}"),
+    "using_user": ("当前使用上传的数据：{items}", "Using uploaded data: {items}"),
+    "report": (
+        "读取报告（删除、修复、拒绝或转换的每一行）",
+        "Read report (every dropped, repaired, rejected or converted row)",
+    ),
+    "rejected": ("下载被拒绝的行 (CSV)", "Download the rejected rows (CSV)"),
+    "problems": ("数据不符合标准，未使用：", "The data breaks the contract and was not used:"),
 }
 MODE_NAMES: dict[str, tuple[str, str]] = {
     "declared": ("申报", "declared"),
@@ -119,6 +164,10 @@ st.session_state.setdefault("buildout", True)
 st.session_state.setdefault("year", 2025)
 for _key in layers.LAYER_KEYS:
     st.session_state.setdefault(f"layer_{_key}", _key in layers.DEFAULT_LAYERS)
+# Uploaded data lives in this session only: never in a shared cache keyed on names, never global.
+st.session_state.setdefault("staged", {})  # role -> {"frame", "digest", "name"}
+st.session_state.setdefault("user_data", None)  # Dataset built from the staged layers, or None
+st.session_state.setdefault("import_message", None)  # (level, text) shown once after applying
 
 
 def pick(names: tuple[str, str]) -> str:
@@ -147,6 +196,38 @@ def findings(data_key: str, _data: Dataset):  # noqa: ANN201
     return check_quality(_data.carriers, _data.zones, _data.sources)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def map_basis(data_key: str, _data: Dataset) -> layers.MapBasis:
+    """The map's extent, legend contents and view (full / light / grid): the data's, nothing else."""
+    return layers.map_basis(_data.carriers, _data.zones, context=_data.context)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def map_overlays(  # noqa: ANN201, PLR0917 - plain values are the cache key
+    data_key: str,
+    lang: str,
+    gcj02: bool,
+    mode: str,
+    year: int | None,
+    keys: tuple[str, ...],
+    popups: bool,
+    _data: Dataset,
+):
+    """The overlays as plain data (display geometry, escaped tooltips); Folium objects are built per run."""
+    summary = {zone_type: rollup(data_key, zone_type, mode, year, _data) for zone_type in zone_types(_data.zones)}
+    return layers.overlay_data(
+        _data.carriers,
+        _data.zones,
+        context=_data.context,
+        summary=summary,
+        sources=_data.sources,
+        layers=keys,
+        lang=lang,
+        gcj02=gcj02,
+        popups=popups,
+    )
+
+
 def tianditu_token() -> str | None:
     token = layers.tianditu_token_from_env(os.environ)
     if token:
@@ -157,7 +238,49 @@ def tianditu_token() -> str | None:
         return None
 
 
-data = bundled()
+@st.cache_data(show_spinner=False, max_entries=16)
+def inspect_upload(digest: str, name: str, encoding: str | None, geometry: str | None, _raw: bytes):  # noqa: ANN201
+    """Cached on the content's hash (not its name), so one user's file never answers for another's."""
+    return reader.inspect(_raw, name, encoding=encoding, geometry=geometry)
+
+
+def error_text(exc: Exception) -> str:
+    """A reader or validation error in the page's language, safe to show as Markdown."""
+    if isinstance(exc, reader.ReadError):
+        head = exc.message_zh if lang == "zh" else exc.message_en
+        lines = [md(head), *(f"- {md(p.render(lang))}" for p in exc.problems)]
+        if exc.choices:
+            lines.append(md(("可选：" if lang == "zh" else "choices: ") + ", ".join(exc.choices)))
+        return "\n".join(lines)
+    if isinstance(exc, DataError) and hasattr(exc, "report"):
+        return md(exc.report(lang=lang))
+    return md(str(exc))
+
+
+def apply_staged() -> None:
+    """Build this session's dataset from the staged layers (button callback)."""
+    staged = st.session_state.staged
+    how = st.session_state.get("import_how", "replace")
+    try:
+        st.session_state.user_data = with_layers(
+            bundled(),
+            how=how,
+            carriers=staged["carriers"]["frame"] if "carriers" in staged else None,
+            zones=staged["zones"]["frame"] if "zones" in staged else None,
+            hashes={role: item["digest"] for role, item in staged.items()},
+        )
+        st.session_state.import_message = ("success", ", ".join(item["name"] for item in staged.values()))
+    except DataError as exc:
+        st.session_state.import_message = ("error", error_text(exc))
+
+
+def reset_data() -> None:
+    st.session_state.user_data = None
+    st.session_state.staged = {}
+    st.session_state.import_message = None
+
+
+data = st.session_state.user_data or bundled()
 data_key = ";".join(f"{k}={v}" for k, v in sorted(data.hashes.items()))
 
 # --- sidebar ------------------------------------------------------------------------------------
@@ -216,34 +339,38 @@ on = [key for key in layers.LAYER_KEYS if st.session_state[f"layer_{key}"]]
 basemap = st.session_state.basemap
 # A downloaded map must not carry the user's Tianditu token: it falls back to OpenStreetMap.
 export_basemap = "osm" if layers.basemap_info(basemap).needs_token else basemap
+basis = map_basis(data_key, data)
+# Every overlay is cached once per language and datum; the switches only pick which ones are drawn.
 parts = layers.build_map(
-    data.carriers,
-    data.zones,
-    context=data.context,
-    summary=zone_tables,
-    sources=data.sources,
-    basemap=st.session_state.basemap,
+    overlay_data=map_overlays(data_key, lang, layers.needs_gcj02(basemap), mode, year, layers.LAYER_KEYS, True, data),
+    basis=basis,
+    basemap=basemap,
     tianditu_token=tianditu_token(),
     layers=on,
     lang=lang,
     embed_overlays=False,
+    basemap_in_map=False,
 )
 if parts.gcj02:
     st.caption(t("gcj_note"))
+if parts.note:
+    st.caption(parts.note)
+# The map itself depends on the data and language only; tiles and overlays come as feature groups,
+# so switching the basemap or a layer keeps the component (and the user's view).
 st_folium(
     parts.map,
     key="map",
     height=560,
     use_container_width=True,
     returned_objects=[],
-    feature_group_to_add=list(parts.overlays.values()),
+    feature_group_to_add=parts.feature_groups,
     layer_control=None,
 )
 st.info(t("accuracy"), icon="📐")
 
 # --- tabs ---------------------------------------------------------------------------------------
-summary_tab, carriers_tab, quality_tab, sources_tab, downloads_tab = st.tabs(
-    [t("tab_summary"), t("tab_carriers"), t("tab_quality"), t("tab_sources"), t("tab_downloads")]
+summary_tab, carriers_tab, quality_tab, sources_tab, downloads_tab, import_tab = st.tabs(
+    [t("tab_summary"), t("tab_carriers"), t("tab_quality"), t("tab_sources"), t("tab_downloads"), t("tab_import")]
 )
 with summary_tab:
     st.dataframe(present.summary_table(table, lang), width="stretch", hide_index=True)
@@ -310,11 +437,10 @@ with downloads_tab:
             "html",
             lambda: layers.standalone_html(
                 layers.build_map(
-                    data.carriers,
-                    data.zones,
-                    context=data.context,
-                    summary=zone_tables,
-                    sources=data.sources,
+                    overlay_data=map_overlays(
+                        data_key, lang, layers.needs_gcj02(export_basemap), mode, year, layers.LAYER_KEYS, True, data
+                    ),
+                    basis=basis,
                     basemap=export_basemap,
                     layers=on,
                     lang=lang,
@@ -334,3 +460,132 @@ with downloads_tab:
             key=f"download_{fmt}",
             width="stretch",
         )
+
+with import_tab:
+    st.caption(t("import_help"))
+    if st.session_state.user_data is not None:
+        st.info(t("using_user").format(items=md(", ".join(i["name"] for i in st.session_state.staged.values()))))
+        st.button(t("reset"), on_click=reset_data, key="reset_data")
+    message = st.session_state.import_message
+    if message is not None and message[0] == "error":
+        st.error(message[1])
+    role = st.radio(
+        t("role"), ["carriers", "zones"], key="upload_role", horizontal=True, format_func=lambda r: t(f"role_{r}")
+    )
+    uploaded = st.file_uploader(
+        t("upload"), key="upload_file", type=["geojson", "json", "gpkg", "zip", "kml", "kmz", "parquet", "csv", "xlsx"]
+    )
+    if uploaded is not None:
+        raw = uploaded.getvalue()
+        digest = hashlib.sha256(raw).hexdigest()
+        encoding = st.session_state.get("upload_encoding") or None
+        try:
+            info = inspect_upload(digest, uploaded.name, encoding, None, raw)
+        except reader.ReadError as exc:
+            st.error(error_text(exc))
+            info = None
+        if info is not None:
+            names = [layer.name for layer in info.layers]
+            chosen = st.selectbox(t("layer"), names, key="upload_layer") if len(names) > 1 else names[0]
+            layer = info.layer(chosen if chosen in names else names[0])
+            if layer.error is not None:
+                st.error(error_text(layer.error))
+            else:
+                st.caption(
+                    md(
+                        t("file_info").format(
+                            fmt=info.format,
+                            features=layer.features,
+                            vertices=layer.vertices or "?",
+                            crs=layer.declared_crs or "—",
+                        )
+                    )
+                )
+                for note in [*info.notes, *layer.notes]:
+                    st.caption(md(note.zh if lang == "zh" else note.en))
+                if layer.encoding is not None:
+                    st.caption(
+                        md(
+                            t("encoding_found").format(
+                                encoding=layer.encoding.encoding or "?", source=layer.encoding.source
+                            )
+                        )
+                    )
+                    if layer.encoding.problem is not None:
+                        st.warning(md(layer.encoding.problem.zh if lang == "zh" else layer.encoding.problem.en))
+                    st.selectbox(t("encoding"), ["", *reader.ENCODING_CHOICES], key="upload_encoding")
+                st.markdown(f"**{t('preview')}**")
+                st.dataframe(layer.preview, hide_index=True)
+                crs = swap = None
+                if layer.needs_crs:
+                    for issue in layer.crs_issues:
+                        st.warning(md(issue.zh if lang == "zh" else issue.en))
+                    codes = [c.code for c in layer.crs_choices]
+                    labels = {c.code: (c.label_zh if lang == "zh" else c.label_en) for c in layer.crs_choices}
+                    crs = st.selectbox(
+                        t("crs_choice"),
+                        codes,
+                        key="upload_crs",
+                        format_func=labels.__getitem__,
+                        index=codes.index(layer.suggested_crs) if layer.suggested_crs in codes else 0,
+                    )
+                    swap = st.checkbox(t("swap"), value=layer.swap_suggested, key="upload_swap")
+                st.markdown(f"**{t('mapping')}**")
+                fields = CARRIER_FIELDS if role == "carriers" else ZONE_FIELDS
+                guess = {field: column for column, field in reader.suggest_mapping(layer.columns, role).items()}
+                mapping: dict[str, str] = {}
+                grid = st.columns(3)
+                for position, field in enumerate(fields):
+                    options = ["", *layer.columns]
+                    default = guess.get(field.name, field.name if field.name in layer.columns else "")
+                    column = grid[position % 3].selectbox(
+                        field.name,
+                        options,
+                        index=options.index(default),
+                        key=f"map_{role}_{field.name}",
+                        format_func=lambda c: c or t("not_mapped"),
+                    )
+                    if column and column != field.name:
+                        mapping[column] = field.name
+                if st.button(t("read"), key="read_upload", type="primary"):
+                    try:
+                        result = reader.read(
+                            raw,
+                            uploaded.name,
+                            layer=layer.name,
+                            encoding=encoding,
+                            crs=crs,
+                            swap_xy=swap,
+                            columns=mapping or None,
+                            role=role,
+                        )
+                    except reader.ReadError as exc:
+                        st.error(error_text(exc))
+                        result = None
+                    if result is not None:
+                        st.caption(md(result.crs_note.zh if lang == "zh" else result.crs_note.en))
+                        if result.report:
+                            st.markdown(f"**{t('report')}**")
+                            st.dataframe(result.report_frame(), hide_index=True)
+                        if len(result.rejected):
+                            st.download_button(
+                                t("rejected"),
+                                data=result.rejected_csv(),
+                                on_click="ignore",
+                                file_name="rejected_rows.csv",
+                                mime="text/csv",
+                                key="rejected",
+                            )
+                        if result.problems:
+                            listed = "\n".join(f"- {md(problem.render(lang))}" for problem in result.problems)
+                            st.error(t("problems") + "\n" + listed)
+                        else:
+                            st.session_state.staged[role] = {
+                                "frame": result.frame,
+                                "digest": digest,
+                                "name": f"{uploaded.name} ({t('role_' + role)})",
+                            }
+    if st.session_state.staged:
+        st.caption(t("staged").format(items=md(", ".join(i["name"] for i in st.session_state.staged.values()))))
+        st.radio(t("how"), ["replace", "add"], key="import_how", horizontal=True, format_func=lambda h: t(f"how_{h}"))
+        st.button(t("apply"), on_click=apply_staged, key="apply_upload", type="primary")

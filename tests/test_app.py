@@ -21,6 +21,8 @@ from geo.rollup import summarize
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 HOSTILE = ("<img src=x onerror=alert(1)>", "${alert(1)}", "`${document.title='pwned'}`")
+# branca renders map scripts as Jinja templates: data must never be evaluated there either.
+JINJA = ("{{ 7*7 }}", "{# x", "{% raw %}")
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +81,7 @@ def all_text(payload: dict) -> str:
 def test_page_runs_in_both_languages(lang, title):
     at = run_app(lang=lang)
     assert at.title[0].value == title
-    assert len(at.tabs) == 5
+    assert len(at.tabs) == 6
     assert len(at.get("download_button")) == 7
 
 
@@ -228,9 +230,11 @@ def hostile_seeds(tmp_path, monkeypatch):
     carriers = json.loads((seeds / "carriers.geojson").read_text(encoding="utf-8"))
     props = carriers["features"][0]["properties"]
     props.update(name_zh=HOSTILE[0], name_en=HOSTILE[1], kind=HOSTILE[2])
+    carriers["features"][1]["properties"].update(name_zh=JINJA[0], name_en=JINJA[1], kind=JINJA[2])
     (seeds / "carriers.geojson").write_text(json.dumps(carriers, ensure_ascii=False), encoding="utf-8")
     zones = json.loads((seeds / "zones.geojson").read_text(encoding="utf-8"))
     zones["features"][0]["properties"].update(name_zh=HOSTILE[1], name_en=HOSTILE[0])
+    zones["features"][1]["properties"].update(name_zh=JINJA[0], name_en=JINJA[1], type=JINJA[0])
     (seeds / "zones.geojson").write_text(json.dumps(zones, ensure_ascii=False), encoding="utf-8")
     monkeypatch.setattr(geo.data, "SEEDS_DIR", seeds)
     return seeds
@@ -243,3 +247,14 @@ def test_hostile_names_reach_the_map_only_as_escaped_text(hostile_seeds, lang):
     assert "${alert" not in text
     assert "${document" not in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_template_syntax_in_data_is_never_evaluated(hostile_seeds, lang):
+    """A name like {{ 7*7 }} must reach the page as text, not as 49 (branca compiles scripts as Jinja)."""
+    text = all_text(map_payload(run_app(lang=lang)))
+    for payload in JINJA:
+        assert payload not in text  # escaped, so neither Jinja nor the browser sees template syntax
+    name = JINJA[0] if lang == "zh" else JINJA[1]
+    shown = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), text)
+    assert name in shown  # the literal text survives, entity-encoded

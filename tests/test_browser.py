@@ -106,6 +106,18 @@ def page(browser: object) -> Iterator[object]:
     page.close()
 
 
+def _wait_for_run(page: object) -> None:
+    """Let the rerun an action started begin, then wait until the script has finished it."""
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.getAttribute('data-test-script-state') !== 'running';
+        }""",
+        timeout=90_000,
+    )
+
+
 def _drawn_paths(page: object) -> int:
     frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
     return frame.locator("path.leaflet-interactive").count()
@@ -173,3 +185,51 @@ def test_without_a_basemap_no_request_leaves_the_machine(server, page):
     ]
     assert requests, "the page made no requests at all: the listener is not working"
     assert outside == []
+
+
+def test_a_hostile_upload_never_runs_and_shows_as_text(server, page, tmp_path):
+    """Markup and template literals in every name go through the real upload widget and stay text."""
+    from factories import carriers, rect, zones  # noqa: PLC0415
+
+    payloads = ("<img src=x onerror=alert(1)>", "${alert(2)}", "`${document.title='pwned'}`")
+    zone_frame = zones({"id": "east", "type": "pole", "geometry": rect(0, 0, 1000, 1000),
+                        "name_zh": payloads[0], "name_en": payloads[1]})
+    carrier_frame = carriers({"id": "a", "geometry": rect(100, 100, 300, 300), "zone_ids": "east",
+                              "name_zh": payloads[2], "name_en": payloads[0], "kind": payloads[1],
+                              "floor_area_existing_m2": 10, "floor_area_planned_m2": 0})
+    carrier_frame[payloads[0]] = payloads[1]
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    _open(page, f"{server}/?basemap=none")
+    title = page.title()
+    page.get_by_role("tab", name="导入数据").click()
+    page.set_default_timeout(90_000)  # a loaded two-core CI machine reruns slowly
+    _wait_for_run(page)
+    role_radio = page.locator('[data-testid="stRadio"]', has_text="文件内容")
+    for role, name, frame in (("分区", "zones.geojson", zone_frame), ("载体", "carriers.geojson", carrier_frame)):
+        role_radio.get_by_text(role, exact=True).click()
+        _wait_for_run(page)
+        path = tmp_path / name
+        path.write_bytes(frame.to_crs(4326).to_json(drop_id=True).encode())
+        page.locator("input[type=file]").set_input_files(str(path))
+        _wait_for_run(page)
+        page.get_by_role("button", name="读取并检查").click()
+        _wait_for_run(page)
+        page.get_by_text(f"{name} ({role})", exact=False).first.wait_for()
+    page.get_by_role("button", name="在本次会话中使用").click()
+    _wait_for_run(page)
+    # New data means a new map: wait for it to draw the zone's name (a label: literal text), then for
+    # the old map's frame to go.
+    page.wait_for_function(
+        """([selector, text]) => [...document.querySelectorAll(selector)].some(
+            f => f.contentDocument && f.contentDocument.body && f.contentDocument.body.innerText.includes(text))""",
+        arg=[MAP_FRAME, payloads[0]],
+    )
+    page.wait_for_function("s => document.querySelectorAll(s).length === 1", arg=MAP_FRAME)
+    frame = page.frame_locator(MAP_FRAME)
+    page.wait_for_timeout(1000)
+    assert dialogs == []
+    assert page.title() == title
+    assert page.locator("img[src='x']").count() == 0
+    assert frame.locator("img[src='x']").count() == 0
+    assert payloads[2] in frame.locator(".leaflet-container").inner_text()
