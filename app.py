@@ -132,6 +132,9 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "rejected": ("下载被拒绝的行 (CSV)", "Download the rejected rows (CSV)"),
     "problems": ("数据不符合标准，未使用：", "The data breaks the contract and was not used:"),
+    "working_rollup": ("正在汇总…", "Rolling up…"),
+    "working_map": ("正在准备地图…", "Preparing the map…"),
+    "working_read": ("正在读取文件…", "Reading the file…"),
 }
 MODE_NAMES: dict[str, tuple[str, str]] = {
     "declared": ("申报", "declared"),
@@ -321,8 +324,9 @@ with st.sidebar:
 
 by, mode = st.session_state.by, st.session_state.mode
 year = None if st.session_state.buildout else int(st.session_state.year)
-table = rollup(data_key, by, mode, year, data)
-zone_tables = {zone_type: rollup(data_key, zone_type, mode, year, data) for zone_type in zone_types(data.zones)}
+with st.spinner(t("working_rollup")):  # shown only when it takes more than half a second
+    table = rollup(data_key, by, mode, year, data)
+    zone_tables = {zone_type: rollup(data_key, zone_type, mode, year, data) for zone_type in zone_types(data.zones)}
 
 # --- headline -----------------------------------------------------------------------------------
 st.title(t("title"))
@@ -339,10 +343,12 @@ on = [key for key in layers.LAYER_KEYS if st.session_state[f"layer_{key}"]]
 basemap = st.session_state.basemap
 # A downloaded map must not carry the user's Tianditu token: it falls back to OpenStreetMap.
 export_basemap = "osm" if layers.basemap_info(basemap).needs_token else basemap
-basis = map_basis(data_key, data)
-# Every overlay is cached once per language and datum; the switches only pick which ones are drawn.
+with st.spinner(t("working_map")):
+    basis = map_basis(data_key, data)
+    # Every overlay is cached once per language and datum; the switches only pick which ones are drawn.
+    overlays = map_overlays(data_key, lang, layers.needs_gcj02(basemap), mode, year, layers.LAYER_KEYS, True, data)
 parts = layers.build_map(
-    overlay_data=map_overlays(data_key, lang, layers.needs_gcj02(basemap), mode, year, layers.LAYER_KEYS, True, data),
+    overlay_data=overlays,
     basis=basis,
     basemap=basemap,
     tianditu_token=tianditu_token(),
@@ -480,7 +486,8 @@ with import_tab:
         digest = hashlib.sha256(raw).hexdigest()
         encoding = st.session_state.get("upload_encoding") or None
         try:
-            info = inspect_upload(digest, uploaded.name, encoding, None, raw)
+            with st.spinner(t("working_read")):
+                info = inspect_upload(digest, uploaded.name, encoding, None, raw)
         except reader.ReadError as exc:
             st.error(error_text(exc))
             info = None
@@ -549,16 +556,17 @@ with import_tab:
                         mapping[column] = field.name
                 if st.button(t("read"), key="read_upload", type="primary"):
                     try:
-                        result = reader.read(
-                            raw,
-                            uploaded.name,
-                            layer=layer.name,
-                            encoding=encoding,
-                            crs=crs,
-                            swap_xy=swap,
-                            columns=mapping or None,
-                            role=role,
-                        )
+                        with st.spinner(t("working_read")):
+                            result = reader.read(
+                                raw,
+                                uploaded.name,
+                                layer=layer.name,
+                                encoding=encoding,
+                                crs=crs,
+                                swap_xy=swap,
+                                columns=mapping or None,
+                                role=role,
+                            )
                     except reader.ReadError as exc:
                         st.error(error_text(exc))
                         result = None

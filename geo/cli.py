@@ -94,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
         inputs.add_argument(
             f"--{role}-encoding", metavar="ENCODING", help=f"a {role} Shapefile's text encoding, when the reader asks"
         )
+    inputs.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the stages of the work on stderr (default: on a terminal only)",
+    )
     # Also accepted after the command; SUPPRESS keeps a top-level --lang when it is not repeated.
     inputs.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=lang_help)
 
@@ -108,12 +114,51 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace) -> Dataset:
+_STAGES: dict[str, tuple[str, str]] = {
+    "read_carriers": ("读取载体", "reading carriers"),
+    "read_zones": ("读取分区", "reading zones"),
+    "validate": ("校验", "validating"),
+    "roll_up": ("汇总", "rolling up"),
+    "write": ("写出", "writing"),
+    "quality": ("检查数据质量", "checking data quality"),
+}
+
+
+class Progress:
+    """Stages of the work as a one-line bar on stderr, e.g. ``[######----] 3/5 validating``.
+
+    Shown on a terminal, or always with ``--progress``; never on stdout, which carries the data.
+    """
+
+    def __init__(self, err: TextIO, *, total: int, enabled: bool, lang: Lang) -> None:
+        self.err, self.total, self.enabled, self.lang = err, total, enabled, lang
+        self.step = 0
+
+    def __call__(self, stage: str) -> None:
+        self.step += 1
+        if not self.enabled:
+            return
+        zh, en = _STAGES.get(stage, (stage, stage))
+        filled = round(10 * self.step / self.total)
+        self.err.write(
+            f"\r[{'#' * filled}{'-' * (10 - filled)}] {self.step}/{self.total} {zh if self.lang == 'zh' else en}"
+        )
+        self.err.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.step:
+            self.err.write("\n")
+            self.err.flush()
+
+
+def _load(args: argparse.Namespace, progress: Progress) -> Dataset:
     options = {
         role: {key: value for key in ("crs", "layer", "encoding") if (value := getattr(args, f"{role}_{key}", None))}
         for role in ("carriers", "zones")
     }
-    return load_dataset(args.carriers, args.zones, sources=args.sources, context=False, read_options=options)
+    return load_dataset(
+        args.carriers, args.zones, sources=args.sources, context=False, read_options=options, progress=progress
+    )
 
 
 def _check_grouping(by: str, dataset: Dataset) -> None:
@@ -145,12 +190,14 @@ def _write(data: bytes, args: argparse.Namespace, out: TextIO) -> None:
     buffer.flush()
 
 
-def _summary(args: argparse.Namespace, out: TextIO) -> int:
+def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     from geo import export  # noqa: PLC0415 - openpyxl is only needed when exporting
 
-    dataset = _load(args)
+    dataset = _load(args, progress)
     _check_grouping(args.by, dataset)
+    progress("roll_up")
     table = summarize(dataset.carriers, dataset.zones, by=args.by, mode=args.mode, year=args.year)
+    progress("write")
     stamp = export.make_stamp(input_hashes=dataset.hashes, by=args.by, mode=args.mode, year=args.year, crs="EPSG:4326")
     if args.format == "csv":
         data = export.summary_csv(table, stamp)
@@ -188,8 +235,9 @@ def _check_report(dataset: Dataset, findings: pd.DataFrame, lang: Lang) -> list[
     return lines
 
 
-def _check(args: argparse.Namespace, out: TextIO, lang: Lang) -> int:
-    dataset = _load(args)
+def _check(args: argparse.Namespace, out: TextIO, lang: Lang, progress: Progress) -> int:
+    dataset = _load(args, progress)
+    progress("quality")
     findings = check_quality(dataset.carriers, dataset.zones, dataset.sources)
     # The whole report is built before anything is printed: a failure leaves stdout empty.
     print("\n".join(_check_report(dataset, findings, lang)), file=out)
@@ -230,10 +278,15 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
         return args
     lang: Lang = args.lang or default_lang()
     prefix = "错误" if lang == "zh" else "error"
+    enabled = args.progress if args.progress is not None else err.isatty()
+    progress = Progress(err, total=5 if args.command == "summary" else 4, enabled=enabled, lang=lang)
     try:
-        if args.command == "summary":
-            return _summary(args, out)
-        return _check(args, out, lang)
+        try:
+            if args.command == "summary":
+                return _summary(args, out, progress)
+            return _check(args, out, lang, progress)
+        finally:  # end the progress line before any message goes to stderr
+            progress.close()
     except DataError as exc:
         print(f"{prefix}: {exc.report(lang)}", file=err)
         hint = _option_hint(exc, args, lang)

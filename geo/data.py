@@ -7,6 +7,7 @@ through the same validation; uploads in the page go through :mod:`geo.reader` fi
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -124,12 +125,14 @@ def load_dataset(
     sources: Path | str | pd.DataFrame | None = None,
     context: bool = True,
     read_options: dict[str, dict[str, str]] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Dataset:
     """Carriers, zones and sources, validated together; the bundled Xuhui data by default.
 
     ``read_options`` (per role: ``{"carriers": {"crs": …, "layer": …, "encoding": …}}``) go to
     :func:`geo.reader.read` for a file given as a path, when the reader asks which coordinate
-    system, layer or encoding to use.
+    system, layer or encoding to use. ``progress`` is called with each stage as it starts
+    (``read_carriers``, ``read_zones``, ``validate``), for a progress display.
 
     Every problem in either file is collected and raised at once as a :class:`DataError`; an
     invalid input never yields a partial result. Zone and source references are checked against
@@ -137,7 +140,9 @@ def load_dataset(
     """
     hashes: dict[str, str] = {}
     frames: dict[str, gpd.GeoDataFrame] = {}
+    report = progress or (lambda _stage: None)
     for role, given in (("carriers", carriers), ("zones", zones)):
+        report(f"read_{role}")
         if isinstance(given, gpd.GeoDataFrame):
             frames[role] = given
             hashes[role] = hashlib.sha256(given.to_json(drop_id=True).encode()).hexdigest()
@@ -155,6 +160,7 @@ def load_dataset(
         source_table = load_sources(source_path)
         hashes["sources"] = file_hash(source_path)
     source_ids = set(source_table["id"]) if check_sources else None
+    report("validate")
     zone_problems = validate_zones(frames["zones"], source_ids=source_ids)
     zone_column = frames["zones"]["id"] if "id" in frames["zones"].columns else pd.Series(dtype=object)
     zone_ids = {str(z).strip() for z in zone_column if pd.notna(z)}

@@ -426,3 +426,18 @@ def test_a_file_without_a_crs_asks_for_the_option_that_answers(tmp_path: Path) -
     rows = {row["group_id"]: row for row in json.loads(out)}
     assert rows["east"]["total_m2"] == 40_000
     assert rows["east"]["land_m2"] == 40_000  # 200 m × 200 m, measured where the CSV's metres really are
+
+
+def test_progress_shows_every_stage_on_stderr_and_never_touches_stdout() -> None:
+    code, out, err = run("--lang", "en", "summary", "--progress")
+    assert code == 0
+    for stage in ("1/5 reading carriers", "2/5 reading zones", "3/5 validating", "4/5 rolling up", "5/5 writing"):
+        assert stage in err
+    assert err.endswith("\n")
+    assert out.startswith(b"\xef\xbb\xbf")
+    quiet = run("--lang", "en", "summary", "--no-progress")
+    assert quiet[2] == ""
+    def table(data: bytes) -> list[bytes]:  # the output without the stamp's time, which may tick over
+        return [line for line in data.splitlines() if not line.startswith(b"# created_utc")]
+
+    assert table(quiet[1]) == table(out)
