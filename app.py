@@ -15,6 +15,7 @@ from streamlit_folium import st_folium
 
 import layers
 from geo import export, present, reader
+from geo.crs import metric_crs_for
 from geo.data import Dataset, load_dataset, with_layers
 from geo.present import markdown_text as md
 from geo.quality import KINDS, check_quality
@@ -170,7 +171,7 @@ for _key in layers.LAYER_KEYS:
 # Uploaded data lives in this session only: never in a shared cache keyed on names, never global.
 st.session_state.setdefault("staged", {})  # role -> {"frame", "digest", "name"}
 st.session_state.setdefault("user_data", None)  # Dataset built from the staged layers, or None
-st.session_state.setdefault("import_message", None)  # (level, text) shown once after applying
+st.session_state.setdefault("import_error", None)  # why the staged layers could not be used
 
 
 def pick(names: tuple[str, str]) -> str:
@@ -183,7 +184,7 @@ def t(key: str) -> str:
     return pick(TEXT[key])
 
 
-# --- data (cached on plain values; every frame is per-call copy) ---------------------------------
+# --- data (cached on plain values; each call returns its own copy) --------------------------------
 @st.cache_data(show_spinner=False)
 def bundled() -> Dataset:
     return load_dataset()
@@ -192,6 +193,11 @@ def bundled() -> Dataset:
 @st.cache_data(show_spinner=False, max_entries=128)
 def rollup(data_key: str, by: str, mode: str, year: int | None, _data: Dataset):  # noqa: ANN201
     return summarize(_data.carriers, _data.zones, by=by, mode=mode, year=year)  # type: ignore[arg-type]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def carriers_view(data_key: str, lang: str, mode: str, _data: Dataset):  # noqa: ANN201
+    return present.carriers_table(_data.carriers, _data.zones, lang, mode=mode)  # type: ignore[arg-type]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -255,7 +261,7 @@ def error_text(exc: Exception) -> str:
         if exc.choices:
             lines.append(md(("可选：" if lang == "zh" else "choices: ") + ", ".join(exc.choices)))
         return "\n".join(lines)
-    if isinstance(exc, DataError) and hasattr(exc, "report"):
+    if isinstance(exc, DataError):
         return md(exc.report(lang=lang))
     return md(str(exc))
 
@@ -272,15 +278,15 @@ def apply_staged() -> None:
             zones=staged["zones"]["frame"] if "zones" in staged else None,
             hashes={role: item["digest"] for role, item in staged.items()},
         )
-        st.session_state.import_message = ("success", ", ".join(item["name"] for item in staged.values()))
+        st.session_state.import_error = None
     except DataError as exc:
-        st.session_state.import_message = ("error", error_text(exc))
+        st.session_state.import_error = error_text(exc)
 
 
 def reset_data() -> None:
     st.session_state.user_data = None
     st.session_state.staged = {}
-    st.session_state.import_message = None
+    st.session_state.import_error = None
 
 
 data = st.session_state.user_data or bundled()
@@ -341,7 +347,7 @@ columns[3].metric(t("m_unknown"), metrics["unknown"])
 # --- map ----------------------------------------------------------------------------------------
 on = [key for key in layers.LAYER_KEYS if st.session_state[f"layer_{key}"]]
 basemap = st.session_state.basemap
-# A downloaded map must not carry the user's Tianditu token: it falls back to OpenStreetMap.
+# A downloaded map must not carry the user's Tianditu token: it falls back to OpenStreetMap (same datum).
 export_basemap = "osm" if layers.basemap_info(basemap).needs_token else basemap
 with st.spinner(t("working_map")):
     basis = map_basis(data_key, data)
@@ -387,11 +393,7 @@ with summary_tab:
     )
 
 with carriers_tab:
-    st.dataframe(
-        present.carriers_table(data.carriers, data.zones, lang, mode=mode if mode != "area" else "area"),
-        width="stretch",
-        hide_index=True,
-    )
+    st.dataframe(carriers_view(data_key, lang, mode, data), width="stretch", hide_index=True)
 
 with quality_tab:
     report = findings(data_key, data)
@@ -410,7 +412,12 @@ with sources_tab:
 
 with downloads_tab:
     stamp = export.make_stamp(
-        input_hashes=data.hashes, by=by, mode=mode, year=year, crs="EPSG:4549", now=datetime.now(UTC)
+        input_hashes=data.hashes,
+        by=by,
+        mode=mode,
+        year=year,
+        crs=metric_crs_for(data.carriers).to_string(),
+        now=datetime.now(UTC),
     )
     all_tables = {**zone_tables, "status": rollup(data_key, "status", mode, year, data)}
     suffix = f"{by}_{mode}_{'buildout' if year is None else year}"
@@ -443,9 +450,7 @@ with downloads_tab:
             "html",
             lambda: layers.standalone_html(
                 layers.build_map(
-                    overlay_data=map_overlays(
-                        data_key, lang, layers.needs_gcj02(export_basemap), mode, year, layers.LAYER_KEYS, True, data
-                    ),
+                    overlay_data=overlays,  # the export basemap shares the shown one's datum
                     basis=basis,
                     basemap=export_basemap,
                     layers=on,
@@ -472,9 +477,8 @@ with import_tab:
     if st.session_state.user_data is not None:
         st.info(t("using_user").format(items=md(", ".join(i["name"] for i in st.session_state.staged.values()))))
         st.button(t("reset"), on_click=reset_data, key="reset_data")
-    message = st.session_state.import_message
-    if message is not None and message[0] == "error":
-        st.error(message[1])
+    if st.session_state.import_error is not None:
+        st.error(st.session_state.import_error)
     role = st.radio(
         t("role"), ["carriers", "zones"], key="upload_role", horizontal=True, format_func=lambda r: t(f"role_{r}")
     )

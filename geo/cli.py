@@ -18,6 +18,7 @@ from typing import TextIO
 
 import pandas as pd
 
+from geo.crs import metric_crs_for
 from geo.data import Dataset, load_dataset
 from geo.quality import KINDS, check_quality
 from geo.rollup import MODES, summarize, zone_types
@@ -198,7 +199,8 @@ def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     progress("roll_up")
     table = summarize(dataset.carriers, dataset.zones, by=args.by, mode=args.mode, year=args.year)
     progress("write")
-    stamp = export.make_stamp(input_hashes=dataset.hashes, by=args.by, mode=args.mode, year=args.year, crs="EPSG:4326")
+    crs = metric_crs_for(dataset.carriers).to_string()  # where the areas were measured
+    stamp = export.make_stamp(input_hashes=dataset.hashes, by=args.by, mode=args.mode, year=args.year, crs=crs)
     if args.format == "csv":
         data = export.summary_csv(table, stamp)
     elif args.format == "json":

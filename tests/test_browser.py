@@ -233,3 +233,21 @@ def test_a_hostile_upload_never_runs_and_shows_as_text(server, page, tmp_path):
     assert page.locator("img[src='x']").count() == 0
     assert frame.locator("img[src='x']").count() == 0
     assert payloads[2] in frame.locator(".leaflet-container").inner_text()
+
+
+def test_the_map_download_is_a_self_contained_page(server, page, tmp_path):
+    """The standalone HTML carries Leaflet inline and loads no script or style from anywhere else."""
+    import re  # noqa: PLC0415
+
+    _open(page, f"{server}/?basemap=none")
+    page.get_by_role("tab", name="下载").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="地图 HTML（可离线打开）").click()
+    path = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(path)
+    html = path.read_text(encoding="utf-8")
+    assert path.name == "xuhui_carriers_map.html"
+    assert "L.map(" in html
+    assert "Leaflet" in html  # the library itself, inlined
+    assert not re.search(r"<(?:script|link)[^>]+(?:src|href)=[\"']?(?:https?:)?//", html)
+    assert "漕河泾" in html or "\\u6f15\\u6cb3\\u6cfe" in html  # the carriers are in it
