@@ -385,15 +385,27 @@ summary_tab, carriers_tab, quality_tab, sources_tab, downloads_tab, import_tab =
     [t("tab_summary"), t("tab_carriers"), t("tab_quality"), t("tab_sources"), t("tab_downloads"), t("tab_import")]
 )
 with summary_tab:
-    st.dataframe(present.summary_table(table, lang), width="stretch", hide_index=True)
+    # Unknown and "not applicable" show as a dash, never as "None" or 0.
+    st.dataframe(
+        present.summary_table(table, lang).style.format(na_rep="—", precision=1), width="stretch", hide_index=True
+    )
     st.caption(t("summary_note"))
     chart = present.chart_frame(table, lang)
     st.bar_chart(
-        chart, x=chart.columns[0], y=list(chart.columns[1:]), stack=True, y_label="万㎡" if lang == "zh" else "10k m²"
+        chart,
+        x=chart.columns[0],
+        y=list(chart.columns[1:]),
+        stack=True,
+        sort=False,  # the table's order: zones as listed, then outside
+        y_label="万㎡" if lang == "zh" else "10k m²",
     )
 
 with carriers_tab:
-    st.dataframe(carriers_view(data_key, lang, mode, data), width="stretch", hide_index=True)
+    st.dataframe(
+        carriers_view(data_key, lang, mode, data).style.format(na_rep="—", precision=1),
+        width="stretch",
+        hide_index=True,
+    )
 
 with quality_tab:
     report = findings(data_key, data)
