@@ -251,3 +251,29 @@ def test_the_map_download_is_a_self_contained_page(server, page, tmp_path):
     assert "Leaflet" in html  # the library itself, inlined
     assert not re.search(r"<(?:script|link)[^>]+(?:src|href)=[\"']?(?:https?:)?//", html)
     assert "漕河泾" in html or "\\u6f15\\u6cb3\\u6cfe" in html  # the carriers are in it
+
+
+def test_clicking_a_carrier_shows_its_attributes_and_cited_quotes(server, page):
+    _open(page, f"{server}/?basemap=none")
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    opened = frame.evaluate(
+        """() => {
+            let found = null;
+            for (const group of window.feature_group || []) {
+                group.eachLayer(geojson => geojson.eachLayer && geojson.eachLayer(layer => {
+                    if (layer.feature && layer.feature.id === 'caohejing') { found = layer; }
+                }));
+            }
+            if (!found) { return false; }
+            found.fire('click', {latlng: found.getBounds().getCenter()});
+            return true;
+        }"""
+    )
+    assert opened, "the carrier 'caohejing' is not on the map"
+    popup = page.frame_locator(MAP_FRAME).locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert "漕河泾开发区" in text
+    assert "5,500,000 ㎡ (550 万㎡)" in text  # its figure, whole m² and 万㎡
+    assert "目前载体面积约550万方" in text  # the cited quote, verbatim
+    assert "001_d210a0fb95f39cab.txt" in text  # and where it comes from
