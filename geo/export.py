@@ -405,9 +405,24 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+# Excel refuses longer cell text (e.g. the ids of 50,000 unknown footprints).
+_EXCEL_CELL_MAX = 32_767
+
+
+def _fit_cell(text: str) -> str:
+    """``text`` cut to what an Excel cell holds, at a ``;`` where it is a list, saying what was left out."""
+    if len(text) <= _EXCEL_CELL_MAX:
+        return text
+    kept = text[: _EXCEL_CELL_MAX - 200]
+    if ";" in kept:
+        kept = kept[: kept.rfind(";")]
+    omitted = text.count(";") - kept.count(";")
+    return f"{kept} … (+{omitted} more: an Excel cell holds {_EXCEL_CELL_MAX:,} characters; the CSV and JSON list all)"
+
+
 def _xlsx_text(cell: Cell, text: str) -> None:
-    """Write ``text`` as text: never a formula, whatever it starts with."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    """Write ``text`` as text: never a formula, whatever it starts with, and no longer than a cell holds."""
+    text = _fit_cell(ILLEGAL_CHARACTERS_RE.sub("", text))
     cell.value = text
     cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
     if _looks_like_formula(text):

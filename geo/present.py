@@ -88,13 +88,26 @@ def summary_table(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
             label("declared", lang): wan(table["declared_m2"]).to_numpy(),
             label("difference", lang): wan(table["difference_m2"]).to_numpy(),
             label("unknown_count", lang): table["unknown_count"].to_numpy(),
-            label("unknown_ids", lang): table["unknown_ids"].str.replace(";", ", ").to_numpy(),
+            label("unknown_ids", lang): [_short_list(ids, lang) for ids in table["unknown_ids"]],
             label("land", lang): wan(table["land_m2"]).to_numpy(),
             label("far", lang): table["far"].astype("float64").round(2).to_numpy(),
             label("members", lang): table["member_count"].to_numpy(),
         },
         index=pd.Index(table["group_id"].to_numpy(), name="group_id"),
     )
+
+
+def _short_list(ids: str, lang: Lang, *, shown: int = 20) -> str:
+    """The first ``shown`` of ``;``-separated ids, and how many more (the exports list them all).
+
+    >>> _short_list("a;b;c", "en", shown=2)
+    'a, b (+1 more)'
+    """
+    items = [i for i in str(ids).split(";") if i]
+    more = len(items) - shown
+    if more <= 0:
+        return ", ".join(items)
+    return ", ".join(items[:shown]) + (f"（另 {more} 个）" if lang == "zh" else f" (+{more} more)")
 
 
 def chart_frame(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
@@ -161,7 +174,6 @@ def district_metrics(table: pd.DataFrame) -> dict[str, float | int]:
         "members": int(total["member_count"]),
         "land": float(total["land_m2"]) / 10_000 if not np.isnan(float(total["land_m2"])) else float("nan"),
     }
-
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:&/])")

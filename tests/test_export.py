@@ -609,3 +609,21 @@ def test_int64_figures_round_trip(values: list[int | None], stamp: dict[str, str
     assert got == values
     read = gpd.read_file(io.BytesIO(data))
     assert_same_values(read[read["layer"] == "carriers"].reset_index(drop=True), carriers)
+
+
+def test_an_unknown_list_longer_than_an_excel_cell_is_cut_and_says_so(stamp: dict[str, str]) -> None:
+    """Fifty thousand unknown footprints: the XLSX cell stays within Excel's limit and says how many it left out."""
+    table = make_summary()
+    ids = [f"footprint_{i:06d}" for i in range(50_000)]
+    table.loc[table["group_id"] == "__total__", "unknown_ids"] = ";".join(ids)
+    book = openpyxl.load_workbook(io.BytesIO(summary_xlsx({"pole": table}, stamp)))
+    sheet = book.worksheets[0]
+    texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "footprint_" in c.value]
+    assert len(texts) == 1
+    cell = texts[0]
+    assert len(cell) <= 32_767
+    kept = cell.split(" … ")[0].split(";")
+    assert kept == ids[: len(kept)]  # whole ids, in order, none cut in the middle
+    assert f"+{len(ids) - len(kept)} more" in cell
+    csv_table = pd.read_csv(io.BytesIO(summary_csv(table, stamp)), comment="#", keep_default_na=False)
+    assert csv_table.loc[csv_table["group_id"] == "__total__", "unknown_ids"].iloc[0] == ";".join(ids)
