@@ -10,6 +10,7 @@ import hashlib
 import os
 from datetime import UTC, datetime
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -237,6 +238,11 @@ def map_overlays(  # noqa: ANN201, PLR0917 - plain values are the cache key
     )
 
 
+def one_decimal(frame: pd.DataFrame) -> dict[str, st.column_config.NumberColumn]:
+    """万㎡ columns shown with one decimal (formatted by the browser, at no cost to the server)."""
+    return {c: st.column_config.NumberColumn(format="%.1f") for c in frame.columns if frame[c].dtype.kind == "f"}
+
+
 def tianditu_token() -> str | None:
     token = layers.tianditu_token_from_env(os.environ)
     if token:
@@ -385,10 +391,8 @@ summary_tab, carriers_tab, quality_tab, sources_tab, downloads_tab, import_tab =
     [t("tab_summary"), t("tab_carriers"), t("tab_quality"), t("tab_sources"), t("tab_downloads"), t("tab_import")]
 )
 with summary_tab:
-    # Unknown and "not applicable" show as a dash, never as "None" or 0.
-    st.dataframe(
-        present.summary_table(table, lang).style.format(na_rep="—", precision=1), width="stretch", hide_index=True
-    )
+    summary_view = present.summary_table(table, lang)
+    st.dataframe(summary_view, width="stretch", hide_index=True, column_config=one_decimal(summary_view))
     st.caption(t("summary_note"))
     chart = present.chart_frame(table, lang)
     st.bar_chart(
@@ -401,11 +405,8 @@ with summary_tab:
     )
 
 with carriers_tab:
-    st.dataframe(
-        carriers_view(data_key, lang, mode, data).style.format(na_rep="—", precision=1),
-        width="stretch",
-        hide_index=True,
-    )
+    carriers_frame = carriers_view(data_key, lang, mode, data)
+    st.dataframe(carriers_frame, width="stretch", hide_index=True, column_config=one_decimal(carriers_frame))
 
 with quality_tab:
     report = findings(data_key, data)

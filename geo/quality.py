@@ -124,7 +124,8 @@ def _conflicts(frame: pd.DataFrame, sources: pd.DataFrame | None) -> list[dict[s
         return []
     by_id = sources.set_index("id")
     out = []
-    for _, row in frame.iterrows():
+    # Only rows that cite something can conflict with what they cite.
+    for _, row in frame[frame["source_ids"].notna()].iterrows():
         used = _used_values(row)
         for source_id in split_ids(row.get("source_ids")):
             if source_id not in by_id.index:
@@ -267,6 +268,7 @@ def _membership_findings(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) ->
     metric_zones = to_metric(zones, crs=metric.crs)
     zone_names = zones.set_index(zones["id"].astype(str))
     parents = dict(zip(carriers["id"], carriers["parent_id"], strict=True))
+    position_of = {carrier_id: position for position, carrier_id in enumerate(carriers["id"])}
     names = carriers.set_index("id")
     for zone_type in zone_types(zones):
         of_type = set(zones.loc[zones["type"] == zone_type, "id"].astype(str))
@@ -319,7 +321,7 @@ def _membership_findings(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) ->
             parent = parents.get(child)
             if parent is None or pd.isna(parent):
                 continue
-            parent_position = int(np.flatnonzero(carriers["id"].to_numpy() == parent)[0])
+            parent_position = position_of[parent]
             if declared.group[position] != declared.group[parent_position]:
                 child_zone, parent_zone = groups[declared.group[position]], groups[declared.group[parent_position]]
                 out.append(
