@@ -61,9 +61,7 @@ def disjoint_zones(zones: gpd.GeoDataFrame, by: str) -> gpd.GeoDataFrame:
     )
 
 
-def result_table(
-    footprints: pd.DataFrame, zone_ids: list[str], parts: dict[str, pd.DataFrame]
-) -> pd.DataFrame:
+def result_table(footprints: pd.DataFrame, zone_ids: list[str], parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The per-zone integer table from each figure's parts.
 
     ``parts`` maps each of ``FIGURES`` to a frame with a ``slot`` (0..k-1 for the zones, k for
@@ -86,8 +84,7 @@ def result_table(
 def _whole(footprints: pd.DataFrame, slot: pd.Series) -> dict[str, pd.DataFrame]:
     """Each footprint's whole figure in one slot (largest, declared, point-in-zone)."""
     return {
-        figure: pd.DataFrame({"slot": slot.to_numpy(), "part": footprints[figure].to_numpy()})
-        for figure in FIGURES
+        figure: pd.DataFrame({"slot": slot.to_numpy(), "part": footprints[figure].to_numpy()}) for figure in FIGURES
     }
 
 
@@ -117,8 +114,9 @@ def area_overlay(footprints: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, by: str)
     """Area-weighted: ``geopandas.overlay`` (intersection) + groupby + largest-remainder rounding."""
     disjoint = disjoint_zones(zones, by)
     outside = len(disjoint)
-    left = gpd.GeoDataFrame({"fp": np.arange(len(footprints))}, geometry=footprints.geometry.to_numpy(),
-                            crs=footprints.crs)
+    left = gpd.GeoDataFrame(
+        {"fp": np.arange(len(footprints))}, geometry=footprints.geometry.to_numpy(), crs=footprints.crs
+    )
     pieces = gpd.overlay(left, disjoint[["slot", "geometry"]], how="intersection", keep_geom_type=True)
     pieces["overlap"] = pieces.geometry.area
     shares = pieces.groupby(["fp", "slot"], as_index=False)["overlap"].sum()
@@ -126,8 +124,9 @@ def area_overlay(footprints: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, by: str)
     shares["share"] = shares["overlap"] / footprint_area[shares["fp"].to_numpy()]
     shares = shares[shares["share"] > 0]
     inside = shares.groupby("fp")["share"].sum().reindex(range(len(footprints)), fill_value=0.0)
-    rest = pd.DataFrame({"fp": np.arange(len(footprints)), "slot": outside,
-                         "share": (1.0 - inside.to_numpy()).clip(0.0, 1.0)})
+    rest = pd.DataFrame(
+        {"fp": np.arange(len(footprints)), "slot": outside, "share": (1.0 - inside.to_numpy()).clip(0.0, 1.0)}
+    )
     rows = pd.concat([shares[["fp", "slot", "share"]], rest], ignore_index=True)
     parts = {figure: apportion_largest_remainder(rows, footprints[figure]) for figure in FIGURES}
     return result_table(footprints, disjoint["id"].tolist(), parts)
@@ -136,15 +135,18 @@ def area_overlay(footprints: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, by: str)
 def largest_sjoin(footprints: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, by: str) -> pd.DataFrame:
     """Largest overlap: ``geopandas.sjoin`` (intersects) + intersection area + first maximum."""
     disjoint = disjoint_zones(zones, by)
-    left = gpd.GeoDataFrame({"fp": np.arange(len(footprints))}, geometry=footprints.geometry.to_numpy(),
-                            crs=footprints.crs)
+    left = gpd.GeoDataFrame(
+        {"fp": np.arange(len(footprints))}, geometry=footprints.geometry.to_numpy(), crs=footprints.crs
+    )
     pairs = gpd.sjoin(left, disjoint[["slot", "geometry"]], predicate="intersects", how="inner")
-    zone_geoms = gpd.GeoSeries(disjoint.geometry.to_numpy()[pairs["slot"].to_numpy()], index=pairs.index,
-                               crs=footprints.crs)
+    zone_geoms = gpd.GeoSeries(
+        disjoint.geometry.to_numpy()[pairs["slot"].to_numpy()], index=pairs.index, crs=footprints.crs
+    )
     pairs["overlap"] = pairs.geometry.intersection(zone_geoms).area
     pairs = pairs[pairs["overlap"] > 0]
-    best = (pairs.sort_values(["fp", "overlap", "slot"], ascending=[True, False, True])
-            .drop_duplicates("fp")[["fp", "slot"]])
+    best = pairs.sort_values(["fp", "overlap", "slot"], ascending=[True, False, True]).drop_duplicates("fp")[
+        ["fp", "slot"]
+    ]
     slot = pd.Series(len(disjoint), index=range(len(footprints)))
     slot.loc[best["fp"].to_numpy()] = best["slot"].to_numpy()
     return result_table(footprints, disjoint["id"].tolist(), _whole(footprints, slot))
@@ -153,9 +155,11 @@ def largest_sjoin(footprints: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, by: str
 def points_in_zones(footprints: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, by: str) -> pd.DataFrame:
     """Point in zone: ``geopandas.sjoin`` of representative points (speed comparison only)."""
     disjoint = disjoint_zones(zones, by)
-    points = gpd.GeoDataFrame({"fp": np.arange(len(footprints))},
-                              geometry=footprints.geometry.representative_point().to_numpy(),
-                              crs=footprints.crs)
+    points = gpd.GeoDataFrame(
+        {"fp": np.arange(len(footprints))},
+        geometry=footprints.geometry.representative_point().to_numpy(),
+        crs=footprints.crs,
+    )
     hits = gpd.sjoin(points, disjoint[["slot", "geometry"]], predicate="within", how="inner")
     hits = hits.sort_values(["fp", "slot"]).drop_duplicates("fp")
     slot = pd.Series(len(disjoint), index=range(len(footprints)))
@@ -167,8 +171,12 @@ def declared_explode(footprints: pd.DataFrame, zones: pd.DataFrame, by: str) -> 
     """Declared: split ``zone_ids`` on ';', explode, and keep the zone listed first in the zone file."""
     zone_ids = zones.loc[zones["type"] == by, "id"].astype(str).tolist()
     slot_of = {zone_id: slot for slot, zone_id in enumerate(zone_ids)}
-    named = (pd.Series(footprints["zone_ids"].to_numpy(), index=range(len(footprints)), dtype="str")
-             .str.split(";").explode().str.strip())
+    named = (
+        pd.Series(footprints["zone_ids"].to_numpy(), index=range(len(footprints)), dtype="str")
+        .str.split(";")
+        .explode()
+        .str.strip()
+    )
     slots = named.map(slot_of).dropna()
     first = slots.groupby(level=0).min()
     slot = pd.Series(len(zone_ids), index=range(len(footprints)))
@@ -181,6 +189,7 @@ def table_records(table: pd.DataFrame) -> list[tuple[str, int, int, int]]:
 
     NA (which a sum never should be) becomes None, so it never compares equal to a number.
     """
+
     def _value(value: object) -> int | None:
         return None if pd.isna(value) else int(value)  # type: ignore[arg-type]
 

@@ -76,9 +76,7 @@ def connect(*, threads: int | None = None) -> Any:
 def describe(con: Any) -> str:
     """'DuckDB x.y.z, spatial <version>'."""
     duck = con.execute("SELECT version()").fetchone()[0]
-    row = con.execute(
-        "SELECT extension_version FROM duckdb_extensions() WHERE extension_name = 'spatial'"
-    ).fetchone()
+    row = con.execute("SELECT extension_version FROM duckdb_extensions() WHERE extension_name = 'spatial'").fetchone()
     return f"DuckDB {duck}, spatial {row[0] if row else '?'}"
 
 
@@ -87,23 +85,28 @@ def load(con: Any, footprints: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, types:
 
     Returns the zone ids of each type in file order. Tables: ``fp`` and ``zones_<type>``.
     """
-    frame = pd.DataFrame({
-        "fp": np.arange(len(footprints), dtype=np.int64),
-        "ex": footprints[FIGURES[0]].astype("Int64"),
-        "pl": footprints[FIGURES[1]].astype("Int64"),
-        "wkb": shapely.to_wkb(footprints.geometry.to_numpy()),
-    })
+    frame = pd.DataFrame(
+        {
+            "fp": np.arange(len(footprints), dtype=np.int64),
+            "ex": footprints[FIGURES[0]].astype("Int64"),
+            "pl": footprints[FIGURES[1]].astype("Int64"),
+            "wkb": shapely.to_wkb(footprints.geometry.to_numpy()),
+        }
+    )
     con.register("fp_frame", frame)
     con.execute("CREATE OR REPLACE TABLE fp AS SELECT fp, ex, pl, ST_GeomFromWKB(wkb) AS geom FROM fp_frame")
     con.unregister("fp_frame")
     ids = {}
     for by in types:
         disjoint = disjoint_zones(zones, by)
-        zone_frame = pd.DataFrame({"slot": disjoint["slot"].to_numpy(dtype=np.int64),
-                                   "wkb": shapely.to_wkb(disjoint.geometry.to_numpy())})
+        zone_frame = pd.DataFrame(
+            {"slot": disjoint["slot"].to_numpy(dtype=np.int64), "wkb": shapely.to_wkb(disjoint.geometry.to_numpy())}
+        )
         con.register("zone_frame", zone_frame)
-        con.execute(f"CREATE OR REPLACE TABLE zones_{by} AS "  # noqa: S608 (type names are ours)
-                    "SELECT slot, ST_GeomFromWKB(wkb) AS geom FROM zone_frame")
+        con.execute(
+            f"CREATE OR REPLACE TABLE zones_{by} AS "  # noqa: S608 (type names are ours)
+            "SELECT slot, ST_GeomFromWKB(wkb) AS geom FROM zone_frame"
+        )
         con.unregister("zone_frame")
         ids[by] = disjoint["id"].tolist()
     return ids

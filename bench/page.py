@@ -226,7 +226,7 @@ def streamlit_server() -> Iterator[str]:
     """``streamlit run app.py`` on a free loopback port, answering its health check; yields its URL."""
     port = _free_port()
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    server = subprocess.Popen(  # noqa: S603 - our own app on loopback
+    server = subprocess.Popen(
         [
             sys.executable,
             "-m",

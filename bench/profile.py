@@ -43,8 +43,9 @@ def main(argv: list[str] | None = None) -> None:
         call()
     profiler.disable()
     elapsed = time.perf_counter() - start
-    print(f"{args.impl} {args.mode} on {args.size:,} footprints, types {args.types}: {elapsed:.2f} s "
-          "under the profiler")
+    print(
+        f"{args.impl} {args.mode} on {args.size:,} footprints, types {args.types}: {elapsed:.2f} s under the profiler"
+    )
     for key in ("tottime", "cumulative"):
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).strip_dirs().sort_stats(key).print_stats(args.top)

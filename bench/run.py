@@ -80,22 +80,36 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="footprint counts (default: %(default)s)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement (default: %(default)s)")
     parser.add_argument("--modes", default=",".join(MODES), help="membership modes (default: %(default)s)")
-    parser.add_argument("--types", default="pole,belt",
-                        help="zone types rolled up in one timed run (default: %(default)s)")
-    parser.add_argument("--impls", default=",".join(IMPLEMENTATIONS),
-                        help="implementations to run (default: %(default)s)")
-    parser.add_argument("--skip", default="",
-                        help="implementations to leave out, as IMPL or IMPL@SIZE, e.g. overlay@1000000")
-    parser.add_argument("--baseline-timeout", type=float, default=600.0,
-                        help="seconds one worker may take, loading included; a slow one stops repeating "
-                             "early and one that completes no run is reported as '> N s' (default: %(default)s)")
+    parser.add_argument(
+        "--types", default="pole,belt", help="zone types rolled up in one timed run (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--impls", default=",".join(IMPLEMENTATIONS), help="implementations to run (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--skip", default="", help="implementations to leave out, as IMPL or IMPL@SIZE, e.g. overlay@1000000"
+    )
+    parser.add_argument(
+        "--baseline-timeout",
+        type=float,
+        default=600.0,
+        help="seconds one worker may take, loading included; a slow one stops repeating "
+        "early and one that completes no run is reported as '> N s' (default: %(default)s)",
+    )
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=OUT_DIR / "results.md", help="Markdown report path")
-    parser.add_argument("--duckdb-path", type=Path, default=DUCKDB_DIR,
-                        help="a pip --target directory holding a DuckDB and its matching spatial extension, "
-                             "used when the installed DuckDB cannot load spatial offline (default: %(default)s)")
-    parser.add_argument("--install-duckdb-spatial", action="store_true",
-                        help="first pip-install duckdb-ext-spatial and the DuckDB it is built for into --duckdb-path")
+    parser.add_argument(
+        "--duckdb-path",
+        type=Path,
+        default=DUCKDB_DIR,
+        help="a pip --target directory holding a DuckDB and its matching spatial extension, "
+        "used when the installed DuckDB cannot load spatial offline (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--install-duckdb-spatial",
+        action="store_true",
+        help="first pip-install duckdb-ext-spatial and the DuckDB it is built for into --duckdb-path",
+    )
     return parser.parse_args(argv)
 
 
@@ -114,10 +128,19 @@ def _env(extra_path: Path | None = None) -> dict[str, str]:
 
 
 def _install_duckdb(target: Path) -> None:
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "--upgrade", "--target", str(target),
-               "duckdb-ext-spatial"]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--upgrade",
+        "--target",
+        str(target),
+        "duckdb-ext-spatial",
+    ]
     print("$", shlex.join(command), flush=True)
-    subprocess.run(command, check=True)  # noqa: S603 (our own interpreter and fixed arguments)
+    subprocess.run(command, check=True)
 
 
 def _probe_duckdb(duckdb_path: Path) -> tuple[dict[str, str] | None, str]:
@@ -129,11 +152,21 @@ def _probe_duckdb(duckdb_path: Path) -> tuple[dict[str, str] | None, str]:
         candidates.append(duckdb_path)
     for candidate in candidates:
         env = _env(candidate)
-        done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT,  # noqa: S603
-                              capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         if done.returncode == 0:
-            where = f" (from {candidate.relative_to(ROOT) if candidate.is_relative_to(ROOT) else candidate})" \
-                if candidate else ""
+            where = (
+                f" (from {candidate.relative_to(ROOT) if candidate.is_relative_to(ROOT) else candidate})"
+                if candidate
+                else ""
+            )
             return env, done.stdout.strip() + where
         reasons.append((done.stderr.strip().splitlines() or ["unknown error"])[-1])
     return None, "; ".join(reasons)
@@ -145,8 +178,15 @@ def _run_worker(spec: dict[str, Any], *, timeout: float, env: dict[str, str]) ->
     out.unlink(missing_ok=True)
     stopped_at = 0.0
     try:
-        done = subprocess.run([sys.executable, "-m", "bench.worker", json.dumps(spec)],  # noqa: S603
-                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.worker", json.dumps(spec)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         row.status = "timeout"
         stopped_at = time.time()
@@ -161,8 +201,10 @@ def _run_worker(spec: dict[str, Any], *, timeout: float, env: dict[str, str]) ->
         row.note = f"stopped at the {timeout:g} s limit after {len(row.times)} run(s)"
     elif row.status == "timeout" and row.payload.get("rollup_started_at"):
         row.payload["lower_bound_s"] = stopped_at - row.payload["rollup_started_at"]
-        row.note = (f"no run finished within the {timeout:g} s limit (one run takes more than "
-                    f"{row.payload['lower_bound_s']:.0f} s)")
+        row.note = (
+            f"no run finished within the {timeout:g} s limit (one run takes more than "
+            f"{row.payload['lower_bound_s']:.0f} s)"
+        )
     elif row.status == "timeout":
         row.note = f"stopped at the {timeout:g} s limit before the data were loaded"
     return row
@@ -173,8 +215,12 @@ def _generate(size: int, seed: int, env: dict[str, str]) -> dict[str, Any]:
     out.parent.mkdir(parents=True, exist_ok=True)
     cached = footprints_path(size, seed=seed).exists()
     spec = {"impl": "generate", "size": size, "seed": seed, "out": str(out)}
-    subprocess.run([sys.executable, "-m", "bench.worker", json.dumps(spec)],  # noqa: S603
-                   env=env, cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "bench.worker", json.dumps(spec)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
     info = json.loads(out.read_text())
     info["was_cached"] = cached
     return info
@@ -244,8 +290,10 @@ def _median_cell(row: Row) -> str:
 
 def _table(rows: list[Row], known: dict[int, dict[str, int]]) -> list[str]:
     lines = [
-        ("| footprints | mode | implementation | runs | median s | CPU s | per type, median s | load s "
-         "| peak RSS MB (after load) | speed-up vs baseline | identical | conserved |"),
+        (
+            "| footprints | mode | implementation | runs | median s | CPU s | per type, median s | load s "
+            "| peak RSS MB (after load) | speed-up vs baseline | identical | conserved |"
+        ),
         "|---:|---|---|---:|---:|---:|---|---:|---:|---:|---|---|",
     ]
     by_key = {(r.size, r.mode, r.impl): r for r in rows}
@@ -260,11 +308,25 @@ def _table(rows: list[Row], known: dict[int, dict[str, int]]) -> list[str]:
         conserved = "—"
         if row.times:
             conserved = "✓" if _conserved(row.payload["tables"], known[row.size]) else "✗"
-        per_type = " · ".join(f"{by} {_fmt_seconds(statistics.median(times))}"
-                              for by, times in row.payload.get("type_times", {}).items() if times)
-        cells = [f"{row.size:,}", row.mode, label, str(len(row.times)) if row.times else "0",
-                 _median_cell(row), _fmt_seconds(row.cpu_median), per_type or "—", load, peak, _speedup(row, baseline),
-                 _identical(row, project, baseline), conserved]
+        per_type = " · ".join(
+            f"{by} {_fmt_seconds(statistics.median(times))}"
+            for by, times in row.payload.get("type_times", {}).items()
+            if times
+        )
+        cells = [
+            f"{row.size:,}",
+            row.mode,
+            label,
+            str(len(row.times)) if row.times else "0",
+            _median_cell(row),
+            _fmt_seconds(row.cpu_median),
+            per_type or "—",
+            load,
+            peak,
+            _speedup(row, baseline),
+            _identical(row, project, baseline),
+            conserved,
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -279,8 +341,9 @@ def _targets(rows: list[Row], sizes: list[int]) -> list[str]:
         return "—" if ok is None else ("✓" if ok else "✗")
 
     def per_type(row: Row) -> str:
-        parts = [f"{by} {statistics.median(times):.2f} s" for by, times in row.payload.get("type_times", {}).items()
-                 if times]
+        parts = [
+            f"{by} {statistics.median(times):.2f} s" for by, times in row.payload.get("type_times", {}).items() if times
+        ]
         cpu = f"CPU {row.cpu_median:.2f} s" if row.cpu_median is not None else ""
         split = f"; per type: {', '.join(parts)}" if len(parts) > 1 else ""
         return f" ({cpu}{split})" if cpu or split else ""
@@ -288,32 +351,45 @@ def _targets(rows: list[Row], sizes: list[int]) -> list[str]:
     project_area = by_key.get((big, "area", "project"))
     overlay = by_key.get((big, "area", "overlay"))
     if project_area and project_area.median is not None:
-        lines.append(f"- {mark(project_area.median <= TARGET_AREA_S)} area-weighted roll-up "
-                     f"{project_area.median:.2f} s ≤ {TARGET_AREA_S:g} s{per_type(project_area)}")
+        lines.append(
+            f"- {mark(project_area.median <= TARGET_AREA_S)} area-weighted roll-up "
+            f"{project_area.median:.2f} s ≤ {TARGET_AREA_S:g} s{per_type(project_area)}"
+        )
         if overlay and overlay.median is not None:
             ratio = overlay.median / project_area.median
-            lines.append(f"- {mark(ratio >= TARGET_SPEEDUP)} {ratio:.0f}× faster than geopandas overlay "
-                         f"+ groupby (≥ {TARGET_SPEEDUP:g}×)")
+            lines.append(
+                f"- {mark(ratio >= TARGET_SPEEDUP)} {ratio:.0f}× faster than geopandas overlay "
+                f"+ groupby (≥ {TARGET_SPEEDUP:g}×)"
+            )
         elif overlay and overlay.status == "timeout" and overlay.payload.get("lower_bound_s"):
             bound = overlay.payload.get("lower_bound_s", 0.0)
             floor = bound / project_area.median
-            lines.append(f"- {mark(floor >= TARGET_SPEEDUP)} > {floor:.0f}× faster than geopandas overlay "
-                         f"+ groupby, which took more than {bound:.0f} s (≥ {TARGET_SPEEDUP:g}×)")
+            lines.append(
+                f"- {mark(floor >= TARGET_SPEEDUP)} > {floor:.0f}× faster than geopandas overlay "
+                f"+ groupby, which took more than {bound:.0f} s (≥ {TARGET_SPEEDUP:g}×)"
+            )
     for mode in ("largest", "declared"):
         row = by_key.get((big, mode, "project"))
         if row and row.median is not None:
-            lines.append(f"- {mark(row.median <= TARGET_OTHER_S)} {mode} roll-up {row.median:.2f} s "
-                         f"≤ {TARGET_OTHER_S:g} s{per_type(row)}")
-    peaks = [r.payload["memory"]["peak"] for r in rows
-             if r.size == big and r.impl == "project" and r.payload.get("memory")]
+            lines.append(
+                f"- {mark(row.median <= TARGET_OTHER_S)} {mode} roll-up {row.median:.2f} s "
+                f"≤ {TARGET_OTHER_S:g} s{per_type(row)}"
+            )
+    peaks = [
+        r.payload["memory"]["peak"] for r in rows if r.size == big and r.impl == "project" and r.payload.get("memory")
+    ]
     if peaks:
-        lines.append(f"- {mark(max(peaks) <= TARGET_PEAK_MB)} project peak RSS {max(peaks):.0f} MB "
-                     f"≤ {TARGET_PEAK_MB:.0f} MB (whole process: interpreter, libraries, data and roll-up)")
+        lines.append(
+            f"- {mark(max(peaks) <= TARGET_PEAK_MB)} project peak RSS {max(peaks):.0f} MB "
+            f"≤ {TARGET_PEAK_MB:.0f} MB (whole process: interpreter, libraries, data and roll-up)"
+        )
     for mode in MODES:
         project, baseline = by_key.get((small, mode, "project")), by_key.get((small, mode, BASELINE[mode]))
         if project and baseline and project.times and baseline.times:
-            lines.append(f"- {mark(_same(project, baseline))} {mode}: identical integer tables to "
-                         f"{LABELS[baseline.impl]} at {small:,}")
+            lines.append(
+                f"- {mark(_same(project, baseline))} {mode}: identical integer tables to "
+                f"{LABELS[baseline.impl]} at {small:,}"
+            )
     return lines
 
 
@@ -324,14 +400,24 @@ def _code_version() -> str:
     source = ROOT / "geo" / "rollup.py"
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12] if source.exists() else "missing"
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,  # noqa: S607
-                              capture_output=True, text=True, check=False).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
     except OSError:
         head = ""
     dirty = ""
     if head:
-        status = subprocess.run(["git", "status", "--porcelain", "--", "geo"], cwd=ROOT,  # noqa: S607
-                                capture_output=True, text=True, check=False).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--", "geo"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
         dirty = " with uncommitted changes in geo/" if status else ""
     return f"commit {head or 'none'}{dirty}, geo/rollup.py sha256 {digest}"
 
@@ -364,8 +450,16 @@ def _machine() -> list[str]:
     ]
 
 
-def _measure(args: argparse.Namespace, *, sizes: list[int], modes: list[str], impls: list[str],
-             types: list[str], duck_env: dict[str, str] | None, duck_note: str) -> list[Row]:
+def _measure(
+    args: argparse.Namespace,
+    *,
+    sizes: list[int],
+    modes: list[str],
+    impls: list[str],
+    types: list[str],
+    duck_env: dict[str, str] | None,
+    duck_note: str,
+) -> list[Row]:
     """Run one worker per (size, mode, implementation), printing a line as each finishes."""
     work = OUT_DIR / "work"
     skips = set(_csv(args.skip))
@@ -382,40 +476,55 @@ def _measure(args: argparse.Namespace, *, sizes: list[int], modes: list[str], im
                 if impl == "duckdb" and duck_env is None:
                     rows.append(Row(size, mode, impl, status="skipped", note=duck_note))
                     continue
-                spec = {"impl": impl, "mode": mode, "size": size, "seed": args.seed, "types": types,
-                        "repeat": args.repeat, "deadline_s": args.baseline_timeout,
-                        "out": str(work / f"{size}_{mode}_{impl}.json")}
+                spec = {
+                    "impl": impl,
+                    "mode": mode,
+                    "size": size,
+                    "seed": args.seed,
+                    "types": types,
+                    "repeat": args.repeat,
+                    "deadline_s": args.baseline_timeout,
+                    "out": str(work / f"{size}_{mode}_{impl}.json"),
+                }
                 started = time.perf_counter()
-                row = _run_worker(spec, timeout=args.baseline_timeout,
-                                  env=duck_env if impl == "duckdb" and duck_env else env)
+                row = _run_worker(
+                    spec, timeout=args.baseline_timeout, env=duck_env if impl == "duckdb" and duck_env else env
+                )
                 rows.append(row)
                 peak = row.payload.get("memory", {}).get("peak", float("nan"))
-                print(f"{size:>9,} {mode:<8} {impl:<8} {row.status:<7} median {_fmt_seconds(row.median):>7} s "
-                      f"of {len(row.times)}  load {row.payload.get('load_s', float('nan')):.1f} s  "
-                      f"peak {peak:.0f} MB  ({time.perf_counter() - started:.0f} s wall) {row.note}",
-                      flush=True)
+                print(
+                    f"{size:>9,} {mode:<8} {impl:<8} {row.status:<7} median {_fmt_seconds(row.median):>7} s "
+                    f"of {len(row.times)}  load {row.payload.get('load_s', float('nan')):.1f} s  "
+                    f"peak {peak:.0f} MB  ({time.perf_counter() - started:.0f} s wall) {row.note}",
+                    flush=True,
+                )
     return rows
 
 
 def _notes(rows: list[Row], types: list[str], duck_note: str | None) -> list[str]:
     notes = [
-        ("¹ Point in zone is a different membership rule (a footprint's representative point), timed for "
-         "comparison only; its table is not expected to equal the others."),
-        ("Times are of the roll-up alone, data already in memory: *median s* is wall-clock time, *CPU s* "
-         "the worker's CPU time (all its threads; close to wall-clock for single-threaded code on an idle "
-         "machine, and hardly disturbed by other work on a busy one). *load s* is reading the cached GeoParquet "
-         "(and, for DuckDB, copying into it). Peak RSS is the worker process's high-water mark (VmHWM), "
-         "loading included; in brackets its resident memory once the data were loaded."),
-        (f"One timed run rolls up every zone type ({', '.join(types)}): one call of the project's "
-         "`summarize` per type; *per type* splits it. *identical*: the project's integer tables (existing, "
-         "planned, total per zone + outside + total) against the mode's baseline, and every other row "
-         "against the project. *conserved*: zones + outside = total = the sum of the footprints' known "
-         "figures, exactly."),
+        (
+            "¹ Point in zone is a different membership rule (a footprint's representative point), timed for "
+            "comparison only; its table is not expected to equal the others."
+        ),
+        (
+            "Times are of the roll-up alone, data already in memory: *median s* is wall-clock time, *CPU s* "
+            "the worker's CPU time (all its threads; close to wall-clock for single-threaded code on an idle "
+            "machine, and hardly disturbed by other work on a busy one). *load s* is reading the cached GeoParquet "
+            "(and, for DuckDB, copying into it). Peak RSS is the worker process's high-water mark (VmHWM), "
+            "loading included; in brackets its resident memory once the data were loaded."
+        ),
+        (
+            f"One timed run rolls up every zone type ({', '.join(types)}): one call of the project's "
+            "`summarize` per type; *per type* splits it. *identical*: the project's integer tables (existing, "
+            "planned, total per zone + outside + total) against the mode's baseline, and every other row "
+            "against the project. *conserved*: zones + outside = total = the sum of the footprints' known "
+            "figures, exactly."
+        ),
     ]
     if duck_note is not None:
         notes.append(duck_note)
-    notes += [f"{r.size:,} {r.mode} {r.impl}: {r.status}, {r.note}" for r in rows
-              if r.note and r.status != "skipped"]
+    notes += [f"{r.size:,} {r.mode} {r.impl}: {r.status}, {r.note}" for r in rows if r.note and r.status != "skipped"]
     return notes
 
 
@@ -448,30 +557,53 @@ def main(argv: list[str] | None = None) -> int:
 
     load_before = os.getloadavg()
     code_before = _code_version()
-    rows = _measure(args, sizes=sizes, modes=modes, impls=impls, types=types, duck_env=duck_env,
-                    duck_note=duck_note or "")
+    rows = _measure(
+        args, sizes=sizes, modes=modes, impls=impls, types=types, duck_env=duck_env, duck_note=duck_note or ""
+    )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     report = [
-        "# Roll-up benchmark results", "",
-        f"`{command}`, seed {args.seed}, median of up to {args.repeat} runs, {stamp}.", "",
+        "# Roll-up benchmark results",
+        "",
+        f"`{command}`, seed {args.seed}, median of up to {args.repeat} runs, {stamp}.",
+        "",
         *_machine(),
-        (f"- Code: {code_before}" if code_before == (code_after := _code_version())
-         else f"- Code: {code_before} at the start, {code_after} at the end (changed during the run!)"),
-        (f"- Load average (1, 5, 15 min) before: {', '.join(f'{v:.2f}' for v in load_before)}; after: "
-         f"{', '.join(f'{v:.2f}' for v in os.getloadavg())} (the benchmark keeps about one core "
-         "busy; well above 1 means other work shared the two cores and the times are pessimistic)"), "",
-        *_table(rows, known), "",
-        *_targets(rows, sizes), "",
+        (
+            f"- Code: {code_before}"
+            if code_before == (code_after := _code_version())
+            else f"- Code: {code_before} at the start, {code_after} at the end (changed during the run!)"
+        ),
+        (
+            f"- Load average (1, 5, 15 min) before: {', '.join(f'{v:.2f}' for v in load_before)}; after: "
+            f"{', '.join(f'{v:.2f}' for v in os.getloadavg())} (the benchmark keeps about one core "
+            "busy; well above 1 means other work shared the two cores and the times are pessimistic)"
+        ),
+        "",
+        *_table(rows, known),
+        "",
+        *_targets(rows, sizes),
+        "",
         *[f"{note}\n" for note in _notes(rows, types, duck_note)],
-        "Synthetic data:", "", *data_lines, "",
+        "Synthetic data:",
+        "",
+        *data_lines,
+        "",
     ]
     text = "\n".join(report).rstrip() + "\n"
     print()
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
-    raw = [{"size": r.size, "mode": r.mode, "impl": r.impl, "status": r.status, "note": r.note,
-            **{k: v for k, v in r.payload.items() if k != "tables"}} for r in rows]
+    raw = [
+        {
+            "size": r.size,
+            "mode": r.mode,
+            "impl": r.impl,
+            "status": r.status,
+            "note": r.note,
+            **{k: v for k, v in r.payload.items() if k != "tables"},
+        }
+        for r in rows
+    ]
     args.out.with_suffix(".json").write_text(json.dumps(raw, indent=1, ensure_ascii=False))
     print(f"written to {args.out}")
     return 1 if any(r.status == "error" for r in rows) else 0

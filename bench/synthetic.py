@@ -69,8 +69,16 @@ _BELTS = (
 )
 # Zone file order, types interleaved: (type, index into _POLES or _BELTS).
 _ZONE_ORDER = (
-    ("belt", 0), ("pole", 0), ("pole", 1), ("belt", 1), ("belt", 2),
-    ("pole", 2), ("belt", 3), ("belt", 4), ("pole", 3), ("belt", 5),
+    ("belt", 0),
+    ("pole", 0),
+    ("pole", 1),
+    ("belt", 1),
+    ("belt", 2),
+    ("pole", 2),
+    ("belt", 3),
+    ("belt", 4),
+    ("pole", 3),
+    ("belt", 5),
 )
 _TYPE_NAMES = {"pole": ("增长极", "Pole"), "belt": ("发展带", "Belt")}
 
@@ -114,17 +122,19 @@ def make_zones(*, seed: int = 42) -> gpd.GeoDataFrame:
         number = counters[kind]
         zh, en = _TYPE_NAMES[kind]
         declared = None if (kind, number) == ("belt", 4) else int(rng.integers(50, 800)) * 10_000
-        rows.append({
-            "id": f"{kind}_{number}",
-            "name_zh": f"{zh}{number}",
-            "name_en": f"{en} {number}",
-            "type": kind,
-            "layout": "synthetic",
-            "declared_floor_area_m2": declared,
-            "source_ids": None,
-            "geometry_accuracy_m": 50,
-            "geometry": poles[index] if kind == "pole" else belts[index],
-        })
+        rows.append(
+            {
+                "id": f"{kind}_{number}",
+                "name_zh": f"{zh}{number}",
+                "name_en": f"{en} {number}",
+                "type": kind,
+                "layout": "synthetic",
+                "declared_floor_area_m2": declared,
+                "source_ids": None,
+                "geometry_accuracy_m": 50,
+                "geometry": poles[index] if kind == "pole" else belts[index],
+            }
+        )
     zones = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
     for column in ("declared_floor_area_m2", "geometry_accuracy_m"):
         zones[column] = zones[column].astype("Int64")
@@ -224,8 +234,9 @@ def make_footprints(n: int, *, seed: int = 42) -> gpd.GeoDataFrame:
 
     storeys = np.minimum(rng.geometric(0.18, n), 60)
     floor = np.rint(shapely.area(geoms) * storeys).astype(np.int64)
-    status = rng.choice(np.array(["existing", "under_construction", "planned"], dtype=object), size=n,
-                        p=[0.80, 0.08, 0.12])
+    status = rng.choice(
+        np.array(["existing", "under_construction", "planned"], dtype=object), size=n, p=[0.80, 0.08, 0.12]
+    )
     is_existing = status == "existing"
     renewal = is_existing & (rng.random(n) < 0.10)
     existing = np.where(is_existing, floor, 0)

@@ -52,8 +52,9 @@ def memory_mb() -> dict[str, float]:
     return {"rss": float("nan"), "peak": peak}
 
 
-def prepare(impl: str, mode: str, footprints: Any, zones: Any, *, types: list[str],
-            info: dict[str, Any] | None = None) -> Rollup:
+def prepare(
+    impl: str, mode: str, footprints: Any, zones: Any, *, types: list[str], info: dict[str, Any] | None = None
+) -> Rollup:
     """The roll-up calls of one implementation and mode, one per zone type, data bound in."""
     info = {} if info is None else info
     if mode not in IMPLEMENTATIONS.get(impl, ()):
@@ -110,9 +111,16 @@ def main(argv: list[str] | None = None) -> None:
     rollup = prepare(spec["impl"], spec["mode"], footprints, zones, types=spec["types"], info=info)
     load_s = time.perf_counter() - started
     gc.collect()
-    payload: dict[str, Any] = {**spec, **info, "load_s": load_s, "times": [], "after_load": memory_mb(),
-                               "type_times": {by: [] for by in rollup}, "cpu_times": [],
-                               "rollup_started_at": time.time()}
+    payload: dict[str, Any] = {
+        **spec,
+        **info,
+        "load_s": load_s,
+        "times": [],
+        "after_load": memory_mb(),
+        "type_times": {by: [] for by in rollup},
+        "cpu_times": [],
+        "rollup_started_at": time.time(),
+    }
     payload["memory"] = payload["after_load"]
     _write(out, payload)
     deadline = started + spec["deadline_s"]

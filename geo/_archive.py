@@ -28,10 +28,28 @@ from geo.schema import Problem
 __all__ = ["ARCHIVE_EXTENSIONS", "Member", "SafeZip", "is_zip"]
 
 #: Extensions that mean "another archive inside": refused, never opened.
-ARCHIVE_EXTENSIONS = frozenset({
-    ".zip", ".kmz", ".rar", ".7z", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".zst", ".lz", ".lzma",
-    ".cab", ".jar", ".iso", ".z", ".arj", ".lzh",
-})
+ARCHIVE_EXTENSIONS = frozenset(
+    {
+        ".zip",
+        ".kmz",
+        ".rar",
+        ".7z",
+        ".gz",
+        ".tgz",
+        ".tar",
+        ".bz2",
+        ".xz",
+        ".zst",
+        ".lz",
+        ".lzma",
+        ".cab",
+        ".jar",
+        ".iso",
+        ".z",
+        ".arj",
+        ".lzh",
+    }
+)
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _CHUNK = 1 << 16
 
@@ -64,11 +82,11 @@ def _declared_entries(data: bytes) -> int | None:
     pos = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
     if pos < 0 or len(data) < pos + 22:
         return None
-    entries = int.from_bytes(data[pos + 10:pos + 12], "little")
-    if entries == 0xFFFF and pos >= 20 and data[pos - 20:pos - 16] == b"PK\x06\x07":
-        offset = int.from_bytes(data[pos - 12:pos - 4], "little")
-        if 0 <= offset <= len(data) - 56 and data[offset:offset + 4] == b"PK\x06\x06":
-            entries = int.from_bytes(data[offset + 32:offset + 40], "little")
+    entries = int.from_bytes(data[pos + 10 : pos + 12], "little")
+    if entries == 0xFFFF and pos >= 20 and data[pos - 20 : pos - 16] == b"PK\x06\x07":
+        offset = int.from_bytes(data[pos - 12 : pos - 4], "little")
+        if 0 <= offset <= len(data) - 56 and data[offset : offset + 4] == b"PK\x06\x06":
+            entries = int.from_bytes(data[offset + 32 : offset + 40], "little")
     return entries
 
 
@@ -109,19 +127,30 @@ class SafeZip:
         self._produced = 0
         entries = _declared_entries(data)
         if entries is None:
-            raise fail(source, "unreadable", "the zip archive is truncated or corrupt (no end-of-directory "
-                       "record); upload it again or re-create it",
-                       "zip 压缩包不完整或已损坏(缺少目录结尾记录)，请重新打包上传")
+            raise fail(
+                source,
+                "unreadable",
+                "the zip archive is truncated or corrupt (no end-of-directory record); upload it again or re-create it",
+                "zip 压缩包不完整或已损坏(缺少目录结尾记录)，请重新打包上传",
+            )
         cap = limits.max_zip_members * (10 if kind in ("XLSX", "probe") else 1)
         if entries > cap:
-            raise fail(source, "refused-zip", f"the zip holds {entries} entries, more than the {cap} allowed; "
-                       "zip only the layer's files (.shp, .shx, .dbf, .prj, .cpg)",
-                       f"压缩包内有 {entries} 个条目，超过上限 {cap}；请只打包图层文件(.shp .shx .dbf .prj .cpg)")
+            raise fail(
+                source,
+                "refused-zip",
+                f"the zip holds {entries} entries, more than the {cap} allowed; "
+                "zip only the layer's files (.shp, .shx, .dbf, .prj, .cpg)",
+                f"压缩包内有 {entries} 个条目，超过上限 {cap}；请只打包图层文件(.shp .shx .dbf .prj .cpg)",
+            )
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-            raise fail(source, "unreadable", f"the zip archive cannot be opened ({exc}); re-create it",
-                       f"无法打开该 zip 压缩包({exc})，请重新打包") from exc
+            raise fail(
+                source,
+                "unreadable",
+                f"the zip archive cannot be opened ({exc}); re-create it",
+                f"无法打开该 zip 压缩包({exc})，请重新打包",
+            ) from exc
         self.members: list[Member] = []
         self._check_members()
 
@@ -152,8 +181,9 @@ class SafeZip:
                 continue
             suffix = PurePosixPath(name).suffix.lower()
             if suffix in ARCHIVE_EXTENSIONS and self.kind not in ("XLSX", "probe"):
-                problems.append(Problem(where, "is an archive inside the archive",
-                                        "unpack it and zip the layer files directly"))
+                problems.append(
+                    Problem(where, "is an archive inside the archive", "unpack it and zip the layer files directly")
+                )
                 continue
             key = "/".join(parts).casefold()
             if key in seen:
@@ -162,9 +192,13 @@ class SafeZip:
             seen.add(key)
             self.members.append(Member(info, "/".join(parts)))
         if problems:
-            raise fail(self.source, "refused-zip",
-                       f"the zip archive was refused: {len(problems)} unsafe member(s); nothing was extracted",
-                       f"压缩包被拒绝：{len(problems)} 个不安全的条目；未解压任何内容", problems=problems)
+            raise fail(
+                self.source,
+                "refused-zip",
+                f"the zip archive was refused: {len(problems)} unsafe member(s); nothing was extracted",
+                f"压缩包被拒绝：{len(problems)} 个不安全的条目；未解压任何内容",
+                problems=problems,
+            )
 
     def check_declared(self, members: list[Member]) -> None:
         """Refuse before extracting when the headers already announce too much."""
@@ -173,21 +207,28 @@ class SafeZip:
             raise self._too_big(total)
         for m in members:
             if m.size > self.limits.ratio_grace_bytes and m.size > self.limits.max_member_ratio * max(
-                    m.info.compress_size, 1):
+                m.info.compress_size, 1
+            ):
                 raise self._bomb(m)
 
     def _too_big(self, total: int) -> Exception:
         cap = self.limits.max_total_uncompressed // (1024 * 1024)
-        return fail(self.source, "refused-zip",
-                    f"the archive expands to more than {cap} MB ({total // (1024 * 1024)} MB or more); "
-                    "this looks like a zip bomb, or the data is too large for this tool",
-                    f"压缩包解压后超过 {cap} MB(至少 {total // (1024 * 1024)} MB)，疑似压缩炸弹或数据过大")
+        return fail(
+            self.source,
+            "refused-zip",
+            f"the archive expands to more than {cap} MB ({total // (1024 * 1024)} MB or more); "
+            "this looks like a zip bomb, or the data is too large for this tool",
+            f"压缩包解压后超过 {cap} MB(至少 {total // (1024 * 1024)} MB)，疑似压缩炸弹或数据过大",
+        )
 
     def _bomb(self, member: Member) -> Exception:
-        return fail(self.source, "refused-zip",
-                    f"member {member.name!r} expands more than {self.limits.max_member_ratio} times its "
-                    "compressed size; this looks like a zip bomb and was not extracted",
-                    f"条目 {member.name!r} 的解压比超过 {self.limits.max_member_ratio} 倍，疑似压缩炸弹，已停止解压")
+        return fail(
+            self.source,
+            "refused-zip",
+            f"member {member.name!r} expands more than {self.limits.max_member_ratio} times its "
+            "compressed size; this looks like a zip bomb and was not extracted",
+            f"条目 {member.name!r} 的解压比超过 {self.limits.max_member_ratio} 倍，疑似压缩炸弹，已停止解压",
+        )
 
     def iter_chunks(self, member: Member) -> Iterator[bytes]:
         """Yield the member's bytes in chunks, enforcing the ratio and total caps as they come."""
@@ -205,10 +246,22 @@ class SafeZip:
                     yield chunk
         except ReadError:
             raise
-        except (zipfile.BadZipFile, NotImplementedError, EOFError, OSError, ValueError, RuntimeError,
-                zlib.error, lzma.LZMAError) as exc:
-            raise fail(self.source, "unreadable", f"member {member.name!r} cannot be decompressed ({exc})",
-                       f"条目 {member.name!r} 无法解压({exc})") from exc
+        except (
+            zipfile.BadZipFile,
+            NotImplementedError,
+            EOFError,
+            OSError,
+            ValueError,
+            RuntimeError,
+            zlib.error,
+            lzma.LZMAError,
+        ) as exc:
+            raise fail(
+                self.source,
+                "unreadable",
+                f"member {member.name!r} cannot be decompressed ({exc})",
+                f"条目 {member.name!r} 无法解压({exc})",
+            ) from exc
 
     def read(self, member: Member) -> bytes:
         """The member's bytes (capped); refuses an archive hidden under another extension."""
@@ -229,9 +282,12 @@ class SafeZip:
 
     def _refuse_nested(self, member: Member, head: bytes) -> None:
         if self.kind != "XLSX" and (head in _ZIP_MAGIC or head[:2] == b"\x1f\x8b" or head in (b"Rar!", b"7z\xbc\xaf")):
-            raise fail(self.source, "refused-zip",
-                       f"member {member.name!r} is itself an archive; nested archives are not opened",
-                       f"条目 {member.name!r} 本身是压缩包；不打开嵌套压缩包")
+            raise fail(
+                self.source,
+                "refused-zip",
+                f"member {member.name!r} is itself an archive; nested archives are not opened",
+                f"条目 {member.name!r} 本身是压缩包；不打开嵌套压缩包",
+            )
 
     def close(self) -> None:
         """Release the archive."""

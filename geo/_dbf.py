@@ -33,11 +33,32 @@ __all__ = [
 ]
 
 # DBF language driver ids: CJK code pages are trusted; Western ones only when the bytes agree.
-_CJK_LDID = {0x4D: "gb18030", 0x7A: "gb18030", 0x4F: "cp950", 0x78: "cp950", 0x4E: "cp949",
-             0x79: "cp949", 0x7B: "cp932", 0x13: "cp932"}
-_WESTERN_LDID = {0x01: "cp437", 0x02: "cp850", 0x03: "cp1252", 0x57: "cp1252", 0x58: "cp1252",
-                 0x59: "cp1252", 0x64: "cp852", 0x65: "cp866", 0x66: "cp865", 0x26: "cp866",
-                 0xC8: "cp1250", 0xC9: "cp1251", 0xCA: "cp1254", 0xCB: "cp1253"}
+_CJK_LDID = {
+    0x4D: "gb18030",
+    0x7A: "gb18030",
+    0x4F: "cp950",
+    0x78: "cp950",
+    0x4E: "cp949",
+    0x79: "cp949",
+    0x7B: "cp932",
+    0x13: "cp932",
+}
+_WESTERN_LDID = {
+    0x01: "cp437",
+    0x02: "cp850",
+    0x03: "cp1252",
+    0x57: "cp1252",
+    0x58: "cp1252",
+    0x59: "cp1252",
+    0x64: "cp852",
+    0x65: "cp866",
+    0x66: "cp865",
+    0x26: "cp866",
+    0xC8: "cp1250",
+    0xC9: "cp1251",
+    0xCA: "cp1254",
+    0xCB: "cp1253",
+}
 _GB_FAMILY = {"gb18030", "gbk", "gb2312", "cp936", "hz"}
 _SAMPLE_BYTES = 32 * 1024 * 1024  # non-ASCII text kept for detection
 _CHUNK_RECORDS = 20_000
@@ -52,11 +73,19 @@ def codec_from_label(label: str) -> str | None:
     """
     text = label.strip().strip("\ufeff").upper().replace("_", "-")
     for prefix in ("ANSI ", "OEM ", "CP", "WINDOWS-"):
-        if text.startswith(prefix) and text[len(prefix):].strip().isdigit():
-            text = text[len(prefix):].strip()
+        if text.startswith(prefix) and text[len(prefix) :].strip().isdigit():
+            text = text[len(prefix) :].strip()
     if text.isdigit():
-        text = {"65001": "utf-8", "936": "gb18030", "54936": "gb18030", "20936": "gb2312",
-                "950": "cp950", "949": "cp949", "932": "cp932", "88591": "latin-1"}.get(text, f"cp{text}")
+        text = {
+            "65001": "utf-8",
+            "936": "gb18030",
+            "54936": "gb18030",
+            "20936": "gb2312",
+            "950": "cp950",
+            "949": "cp949",
+            "932": "cp932",
+            "88591": "latin-1",
+        }.get(text, f"cp{text}")
     if text in ("SYSTEM", "OEM", "ANSI", ""):
         return None
     try:
@@ -105,7 +134,7 @@ def read_header(path: Path, *, max_columns: int) -> DbfHeader:
         desc = f.read(header_len - 32)
     raws: list[tuple[bytes, str, int, int]] = []
     for i in range(0, len(desc) - 31, 32):
-        d = desc[i:i + 32]
+        d = desc[i : i + 32]
         if d[0] == 0x0D:
             break
         raws.append((d[:11].split(b"\x00", 1)[0], chr(d[11]), d[16], d[17]))
@@ -143,7 +172,7 @@ def _chunks(path: Path, header: DbfHeader) -> Iterator[tuple[bytes, int]]:
 
 def _values(buf: bytes, count: int, record_len: int, fld: DbfField) -> list[bytes]:
     start, end = fld.offset, fld.offset + fld.width
-    return [buf[i * record_len + start:i * record_len + end].rstrip(b" \x00") for i in range(count)]
+    return [buf[i * record_len + start : i * record_len + end].rstrip(b" \x00") for i in range(count)]
 
 
 def decode_cut(raw: bytes, codec: str) -> tuple[str, bool]:
@@ -250,8 +279,9 @@ def _render(values: list[bytes], codec: str, limit: int = 8) -> list[str]:
     return seen
 
 
-def _check(header: DbfHeader, sample: list[bytes], codec: str, origin: str,
-           problem: Note | None = None) -> EncodingCheck:
+def _check(
+    header: DbfHeader, sample: list[bytes], codec: str, origin: str, problem: Note | None = None
+) -> EncodingCheck:
     """The EncodingCheck for ``codec``: decoded names, previews, cut counts, alternatives."""
     names, cut_names = [], []
     for fld in header.fields:
@@ -264,8 +294,9 @@ def _check(header: DbfHeader, sample: list[bytes], codec: str, origin: str,
             cut_names.append(text)
     _, cut_values = _fits(sample, codec)
     alts = {display_codec(c): _render(sample, c) for c in ("utf-8", "gb18030") if c != codec and sample}
-    return EncodingCheck(codec if problem is None else None, origin, names, _render(sample, codec), problem, alts,
-                         cut_names, cut_values)
+    return EncodingCheck(
+        codec if problem is None else None, origin, names, _render(sample, codec), problem, alts, cut_names, cut_values
+    )
 
 
 def _declared(cpg: str | None, ldid: int) -> tuple[str | None, str]:
@@ -297,7 +328,8 @@ def _contradiction(sample: list[bytes], declared: str) -> tuple[bool, str | None
 def _conflict_note(said: str, said_zh: str, declared: str, fits: bool, alt: str | None, *, cpg: bool) -> Note:
     shown, alt_shown = display_codec(declared), display_codec(alt) if alt else None
     en = f"the {said} says the text is {shown}, but the bytes " + (
-        f"are not valid {shown}" if not fits else f"read as {alt_shown}")
+        f"are not valid {shown}" if not fits else f"read as {alt_shown}"
+    )
     zh = f"{said_zh}声明文字编码为 {shown}，但实际内容" + (f"不是有效的 {shown}" if not fits else f"应为 {alt_shown}")
     if alt:
         en += f"; they read correctly as {alt_shown}. Check the preview and pass encoding='{alt_shown}'"
@@ -318,13 +350,19 @@ def _user_check(header: DbfHeader, sample: list[bytes], user: str, source: str) 
     if _fits(sample, codec)[0]:
         return _check(header, sample, codec, "user")
     shown = display_codec(codec)
-    return _check(header, sample, codec, "user", Note(
-        f"the text of {source} is not valid {shown}; try another encoding",
-        f"{source} 的文字不是有效的 {shown} 编码，请换一种编码"))
+    return _check(
+        header,
+        sample,
+        codec,
+        "user",
+        Note(
+            f"the text of {source} is not valid {shown}; try another encoding",
+            f"{source} 的文字不是有效的 {shown} 编码，请换一种编码",
+        ),
+    )
 
 
-def detect_encoding(path: Path, header: DbfHeader, *, cpg: str | None, user: str | None,
-                    source: str) -> EncodingCheck:
+def detect_encoding(path: Path, header: DbfHeader, *, cpg: str | None, user: str | None, source: str) -> EncodingCheck:
     """Decide how to decode the DBF's text (see the module docstring for the order).
 
     Raises
@@ -346,15 +384,26 @@ def detect_encoding(path: Path, header: DbfHeader, *, cpg: str | None, user: str
             said, said_zh = f".cpg ({cpg.strip()})", f".cpg 文件({cpg.strip()})"
         else:
             said, said_zh = f"DBF language byte 0x{header.ldid:02X}", f"DBF 语言字节 0x{header.ldid:02X}"
-        return _check(header, sample, declared, origin,
-                      _conflict_note(said, said_zh, declared, fits, alt, cpg=origin == "cpg"))
-    for codec, origin in (("utf-8", "detected-utf-8"), ("gb18030", "fallback-gb18030"),
-                          (_WESTERN_LDID.get(header.ldid), "dbf-language-byte")):
+        return _check(
+            header, sample, declared, origin, _conflict_note(said, said_zh, declared, fits, alt, cpg=origin == "cpg")
+        )
+    for codec, origin in (
+        ("utf-8", "detected-utf-8"),
+        ("gb18030", "fallback-gb18030"),
+        (_WESTERN_LDID.get(header.ldid), "dbf-language-byte"),
+    ):
         if codec is not None and _fits(sample, codec)[0]:
             return _check(header, sample, codec, origin)
-    return _check(header, sample, "utf-8", "detected-utf-8", Note(
-        f"the text of {source} is neither UTF-8 nor GB18030 and declares no encoding; choose one",
-        f"{source} 的文字既不是 UTF-8 也不是 GB18030，且未声明编码；请选择编码"))
+    return _check(
+        header,
+        sample,
+        "utf-8",
+        "detected-utf-8",
+        Note(
+            f"the text of {source} is neither UTF-8 nor GB18030 and declares no encoding; choose one",
+            f"{source} 的文字既不是 UTF-8 也不是 GB18030，且未声明编码；请选择编码",
+        ),
+    )
 
 
 def rewrite_utf8(path: Path, header: DbfHeader, codec: str, out: Path) -> tuple[list[str], int]:
@@ -397,13 +446,20 @@ def rewrite_utf8(path: Path, header: DbfHeader, codec: str, out: Path) -> tuple[
     count_bad = bad
     bad = 0
     with out.open("wb") as f:
-        f.write(struct.pack("<B3BIHH", 3, today.year - 1900, today.month, today.day, header.records,
-                            header_len, record_len) + b"\x00" * 20)
+        f.write(
+            struct.pack("<B3BIHH", 3, today.year - 1900, today.month, today.day, header.records, header_len, record_len)
+            + b"\x00" * 20
+        )
         for name, fld, width in zip(names, header.fields, widths, strict=True):
             kind = fld.kind if fld.kind not in ("V", "W") else "C"
             low, high = (width, 0) if width < 256 or kind in "NF" else (width & 0xFF, width >> 8)
-            f.write(name.encode().ljust(11, b"\x00") + kind.encode("latin-1") + b"\x00" * 4
-                    + bytes([low, high]) + b"\x00" * 14)
+            f.write(
+                name.encode().ljust(11, b"\x00")
+                + kind.encode("latin-1")
+                + b"\x00" * 4
+                + bytes([low, high])
+                + b"\x00" * 14
+            )
         f.write(b"\r")
         written = 0
         for buf, count in _chunks(path, header):  # pass 2: rows
@@ -411,10 +467,10 @@ def rewrite_utf8(path: Path, header: DbfHeader, codec: str, out: Path) -> tuple[
             rows = []
             for r in range(count):
                 base = r * header.record_len
-                parts = [buf[base:base + 1]]
+                parts = [buf[base : base + 1]]
                 for fld, width, col in zip(header.fields, widths, cols, strict=True):
                     if col is None:
-                        parts.append(buf[base + fld.offset:base + fld.offset + fld.width])
+                        parts.append(buf[base + fld.offset : base + fld.offset + fld.width])
                     else:
                         parts.append(col[r].encode().ljust(width, b" "))
                 rows.append(b"".join(parts))

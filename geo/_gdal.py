@@ -33,15 +33,70 @@ ALLOWED_DRIVERS: frozenset[str] = frozenset({"GeoJSON", "GPKG", "ESRI Shapefile"
 #: refused by default, never trusted by default.
 SKIPPED_DRIVERS: tuple[str, ...] = (
     # read other files or URLs named inside the file
-    "OGR_VRT", "GDALG", "VRT", "GTI", "MBTiles", "PDF", "PCIDSK", "OGR_PDS", "PDS4", "VICAR",
+    "OGR_VRT",
+    "GDALG",
+    "VRT",
+    "GTI",
+    "MBTiles",
+    "PDF",
+    "PCIDSK",
+    "OGR_PDS",
+    "PDS4",
+    "VICAR",
     # network services
-    "AmigoCloud", "Carto", "CSW", "EEDA", "Elasticsearch", "HTTP", "NGW", "OAPIF", "OGCAPI",
-    "PLSCENES", "WFS", "ADBC", "AIVector",
+    "AmigoCloud",
+    "Carto",
+    "CSW",
+    "EEDA",
+    "Elasticsearch",
+    "HTTP",
+    "NGW",
+    "OAPIF",
+    "OGCAPI",
+    "PLSCENES",
+    "WFS",
+    "ADBC",
+    "AIVector",
     # file formats we do not accept (the reader parses CSV, XLSX, KML and Parquet itself)
-    "AVCBin", "AVCE00", "CSV", "DGN", "DXF", "EDIGEO", "ESRIJSON", "FlatGeobuf", "GML", "GPSBabel",
-    "GPX", "GTFS", "GeoJSONSeq", "GeoRSS", "Idrisi", "JML", "JSONFG", "LIBKML", "LVBAG", "MEM",
-    "MVT", "MapInfo File", "MapML", "MiraMonVector", "ODS", "OGR_GMT", "OSM", "OpenFileGDB",
-    "PGDUMP", "PMTiles", "S57", "SQLite", "SXF", "Selafin", "TopoJSON", "VDV", "VFK", "WAsP", "XLSX",
+    "AVCBin",
+    "AVCE00",
+    "CSV",
+    "DGN",
+    "DXF",
+    "EDIGEO",
+    "ESRIJSON",
+    "FlatGeobuf",
+    "GML",
+    "GPSBabel",
+    "GPX",
+    "GTFS",
+    "GeoJSONSeq",
+    "GeoRSS",
+    "Idrisi",
+    "JML",
+    "JSONFG",
+    "LIBKML",
+    "LVBAG",
+    "MEM",
+    "MVT",
+    "MapInfo File",
+    "MapML",
+    "MiraMonVector",
+    "ODS",
+    "OGR_GMT",
+    "OSM",
+    "OpenFileGDB",
+    "PGDUMP",
+    "PMTiles",
+    "S57",
+    "SQLite",
+    "SXF",
+    "Selafin",
+    "TopoJSON",
+    "VDV",
+    "VFK",
+    "WAsP",
+    "XLSX",
 )
 
 # A proxy that cannot answer: any request GDAL still tries fails at once. The ``.invalid`` top-level
@@ -71,8 +126,13 @@ CONFIG: dict[str, str] = {
 }
 
 # Options checked after import (GDAL_SKIP is checked through the driver list instead).
-_CHECKED = ("GDAL_HTTP_PROXY", "GDAL_HTTPS_PROXY", "CPL_VSIL_CURL_ALLOWED_EXTENSIONS",
-            "GDAL_VRT_ENABLE_PYTHON", "OGR_SQLITE_ALLOW_EXTERNAL_ACCESS")
+_CHECKED = (
+    "GDAL_HTTP_PROXY",
+    "GDAL_HTTPS_PROXY",
+    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS",
+    "GDAL_VRT_ENABLE_PYTHON",
+    "OGR_SQLITE_ALLOW_EXTERNAL_ACCESS",
+)
 
 
 def harden_gdal() -> bool:

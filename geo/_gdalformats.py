@@ -45,23 +45,32 @@ from geo._tabular import unique_names
 
 __all__ = ["GdalFile", "GeoJson", "GeoPackage", "ShapefileZip", "hardened_pyogrio"]
 
-_SOURCE_ZH = {"fallback-gb18030": "UTF-8 无效，按 GB18030 读取", "detected-utf-8": "检测为 UTF-8",
-              "dbf-language-byte": "据 DBF 语言字节"}
+_SOURCE_ZH = {
+    "fallback-gb18030": "UTF-8 无效，按 GB18030 读取",
+    "detected-utf-8": "检测为 UTF-8",
+    "dbf-language-byte": "据 DBF 语言字节",
+}
 _LETTER_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u00([46][1-9a-fA-F]|[57][0-9aA])")
 _GDAL_VIRTUAL = re.compile(rb"gdal_streamed_alg|OGRVRTDataSource|ogrvrtdatasource")
 _SAFE_GEOJSON_CRS = re.compile(
     r"^(urn:ogc:def:crs:(EPSG|OGC|ESRI):[\d.]*:\w+|EPSG:\d+|https?://www\.opengis\.net/def/crs/(EPSG|OGC)/[\d.]+/\w+)$",
-    re.I)
+    re.I,
+)
 
 
 def hardened_pyogrio(source: str) -> Any:
     """pyogrio, once the GDAL hardening is proven in effect."""
     found = check_hardened()
     if found:
-        raise fail(source, "unsafe-gdal", "GDAL is not hardened in this process (" + "; ".join(found) + "), "
-                   "so no file is opened: import geo before anything imports pyogrio, geopandas' readers or "
-                   "fiona", "本进程中 GDAL 未完成安全加固(" + "; ".join(found) + ")，因此不打开任何文件：请确保在导入 "
-                   "pyogrio 之前先导入 geo")
+        raise fail(
+            source,
+            "unsafe-gdal",
+            "GDAL is not hardened in this process (" + "; ".join(found) + "), "
+            "so no file is opened: import geo before anything imports pyogrio, geopandas' readers or "
+            "fiona",
+            "本进程中 GDAL 未完成安全加固(" + "; ".join(found) + ")，因此不打开任何文件：请确保在导入 "
+            "pyogrio 之前先导入 geo",
+        )
     import pyogrio  # noqa: PLC0415 - imported only after harden_gdal() and check_hardened()
 
     return pyogrio
@@ -83,8 +92,9 @@ class GdalFile:
         return self.ogr.read_info(self.path, layer=layer, force_feature_count=True)
 
     def preview(self, layer: str) -> tuple[pd.DataFrame, np.ndarray]:
-        meta, _, wkb, fields = self.ogr.raw.read(self.path, layer=layer, max_features=PREVIEW_ROWS,
-                                                 datetime_as_string=True)
+        meta, _, wkb, fields = self.ogr.raw.read(
+            self.path, layer=layer, max_features=PREVIEW_ROWS, datetime_as_string=True
+        )
         rows = len(wkb) if wkb is not None else (len(fields[0]) if len(fields) else 0)
         attrs = pd.DataFrame({str(n): v for n, v in zip(meta["fields"], fields, strict=True)}, index=range(rows))
         geoms = from_wkb(np.asarray(wkb, dtype=object))[0] if wkb is not None else np.full(len(attrs), None)
@@ -111,8 +121,18 @@ class GdalFile:
         check_counts(self.source, int(info["features"]), vertices, self.limits)
         attrs, geoms = self.preview(layer)
         declared = CRS.from_user_input(info["crs"]) if info.get("crs") else None
-        return Meta(layer, int(info["features"]), vertices, estimated, str(info.get("geometry_type")),
-                     [str(f) for f in info["fields"]], preview_frame(attrs, geoms), declared, None, self.bounds(layer))
+        return Meta(
+            layer,
+            int(info["features"]),
+            vertices,
+            estimated,
+            str(info.get("geometry_type")),
+            [str(f) for f in info["fields"]],
+            preview_frame(attrs, geoms),
+            declared,
+            None,
+            self.bounds(layer),
+        )
 
 
 def geojson_crs_members(data: bytes, source: str) -> bool:
@@ -125,7 +145,7 @@ def geojson_crs_members(data: bytes, source: str) -> bool:
     if b'"crs"' not in data:
         return found
     for match in re.finditer(rb'"crs"\s*:', data):
-        window = data[match.end():match.end() + 4096].decode("utf-8", errors="replace").lstrip()
+        window = data[match.end() : match.end() + 4096].decode("utf-8", errors="replace").lstrip()
         if not window.startswith("{"):
             continue
         try:
@@ -137,10 +157,15 @@ def geojson_crs_members(data: bytes, source: str) -> bool:
         if isinstance(name, str) and _SAFE_GEOJSON_CRS.match(name.strip()):
             found = True
             continue
-        raise fail(source, "refused-content", "the GeoJSON 'crs' member is not a plain CRS name (it links to a "
-                   "URL or file, which would make the server fetch it); remove the 'crs' member or name the "
-                   "CRS as 'EPSG:4326'", "GeoJSON 的 'crs' 成员不是普通的坐标系名称(它指向网址或文件，会让服务器去"
-                   "访问)；请删除 'crs' 成员，或写成 'EPSG:4326' 这样的名称")
+        raise fail(
+            source,
+            "refused-content",
+            "the GeoJSON 'crs' member is not a plain CRS name (it links to a "
+            "URL or file, which would make the server fetch it); remove the 'crs' member or name the "
+            "CRS as 'EPSG:4326'",
+            "GeoJSON 的 'crs' 成员不是普通的坐标系名称(它指向网址或文件，会让服务器去"
+            "访问)；请删除 'crs' 成员，或写成 'EPSG:4326' 这样的名称",
+        )
     return found
 
 
@@ -174,25 +199,42 @@ class GeoJson(Opened):
         super().__init__(*args)
         head = text_head(self.data, 1 << 20)
         if '"Topology"' in head and '"arcs"' in head:
-            raise refuse_type(self.source, "this is TopoJSON; convert it to GeoJSON (e.g. mapshaper)",
-                               "这是 TopoJSON；请转换为 GeoJSON(如用 mapshaper)")
+            raise refuse_type(
+                self.source,
+                "this is TopoJSON; convert it to GeoJSON (e.g. mapshaper)",
+                "这是 TopoJSON；请转换为 GeoJSON(如用 mapshaper)",
+            )
         if re.search(r'"(geometryType|spatialReference)"\s*:', head) and not re.search(
-                r'"type"\s*:\s*"(FeatureCollection|Feature)"', head):
-            raise refuse_type(self.source, "this is Esri JSON; export it as GeoJSON",
-                              "这是 Esri JSON；请导出为 GeoJSON")
-        if not re.search(r'"type"\s*:\s*"(FeatureCollection|Feature|(Multi)?(Polygon|Point|LineString)|'
-                         r'GeometryCollection)"', head):
-            raise refuse_type(self.source, "this JSON is not GeoJSON (no 'type' of FeatureCollection, Feature or "
-                               "a geometry)", "该 JSON 不是 GeoJSON(缺少 FeatureCollection、Feature 或几何类型)")
+            r'"type"\s*:\s*"(FeatureCollection|Feature)"', head
+        ):
+            raise refuse_type(
+                self.source, "this is Esri JSON; export it as GeoJSON", "这是 Esri JSON；请导出为 GeoJSON"
+            )
+        if not re.search(
+            r'"type"\s*:\s*"(FeatureCollection|Feature|(Multi)?(Polygon|Point|LineString)|'
+            r'GeometryCollection)"',
+            head,
+        ):
+            raise refuse_type(
+                self.source,
+                "this JSON is not GeoJSON (no 'type' of FeatureCollection, Feature or a geometry)",
+                "该 JSON 不是 GeoJSON(缺少 FeatureCollection、Feature 或几何类型)",
+            )
         utf8, self.enc = to_utf8(self.data, self.source, self.encoding, what="GeoJSON")
         if self.enc.source != "detected-utf-8":
-            self.notes.append(Note(f"text decoded as {self.enc.encoding} ({self.enc.source}) and converted to "
-                                   "UTF-8; check the names",
-                                   f"文字按 {self.enc.encoding} 解码并转为 UTF-8；请核对名称"))
+            self.notes.append(
+                Note(
+                    f"text decoded as {self.enc.encoding} ({self.enc.source}) and converted to UTF-8; check the names",
+                    f"文字按 {self.enc.encoding} 解码并转为 UTF-8；请核对名称",
+                )
+            )
         utf8 = unescape_letters(utf8)
         if _GDAL_VIRTUAL.search(utf8):
-            raise refuse_type(self.source, "GDAL virtual files (GDALG, VRT) are refused: they read other files "
-                              "or URLs", "拒绝 GDAL 虚拟文件(GDALG、VRT)：它们会读取其他文件或网址")
+            raise refuse_type(
+                self.source,
+                "GDAL virtual files (GDALG, VRT) are refused: they read other files or URLs",
+                "拒绝 GDAL 虚拟文件(GDALG、VRT)：它们会读取其他文件或网址",
+            )
         self.has_crs_member = geojson_crs_members(utf8, self.source)
         self.vertices = geojson_vertices(utf8, self.limits)
         check_counts(self.source, 0, self.vertices, self.limits)  # before GDAL parses the whole text
@@ -245,37 +287,50 @@ class GeoPackage(Opened):
         try:
             con = sqlite3.connect(uri, uri=True)
         except sqlite3.Error as exc:
-            raise fail(self.source, "unreadable", f"the GeoPackage cannot be opened ({exc})",
-                       f"无法打开该 GeoPackage({exc})") from exc
+            raise fail(
+                self.source, "unreadable", f"the GeoPackage cannot be opened ({exc})", f"无法打开该 GeoPackage({exc})"
+            ) from exc
         try:
             con.execute("PRAGMA trusted_schema = OFF")
             kinds = dict(con.execute("SELECT name, type FROM sqlite_master"))
-            rows = con.execute("SELECT c.table_name, g.column_name FROM gpkg_contents c "
-                               "LEFT JOIN gpkg_geometry_columns g ON g.table_name = c.table_name").fetchall()
+            rows = con.execute(
+                "SELECT c.table_name, g.column_name FROM gpkg_contents c "
+                "LEFT JOIN gpkg_geometry_columns g ON g.table_name = c.table_name"
+            ).fetchall()
             if len(rows) > self.limits.max_layers:
                 raise too_many(self.source, "layers", len(rows), self.limits.max_layers)
             for raw_name, geom_col in rows:
                 table = str(raw_name)
                 if kinds.get(table) == "view":
-                    self.refused[table] = fail(self.source, "refused-content", f"layer {table!r} is a database "
-                                               "view (SQL that runs when read); export it as a table",
-                                               f"图层 {table!r} 是数据库视图(读取时会执行 SQL)；请导出为普通表")
+                    self.refused[table] = fail(
+                        self.source,
+                        "refused-content",
+                        f"layer {table!r} is a database view (SQL that runs when read); export it as a table",
+                        f"图层 {table!r} 是数据库视图(读取时会执行 SQL)；请导出为普通表",
+                    )
                     continue
                 if kinds.get(table) != "table":
                     continue
                 xinfo = con.execute(f"PRAGMA table_xinfo({quote_identifier(table)})").fetchall()
                 if any(col[-1] in (2, 3) for col in xinfo):
-                    self.refused[table] = fail(self.source, "refused-content", f"layer {table!r} has computed "
-                                               "columns (SQL that runs when read); export it as a plain table",
-                                               f"图层 {table!r} 含计算列(读取时会执行 SQL)；请导出为普通表")
+                    self.refused[table] = fail(
+                        self.source,
+                        "refused-content",
+                        f"layer {table!r} has computed columns (SQL that runs when read); export it as a plain table",
+                        f"图层 {table!r} 含计算列(读取时会执行 SQL)；请导出为普通表",
+                    )
                     continue
                 if geom_col:
                     column, quoted = quote_identifier(str(geom_col)), quote_identifier(table)
                     sql = f"SELECT coalesce(sum(length({column})), 0) FROM {quoted}"  # noqa: S608 - quoted identifiers
                     self.blob_bytes[table] = int(con.execute(sql).fetchone()[0])
         except sqlite3.Error as exc:
-            raise fail(self.source, "unreadable", f"the file is SQLite but not a readable GeoPackage ({exc})",
-                       f"该文件是 SQLite 数据库，但不是可读取的 GeoPackage({exc})") from exc
+            raise fail(
+                self.source,
+                "unreadable",
+                f"the file is SQLite but not a readable GeoPackage ({exc})",
+                f"该文件是 SQLite 数据库，但不是可读取的 GeoPackage({exc})",
+            ) from exc
         finally:
             con.close()
 
@@ -324,7 +379,7 @@ def shp_counts(shp: Path, shx: Path, limits: Limits) -> tuple[int, int]:
         index.seek(100)
         offsets = index.read(count * 8)
         for i in range(count):
-            offset, _ = struct.unpack(">ii", offsets[i * 8:i * 8 + 8])
+            offset, _ = struct.unpack(">ii", offsets[i * 8 : i * 8 + 8])
             main.seek(offset * 2 + 8)
             head = main.read(44)
             if len(head) < 4:
@@ -355,9 +410,12 @@ class ShapefileZip(Opened):
         self.groups = {g["name"]: g for g in groups.values() if ".shp" in g}
         skipped = [m.name for m in self.archive.members if m.suffix not in SHP_SIDECARS]
         if skipped:
-            self.notes.append(Note(f"ignored (not extracted): {', '.join(skipped[:20])}"
-                                   + (" …" if len(skipped) > 20 else ""),
-                                   f"已忽略(未解压)：{', '.join(skipped[:20])}" + (" …" if len(skipped) > 20 else "")))
+            self.notes.append(
+                Note(
+                    f"ignored (not extracted): {', '.join(skipped[:20])}" + (" …" if len(skipped) > 20 else ""),
+                    f"已忽略(未解压)：{', '.join(skipped[:20])}" + (" …" if len(skipped) > 20 else ""),
+                )
+            )
         if len(self.groups) > self.limits.max_layers:
             raise too_many(self.source, "layers", len(self.groups), self.limits.max_layers)
         self._prepared: dict[str, tuple[Path, _dbf.EncodingCheck | None, list[str]]] = {}
@@ -374,9 +432,13 @@ class ShapefileZip(Opened):
         group = self.groups[layer]
         for needed in (".shx",):
             if needed not in group:
-                raise fail(self.source, "unreadable", f"{layer}.shp has no {needed} in the zip; add it (the "
-                           "Shapefile is the .shp, .shx, .dbf, .prj and .cpg together)",
-                           f"压缩包中缺少 {layer}{needed}；请补上(Shapefile 由 .shp .shx .dbf .prj .cpg 共同组成)")
+                raise fail(
+                    self.source,
+                    "unreadable",
+                    f"{layer}.shp has no {needed} in the zip; add it (the "
+                    "Shapefile is the .shp, .shx, .dbf, .prj and .cpg together)",
+                    f"压缩包中缺少 {layer}{needed}；请补上(Shapefile 由 .shp .shx .dbf .prj .cpg 共同组成)",
+                )
         self.archive.check_declared([group[s] for s in SHP_SIDECARS if s in group])
         folder = self.tmp / f"layer{len(self._prepared)}"
         folder.mkdir()
@@ -398,38 +460,62 @@ class ShapefileZip(Opened):
             try:
                 check = _dbf.detect_encoding(original, header, cpg=cpg, user=self.encoding, source=f"{layer}.dbf")
             except LookupError:
-                raise fail(self.source, "needs-encoding", f"unknown text encoding {self.encoding!r}",
-                           f"未知的文字编码 {self.encoding!r}", choices=ENCODING_CHOICES) from None
+                raise fail(
+                    self.source,
+                    "needs-encoding",
+                    f"unknown text encoding {self.encoding!r}",
+                    f"未知的文字编码 {self.encoding!r}",
+                    choices=ENCODING_CHOICES,
+                ) from None
             codec = check.codec or "utf-8"
             placeholders, bad = _dbf.rewrite_utf8(original, header, codec, folder / "layer.dbf")
             original.unlink()
             (folder / "layer.cpg").write_text("UTF-8", encoding="ascii")
             names = unique_names(check.names)
             if bad and check.problem is None:
-                self.notes.append(Note(f"{bad} text value(s) of {layer} held bytes invalid in {check.label}; "
-                                       "shown as �", f"{layer} 中有 {bad} 个文字值含 {check.label} 无效字节，显示为 �"))
-            names = [*names, *placeholders[len(names):]]
+                self.notes.append(
+                    Note(
+                        f"{bad} text value(s) of {layer} held bytes invalid in {check.label}; shown as �",
+                        f"{layer} 中有 {bad} 个文字值含 {check.label} 无效字节，显示为 �",
+                    )
+                )
+            names = [*names, *placeholders[len(names) :]]
         self._prepared[layer] = (folder / "layer.shp", check, names)
         return self._prepared[layer]
 
     def _encoding_info(self, check: _dbf.EncodingCheck | None) -> EncodingInfo | None:
         if check is None:
             return None
-        return EncodingInfo(check.label, check.source, tuple(check.names), tuple(check.preview), check.problem,
-                            {k: tuple(v) for k, v in check.alternatives.items()}, tuple(check.cut_names),
-                            check.cut_values)
+        return EncodingInfo(
+            check.label,
+            check.source,
+            tuple(check.names),
+            tuple(check.preview),
+            check.problem,
+            {k: tuple(v) for k, v in check.alternatives.items()},
+            tuple(check.cut_names),
+            check.cut_values,
+        )
 
     def _notes(self, check: _dbf.EncodingCheck | None) -> list[Note]:
         notes = []
         if check and check.cut_names:
-            notes.append(Note(f"column name(s) cut mid-character by the 10-byte DBF limit: "
-                              f"{', '.join(map(repr, check.cut_names))}; map them to the contract's fields",
-                              f"列名被 DBF 10 字节上限截断在字符中间：{', '.join(map(repr, check.cut_names))}；"
-                              "请将其对应到数据约定的字段"))
+            notes.append(
+                Note(
+                    f"column name(s) cut mid-character by the 10-byte DBF limit: "
+                    f"{', '.join(map(repr, check.cut_names))}; map them to the contract's fields",
+                    f"列名被 DBF 10 字节上限截断在字符中间：{', '.join(map(repr, check.cut_names))}；"
+                    "请将其对应到数据约定的字段",
+                )
+            )
         if check and check.cut_values:
-            notes.append(Note(f"{check.cut_values} text value(s) were cut mid-character by their field width; "
-                              "the incomplete last character was dropped",
-                              f"{check.cut_values} 个文字值被字段宽度截断在字符中间；已去掉不完整的最后一个字符"))
+            notes.append(
+                Note(
+                    f"{check.cut_values} text value(s) were cut mid-character by their field width; "
+                    "the incomplete last character was dropped",
+                    f"{check.cut_values} 个文字值被字段宽度截断在字符中间；已去掉不完整的最后一个字符",
+                )
+            )
         return notes
 
     def meta(self, layer: str) -> Meta:
@@ -460,13 +546,22 @@ class ShapefileZip(Opened):
         raw.notes.extend(self._notes(check))
         if check is not None and check.source in _SOURCE_ZH:  # detected, not declared: ask for a look
             how = _SOURCE_ZH[check.source]
-            raw.notes.append(Note(f"text read as {check.label} ({check.source.replace('-', ' ')}); check the names",
-                                  f"文字按 {check.label} 读取({how})；请核对名称"))
+            raw.notes.append(
+                Note(
+                    f"text read as {check.label} ({check.source.replace('-', ' ')}); check the names",
+                    f"文字按 {check.label} 读取({how})；请核对名称",
+                )
+            )
         return raw
 
 
 def encoding_error(source: str, layer: str, check: _dbf.EncodingCheck) -> ReadError:
     problem = check.problem or Note("", "")
     alts = "; ".join(f"{k}: {', '.join(v[:3])}" for k, v in check.alternatives.items())
-    return fail(source, "needs-encoding", f"{layer}: {problem.en}" + (f" (preview — {alts})" if alts else ""),
-                f"{layer}：{problem.zh}" + (f"(预览 — {alts})" if alts else ""), choices=ENCODING_CHOICES)
+    return fail(
+        source,
+        "needs-encoding",
+        f"{layer}: {problem.en}" + (f" (preview — {alts})" if alts else ""),
+        f"{layer}：{problem.zh}" + (f"(预览 — {alts})" if alts else ""),
+        choices=ENCODING_CHOICES,
+    )

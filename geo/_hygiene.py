@@ -43,8 +43,14 @@ def polygonal(geom: Any) -> tuple[Any, list[str]]:
     return None, [kind]
 
 
-_ZH_KIND = {"Point": "点", "MultiPoint": "多点", "LineString": "线", "MultiLineString": "多线",
-            "LinearRing": "环", "GeometryCollection": "几何集合"}
+_ZH_KIND = {
+    "Point": "点",
+    "MultiPoint": "多点",
+    "LineString": "线",
+    "MultiLineString": "多线",
+    "LinearRing": "环",
+    "GeometryCollection": "几何集合",
+}
 
 
 @dataclass
@@ -74,9 +80,14 @@ def _drop_z(i: int, geom: Any, ledger: Ledger) -> bool:
 
 def _not_polygon(i: int, geom: Any, lost: list[str], ledger: Ledger) -> None:
     kinds = sorted(set(lost)) or [geom.geom_type]
-    ledger.add(i, "rejected", Note(
-        f"{', '.join(kinds)} is not a polygon: carriers and zones are areas; draw the outline as a Polygon",
-        f"{'、'.join(_ZH_KIND.get(k, k) for k in kinds)}不是多边形：载体和片区是面，请绘制为多边形轮廓"))
+    ledger.add(
+        i,
+        "rejected",
+        Note(
+            f"{', '.join(kinds)} is not a polygon: carriers and zones are areas; draw the outline as a Polygon",
+            f"{'、'.join(_ZH_KIND.get(k, k) for k in kinds)}不是多边形：载体和片区是面，请绘制为多边形轮廓",
+        ),
+    )
 
 
 def clean(geoms: np.ndarray, raw: Raw, ledger: Ledger) -> np.ndarray:
@@ -90,7 +101,7 @@ def clean(geoms: np.ndarray, raw: Raw, ledger: Ledger) -> np.ndarray:
     coords, owner = shapely.get_coordinates(geoms, return_index=True)
     bad_numbers = np.zeros(len(geoms), dtype=bool)
     bad_numbers[owner[~np.isfinite(coords).all(axis=1)]] = True
-    plain = (np.isin(kinds, (3, 6)) & ~empty & ~has_z & ~bad_numbers)  # polygons with nothing to report
+    plain = np.isin(kinds, (3, 6)) & ~empty & ~has_z & ~bad_numbers  # polygons with nothing to report
     plain[list(raw.unreadable)] = False
     plain[list(raw.fixes)] = False
     out = np.where(plain, geoms, None)
@@ -117,13 +128,24 @@ def clean(geoms: np.ndarray, raw: Raw, ledger: Ledger) -> np.ndarray:
                 continue
             if lost:
                 zh_lost = "、".join(_ZH_KIND.get(k, k) for k in lost)
-                ledger.add(i, "changed", Note(
-                    f"non-polygon parts removed from the GeometryCollection: {', '.join(lost)}",
-                    f"已从几何集合中移除非多边形部分：{zh_lost}"))
+                ledger.add(
+                    i,
+                    "changed",
+                    Note(
+                        f"non-polygon parts removed from the GeometryCollection: {', '.join(lost)}",
+                        f"已从几何集合中移除非多边形部分：{zh_lost}",
+                    ),
+                )
             out[i] = poly
     if flat_z:
-        ledger.add(None, "note", Note(f"{flat_z} row(s) carried a height of 0 on every vertex; the zeros were dropped",
-                                      f"{flat_z} 行的所有顶点高度均为 0；已去掉该高度"))
+        ledger.add(
+            None,
+            "note",
+            Note(
+                f"{flat_z} row(s) carried a height of 0 on every vertex; the zeros were dropped",
+                f"{flat_z} 行的所有顶点高度均为 0；已去掉该高度",
+            ),
+        )
     return out
 
 
@@ -138,13 +160,23 @@ def repair(geoms: np.ndarray, ledger: Ledger) -> np.ndarray:
         reason = shapely.is_valid_reason(geom)
         fixed, _ = polygonal(shapely.make_valid(geom, method="structure", keep_collapsed=False))
         if fixed is None or fixed.is_empty or fixed.area == 0:
-            ledger.add(int(i), "rejected", Note(f"invalid polygon ({reason}) has no area left after repair",
-                                                f"无效多边形({reason})修复后面积为零"))
+            ledger.add(
+                int(i),
+                "rejected",
+                Note(
+                    f"invalid polygon ({reason}) has no area left after repair", f"无效多边形({reason})修复后面积为零"
+                ),
+            )
             geoms[i] = None
             continue
         before, after = len(shapely.get_parts(geom)), len(shapely.get_parts(fixed))
-        ledger.add(int(i), "repaired", Note(
-            f"invalid polygon ({reason}) repaired with make_valid: {before} part(s) → {after} polygon(s)",
-            f"无效多边形({reason})已用 make_valid 修复：{before} 个部分 → {after} 个多边形"))
+        ledger.add(
+            int(i),
+            "repaired",
+            Note(
+                f"invalid polygon ({reason}) repaired with make_valid: {before} part(s) → {after} polygon(s)",
+                f"无效多边形({reason})已用 make_valid 修复：{before} 个部分 → {after} 个多边形",
+            ),
+        )
         geoms[i] = fixed
     return geoms

@@ -149,8 +149,7 @@ class _Parser:
         return Placemark(folder, attrs, geom, fixes)
 
 
-_GEOMETRY_TAGS = frozenset({_POLY, _LINE, _POINT, "LinearRing", "MultiGeometry", "Model", "Track",
-                            "MultiTrack"})
+_GEOMETRY_TAGS = frozenset({_POLY, _LINE, _POINT, "LinearRing", "MultiGeometry", "Model", "Track", "MultiTrack"})
 
 
 def parse_kml(data: bytes, limits: Limits) -> KmlDocument:
@@ -167,8 +166,9 @@ def parse_kml(data: bytes, limits: Limits) -> KmlDocument:
     stack: list[str] = []
     folders: list[list[str | None]] = []
     try:
-        for event, elem in iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True,
-                                     forbid_entities=True, forbid_external=True):
+        for event, elem in iterparse(
+            io.BytesIO(data), events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
+        ):
             tag = _local(elem.tag)
             if event == "start":
                 stack.append(tag)

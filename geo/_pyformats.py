@@ -55,10 +55,15 @@ def kml_utf8(data: bytes, source: str, encoding: str | None) -> tuple[bytes, Enc
         if declared == "utf-8":
             alt = "GB18030" if valid_text(body, "gb18030") else None
             preview = text_preview(body.decode("gb18030", errors="replace")) if alt else ()
-            raise fail(source, "needs-encoding", "the KML says it is UTF-8 but its bytes are not"
-                       + (f"; they read as GB18030 ({', '.join(preview[:3])}): pass encoding='GB18030'" if alt else ""),
-                       "该 KML 声明为 UTF-8，但内容不是 UTF-8" + (f"；按 GB18030 可读取({'、'.join(preview[:3])})："
-                       "请选择 encoding='GB18030'" if alt else ""), choices=ENCODING_CHOICES)
+            raise fail(
+                source,
+                "needs-encoding",
+                "the KML says it is UTF-8 but its bytes are not"
+                + (f"; they read as GB18030 ({', '.join(preview[:3])}): pass encoding='GB18030'" if alt else ""),
+                "该 KML 声明为 UTF-8，但内容不是 UTF-8"
+                + (f"；按 GB18030 可读取({'、'.join(preview[:3])})：请选择 encoding='GB18030'" if alt else ""),
+                choices=ENCODING_CHOICES,
+            )
         encoding = declared  # GBK, Latin-1…: transcoded, so every check sees UTF-8; None: detected
     body = _XML_DECL.sub(b'<?xml version="1.0" encoding="UTF-8"', body, count=1)
     utf8, info = to_utf8(body, source, encoding, what="KML")
@@ -86,26 +91,40 @@ class Kml(Opened):
         super().__init__(*args)
         utf8, self.enc = kml_utf8(self.kml_bytes(), self.source, self.encoding)
         if _kml.unsafe_xml(utf8):  # checked on UTF-8, so UTF-16 cannot hide it (defusedxml checks again)
-            raise fail(self.source, "refused-content", "the KML declares a DOCTYPE or XML entities, which can "
-                       "expand without limit or read local files; export it again without them",
-                       "该 KML 含 DOCTYPE 或 XML 实体声明，可能无限膨胀或读取本地文件；请重新导出(不含这些声明)")
+            raise fail(
+                self.source,
+                "refused-content",
+                "the KML declares a DOCTYPE or XML entities, which can "
+                "expand without limit or read local files; export it again without them",
+                "该 KML 含 DOCTYPE 或 XML 实体声明，可能无限膨胀或读取本地文件；请重新导出(不含这些声明)",
+            )
         try:
             self.doc = _kml.parse_kml(utf8, self.limits)
         except ValueError as exc:
             text = str(exc)
             if text.startswith("too many"):
-                raise fail(self.source, "too-large", f"the KML has {text}; split it or simplify the outlines",
-                           f"该 KML 的{'顶点' if 'vertices' in text else '要素'}数超过上限；请拆分或简化") from exc
+                raise fail(
+                    self.source,
+                    "too-large",
+                    f"the KML has {text}; split it or simplify the outlines",
+                    f"该 KML 的{'顶点' if 'vertices' in text else '要素'}数超过上限；请拆分或简化",
+                ) from exc
             if "DTD" in text or "ntit" in text:
-                raise fail(self.source, "refused-content", f"the KML was refused: {text}",
-                           f"该 KML 被拒绝：{text}") from exc
-            raise fail(self.source, "unreadable", f"the KML cannot be parsed ({text})",
-                       f"无法解析该 KML({text})") from exc
+                raise fail(
+                    self.source, "refused-content", f"the KML was refused: {text}", f"该 KML 被拒绝：{text}"
+                ) from exc
+            raise fail(
+                self.source, "unreadable", f"the KML cannot be parsed ({text})", f"无法解析该 KML({text})"
+            ) from exc
         self.counts = kml_layers(self.doc)
-        self.notes.append(Note("KML coordinates are WGS-84 by definition; if the file came from a Chinese map app "
-                               "and the outlines sit ~500 m off, read it again choosing GCJ-02 (高德) or BD-09 (百度)",
-                               "KML 坐标按标准为 WGS-84；若来自国内地图软件且轮廓偏移约 500 米，请选择 GCJ-02(高德)或 "
-                               "BD-09(百度)重新读取"))
+        self.notes.append(
+            Note(
+                "KML coordinates are WGS-84 by definition; if the file came from a Chinese map app "
+                "and the outlines sit ~500 m off, read it again choosing GCJ-02 (高德) or BD-09 (百度)",
+                "KML 坐标按标准为 WGS-84；若来自国内地图软件且轮廓偏移约 500 米，请选择 GCJ-02(高德)或 "
+                "BD-09(百度)重新读取",
+            )
+        )
 
     def kml_bytes(self) -> bytes:
         return self.data
@@ -123,12 +142,13 @@ class Kml(Opened):
 
     def _raw(self, layer: str) -> tuple[Raw, int]:
         parts = tuple(layer.split(" / ")) if layer != "(document)" else ()
-        chosen = [pm for pm in self.doc.placemarks if (pm.folder[:len(parts)] == parts if parts else not pm.folder)]
+        chosen = [pm for pm in self.doc.placemarks if (pm.folder[: len(parts)] == parts if parts else not pm.folder)]
         keys: list[str] = []
         for pm in chosen:
             keys.extend(k for k in pm.attrs if k not in keys)
-        attrs = pd.DataFrame([[pm.attrs.get(k) for k in keys] for pm in chosen], columns=keys, dtype=object,
-                             index=range(len(chosen)))
+        attrs = pd.DataFrame(
+            [[pm.attrs.get(k) for k in keys] for pm in chosen], columns=keys, dtype=object, index=range(len(chosen))
+        )
         if len(parts) < max((len(pm.folder) for pm in chosen), default=0):
             attrs["folder"] = [" / ".join(pm.folder) for pm in chosen]
         geoms = np.array([pm.geometry for pm in chosen] + [None], dtype=object)[:-1]
@@ -152,12 +172,18 @@ class Kmz(Kml):
     def kml_bytes(self) -> bytes:
         archive = SafeZip(self.data, self.source, self.limits, kind="KMZ")
         try:
-            kmls = sorted((m for m in archive.members if m.suffix == ".kml"),
-                          key=lambda m: (m.name.casefold() != "doc.kml", m.name.count("/"), m.name))
+            kmls = sorted(
+                (m for m in archive.members if m.suffix == ".kml"),
+                key=lambda m: (m.name.casefold() != "doc.kml", m.name.count("/"), m.name),
+            )
             archive.check_declared(kmls[:1])
             if len(kmls) > 1:
-                self.notes.append(Note(f"the KMZ holds {len(kmls)} KML files; read {kmls[0].name!r}",
-                                       f"该 KMZ 含 {len(kmls)} 个 KML 文件；已读取 {kmls[0].name!r}"))
+                self.notes.append(
+                    Note(
+                        f"the KMZ holds {len(kmls)} KML files; read {kmls[0].name!r}",
+                        f"该 KMZ 含 {len(kmls)} 个 KML 文件；已读取 {kmls[0].name!r}",
+                    )
+                )
             return archive.read(kmls[0])
         finally:
             archive.close()
@@ -180,18 +206,28 @@ class Table(Opened):
             wanted = (self.geometry,) if isinstance(self.geometry, str) else tuple(self.geometry)
             missing = [c for c in wanted if c not in frame.columns]
             if missing:
-                raise fail(self.source, "no-geometry", f"no column named {', '.join(map(repr, missing))}",
-                           f"没有名为 {', '.join(map(repr, missing))} 的列", choices=list(frame.columns))
+                raise fail(
+                    self.source,
+                    "no-geometry",
+                    f"no column named {', '.join(map(repr, missing))}",
+                    f"没有名为 {', '.join(map(repr, missing))} 的列",
+                    choices=list(frame.columns),
+                )
             if len(wanted) == 2:
                 return _tabular.GeometrySpec("lonlat", wanted)
             kind = next((s.kind for s in found if s.columns == wanted), "wkt")
             return _tabular.GeometrySpec(kind, wanted)
         if not found:
-            raise fail(self.source, "no-geometry", "the table has no geometry column: carriers and zones need "
-                       "outlines, as a WKT column (POLYGON((lon lat, …))) or GeoJSON text; lon/lat columns (经度/纬度) "
-                       "give only points",
-                       "表格中没有几何列：载体和片区需要轮廓，请提供 WKT 列(POLYGON((经度 纬度, …)))"
-                       "或 GeoJSON 文本；经度/纬度列只能给出点", choices=list(frame.columns))
+            raise fail(
+                self.source,
+                "no-geometry",
+                "the table has no geometry column: carriers and zones need "
+                "outlines, as a WKT column (POLYGON((lon lat, …))) or GeoJSON text; lon/lat columns (经度/纬度) "
+                "give only points",
+                "表格中没有几何列：载体和片区需要轮廓，请提供 WKT 列(POLYGON((经度 纬度, …)))"
+                "或 GeoJSON 文本；经度/纬度列只能给出点",
+                choices=list(frame.columns),
+            )
         return found[0]
 
     def _raw(self, layer: str) -> tuple[Raw, int]:
@@ -206,13 +242,25 @@ class Table(Opened):
             raise fail(self.source, "unreadable", str(exc), f"几何列有误：{exc}") from exc
         attrs = frame.drop(columns=list(spec.columns)).reset_index(drop=True)
         declared = CRS.from_epsg(srid) if srid else None
-        raw = Raw(attrs, geoms, errors, {i: [n] for i, n in fixes.items()}, declared,
-                   f"EWKT SRID={srid}" if srid else None, enc, list(notes), spec.columns)
+        raw = Raw(
+            attrs,
+            geoms,
+            errors,
+            {i: [n] for i, n in fixes.items()},
+            declared,
+            f"EWKT SRID={srid}" if srid else None,
+            enc,
+            list(notes),
+            spec.columns,
+        )
         raw.notes.append(Note(f"geometry from the {spec.describe()}", f"几何取自{spec.describe_zh()}"))
         if spec.kind == "lonlat":
-            raw.notes.append(Note("lon/lat columns give points, not outlines: carriers and zones need polygons "
-                                  "(add a WKT column)",
-                                  "经度/纬度列只能给出点，不是轮廓：载体和片区需要多边形(请添加 WKT 列)"))
+            raw.notes.append(
+                Note(
+                    "lon/lat columns give points, not outlines: carriers and zones need polygons (add a WKT column)",
+                    "经度/纬度列只能给出点，不是轮廓：载体和片区需要多边形(请添加 WKT 列)",
+                )
+            )
         vertices = int(shapely.get_num_coordinates(geoms).sum()) if len(geoms) else 0
         return raw, vertices
 
@@ -223,8 +271,9 @@ class Table(Opened):
             if exc.code != "no-geometry":
                 raise
             frame, enc, notes = self.frame(layer)
-            meta = meta_from_raw(layer, Raw(frame, np.full(len(frame), None, dtype=object), encoding=enc,
-                                              notes=notes), 0)
+            meta = meta_from_raw(
+                layer, Raw(frame, np.full(len(frame), None, dtype=object), encoding=enc, notes=notes), 0
+            )
             meta.notes.append(Note(exc.message_en, exc.message_zh))
             return meta
         return meta_from_raw(layer, raw, vertices)
@@ -246,14 +295,17 @@ class Csv(Table):
                 frame = _tabular.read_csv_text(utf8.decode("utf-8"), self.limits)
             except (ValueError, csv.Error) as exc:
                 if str(exc).startswith("too many"):
-                    raise fail(self.source, "too-large", f"the table has {exc}",
-                               f"表格行数或列数超过上限：{exc}") from exc
-                raise fail(self.source, "unreadable", f"the CSV cannot be read ({exc})",
-                           f"无法读取该 CSV({exc})") from exc
+                    raise fail(
+                        self.source, "too-large", f"the table has {exc}", f"表格行数或列数超过上限：{exc}"
+                    ) from exc
+                raise fail(
+                    self.source, "unreadable", f"the CSV cannot be read ({exc})", f"无法读取该 CSV({exc})"
+                ) from exc
             notes = []
             if enc.source != "detected-utf-8":
-                notes.append(Note(f"text decoded as {enc.encoding}; check the names",
-                                  f"文字按 {enc.encoding} 解码；请核对名称"))
+                notes.append(
+                    Note(f"text decoded as {enc.encoding}; check the names", f"文字按 {enc.encoding} 解码；请核对名称")
+                )
             self.frames[layer] = (frame, enc, notes)
         return self.frames[layer]
 
@@ -271,9 +323,13 @@ class Xlsx(Table):
                     tail = b""
                     for chunk in archive.iter_chunks(member):
                         if _kml.unsafe_xml(tail + chunk):
-                            raise fail(self.source, "refused-content", f"the workbook part {member.name!r} "
-                                       "declares a DOCTYPE or XML entities; save the workbook again in Excel",
-                                       f"工作簿部件 {member.name!r} 含 DOCTYPE 或 XML 实体声明；请在 Excel 中重新保存")
+                            raise fail(
+                                self.source,
+                                "refused-content",
+                                f"the workbook part {member.name!r} "
+                                "declares a DOCTYPE or XML entities; save the workbook again in Excel",
+                                f"工作簿部件 {member.name!r} 含 DOCTYPE 或 XML 实体声明；请在 Excel 中重新保存",
+                            )
                         tail = chunk[-16:]
         finally:
             archive.close()
@@ -288,10 +344,15 @@ class Xlsx(Table):
                 frame, notes = _tabular.read_xlsx(self.data, layer, self.limits)
             except ValueError as exc:
                 if str(exc).startswith("too many"):
-                    raise fail(self.source, "too-large", f"sheet {layer!r} has {exc}",
-                               f"工作表 {layer!r} 行数超过上限：{exc}") from exc
-                raise fail(self.source, "empty" if "empty" in str(exc) else "unreadable", str(exc),
-                           f"工作表 {layer!r} 无法读取：{exc}") from exc
+                    raise fail(
+                        self.source, "too-large", f"sheet {layer!r} has {exc}", f"工作表 {layer!r} 行数超过上限：{exc}"
+                    ) from exc
+                raise fail(
+                    self.source,
+                    "empty" if "empty" in str(exc) else "unreadable",
+                    str(exc),
+                    f"工作表 {layer!r} 无法读取：{exc}",
+                ) from exc
             self.frames[layer] = (frame, None, notes)
         return self.frames[layer]
 
@@ -307,8 +368,12 @@ class Parquet(Opened):
         try:
             self.file = pq.ParquetFile(io.BytesIO(self.data))
         except (pa.ArrowException, ValueError, OSError) as exc:
-            raise fail(self.source, "unreadable", f"the Parquet file cannot be opened ({exc})",
-                       f"无法打开该 Parquet 文件({exc})") from exc
+            raise fail(
+                self.source,
+                "unreadable",
+                f"the Parquet file cannot be opened ({exc})",
+                f"无法打开该 Parquet 文件({exc})",
+            ) from exc
         md = self.file.metadata
         if md.num_rows > self.limits.max_features:
             raise too_many(self.source, "features", f"{md.num_rows:,}", self.limits.max_features)
@@ -320,26 +385,40 @@ class Parquet(Opened):
             total += group.total_byte_size
             for c in range(group.num_columns):
                 if group.column(c).file_path:
-                    raise fail(self.source, "refused-content", "the Parquet file points at column data in other "
-                               "files; write it as one self-contained file", "该 Parquet 文件引用了其他文件中的列数据；"
-                               "请写成单个完整文件")
+                    raise fail(
+                        self.source,
+                        "refused-content",
+                        "the Parquet file points at column data in other files; write it as one self-contained file",
+                        "该 Parquet 文件引用了其他文件中的列数据；请写成单个完整文件",
+                    )
         if total > self.limits.max_total_uncompressed:
-            raise fail(self.source, "too-large", f"the Parquet data expands to {total / 2**20:.0f} MB, more than "
-                       f"{self.limits.max_total_uncompressed / 2**20:.0f} MB", f"Parquet 数据解压后 "
-                       f"{total / 2**20:.0f} MB，超过上限")
+            raise fail(
+                self.source,
+                "too-large",
+                f"the Parquet data expands to {total / 2**20:.0f} MB, more than "
+                f"{self.limits.max_total_uncompressed / 2**20:.0f} MB",
+                f"Parquet 数据解压后 {total / 2**20:.0f} MB，超过上限",
+            )
         raw_geo = (md.metadata or {}).get(b"geo")
         if raw_geo is None:
-            raise fail(self.source, "no-geometry", "the Parquet file has no GeoParquet 'geo' metadata; write it with "
-                       "GeoPandas (to_parquet) or GDAL, or upload a CSV with a WKT column",
-                       "该 Parquet 文件没有 GeoParquet 的 'geo' 元数据；"
-                       "请用 GeoPandas 或 GDAL 写出，或上传含 WKT 列的 CSV")
+            raise fail(
+                self.source,
+                "no-geometry",
+                "the Parquet file has no GeoParquet 'geo' metadata; write it with "
+                "GeoPandas (to_parquet) or GDAL, or upload a CSV with a WKT column",
+                "该 Parquet 文件没有 GeoParquet 的 'geo' 元数据；请用 GeoPandas 或 GDAL 写出，或上传含 WKT 列的 CSV",
+            )
         try:
             self.geo = json.loads(raw_geo)
             self.column = self.geo.get("primary_column") or next(iter(self.geo["columns"]))
             self.spec = self.geo["columns"][self.column]
         except (ValueError, KeyError, TypeError, StopIteration) as exc:
-            raise fail(self.source, "unreadable", f"the GeoParquet metadata is malformed ({exc})",
-                       f"GeoParquet 元数据有误({exc})") from exc
+            raise fail(
+                self.source,
+                "unreadable",
+                f"the GeoParquet metadata is malformed ({exc})",
+                f"GeoParquet 元数据有误({exc})",
+            ) from exc
 
     def layers(self) -> list[str]:
         return [PurePosixPath(self.source).stem or "table"]
@@ -354,8 +433,12 @@ class Parquet(Opened):
             return CRS.from_json_dict(value)
         if isinstance(value, str) and USER_CRS_RE.match(value):
             return CRS.from_user_input(value)
-        raise fail(self.source, "unreadable", f"the GeoParquet CRS {str(value)[:80]!r} is not PROJJSON",
-                   f"GeoParquet 坐标系 {str(value)[:80]!r} 不是 PROJJSON")
+        raise fail(
+            self.source,
+            "unreadable",
+            f"the GeoParquet CRS {str(value)[:80]!r} is not PROJJSON",
+            f"GeoParquet 坐标系 {str(value)[:80]!r} 不是 PROJJSON",
+        )
 
     def _raw(self) -> tuple[Raw, int]:
         table = self.file.read()

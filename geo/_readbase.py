@@ -19,19 +19,19 @@ MB = 1024 * 1024
 #: Why a file was not read. ``refused-*`` are deliberate refusals of hostile or unsupported input;
 #: ``needs-*`` ask the caller for a choice (the error lists the choices).
 ErrorCode = Literal[
-    "too-large",        # upload, members, features or vertices over a limit
-    "refused-type",     # not one of the accepted formats (incl. VRT, GDALG, HTML, .xls, a .shp alone)
-    "refused-zip",      # zip that is unsafe: traversal, links, nesting, encryption, bomb
+    "too-large",  # upload, members, features or vertices over a limit
+    "refused-type",  # not one of the accepted formats (incl. VRT, GDALG, HTML, .xls, a .shp alone)
+    "refused-zip",  # zip that is unsafe: traversal, links, nesting, encryption, bomb
     "refused-content",  # accepted format with hostile content: XML entities, URL references, views
-    "unreadable",       # corrupt or malformed
-    "empty",            # no features at all
-    "needs-layer",      # several layers: pass layer=
-    "needs-crs",        # coordinates cannot be trusted as declared: pass crs= (and swap_xy=)
-    "needs-encoding",   # text encoding contradicts its declaration: pass encoding=
-    "no-geometry",      # table without a WKT or lon/lat column
-    "no-polygons",      # every row was rejected (points, lines, unrepairable)
-    "bad-mapping",      # column mapping names missing columns or unknown fields
-    "unsafe-gdal",      # GDAL hardening not in effect: nothing is opened
+    "unreadable",  # corrupt or malformed
+    "empty",  # no features at all
+    "needs-layer",  # several layers: pass layer=
+    "needs-crs",  # coordinates cannot be trusted as declared: pass crs= (and swap_xy=)
+    "needs-encoding",  # text encoding contradicts its declaration: pass encoding=
+    "no-geometry",  # table without a WKT or lon/lat column
+    "no-polygons",  # every row was rejected (points, lines, unrepairable)
+    "bad-mapping",  # column mapping names missing columns or unknown fields
+    "unsafe-gdal",  # GDAL hardening not in effect: nothing is opened
 ]
 
 
@@ -118,8 +118,9 @@ def fail(
     problems: list[Problem] | None = None,
 ) -> ReadError:
     """Build a :class:`ReadError` to raise."""
-    return ReadError(source=source, problems=list(problems or []), code=code, message_en=en,
-                     message_zh=zh, choices=tuple(choices))
+    return ReadError(
+        source=source, problems=list(problems or []), code=code, message_en=en, message_zh=zh, choices=tuple(choices)
+    )
 
 
 @dataclass(frozen=True)

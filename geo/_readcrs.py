@@ -40,13 +40,19 @@ __all__ = [
 CRS_CHOICES: dict[str, tuple[str, str]] = {
     "EPSG:4326": ("WGS-84 longitude/latitude (GPS, Google Earth, OSM)", "WGS-84 经纬度(GPS、谷歌地球、OSM)"),
     "EPSG:4490": ("CGCS2000 longitude/latitude (天地图, national surveys)", "CGCS2000 经纬度(天地图、国家测绘)"),
-    "EPSG:4549": ("CGCS2000 3° Gauss–Krüger, CM 120°E (Shanghai's usual projected CRS)",
-                  "CGCS2000 3度带高斯-克吕格 中央经线120°E(上海常用)"),
+    "EPSG:4549": (
+        "CGCS2000 3° Gauss–Krüger, CM 120°E (Shanghai's usual projected CRS)",
+        "CGCS2000 3度带高斯-克吕格 中央经线120°E(上海常用)",
+    ),
     "EPSG:4550": ("CGCS2000 3° Gauss–Krüger, CM 123°E", "CGCS2000 3度带高斯-克吕格 中央经线123°E"),
-    "EPSG:4528": ("CGCS2000 3° Gauss–Krüger zone 40 (easting with zone prefix 40…)",
-                  "CGCS2000 3度带高斯-克吕格 第40带(横坐标带号前缀 40…)"),
-    "EPSG:4529": ("CGCS2000 3° Gauss–Krüger zone 41 (easting with zone prefix 41…)",
-                  "CGCS2000 3度带高斯-克吕格 第41带(横坐标带号前缀 41…)"),
+    "EPSG:4528": (
+        "CGCS2000 3° Gauss–Krüger zone 40 (easting with zone prefix 40…)",
+        "CGCS2000 3度带高斯-克吕格 第40带(横坐标带号前缀 40…)",
+    ),
+    "EPSG:4529": (
+        "CGCS2000 3° Gauss–Krüger zone 41 (easting with zone prefix 41…)",
+        "CGCS2000 3度带高斯-克吕格 第41带(横坐标带号前缀 41…)",
+    ),
     "EPSG:32651": ("WGS-84 / UTM zone 51N", "WGS-84 / UTM 51N 带"),
     "EPSG:32650": ("WGS-84 / UTM zone 50N", "WGS-84 / UTM 50N 带"),
     "GCJ-02": ("GCJ-02 (高德 AMap, Tencent; converted to WGS-84)", "GCJ-02 火星坐标(高德、腾讯；转换为 WGS-84)"),
@@ -116,8 +122,10 @@ def crs_choices(bounds: tuple[float, float, float, float] | None, swap: bool) ->
     return out
 
 
-def assess_crs(declared: CRS | None, bounds: tuple[float, float, float, float] | None,
-            ) -> tuple[list[str], list[Note], bool]:
+def assess_crs(
+    declared: CRS | None,
+    bounds: tuple[float, float, float, float] | None,
+) -> tuple[list[str], list[Note], bool]:
     """What looks wrong with the declared CRS given the numbers: issue codes, messages, swap hint."""
     codes: list[str] = []
     notes: list[Note] = []
@@ -129,43 +137,66 @@ def assess_crs(declared: CRS | None, bounds: tuple[float, float, float, float] |
     swap = False
     if declared is None:
         codes.append("no-crs")
-        notes.append(Note(f"the file declares no coordinate system ({shown}); choose the one it was made in",
-                          f"文件未声明坐标系({shown})；请选择数据实际使用的坐标系"))
+        notes.append(
+            Note(
+                f"the file declares no coordinate system ({shown}); choose the one it was made in",
+                f"文件未声明坐标系({shown})；请选择数据实际使用的坐标系",
+            )
+        )
         swap = looks_swapped(bounds)
     elif declared.is_geographic:
         if looks_swapped(bounds):
             codes.append("swapped-axes")
             swap = True
-            notes.append(Note(f"longitude and latitude look swapped ({shown}: x is in China's latitude range, y in "
-                              "its longitude range); read with swap_xy=True",
-                              f"经纬度似乎颠倒({shown}：x 落在中国纬度范围，y 落在经度范围)；请以 swap_xy=True 读取"))
+            notes.append(
+                Note(
+                    f"longitude and latitude look swapped ({shown}: x is in China's latitude range, y in "
+                    "its longitude range); read with swap_xy=True",
+                    f"经纬度似乎颠倒({shown}：x 落在中国纬度范围，y 落在经度范围)；请以 swap_xy=True 读取",
+                )
+            )
         elif not is_degrees(bounds):
             codes.append("projected-as-degrees")
-            notes.append(Note(f"the file says longitude/latitude ({crs_label(declared)}) but the numbers ({shown}) "
-                              "are not degrees: they look like projected metres; choose the projected CRS",
-                              f"文件声明为经纬度({crs_label(declared)})，但数值({shown})不是度数，像是投影坐标(米)；"
-                              "请选择实际的投影坐标系"))
+            notes.append(
+                Note(
+                    f"the file says longitude/latitude ({crs_label(declared)}) but the numbers ({shown}) "
+                    "are not degrees: they look like projected metres; choose the projected CRS",
+                    f"文件声明为经纬度({crs_label(declared)})，但数值({shown})不是度数，像是投影坐标(米)；"
+                    "请选择实际的投影坐标系",
+                )
+            )
         elif not in_box(bounds, CHINA):
             codes.append("outside-china")
-            notes.append(Note(f"the coordinates ({shown}) lie outside China; confirm the coordinate system",
-                              f"坐标({shown})位于中国境外；请确认坐标系"))
+            notes.append(
+                Note(
+                    f"the coordinates ({shown}) lie outside China; confirm the coordinate system",
+                    f"坐标({shown})位于中国境外；请确认坐标系",
+                )
+            )
     elif is_degrees(bounds) and max(abs(bounds[2] - bounds[0]), abs(bounds[3] - bounds[1])) < 10:
         codes.append("degrees-as-projected")
-        notes.append(Note(f"the file says {crs_label(declared)} (metres) but the numbers ({shown}) look like "
-                          "longitude/latitude degrees; choose the geographic CRS",
-                          f"文件声明为 {crs_label(declared)}(米)，但数值({shown})像是经纬度；请选择经纬度坐标系"))
+        notes.append(
+            Note(
+                f"the file says {crs_label(declared)} (metres) but the numbers ({shown}) look like "
+                "longitude/latitude degrees; choose the geographic CRS",
+                f"文件声明为 {crs_label(declared)}(米)，但数值({shown})像是经纬度；请选择经纬度坐标系",
+            )
+        )
     else:
         try:
-            lon, lat = transformer_to_wgs84(declared).transform(
-                [bounds[0], bounds[2]], [bounds[1], bounds[3]])
+            lon, lat = transformer_to_wgs84(declared).transform([bounds[0], bounds[2]], [bounds[1], bounds[3]])
             landed = (min(lon), min(lat), max(lon), max(lat))
         except (ProjError, CRSError):
             landed = (math.nan,) * 4
         if not all(math.isfinite(v) for v in landed) or not in_box(landed, CHINA):
             codes.append("outside-china")
-            notes.append(Note(f"in {crs_label(declared)} the coordinates ({shown}) land outside China; confirm "
-                              "the coordinate system", f"按 {crs_label(declared)} 解释，坐标({shown})位于中国境外；"
-                              "请确认坐标系"))
+            notes.append(
+                Note(
+                    f"in {crs_label(declared)} the coordinates ({shown}) land outside China; confirm "
+                    "the coordinate system",
+                    f"按 {crs_label(declared)} 解释，坐标({shown})位于中国境外；请确认坐标系",
+                )
+            )
     return codes, notes, swap
 
 
@@ -178,8 +209,10 @@ def suggest_crs(choices: list[CrsChoice], codes: list[str]) -> str | None:
     return fitting[0]
 
 
-def transform_xy(geoms: np.ndarray, func: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
-               ) -> np.ndarray:
+def transform_xy(
+    geoms: np.ndarray,
+    func: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+) -> np.ndarray:
     def apply(coords: np.ndarray) -> np.ndarray:
         x, y = func(coords[:, 0], coords[:, 1])
         return np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])

@@ -67,8 +67,9 @@ def text_head(data: bytes, size: int = 4096) -> str:
 
 def refuse_type(source: str, what_en: str, what_zh: str) -> ReadError:
     """A ``refused-type`` error that also lists the accepted formats."""
-    return fail(source, "refused-type", f"{what_en}. Accepted: {ACCEPTED_EN}",
-                f"{what_zh}。可接受的格式：{ACCEPTED_ZH}")
+    return fail(
+        source, "refused-type", f"{what_en}. Accepted: {ACCEPTED_EN}", f"{what_zh}。可接受的格式：{ACCEPTED_ZH}"
+    )
 
 
 def valid_text(data: bytes, codec: str) -> bool:
@@ -80,7 +81,7 @@ def valid_text(data: bytes, codec: str) -> bool:
     decoder = codecs.getincrementaldecoder(codec)()
     try:
         for start in range(0, len(data), 1 << 20):
-            decoder.decode(data[start:start + (1 << 20)], final=False)
+            decoder.decode(data[start : start + (1 << 20)], final=False)
     except UnicodeDecodeError:
         return False
     return True
@@ -90,8 +91,13 @@ def user_codec(source: str, encoding: str) -> str:
     """The Python codec for the encoding a user named, or a ``needs-encoding`` error."""
     codec = _dbf.codec_from_label(encoding)
     if codec is None:
-        raise fail(source, "needs-encoding", f"unknown text encoding {encoding!r}",
-                   f"未知的文字编码 {encoding!r}", choices=ENCODING_CHOICES)
+        raise fail(
+            source,
+            "needs-encoding",
+            f"unknown text encoding {encoding!r}",
+            f"未知的文字编码 {encoding!r}",
+            choices=ENCODING_CHOICES,
+        )
     return codec
 
 
@@ -105,17 +111,26 @@ def to_utf8(data: bytes, source: str, encoding: str | None, *, what: str) -> tup
         try:
             text = body.decode(codec)
         except UnicodeDecodeError as exc:
-            raise fail(source, "needs-encoding", f"the {what} is not valid {encoding} ({exc.reason} at byte "
-                       f"{exc.start}); choose another encoding", f"该{ZH_WHAT.get(what, what)}不是有效的 "
-                       f"{encoding} 编码(第 {exc.start} 字节)；请换一种编码", choices=ENCODING_CHOICES) from exc
+            raise fail(
+                source,
+                "needs-encoding",
+                f"the {what} is not valid {encoding} ({exc.reason} at byte {exc.start}); choose another encoding",
+                f"该{ZH_WHAT.get(what, what)}不是有效的 {encoding} 编码(第 {exc.start} 字节)；请换一种编码",
+                choices=ENCODING_CHOICES,
+            ) from exc
         return text.encode("utf-8"), EncodingInfo(_dbf.display_codec(codec), "user", (), text_preview(text))
     if valid_text(body, "utf-8"):
         return body, EncodingInfo("UTF-8", "detected-utf-8", (), ())
     if valid_text(body, "gb18030"):
         text = body.decode("gb18030", errors="replace")
         return text.encode("utf-8"), EncodingInfo("GB18030", "fallback-gb18030", (), text_preview(text))
-    raise fail(source, "needs-encoding", f"the {what} is neither UTF-8 nor GB18030; choose its encoding",
-               f"该{ZH_WHAT.get(what, what)}既不是 UTF-8 也不是 GB18030；请选择其编码", choices=ENCODING_CHOICES)
+    raise fail(
+        source,
+        "needs-encoding",
+        f"the {what} is neither UTF-8 nor GB18030; choose its encoding",
+        f"该{ZH_WHAT.get(what, what)}既不是 UTF-8 也不是 GB18030；请选择其编码",
+        choices=ENCODING_CHOICES,
+    )
 
 
 ZH_WHAT = {"GeoJSON": " GeoJSON ", "KML": " KML ", "CSV": " CSV 文件"}
@@ -181,8 +196,16 @@ def bounds_of(geoms: np.ndarray) -> tuple[float, float, float, float] | None:
     return envelope(shapely.bounds(geoms)) if len(geoms) else None
 
 
-_TYPE_NAMES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon",
-               "GeometryCollection")
+_TYPE_NAMES = (
+    "Point",
+    "LineString",
+    "LinearRing",
+    "Polygon",
+    "MultiPoint",
+    "MultiLineString",
+    "MultiPolygon",
+    "GeometryCollection",
+)
 
 
 def geometry_type(geoms: np.ndarray) -> str:
@@ -198,16 +221,32 @@ def preview_frame(attrs: pd.DataFrame, geoms: np.ndarray) -> pd.DataFrame:
 
 
 def meta_from_raw(name: str, raw: Raw, vertices: int, *, estimated: bool = False) -> Meta:
-    return Meta(name, len(raw.geoms), vertices, estimated, geometry_type(raw.geoms),
-                 [str(c) for c in raw.attrs.columns], preview_frame(raw.attrs, raw.geoms), raw.declared,
-                 raw.crs_source, bounds_of(raw.geoms), raw.encoding, list(raw.notes), raw.geometry_columns)
+    return Meta(
+        name,
+        len(raw.geoms),
+        vertices,
+        estimated,
+        geometry_type(raw.geoms),
+        [str(c) for c in raw.attrs.columns],
+        preview_frame(raw.attrs, raw.geoms),
+        raw.declared,
+        raw.crs_source,
+        bounds_of(raw.geoms),
+        raw.encoding,
+        list(raw.notes),
+        raw.geometry_columns,
+    )
 
 
 def too_many(source: str, what: str, count: int | str, cap: int) -> ReadError:
     zh = {"features": "要素", "vertices": "顶点", "rows": "行", "layers": "图层", "columns": "列"}.get(what, what)
-    return fail(source, "too-large", f"the layer has {count} {what}, more than the {cap:,} allowed; "
-                "split the file or simplify the outlines before uploading",
-                f"该图层有 {count} 个{zh}，超过上限 {cap:,}；请拆分文件或简化轮廓后再上传")
+    return fail(
+        source,
+        "too-large",
+        f"the layer has {count} {what}, more than the {cap:,} allowed; "
+        "split the file or simplify the outlines before uploading",
+        f"该图层有 {count} 个{zh}，超过上限 {cap:,}；请拆分文件或简化轮廓后再上传",
+    )
 
 
 def check_counts(source: str, features: int, vertices: int | None, limits: Limits) -> None:
@@ -225,8 +264,10 @@ def from_wkb(values: np.ndarray) -> tuple[np.ndarray, dict[int, Note], dict[int,
     for i in np.flatnonzero(pd.isna(geoms) & ~pd.isna(values)):
         fixed = shapely.from_wkb(values[i], on_invalid="fix")
         if fixed is None:
-            unreadable[int(i)] = Note("geometry unreadable (curved or corrupt); convert it to polygons in your GIS",
-                                      "几何无法读取(曲线或已损坏)；请在 GIS 中转换为多边形")
+            unreadable[int(i)] = Note(
+                "geometry unreadable (curved or corrupt); convert it to polygons in your GIS",
+                "几何无法读取(曲线或已损坏)；请在 GIS 中转换为多边形",
+            )
         else:
             geoms[i] = fixed
             fixes[int(i)] = [Note("ring was not closed: closed it", "环未闭合：已闭合")]

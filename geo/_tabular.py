@@ -88,9 +88,9 @@ def read_csv_text(text: str, limits: Limits) -> pd.DataFrame:
     for number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
-        if any(cell.strip() for cell in row[len(columns):]):
+        if any(cell.strip() for cell in row[len(columns) :]):
             raise ValueError(f"line {number} has {len(row)} cells but the header has {len(columns)}")
-        cells = row[:len(columns)]
+        cells = row[: len(columns)]
         rows.append(cells + [""] * (len(columns) - len(cells)))
     frame = pd.DataFrame(rows, columns=columns, dtype=object)
     return frame.map(lambda v: None if v is None or str(v).strip() == "" else v)
@@ -130,8 +130,10 @@ def read_xlsx(data: bytes, sheet: str, limits: Limits) -> tuple[pd.DataFrame, li
         warnings.simplefilter("always")
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            filled = ([_cell_text(v) for v in values]
-                      for values in book[sheet].iter_rows(values_only=True, max_col=limits.max_columns))
+            filled = (
+                [_cell_text(v) for v in values]
+                for values in book[sheet].iter_rows(values_only=True, max_col=limits.max_columns)
+            )
             header: list[str] | None = None
             rows: list[list[str | None]] = []
             for cells in filled:
@@ -171,9 +173,12 @@ def find_geometry(frame: pd.DataFrame) -> list[GeometrySpec]:
             found.append(GeometrySpec("wkt", (column,)))
         elif values.map(lambda v: v.lstrip().startswith("{") and '"coordinates"' in v).mean() >= 0.5:
             found.append(GeometrySpec("geojson", (column,)))
-    found.sort(key=lambda s: (0 if _norm(s.columns[0]) in {_norm(n) for n in _WKT_NAMES} else 1,
-                              0 if frame[s.columns[0]].dropna().astype(str).str.contains(
-                                  "POLYGON", case=False).any() else 1))
+    found.sort(
+        key=lambda s: (
+            0 if _norm(s.columns[0]) in {_norm(n) for n in _WKT_NAMES} else 1,
+            0 if frame[s.columns[0]].dropna().astype(str).str.contains("POLYGON", case=False).any() else 1,
+        )
+    )
     lons = [c for c in frame.columns if _norm(c) in {_norm(n) for n in _LON_NAMES}]
     lats = [c for c in frame.columns if _norm(c) in {_norm(n) for n in _LAT_NAMES}]
     if lons and lats:
@@ -199,7 +204,7 @@ def _parse_text(kind: str, text: str, srids: set[int]) -> tuple[object | None, b
     match = _SRID_RE.match(text)
     if match:
         srids.add(int(match.group(1)))
-        text = text[match.end():]
+        text = text[match.end() :]
     geom = shapely.from_wkt(text, on_invalid="ignore")
     if geom is not None:
         return geom, False

@@ -88,8 +88,14 @@ __all__ = [
 ]
 
 _OPENERS: dict[str, type[Opened]] = {
-    "geojson": GeoJson, "gpkg": GeoPackage, "shapefile": ShapefileZip, "kml": Kml, "kmz": Kmz,
-    "geoparquet": Parquet, "csv": Csv, "xlsx": Xlsx,
+    "geojson": GeoJson,
+    "gpkg": GeoPackage,
+    "shapefile": ShapefileZip,
+    "kml": Kml,
+    "kmz": Kmz,
+    "geoparquet": Parquet,
+    "csv": Csv,
+    "xlsx": Xlsx,
 }
 
 Role = Literal["carriers", "zones"]
@@ -170,8 +176,7 @@ class ReadResult:
 
     def report_frame(self) -> pd.DataFrame:
         """The report as a table (row, id, action, reason_en, reason_zh)."""
-        return pd.DataFrame([vars(f) for f in self.report],
-                            columns=["row", "id", "action", "reason_en", "reason_zh"])
+        return pd.DataFrame([vars(f) for f in self.report], columns=["row", "id", "action", "reason_en", "reason_zh"])
 
     def rejected_csv(self) -> bytes:
         """The dropped and rejected rows as CSV for Excel (UTF-8 with BOM), formula-like text kept as text.
@@ -181,8 +186,11 @@ class ReadResult:
         """
         from geo.export import summary_csv  # noqa: PLC0415 - export imports pyogrio: only after hardening
 
-        stamp = {"content": "rows not loaded (dropped or rejected), with the reason", "file": self.filename,
-                 "layer": self.layer}
+        stamp = {
+            "content": "rows not loaded (dropped or rejected), with the reason",
+            "file": self.filename,
+            "layer": self.layer,
+        }
         return summary_csv(self.rejected, stamp)
 
 
@@ -191,12 +199,36 @@ def _library_errors() -> tuple[type[BaseException], ...]:
     import pyogrio.errors  # noqa: PLC0415 - after hardening (this runs inside a call)
     from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
 
-    return (ValueError, TypeError, KeyError, IndexError, OSError, EOFError, OverflowError, RecursionError,
-            UnicodeError, struct.error, zipfile.BadZipFile, zlib.error, sqlite3.Error, csv.Error, CRSError,
-            ProjError, shapely.errors.GEOSException, xml.parsers.expat.ExpatError, InvalidFileException,
-            pyarrow.ArrowException, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
-            pyogrio.errors.CRSError, pyogrio.errors.GeometryError, pyogrio.errors.FieldError,
-            pyogrio.errors.FeatureError, NotImplementedError, MemoryError)
+    return (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        OSError,
+        EOFError,
+        OverflowError,
+        RecursionError,
+        UnicodeError,
+        struct.error,
+        zipfile.BadZipFile,
+        zlib.error,
+        sqlite3.Error,
+        csv.Error,
+        CRSError,
+        ProjError,
+        shapely.errors.GEOSException,
+        xml.parsers.expat.ExpatError,
+        InvalidFileException,
+        pyarrow.ArrowException,
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.CRSError,
+        pyogrio.errors.GeometryError,
+        pyogrio.errors.FieldError,
+        pyogrio.errors.FeatureError,
+        NotImplementedError,
+        MemoryError,
+    )
 
 
 # GDAL warnings the reader already turns into per-row findings.
@@ -214,10 +246,13 @@ def _boundary(source: str, captured: list[Note]) -> Iterator[None]:
             raise
         except _library_errors() as exc:
             text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-            raise fail(source, "unreadable", f"the file cannot be read ({type(exc).__name__}: {text}); it may be "
-                       "damaged or not what its name says — export it again from its source",
-                       f"无法读取该文件({type(exc).__name__}: {text})；"
-                       "文件可能已损坏或与扩展名不符，请从源头重新导出") from exc
+            raise fail(
+                source,
+                "unreadable",
+                f"the file cannot be read ({type(exc).__name__}: {text}); it may be "
+                "damaged or not what its name says — export it again from its source",
+                f"无法读取该文件({type(exc).__name__}: {text})；文件可能已损坏或与扩展名不符，请从源头重新导出",
+            ) from exc
         finally:
             for w in caught:
                 message = str(w.message).strip()
@@ -227,8 +262,9 @@ def _boundary(source: str, captured: list[Note]) -> Iterator[None]:
                     captured.append(Note(f"reader warning: {message}", f"读取提示：{message}"))
 
 
-def _open(data: bytes, source: str, tmp: Path, *, limits: Limits, encoding: str | None,
-          geometry: str | tuple[str, str] | None) -> Opened:
+def _open(
+    data: bytes, source: str, tmp: Path, *, limits: Limits, encoding: str | None, geometry: str | tuple[str, str] | None
+) -> Opened:
     fmt = sniff(data, source, limits=limits)
     opener = _OPENERS[fmt]
     if issubclass(opener, Table):
@@ -247,14 +283,24 @@ def _pick_layer(opened: Opened, layer: str | int | None) -> str:
     if layer is not None:
         if layer in names:
             return str(layer)
-        raise fail(opened.source, "needs-layer", f"there is no layer {layer!r}; choose one of the layers listed",
-                   f"没有名为 {layer!r} 的图层；请从列出的图层中选择", choices=names)
+        raise fail(
+            opened.source,
+            "needs-layer",
+            f"there is no layer {layer!r}; choose one of the layers listed",
+            f"没有名为 {layer!r} 的图层；请从列出的图层中选择",
+            choices=names,
+        )
     if len(names) == 1:
         return names[0]
     if isinstance(opened, Kml) and opened.default_layer() is not None:
         return str(opened.default_layer())
-    raise fail(opened.source, "needs-layer", f"the file holds {len(names)} layers; choose one",
-               f"文件中有 {len(names)} 个图层；请选择一个", choices=names)
+    raise fail(
+        opened.source,
+        "needs-layer",
+        f"the file holds {len(names)} layers; choose one",
+        f"文件中有 {len(names)} 个图层；请选择一个",
+        choices=names,
+    )
 
 
 def _fields(role: Role | None) -> list[str]:
@@ -311,8 +357,9 @@ def suggest_mapping(columns: list[str], role: Role) -> dict[str, str]:
     return out
 
 
-def _apply_mapping(attrs: pd.DataFrame, columns: dict[str, str] | None, role: Role | None, source: str,
-                   ledger_notes: list[Note]) -> pd.DataFrame:
+def _apply_mapping(
+    attrs: pd.DataFrame, columns: dict[str, str] | None, role: Role | None, source: str, ledger_notes: list[Note]
+) -> pd.DataFrame:
     if not columns:
         return attrs
     problems: list[Problem] = []
@@ -321,22 +368,35 @@ def _apply_mapping(attrs: pd.DataFrame, columns: dict[str, str] | None, role: Ro
         if src not in attrs.columns:
             problems.append(Problem(f"column {src!r}", "is not in the file", "pick one of the file's columns"))
         if dst not in allowed:
-            problems.append(Problem(f"field {dst!r}", f"is not a {role or 'contract'} field",
-                                    f"use one of: {', '.join(sorted(allowed))}"))
+            problems.append(
+                Problem(
+                    f"field {dst!r}",
+                    f"is not a {role or 'contract'} field",
+                    f"use one of: {', '.join(sorted(allowed))}",
+                )
+            )
     targets = list(columns.values())
     for dst in sorted({t for t in targets if targets.count(t) > 1}):
         problems.append(Problem(f"field {dst!r}", "is mapped from more than one column", "map each field once"))
     if problems:
-        raise fail(source, "bad-mapping", f"the column mapping has {len(problems)} problem(s)",
-                   f"列对应关系有 {len(problems)} 个问题", problems=problems)
+        raise fail(
+            source,
+            "bad-mapping",
+            f"the column mapping has {len(problems)} problem(s)",
+            f"列对应关系有 {len(problems)} 个问题",
+            problems=problems,
+        )
     out = attrs.copy()
     clashing = [c for c in out.columns if c in targets and c not in columns]
     for column in clashing:
         new = f"{column}_file"
         out = out.rename(columns={column: new})
-        ledger_notes.append(Note(f"the file's own column {column!r} was renamed {new!r}: another column is mapped "
-                                 f"to {column!r}",
-                                 f"文件自带的列 {column!r} 已改名为 {new!r}：另一列被对应到 {column!r}"))
+        ledger_notes.append(
+            Note(
+                f"the file's own column {column!r} was renamed {new!r}: another column is mapped to {column!r}",
+                f"文件自带的列 {column!r} 已改名为 {new!r}：另一列被对应到 {column!r}",
+            )
+        )
     return out.rename(columns=columns)
 
 
@@ -382,7 +442,7 @@ def inspect(
             if not names:
                 raise fail(filename, "empty", "the file holds no layers", "文件中没有图层")
             layers = []
-            for name in names[:limits.max_layers]:
+            for name in names[: limits.max_layers]:
                 try:
                     layers.append(_layer_info(opened.meta(name)))
                 except ReadError as exc:
@@ -401,10 +461,26 @@ def _failed_layer(name: str, exc: ReadError) -> LayerInfo:
 def _layer_info(meta: Meta) -> LayerInfo:
     codes, issues, swap = assess_crs(meta.declared, meta.bounds)
     choices = crs_choices(meta.bounds, swap) if issues else []
-    return LayerInfo(meta.name, meta.features, meta.vertices, meta.vertices_estimated, meta.geometry_type,
-                     meta.columns, meta.preview, crs_label(meta.declared), meta.crs_source, meta.bounds, issues,
-                     codes, choices, suggest_crs(choices, codes) if choices else None, swap, meta.encoding,
-                     meta.geometry_columns, meta.notes)
+    return LayerInfo(
+        meta.name,
+        meta.features,
+        meta.vertices,
+        meta.vertices_estimated,
+        meta.geometry_type,
+        meta.columns,
+        meta.preview,
+        crs_label(meta.declared),
+        meta.crs_source,
+        meta.bounds,
+        issues,
+        codes,
+        choices,
+        suggest_crs(choices, codes) if choices else None,
+        swap,
+        meta.encoding,
+        meta.geometry_columns,
+        meta.notes,
+    )
 
 
 def read(
@@ -459,8 +535,13 @@ def read(
     """
     limits = limits or Limits()
     if crs is not None and crs not in CRS_CHOICES and not USER_CRS_RE.match(crs.strip()):
-        raise fail(filename, "needs-crs", f"{crs!r} is not a coordinate system this reader accepts",
-                   f"不接受坐标系 {crs!r}", choices=list(CRS_CHOICES))
+        raise fail(
+            filename,
+            "needs-crs",
+            f"{crs!r} is not a coordinate system this reader accepts",
+            f"不接受坐标系 {crs!r}",
+            choices=list(CRS_CHOICES),
+        )
     captured: list[Note] = []
     with _boundary(filename, captured), tempfile.TemporaryDirectory(prefix="geo-reader-") as tmp:
         opened = _open(data, filename, Path(tmp), limits=limits, encoding=encoding, geometry=geometry)
@@ -471,16 +552,26 @@ def read(
             opened.close()
         if len(raw.attrs) == 0:
             raise fail(filename, "empty", f"layer {name!r} holds no features", f"图层 {name!r} 中没有要素")
-        result = _finish(raw, opened.fmt, name, filename, crs=crs.strip() if crs else None, swap_xy=swap_xy,
-                         columns=columns, role=role)
+        result = _finish(
+            raw,
+            opened.fmt,
+            name,
+            filename,
+            crs=crs.strip() if crs else None,
+            swap_xy=swap_xy,
+            columns=columns,
+            role=role,
+        )
     # After the boundary: library warnings are collected into ``captured`` as it exits.
-    result.report[:0] = [Finding(None, None, "note", n.en, n.zh) for n in [*opened.notes, *captured]
-                         if n not in raw.notes]
+    result.report[:0] = [
+        Finding(None, None, "note", n.en, n.zh) for n in [*opened.notes, *captured] if n not in raw.notes
+    ]
     return result
 
 
-def _resolve_crs(raw: Raw, bounds: tuple[float, float, float, float] | None, source: str, crs: str | None,
-                 swap_xy: bool | None) -> tuple[CRS | str, str]:
+def _resolve_crs(
+    raw: Raw, bounds: tuple[float, float, float, float] | None, source: str, crs: str | None, swap_xy: bool | None
+) -> tuple[CRS | str, str]:
     """The CRS the numbers are in: the caller's choice, else the declared one if nothing looks wrong."""
     if crs is not None:
         if crs in DATUM_SHIFTS:
@@ -494,12 +585,21 @@ def _resolve_crs(raw: Raw, bounds: tuple[float, float, float, float] | None, sou
         fitting = [c.code for c in crs_choices(bounds, swap_hint) if c.fits]
         hint_en = f" Choices that land in China: {', '.join(fitting)}." if fitting else ""
         hint_zh = f"落在中国境内的选项：{'、'.join(fitting)}。" if fitting else ""
-        raise fail(source, "needs-crs", " ".join(n.en for n in issues) + ". Pass crs= (and swap_xy=True if "
-                   "latitude comes first)." + hint_en, "；".join(n.zh for n in issues) + "。请指定 crs=(纬度在前时"
-                   "再加 swap_xy=True)。" + hint_zh, choices=list(CRS_CHOICES))
+        raise fail(
+            source,
+            "needs-crs",
+            " ".join(n.en for n in issues) + ". Pass crs= (and swap_xy=True if latitude comes first)." + hint_en,
+            "；".join(n.zh for n in issues) + "。请指定 crs=(纬度在前时再加 swap_xy=True)。" + hint_zh,
+            choices=list(CRS_CHOICES),
+        )
     if raw.declared is None:  # no CRS and no coordinates at all
-        raise fail(source, "needs-crs", "the file declares no coordinate system; pass crs=",
-                   "文件未声明坐标系；请指定 crs=", choices=list(CRS_CHOICES))
+        raise fail(
+            source,
+            "needs-crs",
+            "the file declares no coordinate system; pass crs=",
+            "文件未声明坐标系；请指定 crs=",
+            choices=list(CRS_CHOICES),
+        )
     return raw.declared, crs_label(raw.declared) or raw.declared.name
 
 
@@ -511,36 +611,59 @@ def _place(geoms: np.ndarray, chosen: CRS | str, label: str, *, swap: bool, sour
     geoms[keep] = to_wgs84(geoms[keep], chosen, swap)
     landed = bounds_of(geoms[keep])
     if landed is not None and not is_degrees(landed):
-        raise fail(source, "needs-crs", f"read as {label}{' with axes swapped' if swap else ''}, the numbers "
-                   "do not become valid longitude/latitude; choose another coordinate system"
-                   + (" or swap_xy=True" if not swap else ""), f"按 {label}{'(交换坐标轴)' if swap else ''} "
-                   "解释后不是有效的经纬度；请选择其他坐标系" + ("或 swap_xy=True" if not swap else ""),
-                   choices=list(CRS_CHOICES))
+        raise fail(
+            source,
+            "needs-crs",
+            f"read as {label}{' with axes swapped' if swap else ''}, the numbers "
+            "do not become valid longitude/latitude; choose another coordinate system"
+            + (" or swap_xy=True" if not swap else ""),
+            f"按 {label}{'(交换坐标轴)' if swap else ''} "
+            "解释后不是有效的经纬度；请选择其他坐标系" + ("或 swap_xy=True" if not swap else ""),
+            choices=list(CRS_CHOICES),
+        )
     if landed is not None and not in_box(landed, CHINA):
-        ledger.add(None, "note", Note("the data lies outside China: check the coordinate system",
-                                      "数据位于中国境外：请核对坐标系"))
+        ledger.add(
+            None,
+            "note",
+            Note("the data lies outside China: check the coordinate system", "数据位于中国境外：请核对坐标系"),
+        )
 
 
 def _no_polygons(ledger: Ledger, layer: str, source: str) -> ReadError:
     lost = [f for f in ledger.report if f.action in ("rejected", "dropped")]
-    return fail(source, "no-polygons", f"no polygon could be read from layer {layer!r}: "
-                + "; ".join(sorted({f.reason_en for f in lost})[:5]),
-                f"图层 {layer!r} 中没有可用的多边形：" + "；".join(sorted({f.reason_zh for f in lost})[:5]),
-                problems=[Problem(f"row {f.row}", f.reason_en) for f in lost][:50])
+    return fail(
+        source,
+        "no-polygons",
+        f"no polygon could be read from layer {layer!r}: " + "; ".join(sorted({f.reason_en for f in lost})[:5]),
+        f"图层 {layer!r} 中没有可用的多边形：" + "；".join(sorted({f.reason_zh for f in lost})[:5]),
+        problems=[Problem(f"row {f.row}", f.reason_en) for f in lost][:50],
+    )
 
 
-def _finish(raw: Raw, fmt: str, layer: str, source: str, *, crs: str | None, swap_xy: bool | None,
-            columns: dict[str, str] | None, role: Role | None) -> ReadResult:
+def _finish(
+    raw: Raw,
+    fmt: str,
+    layer: str,
+    source: str,
+    *,
+    crs: str | None,
+    swap_xy: bool | None,
+    columns: dict[str, str] | None,
+    role: Role | None,
+) -> ReadResult:
     if raw.encoding is not None and raw.encoding.problem is not None:
-        raise fail(source, "needs-encoding", raw.encoding.problem.en, raw.encoding.problem.zh,
-                   choices=ENCODING_CHOICES)
+        raise fail(source, "needs-encoding", raw.encoding.problem.en, raw.encoding.problem.zh, choices=ENCODING_CHOICES)
     notes: list[Note] = list(raw.notes)
     attrs = _apply_mapping(raw.attrs.reset_index(drop=True), columns, role, source, notes)
     if "geometry" in attrs.columns:
         attrs = attrs.rename(columns={"geometry": "geometry_file"})
     id_col = "id" if "id" in attrs.columns else _id_column(attrs)
-    ledger = Ledger([None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
-                     for v in (attrs[id_col].tolist() if id_col else [None] * len(attrs))])
+    ledger = Ledger(
+        [
+            None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+            for v in (attrs[id_col].tolist() if id_col else [None] * len(attrs))
+        ]
+    )
     for note in notes:
         ledger.add(None, "note", note)
 
@@ -563,13 +686,28 @@ def _finish(raw: Raw, fmt: str, layer: str, source: str, *, crs: str | None, swa
         problems = validate_carriers(frame)
     elif role == "zones":
         problems = validate_zones(frame)
-    return ReadResult(frame, ledger.report, _rejected_frame(attrs, raw.geoms, ledger), crs_note, label,
-                      raw.encoding.encoding if raw.encoding else None, layer, fmt, problems, source)
+    return ReadResult(
+        frame,
+        ledger.report,
+        _rejected_frame(attrs, raw.geoms, ledger),
+        crs_note,
+        label,
+        raw.encoding.encoding if raw.encoding else None,
+        layer,
+        fmt,
+        problems,
+        source,
+    )
 
 
-_SOURCE_ZH = {".prj": " .prj 文件", "GeoJSON crs member": " GeoJSON 的 crs 成员", "GeoPackage": " GeoPackage",
-              "GeoJSON (RFC 7946: always WGS-84)": " GeoJSON 标准(RFC 7946：始终为 WGS-84)",
-              "KML (always WGS-84)": " KML 标准(始终为 WGS-84)", "GeoParquet metadata": " GeoParquet 元数据"}
+_SOURCE_ZH = {
+    ".prj": " .prj 文件",
+    "GeoJSON crs member": " GeoJSON 的 crs 成员",
+    "GeoPackage": " GeoPackage",
+    "GeoJSON (RFC 7946: always WGS-84)": " GeoJSON 标准(RFC 7946：始终为 WGS-84)",
+    "KML (always WGS-84)": " KML 标准(始终为 WGS-84)",
+    "GeoParquet metadata": " GeoParquet 元数据",
+}
 
 
 def _crs_note(chosen: str, declared: str | None, user: str | None, swap: bool, source: str | None) -> Note:
@@ -591,13 +729,15 @@ def _rejected_frame(attrs: pd.DataFrame, geoms: np.ndarray, ledger: Ledger) -> p
     rows = sorted(ledger.out)
     base = attrs.iloc[rows].reset_index(drop=True) if rows else attrs.iloc[0:0].reset_index(drop=True)
     wkt = [shapely.to_wkt(geoms[i]) if geoms[i] is not None else None for i in rows]
-    head = pd.DataFrame({
-        "row": [i + 1 for i in rows],
-        "action": [ledger.out[i][0] for i in rows],
-        "reason_en": [ledger.out[i][1].en for i in rows],
-        "reason_zh": [ledger.out[i][1].zh for i in rows],
-        "geometry_wkt": wkt,
-    })
+    head = pd.DataFrame(
+        {
+            "row": [i + 1 for i in rows],
+            "action": [ledger.out[i][0] for i in rows],
+            "reason_en": [ledger.out[i][1].en for i in rows],
+            "reason_zh": [ledger.out[i][1].zh for i in rows],
+            "geometry_wkt": wkt,
+        }
+    )
     base = base.rename(columns={c: f"{c}_file" for c in base.columns if c in head.columns})
     return pd.concat([head, base], axis=1)
 
@@ -606,9 +746,12 @@ def _read_file_bytes(path: Path | str, limits: Limits) -> tuple[bytes, str]:
     path = Path(path)
     size = path.stat().st_size
     if size > limits.max_upload_bytes:
-        raise fail(path.name, "too-large", f"the file is {size / 2**20:.1f} MB, more than the "
-                   f"{limits.max_upload_bytes / 2**20:.0f} MB allowed", f"文件大小 {size / 2**20:.1f} MB，超过上限 "
-                   f"{limits.max_upload_bytes / 2**20:.0f} MB")
+        raise fail(
+            path.name,
+            "too-large",
+            f"the file is {size / 2**20:.1f} MB, more than the {limits.max_upload_bytes / 2**20:.0f} MB allowed",
+            f"文件大小 {size / 2**20:.1f} MB，超过上限 {limits.max_upload_bytes / 2**20:.0f} MB",
+        )
     return path.read_bytes(), path.name
 
 

@@ -493,8 +493,9 @@ def _encodings(c: dict[str, Case], canary: Path, names: list[str]) -> None:
     c["shp-wrong-cpg-chosen"] = Case(
         c["shp-wrong-cpg"].data, "z.zip", "ok", {"encoding": "GB18030"}, _names(names, "名称")
     )
-    c["shp-gbk-cpg-over-utf8"] = Case(shapefile_zip("z", xuhui_shapefile("utf-8"), prj=WGS84_PRJ, cpg="GBK"), "z.zip",
-                                      "needs-encoding")
+    c["shp-gbk-cpg-over-utf8"] = Case(
+        shapefile_zip("z", xuhui_shapefile("utf-8"), prj=WGS84_PRJ, cpg="GBK"), "z.zip", "needs-encoding"
+    )
     c["shp-utf8-cpg"] = Case(
         shapefile_zip("z", xuhui_shapefile("utf-8"), prj=WGS84_PRJ, cpg="UTF-8"),
         "z.zip",
@@ -518,12 +519,14 @@ def _encodings(c: dict[str, Case], canary: Path, names: list[str]) -> None:
     two = {f"a/carriers{s}": b for s, b in gbk.items()} | {f"b/zones{s}": b for s, b in gbk.items()}
     c["shp-two-layers"] = Case(zip_bytes(two), "two.zip", "needs-layer")
     gbk_kml = kml_bytes({"载体": [kml_placemark(n, co) for _, n, co in XUHUI]}).decode()
-    c["kml-gbk-declared"] = Case(gbk_kml.replace('encoding="UTF-8"', 'encoding="GBK"').encode("gbk"), "g.kml", "ok",
-                                 check=_names(names, "name"))
+    c["kml-gbk-declared"] = Case(
+        gbk_kml.replace('encoding="UTF-8"', 'encoding="GBK"').encode("gbk"), "g.kml", "ok", check=_names(names, "name")
+    )
     c["kml-says-utf8-but-gbk"] = Case(gbk_kml.encode("gbk"), "g.kml", "needs-encoding")
     tsv = "名称\tWKT\n" + "\n".join(f"{n}\t{shapely.Polygon(co).wkt}" for _, n, co in XUHUI)
-    c["csv-utf16-tsv"] = Case(tsv.encode("utf-16"), "excel-unicode.txt", "ok", {"crs": "EPSG:4326"},
-                              _names(names, "名称"))
+    c["csv-utf16-tsv"] = Case(
+        tsv.encode("utf-16"), "excel-unicode.txt", "ok", {"crs": "EPSG:4326"}, _names(names, "名称")
+    )
     c["shp-no-prj"] = Case(shapefile_zip("z", gbk), "z.zip", "needs-crs")
 
 
@@ -600,10 +603,16 @@ def _coordinates(c: dict[str, Case], canary: Path, names: list[str]) -> None:
     c["outside-china"] = Case(geojson([feature({"id": "p"}, polygon(paris))]), "p.geojson", "needs-crs")
     c["outside-china-confirmed"] = Case(c["outside-china"].data, "p.geojson", "ok", {"crs": "EPSG:4326"})
     c["gcj02-chosen"] = Case(c["geojson"].data, "gcj.geojson", "ok", {"crs": "GCJ-02"})
-    c["crs-file-path"] = Case(geojson([feature({"id": "f"}, polygon(XUHUI[0][2]))], crs={
-        "type": "name", "properties": {"name": str(canary)}}), "f.geojson", "refused-content")
-    c["property-named-crs"] = Case(geojson([feature({"id": "p", "crs": "EPSG:4549"}, polygon(XUHUI[0][2]))]),
-                                   "p.geojson", "ok")
+    c["crs-file-path"] = Case(
+        geojson(
+            [feature({"id": "f"}, polygon(XUHUI[0][2]))], crs={"type": "name", "properties": {"name": str(canary)}}
+        ),
+        "f.geojson",
+        "refused-content",
+    )
+    c["property-named-crs"] = Case(
+        geojson([feature({"id": "p", "crs": "EPSG:4549"}, polygon(XUHUI[0][2]))]), "p.geojson", "ok"
+    )
     c["bd09-chosen"] = Case(xuhui_geojson(), "bd.geojson", "ok", {"crs": "BD-09"})
     c["crs-link-ssrf"] = Case(
         geojson(
@@ -651,11 +660,16 @@ def _hostile_text(c: dict[str, Case], canary: Path, names: list[str]) -> None:
     )
     c["hostile-text-csv"] = Case(hostile_csv.encode(), "h.csv", "ok", {"crs": "EPSG:4326"}, _hostile_values)
     escaped = {html.escape(t): html.escape(t) for t in HOSTILE_TEXT[:3]}
-    c["hostile-text-kml"] = Case(kml_bytes({"h": [kml_placemark("h", XUHUI[0][2], escaped)]}), "h.kml", "ok",
-                                 check=_hostile_values)
-    c["hostile-text-xlsx"] = Case(xlsx_bytes([[*HOSTILE_TEXT[:3], "WKT"], [*HOSTILE_TEXT[:3],
-                                                                          shapely.Polygon(XUHUI[0][2]).wkt]]),
-                                  "h.xlsx", "ok", {"crs": "EPSG:4326"}, _hostile_values)
+    c["hostile-text-kml"] = Case(
+        kml_bytes({"h": [kml_placemark("h", XUHUI[0][2], escaped)]}), "h.kml", "ok", check=_hostile_values
+    )
+    c["hostile-text-xlsx"] = Case(
+        xlsx_bytes([[*HOSTILE_TEXT[:3], "WKT"], [*HOSTILE_TEXT[:3], shapely.Polygon(XUHUI[0][2]).wkt]]),
+        "h.xlsx",
+        "ok",
+        {"crs": "EPSG:4326"},
+        _hostile_values,
+    )
 
 
 def _refused_types(c: dict[str, Case], canary: Path, names: list[str]) -> None:
@@ -717,7 +731,6 @@ def _zips(c: dict[str, Case], canary: Path, names: list[str]) -> None:
     c["zip-no-shp"] = Case(zip_bytes({"readme.txt": b"hello"}), "x.zip", "refused-type")
     c["zip-millions-of-features"] = Case(many_points_zip(), "points.zip", "too-large", slow=True)
     c["huge-vertex-count"] = Case(huge_vertex_geojson(), "huge.geojson", "too-large", slow=True)
-
 
 
 def build() -> dict[str, Case]:

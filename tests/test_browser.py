@@ -192,11 +192,27 @@ def test_a_hostile_upload_never_runs_and_shows_as_text(server, page, tmp_path):
     from factories import carriers, rect, zones  # noqa: PLC0415
 
     payloads = ("<img src=x onerror=alert(1)>", "${alert(2)}", "`${document.title='pwned'}`")
-    zone_frame = zones({"id": "east", "type": "pole", "geometry": rect(0, 0, 1000, 1000),
-                        "name_zh": payloads[0], "name_en": payloads[1]})
-    carrier_frame = carriers({"id": "a", "geometry": rect(100, 100, 300, 300), "zone_ids": "east",
-                              "name_zh": payloads[2], "name_en": payloads[0], "kind": payloads[1],
-                              "floor_area_existing_m2": 10, "floor_area_planned_m2": 0})
+    zone_frame = zones(
+        {
+            "id": "east",
+            "type": "pole",
+            "geometry": rect(0, 0, 1000, 1000),
+            "name_zh": payloads[0],
+            "name_en": payloads[1],
+        }
+    )
+    carrier_frame = carriers(
+        {
+            "id": "a",
+            "geometry": rect(100, 100, 300, 300),
+            "zone_ids": "east",
+            "name_zh": payloads[2],
+            "name_en": payloads[0],
+            "kind": payloads[1],
+            "floor_area_existing_m2": 10,
+            "floor_area_planned_m2": 0,
+        }
+    )
     carrier_frame[payloads[0]] = payloads[1]
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

@@ -437,6 +437,7 @@ def test_progress_shows_every_stage_on_stderr_and_never_touches_stdout() -> None
     assert out.startswith(b"\xef\xbb\xbf")
     quiet = run("--lang", "en", "summary", "--no-progress")
     assert quiet[2] == ""
+
     def table(data: bytes) -> list[bytes]:  # the output without the stamp's time, which may tick over
         return [line for line in data.splitlines() if not line.startswith(b"# created_utc")]
 

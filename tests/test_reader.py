@@ -120,7 +120,8 @@ def test_needs_crs_error_lists_the_choices() -> None:
         reader.read(CASES["shp-no-prj"].data, "z.zip")
     assert caught.value.code == "needs-crs"
     assert {"EPSG:4326", "EPSG:4490", "EPSG:4549", "EPSG:4550", "EPSG:32651", "GCJ-02", "BD-09"} <= set(
-        caught.value.choices)
+        caught.value.choices
+    )
 
 
 def test_wrong_cpg_names_both_encodings_with_a_preview() -> None:
@@ -135,8 +136,15 @@ def test_wrong_cpg_names_both_encodings_with_a_preview() -> None:
     assert "GB18030" in caught.value.choices
 
 
-@pytest.mark.parametrize(("name", "source"), [("shp-gbk-cpg", "cpg"), ("shp-gbk-ldid", "dbf-language-byte"),
-                                              ("shp-gbk-no-cpg", "fallback-gb18030"), ("shp-utf8-cpg", "cpg")])
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        ("shp-gbk-cpg", "cpg"),
+        ("shp-gbk-ldid", "dbf-language-byte"),
+        ("shp-gbk-no-cpg", "fallback-gb18030"),
+        ("shp-utf8-cpg", "cpg"),
+    ],
+)
 def test_encoding_source_and_preview(name: str, source: str) -> None:
     layer = reader.inspect(CASES[name].data, "z.zip").layer()
     assert layer.encoding.source == source
@@ -198,11 +206,15 @@ def test_geometry_collection_keeps_its_polygon() -> None:
 
 
 def test_rejected_csv_keeps_formulas_as_text() -> None:
-    data = corpus.geojson([
-        corpus.feature({"id": "ok", "note": "fine"}, corpus.polygon(corpus.XUHUI[0][2])),
-        *[corpus.feature({"id": f"p{i}", "note": text}, {"type": "Point", "coordinates": [121.4, 31.1]})
-          for i, text in enumerate(corpus.HOSTILE_TEXT)],
-    ])
+    data = corpus.geojson(
+        [
+            corpus.feature({"id": "ok", "note": "fine"}, corpus.polygon(corpus.XUHUI[0][2])),
+            *[
+                corpus.feature({"id": f"p{i}", "note": text}, {"type": "Point", "coordinates": [121.4, 31.1]})
+                for i, text in enumerate(corpus.HOSTILE_TEXT)
+            ],
+        ]
+    )
     result = reader.read(data, "f.geojson")
     assert list(result.rejected["note"]) == corpus.HOSTILE_TEXT  # the table itself is untouched
     text = result.rejected_csv().decode("utf-8-sig")
@@ -334,16 +346,26 @@ def test_hostile_text_comes_back_verbatim() -> None:
 def _python(code: str, *, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "HOME": tempfile.gettempdir(), "PYTHONPATH": str(ROOT)}
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
 
 
 @pytest.mark.timeout(150)
 def test_vrt_and_gdalg_cannot_reach_the_canary_after_import(tmp_path: Path) -> None:
     canary = corpus.ensure_canary()
     files = {
-        "a.vrt": corpus.vrt(canary), "a.geojson": corpus.vrt(canary),
-        "b.gdalg.json": corpus.gdalg(canary), "b.geojson": corpus.gdalg(canary), "b.json": corpus.gdalg(canary),
+        "a.vrt": corpus.vrt(canary),
+        "a.geojson": corpus.vrt(canary),
+        "b.gdalg.json": corpus.gdalg(canary),
+        "b.geojson": corpus.gdalg(canary),
+        "b.json": corpus.gdalg(canary),
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
@@ -401,8 +423,10 @@ class _Counter(http.server.BaseHTTPRequestHandler):
         self.hits.append(self.path)
         self.send_response(200)
         self.end_headers()
-        self.wfile.write(b'GEOGCS["x",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["G",0],'
-                         b'UNIT["degree",0.0174532925199433]]')
+        self.wfile.write(
+            b'GEOGCS["x",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["G",0],'
+            b'UNIT["degree",0.0174532925199433]]'
+        )
 
     def log_message(self, *args: object) -> None:
         pass
@@ -415,8 +439,10 @@ def test_gdal_fetches_no_url_named_in_a_file(tmp_path: Path) -> None:
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/crs"
-        data = corpus.geojson([corpus.feature({}, corpus.polygon(corpus.XUHUI[0][2]))],
-                              crs={"type": "link", "properties": {"href": url, "type": "ogcwkt"}})
+        data = corpus.geojson(
+            [corpus.feature({}, corpus.polygon(corpus.XUHUI[0][2]))],
+            crs={"type": "link", "properties": {"href": url, "type": "ogcwkt"}},
+        )
         with pytest.raises(reader.ReadError) as caught:
             reader.read(data, "l.geojson")
         assert caught.value.code == "refused-content"
@@ -445,13 +471,16 @@ def test_gdal_fetches_no_url_named_in_a_file(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("data", "name", "fmt"), [
-    (b'{"type":"Feature","properties":{},"geometry":null}', "a.txt", "geojson"),
-    (b"\xef\xbb\xbf{\"type\":\"FeatureCollection\",\"features\":[]}", "a.geojson", "geojson"),
-    (b'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"/>', "a.xml", "kml"),
-    (b"id,wkt\n1,POLYGON((0 0,1 0,1 1,0 0))\n", "a.csv", "csv"),
-    (b"SQLite format 3\x00" + bytes(100), "a.bin", "gpkg"),
-])
+@pytest.mark.parametrize(
+    ("data", "name", "fmt"),
+    [
+        (b'{"type":"Feature","properties":{},"geometry":null}', "a.txt", "geojson"),
+        (b'\xef\xbb\xbf{"type":"FeatureCollection","features":[]}', "a.geojson", "geojson"),
+        (b'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"/>', "a.xml", "kml"),
+        (b"id,wkt\n1,POLYGON((0 0,1 0,1 1,0 0))\n", "a.csv", "csv"),
+        (b"SQLite format 3\x00" + bytes(100), "a.bin", "gpkg"),
+    ],
+)
 def test_sniff_reads_content_not_names(data: bytes, name: str, fmt: str) -> None:
     assert reader.sniff(data, name) == fmt
 
@@ -467,8 +496,12 @@ def test_zip_members_named_on_chinese_windows_are_decoded() -> None:
 def test_suggest_mapping_knows_chinese_headers_and_cut_names() -> None:
     columns = ["编号", "名称", "floor_area", "geometry_a", "状态", "规划年份", "其他"]
     assert reader.suggest_mapping(columns, "carriers") == {
-        "编号": "id", "名称": "name_zh", "geometry_a": "geometry_accuracy_m", "状态": "status",
-        "规划年份": "planned_year"}
+        "编号": "id",
+        "名称": "name_zh",
+        "geometry_a": "geometry_accuracy_m",
+        "状态": "status",
+        "规划年份": "planned_year",
+    }
 
 
 @pytest.mark.timeout(200)
@@ -507,8 +540,9 @@ def test_geojson_written_by_gdal_reads_whatever_its_layer_is_called(tmp_path: Pa
     """GDAL and QGIS name a GeoJSON's layer in a top-level "name" member; the reader must not care."""
     import geopandas as gpd  # noqa: PLC0415
 
-    frame = gpd.GeoDataFrame({"id": ["a"], "name_zh": ["甲"]}, geometry=[shapely.box(121.4, 31.1, 121.41, 31.11)],
-                             crs=4326)
+    frame = gpd.GeoDataFrame(
+        {"id": ["a"], "name_zh": ["甲"]}, geometry=[shapely.box(121.4, 31.1, 121.41, 31.11)], crs=4326
+    )
     path = tmp_path / "upload.geojson"
     frame.to_file(path, driver="GeoJSON", engine="pyogrio", **({"layer": layer_name} if layer_name else {}))
     if layer_name:
