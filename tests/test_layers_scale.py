@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import pickle
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import CHROMIUM_ARGS
+from conftest import CHROMIUM_ARGS, streamlit_server
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
@@ -508,34 +503,8 @@ def basemap_app(tmp_path: Path) -> Iterator[str]:
     (app_dir / "app.py").write_text(BASEMAP_APP.format(repo=str(repo), tests=str(repo / "tests")), encoding="utf-8")
     shutil.copytree(repo / "static", app_dir / "static")
     shutil.copytree(repo / ".streamlit", app_dir / ".streamlit", ignore=shutil.ignore_patterns("secrets.toml"))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = (tmp_path / "streamlit.log").open("wb")
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    proc = subprocess.Popen(command, cwd=app_dir, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text(errors="replace"))
-                time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
+    with streamlit_server(app_dir / "app.py", tmp_path) as url:
+        yield url + "/"
 
 
 @pytest.mark.browser

@@ -8,19 +8,14 @@ a failure in CI).
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM_ARGS
+from conftest import CHROMIUM_ARGS, streamlit_server
 from test_layers import make_carriers, make_context, make_sources, make_summary, make_zones
 
 import layers
@@ -171,12 +166,6 @@ st_folium(parts.map, key="map", height=400, width=600, returned_objects=[],
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def streamlit_app(tmp_path: Path) -> Iterator[str]:
     app_dir = tmp_path / "app"
@@ -184,48 +173,8 @@ def streamlit_app(tmp_path: Path) -> Iterator[str]:
     (app_dir / "app.py").write_text(APP.format(repo=str(REPO), tests=str(REPO / "tests")), encoding="utf-8")
     shutil.copytree(REPO / "static", app_dir / "static")
     shutil.copytree(REPO / ".streamlit", app_dir / ".streamlit", ignore=shutil.ignore_patterns("secrets.toml"))
-    port = _free_port()
-    log = (tmp_path / "streamlit.log").open("wb")
-    env = {**os.environ, "STREAMLIT_SERVER_HEADLESS": "true"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=app_dir,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text(errors="replace"))
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
+    with streamlit_server(app_dir / "app.py", tmp_path) as url:
+        yield url + "/"
 
 
 @pytest.mark.browser
