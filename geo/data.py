@@ -18,6 +18,7 @@ import pandas as pd
 from geo.schema import (
     SOURCE_FIELDS,
     DataError,
+    Problem,
     duplicate_id_problem,
     in_file,
     missing_columns_problem,
@@ -118,6 +119,21 @@ def load_context(directory: Path | None = None) -> dict[str, gpd.GeoDataFrame]:
     return layers
 
 
+def _problems(
+    carriers: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    carrier_sources: set[str] | None,
+    zone_sources: set[str] | None,
+) -> list[Problem]:
+    """Every problem of the zones, and of the carriers checked against those zones, each naming its file."""
+    zone_column = zones["id"] if "id" in zones.columns else pd.Series(dtype=object)
+    zone_ids = {str(z).strip() for z in zone_column if pd.notna(z)}
+    zone_problems = validate_zones(zones, source_ids=zone_sources)
+    carrier_problems = validate_carriers(carriers, zone_ids=zone_ids, source_ids=carrier_sources)
+    return in_file(zone_problems, "zones") + in_file(carrier_problems, "carriers")
+
+
 def load_dataset(
     carriers: Path | str | gpd.GeoDataFrame | None = None,
     zones: Path | str | gpd.GeoDataFrame | None = None,
@@ -161,11 +177,7 @@ def load_dataset(
         hashes["sources"] = file_hash(source_path)
     source_ids = set(source_table["id"]) if check_sources else None
     report("validate")
-    zone_problems = validate_zones(frames["zones"], source_ids=source_ids)
-    zone_column = frames["zones"]["id"] if "id" in frames["zones"].columns else pd.Series(dtype=object)
-    zone_ids = {str(z).strip() for z in zone_column if pd.notna(z)}
-    carrier_problems = validate_carriers(frames["carriers"], zone_ids=zone_ids, source_ids=source_ids)
-    problems = in_file(zone_problems, "zones") + in_file(carrier_problems, "carriers")
+    problems = _problems(frames["carriers"], frames["zones"], carrier_sources=source_ids, zone_sources=source_ids)
     if problems:
         label = " + ".join(
             str(given) if given is not None and not isinstance(given, gpd.GeoDataFrame) else role
@@ -218,12 +230,8 @@ def with_layers(
             frames[role] = gpd.GeoDataFrame(combined, geometry=frames[role].geometry.name, crs=frames[role].crs)
         else:
             frames[role] = given
-    zone_problems = validate_zones(frames["zones"])
-    zone_column = frames["zones"]["id"] if "id" in frames["zones"].columns else pd.Series(dtype=object)
-    zone_ids = {str(z).strip() for z in zone_column if pd.notna(z)}
     own_sources = {str(s) for s in base.sources["id"]} if carriers is None else None
-    carrier_problems = validate_carriers(frames["carriers"], zone_ids=zone_ids, source_ids=own_sources)
-    problems = in_file(zone_problems, "zones") + in_file(carrier_problems, "carriers")
+    problems = _problems(frames["carriers"], frames["zones"], carrier_sources=own_sources, zone_sources=None)
     if problems:
         raise DataError(" + ".join(r for r, g in (("carriers", carriers), ("zones", zones)) if g is not None), problems)
     new_hashes = dict(base.hashes)
