@@ -67,6 +67,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "m_existing": ("现有 (万㎡)", "Existing (10k m²)"),
     "m_planned": ("规划新增 (万㎡)", "Planned (10k m²)"),
     "m_unknown": ("面积未知的载体", "Carriers with unknown figures"),
+    "section": ("内容", "Section"),
     "tab_summary": ("汇总", "Summary"),
     "tab_carriers": ("载体", "Carriers"),
     "tab_quality": ("数据质量", "Data quality"),
@@ -154,10 +155,17 @@ SEVERITY_NAMES: dict[str, tuple[str, str]] = {
     "info": ("说明", "info"),
 }
 YEARS = (2015, 2035)
+SECTIONS = ("summary", "carriers", "quality", "sources", "downloads", "import")
 
 # --- state --------------------------------------------------------------------------------------
 # A link may preset the language, basemap, grouping and mode (?lang=en&basemap=none): only known values.
-_ALLOWED = {"lang": ("zh", "en"), "basemap": layers.BASEMAP_KEYS, "by": ("pole", "belt", "status"), "mode": MODES}
+_ALLOWED = {
+    "lang": ("zh", "en"),
+    "basemap": layers.BASEMAP_KEYS,
+    "by": ("pole", "belt", "status"),
+    "mode": MODES,
+    "section": SECTIONS,
+}
 for _key, _allowed in _ALLOWED.items():
     if _key not in st.session_state and st.query_params.get(_key) in _allowed:
         st.session_state[_key] = st.query_params[_key]
@@ -167,6 +175,7 @@ st.session_state.setdefault("by", "pole")
 st.session_state.setdefault("mode", "declared")
 st.session_state.setdefault("buildout", True)
 st.session_state.setdefault("year", 2025)
+st.session_state.setdefault("section", "summary")
 for _key in layers.LAYER_KEYS:
     st.session_state.setdefault(f"layer_{_key}", _key in layers.DEFAULT_LAYERS)
 # Uploaded data lives in this session only: never in a shared cache keyed on names, never global.
@@ -386,11 +395,18 @@ st_folium(
 )
 st.info(t("accuracy"), icon="📐")
 
-# --- tabs ---------------------------------------------------------------------------------------
-summary_tab, carriers_tab, quality_tab, sources_tab, downloads_tab, import_tab = st.tabs(
-    [t("tab_summary"), t("tab_carriers"), t("tab_quality"), t("tab_sources"), t("tab_downloads"), t("tab_import")]
+# --- sections ---------------------------------------------------------------------------------------
+# One section at a time: hidden tabs would still be built, sent and drawn by the browser on every run, and
+# drawing their tables and chart delayed the map by most of a second.
+section = st.radio(
+    t("section"),
+    SECTIONS,
+    key="section",
+    horizontal=True,
+    label_visibility="collapsed",
+    format_func=lambda key: t(f"tab_{key}"),
 )
-with summary_tab:
+if section == "summary":
     summary_view = present.summary_table(table, lang)
     st.dataframe(summary_view, width="stretch", hide_index=True, column_config=one_decimal(summary_view))
     st.caption(t("summary_note"))
@@ -404,11 +420,11 @@ with summary_tab:
         y_label="万㎡" if lang == "zh" else "10k m²",
     )
 
-with carriers_tab:
+if section == "carriers":
     carriers_frame = carriers_view(data_key, lang, mode, data)
     st.dataframe(carriers_frame, width="stretch", hide_index=True, column_config=one_decimal(carriers_frame))
 
-with quality_tab:
+if section == "quality":
     report = findings(data_key, data)
     if report.empty:
         st.success(t("no_findings"))
@@ -420,10 +436,10 @@ with quality_tab:
         message = "message_zh" if lang == "zh" else "message_en"
         st.dataframe(shown[["severity", "kind", "subject", message]], width="stretch", hide_index=True)
 
-with sources_tab:
+if section == "sources":
     st.dataframe(data.sources, width="stretch", hide_index=True)
 
-with downloads_tab:
+if section == "downloads":
     stamp = export.make_stamp(
         input_hashes=data.hashes,
         by=by,
@@ -485,7 +501,7 @@ with downloads_tab:
             width="stretch",
         )
 
-with import_tab:
+if section == "import":
     st.caption(t("import_help"))
     if st.session_state.user_data is not None:
         st.info(t("using_user").format(items=md(", ".join(i["name"] for i in st.session_state.staged.values()))))

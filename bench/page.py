@@ -341,7 +341,7 @@ def _upload_once(context: BrowserContext, upload: Upload, paths: dict[str, Path]
         try:
             page.goto(f"{url}/?basemap=none")
             _wait_for_first_path(page)
-            page.get_by_role("tab", name=IMPORT_TAB).click()
+            page.locator('[data-testid="stRadio"]', has_text=IMPORT_TAB).get_by_text(IMPORT_TAB, exact=True).click()
             _wait_for_run(page)
             steps = {role: _stage(page, upload, role, paths[role]) for role in upload.files}
             page_start = page.evaluate(_WATCH_RUNS_JS)

@@ -81,8 +81,20 @@ def all_text(payload: dict) -> str:
 def test_page_runs_in_both_languages(lang, title):
     at = run_app(lang=lang)
     assert at.title[0].value == title
-    assert len(at.tabs) == 6
+    assert len(at.radio(key="section").options) == 6
+    at.radio(key="section").set_value("downloads").run()
+    assert not at.exception
     assert len(at.get("download_button")) == 7
+
+
+def test_only_the_chosen_section_is_built():
+    """Hidden sections are not built at all: the page sends, and the browser draws, one at a time."""
+    at = run_app()
+    assert len(at.dataframe) == 1  # the summary table
+    assert not at.get("download_button")
+    at.radio(key="section").set_value("sources").run()
+    assert len(at.dataframe) == 1
+    assert "quote" in at.dataframe[0].value.columns
 
 
 def test_switching_language_relabels_the_table():

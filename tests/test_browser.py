@@ -69,6 +69,12 @@ def _wait_for_run(page: object) -> None:
     )
 
 
+def _show_section(page: object, name: str) -> None:
+    """Switch the page to one of its sections (汇总, 载体, …, 下载, 导入数据)."""
+    switch = page.locator('[data-testid="stRadio"]', has_text="导入数据")  # type: ignore[attr-defined]
+    switch.get_by_text(name, exact=True).click()
+
+
 def _drawn_paths(page: object) -> int:
     frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
     return frame.locator("path.leaflet-interactive").count()
@@ -105,7 +111,7 @@ def test_toggling_a_layer_changes_what_is_drawn(server, page):
 
 def test_a_download_arrives_with_the_right_bytes(server, page, tmp_path):
     _open(page, f"{server}/?basemap=none")
-    page.get_by_role("tab", name="下载").click()
+    _show_section(page, "下载")
     with page.expect_download() as download_info:
         page.get_by_role("button", name="汇总表 CSV").click()
     download = download_info.value
@@ -169,7 +175,7 @@ def test_a_hostile_upload_never_runs_and_shows_as_text(server, page, tmp_path):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     _open(page, f"{server}/?basemap=none")
     title = page.title()
-    page.get_by_role("tab", name="导入数据").click()
+    _show_section(page, "导入数据")
     page.set_default_timeout(90_000)  # a loaded two-core CI machine reruns slowly
     _wait_for_run(page)
     role_radio = page.locator('[data-testid="stRadio"]', has_text="文件内容")
@@ -207,7 +213,7 @@ def test_the_map_download_is_a_self_contained_page(server, page, tmp_path):
     import re  # noqa: PLC0415
 
     _open(page, f"{server}/?basemap=none")
-    page.get_by_role("tab", name="下载").click()
+    _show_section(page, "下载")
     with page.expect_download() as download_info:
         page.get_by_role("button", name="地图 HTML（可离线打开）").click()
     path = tmp_path / download_info.value.suggested_filename
