@@ -1,7 +1,8 @@
 """徐汇区人工智能产业载体 · Xuhui AI-industry floor space: the planning page (UI only).
 
-Storyboard: state → sidebar widgets → cached roll-ups on plain values → map, numbers, tabs,
-downloads. Domain logic lives in ``geo/``, map layers in ``layers/``.
+Storyboard: state → choices (read from the state) → the map, sent first → sidebar widgets → headline
+numbers (placed above the map) → one section: summary, carriers, data quality, sources, downloads or
+your data. Cached roll-ups on plain values; domain logic lives in ``geo/``, map layers in ``layers/``.
 """
 
 from __future__ import annotations
@@ -307,61 +308,26 @@ def reset_data() -> None:
 data = st.session_state.user_data or bundled()
 data_key = ";".join(f"{k}={v}" for k, v in sorted(data.hashes.items()))
 
-# --- sidebar ------------------------------------------------------------------------------------
+# --- choices --------------------------------------------------------------------------------------
+# Read from the session state before any widget is drawn (each widget writes its value there before the
+# run starts), so the map can be computed and sent first: its component is what the browser takes
+# longest to load, and everything else on the page is drawn while it loads.
 lang = st.session_state.lang
-with st.sidebar:
-    st.radio(
-        TEXT["language"][0],
-        ["zh", "en"],
-        key="lang",
-        horizontal=True,
-        format_func={"zh": "中文", "en": "English"}.__getitem__,
-    )
-    lang = st.session_state.lang
-    basemaps = layers.available_basemaps(tianditu_token=tianditu_token())
-    basemap_names = {b.key: b.label(lang) for b in basemaps}
-    if st.session_state.basemap not in basemap_names:
-        st.session_state.basemap = "osm"
-    st.selectbox(t("basemap"), list(basemap_names), key="basemap", format_func=basemap_names.__getitem__)
-    if not any(b.key.startswith("tianditu") for b in basemaps):
-        st.caption(t("tianditu_missing"))
-    st.markdown(f"**{t('layers')}**")
-    for key in layers.LAYER_KEYS:
-        st.checkbox(layers.layer_label(key, lang), key=f"layer_{key}")
-    groupings = [*zone_types(data.zones), "status"]
-    if st.session_state.by not in groupings:
-        st.session_state.by = groupings[0]
-    st.radio(t("grouping"), groupings, key="by", format_func=lambda g: pick(GROUP_NAMES.get(g, (g, g))))
-    st.radio(
-        t("mode"),
-        list(MODES),
-        key="mode",
-        format_func=lambda m: pick(MODE_NAMES[m]),
-        help=t("mode_help"),
-        disabled=st.session_state.by == "status",
-    )
-    st.checkbox(t("buildout"), key="buildout")
-    st.slider(t("year"), *YEARS, key="year", disabled=st.session_state.buildout)
-
+basemaps = layers.available_basemaps(tianditu_token=tianditu_token())
+basemap_names = {b.key: b.label(lang) for b in basemaps}
+if st.session_state.basemap not in basemap_names:
+    st.session_state.basemap = "osm"
+groupings = [*zone_types(data.zones), "status"]
+if st.session_state.by not in groupings:
+    st.session_state.by = groupings[0]
 by, mode = st.session_state.by, st.session_state.mode
 year = None if st.session_state.buildout else int(st.session_state.year)
-with st.spinner(t("working_rollup")):  # shown only when it takes more than half a second
-    table = rollup(data_key, by, mode, year, data)
-    zone_tables = {zone_type: rollup(data_key, zone_type, mode, year, data) for zone_type in zone_types(data.zones)}
-
-# --- headline -----------------------------------------------------------------------------------
-st.title(t("title"))
-st.caption(t("subtitle"))
-metrics = present.district_metrics(table)
-columns = st.columns(4)
-columns[0].metric(t("m_total"), f"{metrics['total']:,.1f}")
-columns[1].metric(t("m_existing"), f"{metrics['existing']:,.1f}")
-columns[2].metric(t("m_planned"), f"{metrics['planned']:,.1f}")
-columns[3].metric(t("m_unknown"), metrics["unknown"])
-
-# --- map ----------------------------------------------------------------------------------------
 on = [key for key in layers.LAYER_KEYS if st.session_state[f"layer_{key}"]]
 basemap = st.session_state.basemap
+
+headline = st.container()  # title and metrics, filled in below once the map has been sent
+
+# --- map ----------------------------------------------------------------------------------------
 # A downloaded map must not carry the user's Tianditu token: it falls back to OpenStreetMap (same datum).
 export_basemap = "osm" if layers.basemap_info(basemap).needs_token else basemap
 with st.spinner(t("working_map")):
@@ -395,9 +361,51 @@ st_folium(
 )
 st.info(t("accuracy"), icon="📐")
 
+# --- sidebar ------------------------------------------------------------------------------------
+with st.sidebar:
+    st.radio(
+        TEXT["language"][0],
+        ["zh", "en"],
+        key="lang",
+        horizontal=True,
+        format_func={"zh": "中文", "en": "English"}.__getitem__,
+    )
+    st.selectbox(t("basemap"), list(basemap_names), key="basemap", format_func=basemap_names.__getitem__)
+    if not any(b.key.startswith("tianditu") for b in basemaps):
+        st.caption(t("tianditu_missing"))
+    st.markdown(f"**{t('layers')}**")
+    for key in layers.LAYER_KEYS:
+        st.checkbox(layers.layer_label(key, lang), key=f"layer_{key}")
+    st.radio(t("grouping"), groupings, key="by", format_func=lambda g: pick(GROUP_NAMES.get(g, (g, g))))
+    st.radio(
+        t("mode"),
+        list(MODES),
+        key="mode",
+        format_func=lambda m: pick(MODE_NAMES[m]),
+        help=t("mode_help"),
+        disabled=by == "status",
+    )
+    st.checkbox(t("buildout"), key="buildout")
+    st.slider(t("year"), *YEARS, key="year", disabled=st.session_state.buildout)
+
+# --- headline -----------------------------------------------------------------------------------
+with st.spinner(t("working_rollup")):  # shown only when it takes more than half a second
+    table = rollup(data_key, by, mode, year, data)
+    zone_tables = {zone_type: rollup(data_key, zone_type, mode, year, data) for zone_type in zone_types(data.zones)}
+with headline:
+    st.title(t("title"))
+    st.caption(t("subtitle"))
+    metrics = present.district_metrics(table)
+    columns = st.columns(4)
+    columns[0].metric(t("m_total"), f"{metrics['total']:,.1f}")
+    columns[1].metric(t("m_existing"), f"{metrics['existing']:,.1f}")
+    columns[2].metric(t("m_planned"), f"{metrics['planned']:,.1f}")
+    columns[3].metric(t("m_unknown"), metrics["unknown"])
+
 # --- sections ---------------------------------------------------------------------------------------
 # One section at a time: hidden tabs would still be built, sent and drawn by the browser on every run, and
-# drawing their tables and chart delayed the map by most of a second.
+# drawing their tables and chart delayed the map by most of a second. The summary's chart is plain HTML
+# (geo.present.chart_html): a Vega chart took the browser about 0.2 s more before the map was drawn.
 section = st.radio(
     t("section"),
     SECTIONS,
@@ -410,15 +418,7 @@ if section == "summary":
     summary_view = present.summary_table(table, lang)
     st.dataframe(summary_view, width="stretch", hide_index=True, column_config=one_decimal(summary_view))
     st.caption(t("summary_note"))
-    chart = present.chart_frame(table, lang)
-    st.bar_chart(
-        chart,
-        x=chart.columns[0],
-        y=list(chart.columns[1:]),
-        stack=True,
-        sort=False,  # the table's order: zones as listed, then outside
-        y_label="万㎡" if lang == "zh" else "10k m²",
-    )
+    st.html(present.chart_html(table, lang))
 
 if section == "carriers":
     carriers_frame = carriers_view(data_key, lang, mode, data)

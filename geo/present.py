@@ -7,6 +7,7 @@ Pure pandas, no Streamlit, so the page's numbers can be checked against :mod:`ge
 from __future__ import annotations
 
 import re
+from html import escape
 from typing import Literal
 
 import geopandas as gpd
@@ -17,9 +18,10 @@ from geo.rollup import OUTSIDE, TOTAL, Assignment, assign, zone_types
 from geo.schema import split_ids
 
 __all__ = [
+    "CHART_COLORS",
     "LANGS",
     "carriers_table",
-    "chart_frame",
+    "chart_html",
     "district_metrics",
     "label",
     "markdown_text",
@@ -110,15 +112,74 @@ def _short_list(ids: str, lang: Lang, *, shown: int = 20) -> str:
     return ", ".join(items[:shown]) + (f"（另 {more} 个）" if lang == "zh" else f" (+{more} more)")
 
 
-def chart_frame(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """Existing and planned 万㎡ per group (no total row), long enough for a stacked bar chart."""
+# The map's fill colours for existing and planned carriers (layers.styles.CARRIER_STYLES), so the chart
+# and the map agree; geo/ does not import layers/, hence the copy (tests/test_present.py checks it).
+CHART_COLORS: dict[str, str] = {"existing": "#3b82f6", "planned": "#c084fc"}
+_CHART_CSS = (
+    ".xh-chart{font-size:.875rem;margin:.25rem 0 1rem}"
+    ".xh-chart .xh-legend{display:flex;gap:1rem;align-items:center;margin-bottom:.4rem;opacity:.8}"
+    ".xh-chart .xh-key{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-.1rem}"
+    ".xh-chart .xh-rows{display:grid;grid-template-columns:minmax(6rem,max-content) minmax(8rem,1fr) auto;"
+    "gap:.35rem .75rem;align-items:center}"
+    ".xh-chart .xh-bar{display:flex;height:1.1rem;background:rgba(128,128,128,.12)}"
+    ".xh-chart .xh-bar span{height:100%}"
+    ".xh-chart .xh-value{font-variant-numeric:tabular-nums;white-space:nowrap}"
+    ".xh-chart .xh-outside{opacity:.7;font-style:italic}"
+    ".xh-chart .xh-note{opacity:.7;font-size:.8em;margin-left:.3rem}"
+)
+
+
+def chart_html(table: pd.DataFrame, lang: Lang) -> str:
+    """A stacked bar chart of existing and planned 万㎡ per group (no total row), as self-contained HTML.
+
+    One row per group in the table's order (zones as listed, then outside): its name, a bar split into
+    existing and planned, and the known total, with how many carriers are unknown beside it (unknown is
+    never drawn as zero). Plain HTML and CSS, so the browser draws it at once without a chart library;
+    each segment's tooltip gives its figure. Every name is escaped.
+
+    >>> table = pd.DataFrame({"group_id": ["a", "__total__"], "name_zh": ["<甲>", "合计"], "name_en": ["A", "T"],
+    ...     "existing_m2": [30_000, 30_000], "planned_m2": [10_000, 10_000], "unknown_count": [1, 1]})
+    >>> html = chart_html(table, "zh")
+    >>> "&lt;甲&gt;" in html and "<甲>" not in html and "width:75.00%" in html and "4.0" in html
+    True
+    """
     groups = table[table["group_id"] != TOTAL]
-    return pd.DataFrame(
-        {
-            label("group", lang): groups["name_zh" if lang == "zh" else "name_en"].to_numpy(),
-            label("kind_existing", lang): wan(groups["existing_m2"]).to_numpy(),
-            label("kind_planned", lang): wan(groups["planned_m2"]).to_numpy(),
-        }
+    names = groups["name_zh" if lang == "zh" else "name_en"].astype("string").fillna("")
+    existing = wan(groups["existing_m2"]).to_numpy()
+    planned = wan(groups["planned_m2"]).to_numpy()
+    known = np.nansum(np.column_stack([existing, planned]), axis=1) if len(groups) else np.zeros(0)
+    scale = float(known.max()) if len(known) and known.max() > 0 else 1.0
+    unit = "万㎡" if lang == "zh" else "10k m²"
+    kinds = {kind: label(f"kind_{kind}", lang) for kind in CHART_COLORS}
+    rows = []
+    for group_id, name, values, total, unknown in zip(
+        groups["group_id"], names, zip(existing, planned, strict=True), known, groups["unknown_count"], strict=True
+    ):
+        segments = "".join(
+            f'<span style="width:{value / scale:.2%};background:{CHART_COLORS[kind]}" '
+            f'title="{escape(name)} · {escape(kinds[kind])} {value:,.1f} {unit}"></span>'
+            for kind, value in zip(CHART_COLORS, values, strict=True)
+            if not np.isnan(value) and value > 0
+        )
+        all_unknown = all(np.isnan(v) for v in values)
+        note = ""
+        if unknown:
+            note = f'<span class="xh-note">{f"另 {unknown} 个未知" if lang == "zh" else f"+{unknown} unknown"}</span>'
+        outside = ' class="xh-outside"' if group_id == OUTSIDE else ""
+        rows.append(
+            f'<div{outside}>{escape(name)}</div><div class="xh-bar">{segments}</div>'
+            f'<div class="xh-value">{"—" if all_unknown else f"{total:,.1f}"}{note}</div>'
+        )
+    legend = "".join(
+        f'<span><span class="xh-key" style="background:{color}"></span>{escape(kinds[kind])}</span>'
+        for kind, color in CHART_COLORS.items()
+    )
+    title = "各分组现有与规划新增面积" if lang == "zh" else "Existing and planned floor area per group"
+    return (
+        f"<style>{_CHART_CSS}</style>"
+        f'<figure class="xh-chart" aria-label="{escape(title)} ({unit})">'
+        f'<div class="xh-legend">{legend}<span>{unit}</span></div>'
+        f'<div class="xh-rows">{"".join(rows)}</div></figure>'
     )
 
 

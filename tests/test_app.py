@@ -121,6 +121,17 @@ def test_summary_table_equals_the_roll_up(by, mode, year):
     pd.testing.assert_frame_equal(summary_frame(at).reset_index(drop=True), expected.reset_index(drop=True))
 
 
+def test_summary_chart_draws_the_roll_up():
+    """The stacked bar chart under the table is drawn from the same roll-up, in the page's language."""
+    data = load_dataset()
+    at = run_app(by="belt", mode="area", lang="en")
+    (chart,) = at.get("html")
+    table = summarize(data.carriers, data.zones, by="belt", mode="area")
+    assert chart.proto.body == present.chart_html(table, "en")
+    for name in table.loc[table["group_id"] != "__total__", "name_en"]:
+        assert f">{name}</div>" in chart.proto.body
+
+
 def test_headline_metrics_are_the_district_total():
     data = load_dataset()
     table = summarize(data.carriers, data.zones, by="pole")
@@ -259,6 +270,16 @@ def test_hostile_names_reach_the_map_only_as_escaped_text(hostile_seeds, lang):
     assert "${alert" not in text
     assert "${document" not in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_hostile_zone_names_reach_the_summary_only_as_escaped_text(hostile_seeds, lang):
+    at = run_app(lang=lang)
+    (chart,) = at.get("html")
+    assert "<img src=x" not in chart.proto.body
+    # the first zone is named HOSTILE[1] in Chinese and HOSTILE[0] in English; "${…}" is inert in HTML
+    shown = {"zh": HOSTILE[1], "en": "&lt;img src=x onerror=alert(1)&gt;"}[lang]
+    assert f">{shown}</div>" in chart.proto.body
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
