@@ -14,7 +14,7 @@ Scale (:mod:`layers.scale`): up to :data:`FULL_MAX` (300) carriers every outline
 tooltip, popup and label; up to :data:`LIGHT_MAX` (2,500) every outline still, on a canvas,
 simplified by at least 10 m, with a short tooltip and no popups or carrier labels; above that the
 carriers are summed on a grid of at least :data:`GRID_MIN_CELL_M` (250 m) cells — at most about
-:data:`GRID_MAX_CELLS` (1,500) — coloured by floor-area density, next to the zone outlines.
+:data:`GRID_MAX_CELLS` (500) — coloured by floor-area density, next to the zone outlines.
 """
 
 from layers._common import LANGS, LayerInputError, escape_text, format_wan

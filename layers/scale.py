@@ -18,7 +18,7 @@ view       carriers                     what the map draws
 The thresholds come from the payload streamlit-folium sends on every rerun, measured with the
 synthetic building footprints of ``bench/synthetic.py``: a full-view carrier costs about 1.7 kB (its
 popup lists every attribute), a light-view one about 0.3 kB, a grid cell about 0.3 kB — so at most
-≈ 0.5 MB (300 full), ≈ 0.75 MB (2,500 light) and ≈ 0.5 MB (grid, any number of carriers). The page
+≈ 0.5 MB (300 full), ≈ 0.75 MB (2,500 light) and ≈ 0.15 MB (grid, any number of carriers). The page
 shows :func:`view_note` whenever the view is not ``full``.
 """
 
@@ -65,8 +65,10 @@ LIGHT_TOLERANCE_M = 10.0
 LIGHT_DECIMALS = 5
 #: Smallest grid cell, metres.
 GRID_MIN_CELL_M = 250.0
-#: The grid coarsens (in the steps of :data:`_NICE_CELLS_M`) until the carriers' extent holds about this many cells.
-GRID_MAX_CELLS = 1_500
+#: The grid coarsens (in the steps of :data:`_NICE_CELLS_M`) until the carriers' extent holds about this many cells:
+#: a district (about 7 × 8 km) gets 400 m cells, a 20 km city extent 1 km cells (the resolution of the usual
+#: population-density grids), and the map payload stays about 0.2 MB.
+GRID_MAX_CELLS = 500
 #: Floor-area density classes of the grid, in 万㎡ per km² (100 万㎡/km² is a floor-area ratio of 1).
 GRID_BREAKS_WAN_PER_KM2: tuple[float, ...] = (10.0, 25.0, 50.0, 100.0, 200.0)
 _NICE_CELLS_M = (250, 300, 400, 500, 600, 800, 1_000, 1_200, 1_500, 2_000, 2_500, 3_000, 4_000, 5_000)
@@ -118,7 +120,7 @@ def grid_cell_m(bounds: Bounds | None) -> float:
     covers the extent with about :data:`GRID_MAX_CELLS` cells or fewer.
 
     >>> grid_cell_m((31.10, 121.40, 31.28, 121.61))  # about 20 × 20 km
-    600.0
+    1000.0
     >>> grid_cell_m(None)
     250.0
     """
