@@ -12,12 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 from factories import carriers, square, to_wgs84, zones
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from geo.data import load_dataset
+from geo.data import frame_hash, load_dataset
 from geo.schema import (
     DataError,
     Problem,
@@ -25,6 +28,7 @@ from geo.schema import (
     in_file,
     missing_columns_problem,
     missing_file_problem,
+    normalize_carriers,
     refused_row_problem,
     unreadable_file_problem,
     validate_carriers,
@@ -545,3 +549,62 @@ def test_a_written_geojson_round_trips_the_fixture(tmp_path):
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     assert data["type"] == "FeatureCollection"
     assert len(data["features"]) == 3
+
+
+# --- input hashes of frames -------------------------------------------------------------------------
+
+
+def test_a_frame_is_hashed_by_its_content():
+    """The stamp's input hash of a frame: the same features give the same hash, any change another."""
+    frame = sound_carriers()
+    same = load_dataset(sound_carriers(), sound_zones(), context=False).hashes["carriers"]
+    assert same == frame_hash(frame) == frame_hash(frame.copy())
+    unknown = frame.copy()
+    unknown.loc[0, "floor_area_existing_m2"] = pd.NA
+    zero = frame.copy()
+    zero.loc[0, "floor_area_existing_m2"] = 0
+    moved = frame.copy()
+    moved.geometry = moved.geometry.translate(1e-7, 0)
+    reordered = frame.iloc[::-1]
+    hashes = {frame_hash(f) for f in (frame, unknown, zero, moved, reordered, frame.to_crs(4549))}
+    assert len(hashes) == 6
+
+
+# --- the numeric screen agrees with the cell-by-cell check ---------------------------------------------
+
+cell_values = st.one_of(
+    st.none(),
+    st.integers(-5, 3_000),
+    st.sampled_from([1899, 1900, 2100, 2101, 10**12, 10**12 + 1, 2**53 + 1]),
+    st.floats(-10, 3_000),
+    st.just(float("nan")),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(columns=st.lists(st.lists(cell_values, min_size=3, max_size=3), min_size=3, max_size=3))
+def test_numeric_columns_are_judged_as_each_cell_alone_would_be(columns):
+    """Typed columns (screened with numpy first) give exactly the problems of the same cells as objects."""
+    typed = sound_carriers()
+    for name, values in zip(("floor_area_existing_m2", "planned_year", "geometry_accuracy_m"), columns, strict=True):
+        if all(v is None or float(v).is_integer() for v in values):
+            typed[name] = pd.array([None if v is None else int(v) for v in values], dtype="Int64")
+        else:
+            typed[name] = pd.array([None if v is None else float(v) for v in values], dtype="float64")
+    cells = typed.astype(dict.fromkeys(("floor_area_existing_m2", "planned_year", "geometry_accuracy_m"), object))
+    assert [p.render("en") for p in validate_carriers(typed)] == [p.render("en") for p in validate_carriers(cells)]
+    if not validate_carriers(typed):
+        pd.testing.assert_frame_equal(normalize_carriers(typed), normalize_carriers(cells))
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "str"])
+def test_text_is_normalized_the_same_whatever_its_dtype(dtype):
+    frame = sound_carriers()
+    frame["name_en"] = pd.Series([" Park ", "", None], dtype=dtype)
+    frame["kind"] = pd.Series(["park", " tower", "town "], dtype=dtype)
+    frame["zone_ids"] = pd.Series(["A;L", 12, None], dtype=object)  # not all text: cell by cell
+    normalized = normalize_carriers(frame)
+    assert normalized["name_en"].tolist() == ["Park", None, None]
+    assert normalized["kind"].tolist() == ["park", "tower", "town"]
+    assert normalized["zone_ids"].tolist() == ["A;L", "12", None]
+    assert {normalized[c].dtype for c in ("name_en", "kind", "zone_ids")} == {np.dtype(object)}
