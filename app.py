@@ -249,7 +249,11 @@ def map_overlays(  # noqa: ANN201, PLR0917 - plain values are the cache key
 
 
 def one_decimal(frame: pd.DataFrame) -> dict[str, st.column_config.NumberColumn]:
-    """万㎡ columns shown with one decimal (formatted by the browser, at no cost to the server)."""
+    """万㎡ columns shown with one decimal (formatted by the browser, at no cost to the server).
+
+    The tables pass ``placeholder="—"`` too: an empty figure (unknown, or no declared figure for the
+    outside and total rows) reads as a dash, not as Streamlit's default "None".
+    """
     return {c: st.column_config.NumberColumn(format="%.1f") for c in frame.columns if frame[c].dtype.kind == "f"}
 
 
@@ -416,13 +420,17 @@ section = st.radio(
 )
 if section == "summary":
     summary_view = present.summary_table(table, lang)
-    st.dataframe(summary_view, width="stretch", hide_index=True, column_config=one_decimal(summary_view))
+    st.dataframe(
+        summary_view, width="stretch", hide_index=True, column_config=one_decimal(summary_view), placeholder="—"
+    )
     st.caption(t("summary_note"))
     st.html(present.chart_html(table, lang))
 
 if section == "carriers":
     carriers_frame = carriers_view(data_key, lang, mode, data)
-    st.dataframe(carriers_frame, width="stretch", hide_index=True, column_config=one_decimal(carriers_frame))
+    st.dataframe(
+        carriers_frame, width="stretch", hide_index=True, column_config=one_decimal(carriers_frame), placeholder="—"
+    )
 
 if section == "quality":
     report = findings(data_key, data)

@@ -132,6 +132,15 @@ def test_summary_chart_draws_the_roll_up():
         assert f">{name}</div>" in chart.proto.body
 
 
+@pytest.mark.parametrize("section", ["summary", "carriers"])
+def test_empty_figures_read_as_a_dash_not_none(section):
+    """Unknown figures (and the outside/total rows' absent declared figure) show as "—", never "None"."""
+    at = run_app(section=section)
+    (table,) = at.dataframe
+    assert table.value.isna().any().any()  # there are empty cells to show
+    assert table.proto.placeholder == "—"
+
+
 def test_headline_metrics_are_the_district_total():
     data = load_dataset()
     table = summarize(data.carriers, data.zones, by="pole")
