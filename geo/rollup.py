@@ -11,10 +11,14 @@ The pipeline is three pure steps, each usable on its own:
    beside itemized ones (rule 6), land area and floor-area ratio from outlines (rule 7).
 
 Spatial membership is computed in a metric CRS on zones made disjoint within their type (the part
-shared by two zones counts for the one listed first) and cut into small pieces, so that each
-carrier is tested against a few small polygons: a carrier wholly inside a piece needs no
-intersection, and only those crossing a piece's edge are intersected. This keeps a million
-footprints to seconds.
+shared by two zones counts for the one listed first). From 20,000 carriers on, a grid of cells
+about a carrier's size is laid over the zones; cells are labelled by rasterising the zones' edges
+(plain arithmetic, one point-in-zone test per row of cells between edges), and every carrier whose
+bounding box lies in cells wholly inside one zone, or touching none, is settled with no geometric
+test. The others (those near a zone's edge) are tested against small pieces of the zones: a
+carrier wholly inside a piece needs no intersection, and only those crossing a piece's edge are
+intersected. Sums add each carrier lying wholly in one group straight to it and apportion only
+the rows of split carriers. This keeps a million footprints to about a second.
 """
 
 from __future__ import annotations
@@ -81,8 +85,12 @@ _TOTAL_NAMES = ("全区合计", "District total")
 _PIECE_VERTICES = 64
 _PIECE_FILL = 0.5
 _PIECE_DEPTH = 12
-# The settling grid has at most this many cells a side (≤ 262,144 cells to classify).
-_GRID_CELLS = 512
+# The settling grid has at most this many cells a side.
+_GRID_CELLS = 2048
+# Grid cells are this many typical carrier sides a side.
+_GRID_CELL_SIDES = 1.25
+# Carriers are placed on the grid this many at a time.
+_GRID_CHUNK = 65_536
 # Threads for the vectorised geometry (shapely releases the GIL), for at least this many pairs each.
 _WORKERS = min(4, os.cpu_count() or 1)
 _CHUNK_MIN = 25_000
@@ -147,13 +155,15 @@ def _parent_positions(carriers: pd.DataFrame) -> IntArray:
 def _ancestor_known(parent: IntArray, known: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """Whether any ancestor of each carrier has a known figure (walks all levels at once)."""
     above = np.zeros(len(parent), dtype=bool)
-    node = parent.copy()
+    rows = np.flatnonzero(parent >= 0)  # only carriers with a parent walk up (often none do)
+    node = parent[rows]
     for _ in range(len(parent)):  # depth is bounded by the row count; cycles are refused upstream
-        live = node >= 0
-        if not live.any():
+        if not len(rows):
             break
-        above[live] |= known[node[live]]
-        node[live] = parent[node[live]]
+        above[rows] |= known[node]
+        node = parent[node]
+        live = node >= 0
+        rows, node = rows[live], node[live]
     return above
 
 
@@ -264,57 +274,137 @@ def _subdivide(geom: shapely.Geometry, max_vertices: int = _PIECE_VERTICES, dept
 _MIXED, _NOWHERE = -2, -1  # grid cell labels besides a zone position
 
 
-def _cell_labels(
-    pieces: npt.NDArray[np.object_],
-    owner: IntArray,
-    tree: shapely.STRtree,
-    *,
-    origin: tuple[float, float],
-    size: float,
-    shape: tuple[int, int],
+def _edge_cells(
+    zones: npt.NDArray[np.object_], origin: tuple[float, float], size: float, side: int, margin: float
+) -> npt.NDArray[np.bool_]:
+    """Grid cells (side × side) that may meet a zone's edge: every cell that does, and a few more.
+
+    Edges are cut into pieces at most a quarter cell long; each piece marks the cells its bounding
+    box, widened by ``margin`` (in cells), overlaps: at most 2 × 2. Plain arithmetic, no geometry
+    per cell, and an unmarked cell surely touches no edge.
+    """
+    marked = np.zeros((side, side), dtype=bool)
+    polygons = shapely.get_parts(zones)
+    polygons = polygons[shapely.get_type_id(polygons) == 3]
+    coords, ring = shapely.get_coordinates(shapely.get_rings(polygons), return_index=True)
+    if not len(coords):
+        return marked
+    u, v = (coords[:, 0] - origin[0]) / size, (coords[:, 1] - origin[1]) / size
+    segment = np.flatnonzero(ring[1:] == ring[:-1])  # from vertex i to i + 1 of one ring
+    du, dv = u[segment + 1] - u[segment], v[segment + 1] - v[segment]
+    cuts = np.ceil(4.0 * np.hypot(du, dv)).astype(np.intp) + 1
+    owner = np.repeat(np.arange(len(segment)), cuts)
+    step = np.arange(len(owner)) - np.repeat(np.cumsum(cuts) - cuts, cuts)
+    t0, t1 = step / cuts[owner], (step + 1) / cuts[owner]
+    start, du, dv = segment[owner], du[owner], dv[owner]
+    u0, u1 = u[start] + du * t0, u[start] + du * t1
+    v0, v1 = v[start] + dv * t0, v[start] + dv * t1
+    lo_u = np.clip(np.minimum(u0, u1) - margin, 0, side - 1).astype(np.intp)
+    hi_u = np.clip(np.maximum(u0, u1) + margin, 0, side - 1).astype(np.intp)
+    lo_v = np.clip(np.minimum(v0, v1) - margin, 0, side - 1).astype(np.intp)
+    hi_v = np.clip(np.maximum(v0, v1) + margin, 0, side - 1).astype(np.intp)
+    for row in (lo_v, hi_v):
+        for col in (lo_u, hi_u):
+            marked[row, col] = True
+    return marked
+
+
+def _grid_labels(
+    zones: npt.NDArray[np.object_], origin: tuple[float, float], size: float, side: int, margin: float
 ) -> IntArray:
-    """Per grid cell: the zone it lies wholly inside, ``_NOWHERE`` (touches no zone) or ``_MIXED``."""
-    ny, nx = shape
-    iy, ix = np.divmod(np.arange(nx * ny), nx)
-    x0, y0 = origin[0] + ix * size, origin[1] + iy * size
-    cells = shapely.box(x0, y0, x0 + size, y0 + size)
-    cell_idx, piece_idx = tree.query(cells, predicate="intersects")
-    labels = np.full(nx * ny, _NOWHERE, dtype=np.int64)
-    hits = np.bincount(cell_idx, minlength=nx * ny)
-    single = hits[cell_idx] == 1
-    inside = np.zeros(len(cell_idx), dtype=bool)
-    inside[single] = _pairwise(shapely.contains_properly, pieces, piece_idx[single], cells, cell_idx[single])
-    labels[hits > 0] = _MIXED
-    labels[cell_idx[inside]] = owner[piece_idx[inside]]
-    return labels
+    """Labels (side × side) of the grid cells: the zone whose interior holds the cell, ``_NOWHERE``
+    (the cell touches no zone) or ``_MIXED`` (it may meet a zone's edge).
+
+    A cell that meets no edge lies wholly inside a zone or wholly outside all, and so do the cells
+    of a row of such cells: one point-in-zone test (prepared) per row of them labels them all.
+    """
+    free = ~_edge_cells(zones, origin, size, side, margin)
+    first = free.copy()  # the first free cell of each run of free cells in a grid row
+    first[:, 1:] &= ~free[:, :-1]
+    runs = np.flatnonzero(first)
+    if not len(runs):
+        return np.full((side, side), _MIXED, dtype=np.int32)
+    row, col = np.divmod(runs, side)
+    x, y = origin[0] + (col + 0.5) * size, origin[1] + (row + 0.5) * size  # cell centres
+    run_label = np.full(len(runs), _NOWHERE, dtype=np.int32)
+    holders = np.zeros(len(runs), dtype=np.int32)
+    for z, (minx, miny, maxx, maxy) in enumerate(shapely.bounds(zones)):
+        near = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
+        inside = near[shapely.contains_xy(zones[z], x[near], y[near])]
+        run_label[inside] = z
+        holders[inside] += 1
+    run_label[holders > 1] = _MIXED  # zones overlapping (they should not): leave it to the tests
+    grid = np.where(free, run_label[np.cumsum(first.ravel()) - 1].reshape(side, side), _MIXED)
+    # Two side-by-side cells that are not mixed always have the same label (the edge they share
+    # lies inside both); should that ever fail (float noise), the pair counts as mixed.
+    for a, b in ((grid[:, 1:], grid[:, :-1]), (grid[1:, :], grid[:-1, :])):
+        clash = (a != b) & (a != _MIXED) & (b != _MIXED)
+        a[clash] = _MIXED
+        b[clash] = _MIXED
+    return grid
 
 
 def _settled_by_grid(
-    geoms: npt.NDArray[np.object_], pieces: npt.NDArray[np.object_], owner: IntArray, tree: shapely.STRtree
+    geoms: npt.NDArray[np.object_], areas: FloatArray, zones: npt.NDArray[np.object_]
 ) -> tuple[npt.NDArray[np.bool_], IntArray]:
     """Carriers whose bounding box lies in grid cells of one label: (settled mask, their zone or -1).
 
     A box inside cells that lie wholly inside one zone is inside that zone; a box in cells that
     touch no zone is outside every zone. Both are exact, so these carriers need no geometric test.
-    Cells are about four times the typical carrier's size, at most 512 a side.
+    The grid covers the zones with square cells of about the typical carrier's size (at most
+    ``_GRID_CELLS`` a side), so only carriers within a cell or so of a zone's edge stay open. A box
+    may span any number of cells: a summed-area table of the mixed cells tells in four look-ups
+    whether its cells hold a mixed one (cells that are not mixed and touch have one label).
     """
-    bounds = shapely.bounds(geoms)
-    minx, miny = np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1])
-    maxx, maxy = np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3])
-    typical = float(np.nanmedian(np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])))
-    size = max(4.0 * typical, (maxx - minx) / _GRID_CELLS, (maxy - miny) / _GRID_CELLS, 1e-9)
-    nx = int((maxx - minx) // size) + 1
-    ny = int((maxy - miny) // size) + 1
-    labels = _cell_labels(pieces, owner, tree, origin=(minx, miny), size=size, shape=(ny, nx))
-    ix0 = ((bounds[:, 0] - minx) // size).astype(np.int64)
-    iy0 = ((bounds[:, 1] - miny) // size).astype(np.int64)
-    ix1 = np.minimum(((bounds[:, 2] - minx) // size).astype(np.int64), nx - 1)
-    iy1 = np.minimum(((bounds[:, 3] - miny) // size).astype(np.int64), ny - 1)
-    small = (ix1 - ix0 <= 1) & (iy1 - iy0 <= 1)  # a box spans at most 2 × 2 cells
-    corners = [labels[iy * nx + ix] for iy in (iy0, iy1) for ix in (ix0, ix1)]
-    same = (corners[0] == corners[1]) & (corners[0] == corners[2]) & (corners[0] == corners[3])
-    settled = small & same & (corners[0] != _MIXED)
-    return settled, np.where(settled, corners[0], _NOWHERE)
+    n = len(geoms)
+    # The typical carrier's side: the root of the median area of an evenly spaced sample.
+    sample = areas[:: max(1, n // 65_536)]
+    sample = sample[np.isfinite(sample)]  # missing geometries have no area
+    typical = _GRID_CELL_SIDES * float(np.sqrt(np.median(sample))) if len(sample) else 0.0
+    minx, miny, maxx, maxy = shapely.total_bounds(zones)
+    span = max(maxx - minx, maxy - miny)
+    scale = max(abs(minx), abs(maxx), abs(miny), abs(maxy), span, 1.0)
+    size = max(typical, span / _GRID_CELLS, 1e-9 * scale)
+    # Two spare rings of cells around the zones: the outer one touches no zone.
+    side = int(span / size) + 5
+    x0, y0 = minx - 2.0 * size, miny - 2.0 * size
+    # Cell indices are computed with a margin (in cells) far above the rounding of the arithmetic,
+    # and far below a cell, so that the cells found surely hold the box (or the piece of an edge).
+    margin = 1e-6 + 1e3 * np.finfo(np.float64).eps * scale / size
+    grid = _grid_labels(zones, (x0, y0), size, side, margin)
+    # Summed-area table of the mixed cells, and the labels in the same (side + 1)² layout; the
+    # extra row and column lie beyond the outer ring: nowhere.
+    table = np.zeros((side + 1, side + 1), dtype=np.int32)
+    table[1:, 1:] = (grid == _MIXED).cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32)
+    labels = np.full((side + 1, side + 1), _NOWHERE, dtype=np.int16 if len(zones) < 2**15 else np.int64)
+    labels[:side, :side] = grid
+    table, labels = table.ravel(), labels.ravel()
+    # Per box the cells [i0, i1) a side that hold it, clipped to the grid: the part of a box beyond
+    # it touches no zone.
+    low = np.array([x0 + margin * size, y0 + margin * size, x0 - (1.0 + margin) * size, y0 - (1.0 + margin) * size])
+    offset = np.tile(low, (min(n, _GRID_CHUNK), 1))  # a same-shape subtraction beats broadcasting a row
+    inverse = 1.0 / size
+    blank = ~(areas > 0)  # empty or degenerate outlines (NaN bounds): left to the geometric tests
+    settled = np.empty(n, dtype=bool)
+    zone = np.empty(n, dtype=labels.dtype)
+    # In chunks that stay in the CPU cache: a million boxes at once is slower.
+    for start in range(0, n, _GRID_CHUNK):
+        stop = min(start + _GRID_CHUNK, n)
+        cell = shapely.bounds(geoms[start:stop])
+        if blank[start:stop].any():
+            np.nan_to_num(cell, copy=False)
+        np.subtract(cell, offset[: stop - start], out=cell)
+        cell *= inverse
+        np.clip(cell, 0.0, side, out=cell)
+        index = cell.astype(np.intp)
+        ix0, iy0, ix1, iy1 = index.T
+        row0, row1 = iy0 * (side + 1), iy1 * (side + 1)
+        first = row0 + ix0
+        mixed = table.take(row1 + ix1) - table.take(row0 + ix1) - table.take(row1 + ix0) + table.take(first)
+        settled[start:stop] = mixed == 0
+        zone[start:stop] = labels.take(first)
+    settled &= ~blank
+    return settled, np.where(settled, zone, _NOWHERE).astype(np.int64)
 
 
 def _intersection_area(a: npt.NDArray[np.object_], b: npt.NDArray[np.object_]) -> FloatArray:
@@ -414,7 +504,8 @@ def _overlap_areas(
     shapely.prepare(pieces)
     tree = shapely.STRtree(pieces)
     if len(geoms) >= _GRID_MIN_CARRIERS:
-        settled, settled_zone = _settled_by_grid(geoms, pieces, owner, tree)
+        shapely.prepare(zones)
+        settled, settled_zone = _settled_by_grid(geoms, areas, zones)
     else:  # classifying the grid costs more than it saves
         settled, settled_zone = np.zeros(len(geoms), dtype=bool), np.full(len(geoms), _NOWHERE)
     fast = np.flatnonzero(settled & (settled_zone >= 0))
@@ -431,9 +522,11 @@ def _overlap_areas(
     if not exact:
         # Interiors meet (a positive overlap) unless the shapes only touch along their boundaries.
         edge = edge[~shapely.touches(pieces[piece_idx[edge]], geoms[carrier_idx[edge]])]
-        zones_met = pd.DataFrame({"c": carrier_idx[edge], "z": owner[piece_idx[edge]]}).drop_duplicates()
-        several = zones_met["c"].duplicated(keep=False).to_numpy()
-        one_zone = np.isin(carrier_idx[edge], zones_met["c"].to_numpy()[~several])
+        # Pairs are grouped by carrier (as the tree returns them): one zone if its pairs' zones agree.
+        edge_zone = owner[piece_idx[edge]]
+        starts = _run_starts(carrier_idx[edge])
+        same = np.minimum.reduceat(edge_zone, starts) == np.maximum.reduceat(edge_zone, starts)
+        one_zone = np.repeat(same, np.diff(np.r_[starts, len(edge)]))
         area[edge[one_zone]] = areas[carrier_idx[edge[one_zone]]]
         edge = edge[~one_zone]
     edge = _drop_inside_whole_zone(
@@ -480,6 +573,40 @@ class Assignment:
     groups: list[str]
 
 
+@dataclass(frozen=True)
+class _Membership:
+    """An :class:`Assignment` in compact form, as most carriers lie wholly in one group.
+
+    ``whole`` holds per carrier the group position holding it wholly, or -1 if it is split; the
+    rows (``carrier``, ``group``, ``share``) are those of the split carriers only, sorted by
+    carrier then group. Summing over this form avoids a row per carrier.
+    """
+
+    whole: IntArray
+    carrier: IntArray
+    group: IntArray
+    share: FloatArray
+    groups: list[str]
+
+    def rows(self) -> Assignment:
+        held = np.flatnonzero(self.whole >= 0)
+        if not len(self.carrier):
+            return Assignment(held, self.whole[held], np.ones(len(held)), self.groups)
+        carrier = np.r_[held, self.carrier]
+        group = np.r_[self.whole[held], self.group]
+        share = np.r_[np.ones(len(held)), self.share]
+        # (carrier, group) pairs are unique, so one key sorts; its two parts are already sorted
+        # runs, which the stable sort (a merge sort) joins in linear time.
+        order = np.argsort(carrier * len(self.groups) + group, kind="stable")
+        return Assignment(carrier[order], group[order], share[order], self.groups)
+
+
+def _wholly(group: IntArray, groups: list[str]) -> _Membership:
+    """Every carrier wholly in one group."""
+    empty = np.empty(0, dtype=np.int64)
+    return _Membership(group, empty, empty, np.empty(0, dtype=np.float64), groups)
+
+
 def _declared_groups(carriers: pd.DataFrame, zone_ids: list[str]) -> IntArray:
     """Per carrier the first of ``zone_ids`` (in that order) it declares, else len(zone_ids)."""
     order = {zone_id: position for position, zone_id in enumerate(zone_ids)}
@@ -512,14 +639,35 @@ def assign(
     ``metric_geoms``/``metric_zones`` (and the carriers' ``areas``) let a caller pass outlines
     already in a metric CRS.
     """
+    return _membership(
+        carriers,
+        zones,
+        zone_type=zone_type,
+        mode=mode,
+        metric_geoms=metric_geoms,
+        metric_zones=metric_zones,
+        areas=areas,
+    ).rows()
+
+
+def _membership(
+    carriers: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    zone_type: str,
+    mode: Mode,
+    metric_geoms: npt.NDArray[np.object_] | None,
+    metric_zones: npt.NDArray[np.object_] | None,
+    areas: FloatArray | None,
+) -> _Membership:
+    """:func:`assign` in compact form."""
     if mode not in MODES:
         raise ValueError(f"unknown membership mode {mode!r}; use one of: {', '.join(MODES)}")
     of_type = zones[zones["type"].astype(str) == zone_type]
     groups = [*of_type["id"].astype(str), OUTSIDE]
     n = len(carriers)
     if mode == "declared":
-        group = _declared_groups(carriers, groups[:-1])
-        return Assignment(np.arange(n, dtype=np.int64), group, np.ones(n), groups)
+        return _wholly(_declared_groups(carriers, groups[:-1]), groups)
     if metric_geoms is None or metric_zones is None:
         metric = to_metric(carriers)
         metric_geoms = metric.geometry.to_numpy()
@@ -532,24 +680,45 @@ def assign(
     outside = len(groups) - 1
     if mode == "largest":
         group = np.full(n, outside, dtype=np.int64)
-        # Sort by carrier, then overlap descending, then zone order: the first row wins.
-        order = np.lexsort((zone_idx, -overlap, carrier_idx))
-        first = order[_run_starts(carrier_idx[order])]
+        if np.isnan(overlap).any():  # not from valid outlines; sorting puts NaN last
+            # Sort by carrier, then overlap descending, then zone order: the first row wins.
+            order = np.lexsort((zone_idx, -overlap, carrier_idx))
+            first = order[_run_starts(carrier_idx[order])]
+        else:
+            # The same without sorting: rows come sorted by carrier, then zone, so the first row of
+            # a carrier with its largest overlap wins.
+            starts = _run_starts(carrier_idx)
+            largest = np.repeat(np.maximum.reduceat(overlap, starts), np.diff(np.r_[starts, len(overlap)]))
+            top = np.flatnonzero(overlap == largest)
+            first = top[_run_starts(carrier_idx[top])]
         group[carrier_idx[first]] = zone_idx[first]
-        return Assignment(np.arange(n, dtype=np.int64), group, np.ones(n), groups)
+        return _wholly(group, groups)
     share = np.divide(overlap, areas[carrier_idx], out=np.zeros_like(overlap), where=areas[carrier_idx] > 0)
     share = np.minimum(share, 1.0)
-    inside = np.bincount(carrier_idx, weights=share, minlength=n)
+    # Per carrier with an overlap (rows come grouped by carrier, then by zone): the part inside
+    # zones, and the rest outside. Carriers without an overlap lie wholly outside.
+    starts = _run_starts(carrier_idx)
+    run = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(carrier_idx)]))
+    inside = np.bincount(run, weights=share, minlength=len(starts))
     scale = np.where(inside > 1.0, inside, 1.0)  # float noise along shared piece edges
-    share = share / scale[carrier_idx]
+    share = share / scale[run]
     rest = np.clip(1.0 - inside / scale, 0.0, 1.0)
-    rest_carriers = np.flatnonzero(rest > _SHARE_EPS)
-    all_carrier = np.r_[carrier_idx, rest_carriers]
-    all_group = np.r_[zone_idx, np.full(len(rest_carriers), outside, dtype=np.int64)]
-    all_share = np.r_[share, rest[rest_carriers]]
-    keep = all_share > _SHARE_EPS
-    order = np.lexsort((all_group[keep], all_carrier[keep]))
-    return Assignment(all_carrier[keep][order], all_group[keep][order], all_share[keep][order], groups)
+    with_rest = rest > _SHARE_EPS
+    row_carrier = np.r_[carrier_idx, carrier_idx[starts][with_rest]]
+    row_group = np.r_[zone_idx, np.full(int(with_rest.sum()), outside, dtype=np.int64)]
+    row_share = np.r_[share, rest[with_rest]]
+    keep = row_share > _SHARE_EPS
+    row_carrier, row_group, row_share = row_carrier[keep], row_group[keep], row_share[keep]
+    order = np.argsort(row_carrier * len(groups) + row_group, kind="stable")
+    row_carrier, row_group, row_share = row_carrier[order], row_group[order], row_share[order]
+    # A carrier whose only row has a share of 1 lies wholly in that group; the others are split.
+    row_start = _run_starts(row_carrier)
+    rows_each = np.diff(np.r_[row_start, len(row_carrier)])
+    single = (rows_each == 1) & (row_share[row_start] == 1.0)
+    whole = np.full(n, outside, dtype=np.int64)
+    whole[row_carrier[row_start]] = np.where(single, row_group[row_start], -1)
+    split = np.repeat(~single, rows_each)
+    return _Membership(whole, row_carrier[split], row_group[split], row_share[split], groups)
 
 
 def apportion(values: IntArray, carrier: IntArray, group: IntArray, share: FloatArray) -> IntArray:
@@ -562,25 +731,23 @@ def apportion(values: IntArray, carrier: IntArray, group: IntArray, share: Float
     >>> apportion(np.array([10]), np.array([0, 0, 0]), np.array([0, 1, 2]), np.array([1, 1, 1]) / 3)
     array([4, 3, 3])
     """
-    parts = values[carrier].copy()
+    parts = values[carrier]  # a copy (fancy indexing)
     # A share of exactly 1 is its carrier's only row (shares add up to 1): the part is the whole.
     split = np.flatnonzero(share != 1.0)
     if not len(split):
         return parts
-    exact = values[carrier[split]] * share[split]
+    split_carrier, split_group = carrier[split], group[split]
+    exact = values[split_carrier] * share[split]
     split_parts = np.floor(exact).astype(np.int64)
     fraction = exact - split_parts
-    split_carrier, split_group = carrier[split], group[split]
-    given = np.bincount(split_carrier, weights=split_parts, minlength=len(values)).astype(np.int64)
-    left = values - given
     order = np.lexsort((split_group, -fraction, split_carrier))
     sorted_carrier = split_carrier[order]
     first_row = _run_starts(sorted_carrier)
-    run_start = np.repeat(first_row, np.diff(np.r_[first_row, len(order)]))
-    rank = np.arange(len(order)) - run_start
-    bonus = np.zeros(len(order), dtype=np.int64)
-    bonus[rank < left[sorted_carrier]] = 1
-    split_parts[order] += bonus
+    run_length = np.diff(np.r_[first_row, len(order)])
+    # Units left over per carrier (only carriers with split rows: not a pass over every carrier).
+    left = values[sorted_carrier[first_row]] - np.add.reduceat(split_parts[order], first_row)
+    rank = np.arange(len(order)) - np.repeat(first_row, run_length)
+    split_parts[order] += rank < np.repeat(left, run_length)
     parts[split] = split_parts
     return parts
 
@@ -591,21 +758,52 @@ def _group_sum(values: IntArray, group: IntArray, n_groups: int) -> IntArray:
     return out
 
 
-def _join_ids(
-    ids: pd.Series, carrier: IntArray, group: IntArray, mask: npt.NDArray[np.bool_], n_groups: int
-) -> list[str]:
-    """Per group, the ``;``-joined ids of the rows selected by ``mask`` (rows sorted by carrier)."""
+def _group_sums(values: IntArray, membership: _Membership, bins: IntArray) -> IntArray:
+    """Per group the sum of ``values``, in whole parts by :func:`apportion`.
+
+    ``bins`` holds per carrier its group, or ``len(groups)`` (a spare bin) if it is split:
+    carriers wholly in a group add to it directly; only the split carriers' rows are apportioned.
+    """
+    n_groups = len(membership.groups)
+    sums = _group_sum(values, bins, n_groups + 1)[:n_groups]
+    if len(membership.carrier):
+        parts = apportion(values, membership.carrier, membership.group, membership.share)
+        sums += _group_sum(parts, membership.group, n_groups)
+    return sums
+
+
+def _unknowns(
+    ids: pd.Series, unknown: npt.NDArray[np.bool_], membership: _Membership
+) -> tuple[list[str], IntArray, str]:
+    """Per group the ``;``-joined ids of its members whose figure is unknown, and their count; and
+    the ids of all such carriers, joined, for the total.
+    """
+    n_groups = len(membership.groups)
+    carriers = np.flatnonzero(unknown)
+    # Python strings (not an Arrow string array, which pandas 3 would iterate element by element),
+    # made once for the groups and the total.
+    texts = ids.iloc[carriers].astype(str).to_numpy(dtype=object)
+    # One row per (unknown carrier, group it is in): those wholly in a group, then the split rows.
+    held = membership.whole[carriers]
+    wholly = np.flatnonzero(held >= 0)
+    split_rows = np.flatnonzero(unknown[membership.carrier])
+    group = np.r_[held[wholly], membership.group[split_rows]]
+    text = np.r_[wholly, np.searchsorted(carriers, membership.carrier[split_rows])]
+    joined = _join_ids(texts[text], group, carriers[text], n_groups)
+    return joined, np.bincount(group, minlength=n_groups).astype(np.int64), ";".join(texts.tolist())
+
+
+def _join_ids(texts: npt.NDArray[np.object_], group: IntArray, carrier: IntArray, n_groups: int) -> list[str]:
+    """Per group, the ``;``-joined ``texts`` of the rows in that group, in carrier order."""
     out = [""] * n_groups
-    selected = np.flatnonzero(mask)
-    if not len(selected):
+    if not len(texts):
         return out
-    order = np.argsort(group[selected], kind="stable")
-    groups = group[selected][order]
-    # Python strings, not an Arrow string array (which pandas 3 would iterate element by element).
-    texts = ids.iloc[carrier[selected][order]].astype(str).to_numpy(dtype=object).tolist()
+    order = np.lexsort((carrier, group))
+    groups = group[order]
+    ordered = texts[order].tolist()
     starts = _run_starts(groups)
     for start, end in zip(starts, [*starts[1:], len(groups)], strict=True):
-        out[int(groups[start])] = ";".join(texts[start:end])
+        out[int(groups[start])] = ";".join(ordered[start:end])
     return out
 
 
@@ -618,15 +816,14 @@ def _group_names(zones: pd.DataFrame, by: str, groups: list[str]) -> list[tuple[
     return [outside if g == OUTSIDE else (str(named.at[g, "name_zh"]), str(named.at[g, "name_en"])) for g in groups]
 
 
-def _by_status(carriers: pd.DataFrame) -> Assignment:
+def _by_status(carriers: pd.DataFrame) -> _Membership:
     """Each carrier wholly in the group of its status."""
     groups = list(STATUSES)
     status_group = pd.Index(groups).get_indexer(carriers["status"].astype(str))
     if (status_group < 0).any():
         unknown = sorted(set(carriers["status"].astype(str)) - set(groups))
         raise ValueError(f"unknown status value(s) {', '.join(unknown)}; use one of: {', '.join(groups)}")
-    n = len(carriers)
-    return Assignment(np.arange(n, dtype=np.int64), status_group.astype(np.int64), np.ones(n), groups)
+    return _wholly(status_group.astype(np.int64), groups)
 
 
 def _declared_figures(zones: pd.DataFrame, by: str, groups: list[str]) -> list[int | None]:
@@ -682,22 +879,21 @@ def summarize(
         metric_zones = to_metric(zones, crs=metric.crs).geometry.to_numpy()
     n = len(carriers)
     if by == "status":
-        assignment = _by_status(carriers)
+        membership = _by_status(carriers)
     else:
-        assignment = assign(
+        membership = _membership(
             carriers, zones, zone_type=by, mode=mode, metric_geoms=metric_geoms, metric_zones=metric_zones, areas=areas
         )
-    groups = assignment.groups
-    n_groups = len(groups)
-    rows_carrier, rows_group, rows_share = assignment.carrier, assignment.group, assignment.share
+    groups = membership.groups
     land_whole = np.where(contrib.top, np.rint(areas), 0).astype(np.int64)
-    existing = _group_sum(apportion(contrib.existing, rows_carrier, rows_group, rows_share), rows_group, n_groups)
-    planned = _group_sum(apportion(contrib.planned, rows_carrier, rows_group, rows_share), rows_group, n_groups)
-    land = _group_sum(apportion(land_whole, rows_carrier, rows_group, rows_share), rows_group, n_groups)
-    members = np.bincount(rows_group, minlength=n_groups).astype(np.int64)
-    unknown_rows = contrib.unknown[rows_carrier]
-    unknown_ids = _join_ids(carriers["id"], rows_carrier, rows_group, unknown_rows, n_groups)
-    unknown_count = np.bincount(rows_group[unknown_rows], minlength=n_groups).astype(np.int64)
+    n_groups = len(groups)
+    bins = np.where(membership.whole >= 0, membership.whole, n_groups)
+    existing, planned, land = (
+        _group_sums(values, membership, bins) for values in (contrib.existing, contrib.planned, land_whole)
+    )
+    members = np.bincount(bins, minlength=n_groups + 1)[:n_groups] + np.bincount(membership.group, minlength=n_groups)
+    total_unknown = contrib.unknown
+    unknown_ids, unknown_count, total_unknown_ids = _unknowns(carriers["id"], total_unknown, membership)
 
     names = _group_names(zones, by, groups)
     declared = _declared_figures(zones, by, groups)
@@ -717,7 +913,6 @@ def summarize(
             "member_count": members,
         }
     )
-    total_unknown = contrib.unknown
     total = {
         "group_id": TOTAL,
         "name_zh": _TOTAL_NAMES[0],
@@ -726,7 +921,7 @@ def summarize(
         "planned_m2": int(contrib.planned.sum()),
         "total_m2": int(contrib.total.sum()),
         "unknown_count": int(total_unknown.sum()),
-        "unknown_ids": ";".join(carriers["id"].iloc[np.flatnonzero(total_unknown)].astype(str).tolist()),
+        "unknown_ids": total_unknown_ids,
         "declared_m2": pd.NA,
         "land_m2": int(land_whole.sum()),
         "member_count": n,
