@@ -94,6 +94,19 @@ def test_the_map_draws_the_carriers(server, page):
     assert "西岸智塔" in frame.locator(".leaflet-container").inner_text()  # a carrier label
 
 
+def test_the_summary_chart_is_drawn_as_bars(server, page):
+    """The chart's HTML survives the browser's sanitizing: a legend, a row per group, bars with a width."""
+    _open(page, f"{server}/?basemap=none&by=belt")
+    chart = page.locator(".xh-chart")
+    chart.wait_for()
+    names = chart.locator(".xh-rows > div:not(.xh-bar):not(.xh-value)").all_inner_texts()
+    assert names == ["徐汇滨江人工智能高质量发展带", "漕河泾—华泾人工智能高质量创新带", "不属于任何发展带"]
+    widths = chart.locator(".xh-bar span").evaluate_all("spans => spans.map(s => s.getBoundingClientRect().width)")
+    assert len(widths) >= 3
+    assert all(w > 0 for w in widths)
+    assert chart.locator(".xh-bar span").first.get_attribute("title").endswith("万㎡")
+
+
 def test_toggling_a_layer_changes_what_is_drawn(server, page):
     _open(page, f"{server}/?basemap=none")
     before = _drawn_paths(page)
