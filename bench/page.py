@@ -36,13 +36,10 @@ import json
 import logging
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -51,6 +48,8 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 import layers
+from bench import harness
+from bench.harness import CHROMIUM_ARGS
 from bench.synthetic import make_footprints, make_zones
 from geo.data import load_dataset, with_layers
 
@@ -60,16 +59,6 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 FOOTPRINTS = 10_000
 # The page's own words (app.py, zh): import tab, role radio and its choices, buttons.
 IMPORT_TAB = "导入数据"
@@ -229,46 +218,11 @@ def measure_server(runs: int, state: dict[str, object]) -> tuple[int, list[float
     return _payload_bytes(at), times, first
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def streamlit_server() -> Iterator[str]:
     """``streamlit run app.py`` on a free loopback port, answering its health check; yields its URL."""
-    port = _free_port()
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(APP),
-            "--server.headless=true",
-            f"--server.port={port}",
-            "--server.address=127.0.0.1",
-            "--server.fileWatcherType=none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):  # noqa: S310 - loopback
-                    break
-            except OSError:
-                time.sleep(0.5)
+    with tempfile.TemporaryDirectory() as logs, harness.streamlit_server(APP, Path(logs) / "streamlit.log") as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 @contextlib.contextmanager
@@ -286,7 +240,7 @@ def chromium() -> Iterator[BrowserContext | None]:
             profile,
             executable_path=executable,
             headless=True,
-            args=CHROMIUM_ARGS,
+            args=list(CHROMIUM_ARGS),
             viewport={"width": 1400, "height": 1000},
         )
         try:

@@ -5,28 +5,16 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import geo  # noqa: F401 - restricts GDAL's drivers before any test imports pyogrio
+from bench import harness
+from bench.harness import CHROMIUM_ARGS
 
-CHROMIUM_ARGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-)
+__all__ = ["CHROMIUM_ARGS", "chromium_path", "find_chromium", "streamlit_server"]
 
 
 def find_chromium() -> str:
@@ -46,38 +34,13 @@ def chromium_path() -> str:
 
 @contextlib.contextmanager
 def streamlit_server(script: Path, log_dir: Path) -> Iterator[str]:
-    """``streamlit run script`` on a free loopback port (headless, no usage statistics); yields its base URL.
+    """``streamlit run script`` on a free loopback port (see :func:`bench.harness.streamlit_server`).
 
-    The server's output goes to ``log_dir / "streamlit.log"`` and is shown if it fails to start.
+    The server's output goes to ``log_dir / "streamlit.log"``; a server that does not start fails the
+    test with that log.
     """
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    env.pop("TIANDITU_TOKEN", None)
-    log_path = log_dir / "streamlit.log"
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless=true", f"--server.port={port}"]
-    command += ["--server.address=127.0.0.1", "--server.fileWatcherType=none"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=script.parent, stdout=log, stderr=subprocess.STDOUT, env=env)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start:\n{log_path.read_text(errors='replace')}")
-                time.sleep(0.3)
+    try:
+        with harness.streamlit_server(script, log_dir / "streamlit.log") as url:
             yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+    except harness.ServerError as exc:
+        pytest.fail(str(exc))
