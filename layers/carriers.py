@@ -251,9 +251,10 @@ def carriers_layer_data(
     if carriers.empty:
         return LayerData("carriers", layer_name, (), show=show, view=view, note=note, gcj02=gcj02)
     ids = carriers["id"].astype(str)
-    nested = ids.map(depths).fillna(0).to_numpy() > 0
+    depth = ids.map(depths).fillna(0).to_numpy()
+    nested = depth > 0
     area = shapely.area(carriers.geometry.to_numpy())
-    order = np.lexsort((-area, ids.map(depths).to_numpy()))  # by depth, larger first; stable
+    order = np.lexsort((-area, depth))  # by depth, larger first; stable
     carriers = carriers.iloc[order]
     nested = nested[order]
     names = pick_names(carriers, lang)
