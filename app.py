@@ -317,7 +317,8 @@ data_key = ";".join(f"{k}={v}" for k, v in sorted(data.hashes.items()))
 # run starts), so the map can be computed and sent first: its component is what the browser takes
 # longest to load, and everything else on the page is drawn while it loads.
 lang = st.session_state.lang
-basemaps = layers.available_basemaps(tianditu_token=tianditu_token())
+token = tianditu_token()  # environment or secrets, read once per run
+basemaps = layers.available_basemaps(tianditu_token=token)
 basemap_names = {b.key: b.label(lang) for b in basemaps}
 if st.session_state.basemap not in basemap_names:
     st.session_state.basemap = "osm"
@@ -342,7 +343,7 @@ parts = layers.build_map(
     overlay_data=overlays,
     basis=basis,
     basemap=basemap,
-    tianditu_token=tianditu_token(),
+    tianditu_token=token,
     layers=on,
     lang=lang,
     embed_overlays=False,
