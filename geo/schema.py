@@ -520,22 +520,26 @@ def _check_int(spec: Field, value: object, where: tuple[str, str] | _LazyAt, pro
         )
 
 
-def _plain_numbers(column: pd.Series) -> npt.NDArray[np.float64] | None:
-    """``column`` as floats (empty: NaN) when every cell is a number or empty, else None.
+def _holds_plain_numbers(column: pd.Series) -> bool:
+    """Whether every cell of ``column`` is a number or empty.
 
     Booleans and text (even text that reads as a number, like ``"1,000"``) are not plain numbers:
     they are left to the cell-by-cell check, which alone decides what they mean.
     """
     if pd.api.types.is_bool_dtype(column):
-        return None
+        return False
     if pd.api.types.is_integer_dtype(column) or pd.api.types.is_float_dtype(column):
-        return column.to_numpy(dtype="float64", na_value=np.nan)
+        return True
     if column.dtype != object:
+        return False
+    return all(_is_missing(v) or (isinstance(v, _NUMBERS) and not isinstance(v, _BOOLS)) for v in column.tolist())
+
+
+def _plain_numbers(column: pd.Series) -> npt.NDArray[np.float64] | None:
+    """``column`` as floats (empty: NaN) when it holds plain numbers (:func:`_holds_plain_numbers`), else None."""
+    if not _holds_plain_numbers(column):
         return None
-    values = column.tolist()
-    if not all(_is_missing(v) or (isinstance(v, _NUMBERS) and not isinstance(v, _BOOLS)) for v in values):
-        return None
-    return np.array([np.nan if _is_missing(v) else float(v) for v in values], dtype=np.float64)
+    return column.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _cells_to_check(spec: Field, column: pd.Series) -> Iterable[int]:
@@ -931,7 +935,7 @@ def _normalize(frame: gpd.GeoDataFrame, fields: tuple[Field, ...]) -> gpd.GeoDat
         column = out[spec.name]
         if spec.kind == "int":
             # Validated, so plain numbers are whole: convert them at once; anything else cell by cell.
-            if _plain_numbers(column) is not None:
+            if _holds_plain_numbers(column):
                 out[spec.name] = pd.array(column.to_numpy(dtype=object), dtype="Int64")
             else:
                 out[spec.name] = pd.array([_as_int(v) for v in column.tolist()], dtype="Int64")
