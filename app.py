@@ -16,9 +16,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import layers
-from geo import export, present, reader
+from geo import present
 from geo.crs import metric_crs_for
 from geo.data import Dataset, load_dataset, with_layers
+from geo.io import export, reader
 from geo.present import markdown_text as md
 from geo.quality import KINDS, check_quality
 from geo.rollup import MODES, summarize, zone_types

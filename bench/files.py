@@ -31,8 +31,8 @@ from pathlib import Path
 
 import layers
 from bench.synthetic import make_footprints, make_zones
-from geo import reader
 from geo.data import load_dataset, with_layers
+from geo.io import reader
 from geo.rollup import summarize, zone_types
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,11 +1,11 @@
 """Domain code of the carrier-planning tool: contract, reading, roll-ups, quality, exports.
 
 GDAL is restricted before anything can import pyogrio: only the drivers the reader accepts stay
-registered, and GDAL gets no network access (see :mod:`geo._gdal`). Import ``geo`` before
+registered, and GDAL gets no network access (see :mod:`geo.io._gdal`). Import ``geo`` before
 geopandas reads any file.
 """
 
-from geo._gdal import harden_gdal
+from geo.io._gdal import harden_gdal
 
 harden_gdal()
 

@@ -192,7 +192,7 @@ def _write(data: bytes, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
-    from geo import export  # noqa: PLC0415 - openpyxl is only needed when exporting
+    from geo.io import export  # noqa: PLC0415 - openpyxl is only needed when exporting
 
     dataset = _load(args, progress)
     _check_grouping(args.by, dataset)

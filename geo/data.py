@@ -1,7 +1,7 @@
 """Loading carriers, zones, sources and context layers: the bundled Xuhui data or any files.
 
 This module is where the tool's own files are read. Paths given by a user (command line) go
-through the same validation; uploads in the page go through :mod:`geo.reader` first.
+through the same validation; uploads in the page go through :mod:`geo.io.reader` first.
 """
 
 from __future__ import annotations
@@ -83,10 +83,10 @@ def frame_hash(frame: gpd.GeoDataFrame) -> str:
 def read_frame(path: Path | str, **options: str | None) -> gpd.GeoDataFrame:
     """Read a vector file into a GeoDataFrame (EPSG:4326), or raise :class:`DataError` saying why not.
 
-    A user's file goes through :mod:`geo.reader`, which decides the format from the content,
+    A user's file goes through :mod:`geo.io.reader`, which decides the format from the content,
     refuses anything else, converts coordinates only as declared or as ``options`` say (``crs``,
-    ``layer``, ``encoding``: see :func:`geo.reader.read`) and repairs what it safely can; its
-    :class:`~geo.reader.ReadError` is a :class:`DataError` with the message in 中文 and English.
+    ``layer``, ``encoding``: see :func:`geo.io.reader.read`) and repairs what it safely can; its
+    :class:`~geo.io.reader.ReadError` is a :class:`DataError` with the message in 中文 and English.
     The bundled seeds are the tool's own files and are read directly.
     """
     path = Path(path)
@@ -94,7 +94,7 @@ def read_frame(path: Path | str, **options: str | None) -> gpd.GeoDataFrame:
         raise DataError(str(path), [missing_file_problem()])
     if path.resolve().is_relative_to(SEEDS_DIR.resolve()) and not options:
         return gpd.read_file(path, engine="pyogrio")
-    from geo import reader  # noqa: PLC0415 - the reader is heavy and only needed for user files
+    from geo.io import reader  # noqa: PLC0415 - the reader is heavy and only needed for user files
 
     result = reader.read_path(path, **options)
     # The reader drops or rejects features it cannot use (points, lines, empty outlines) and repairs
@@ -163,7 +163,7 @@ def load_dataset(
     """Carriers, zones and sources, validated together; the bundled Xuhui data by default.
 
     ``read_options`` (per role: ``{"carriers": {"crs": …, "layer": …, "encoding": …}}``) go to
-    :func:`geo.reader.read` for a file given as a path, when the reader asks which coordinate
+    :func:`geo.io.reader.read` for a file given as a path, when the reader asks which coordinate
     system, layer or encoding to use. ``progress`` is called with each stage as it starts
     (``read_carriers``, ``read_zones``, ``validate``), for a progress display.
 
@@ -230,7 +230,7 @@ def with_layers(
     base
         The data to start from (usually the bundled Xuhui data).
     carriers, zones
-        Frames in EPSG:4326 per the data contract (e.g. :attr:`geo.reader.ReadResult.frame`).
+        Frames in EPSG:4326 per the data contract (e.g. :attr:`geo.io.reader.ReadResult.frame`).
     how
         ``replace`` the base's layer, or ``add`` the features to it (ids must stay unique).
     hashes

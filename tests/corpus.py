@@ -1,8 +1,8 @@
 """A corpus of valid, malformed and hostile files, built in code (no binary fixtures are committed).
 
 Each entry: the bytes, the upload name, the verdict :func:`verdict` must return, the keyword
-arguments for :func:`geo.reader.read`, and optionally a check on the result. Verdicts are either a
-:class:`geo.reader.ReadError` code (``refused-type``, ``refused-zip``, ``needs-crs`` …) or, for a
+arguments for :func:`geo.io.reader.read`, and optionally a check on the result. Verdicts are either a
+:class:`geo.io.reader.ReadError` code (``refused-type``, ``refused-zip``, ``needs-crs`` …) or, for a
 successful read, ``ok``, ``repaired`` (a row was repaired or changed) or ``rejected-rows`` (a row
 was rejected or dropped).
 
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-import geo.reader  # noqa: F401 - hardens GDAL before pyogrio is imported below
+import geo.io.reader  # noqa: F401 - hardens GDAL before pyogrio is imported below
 
 CANARY = "CANARY-7f3a9c-SECRET"
 CANARY_DIR = Path(tempfile.gettempdir()) / "geo-reader-canary"
@@ -226,7 +226,7 @@ def xlsx_bytes(
 
 def gpkg_bytes(layers: dict[str, list[tuple[str, str, list[tuple[float, float]]]]], *, view: bool = False) -> bytes:
     import geopandas as gpd  # noqa: PLC0415
-    import pyogrio  # noqa: PLC0415 - geo.reader was imported first: GDAL is hardened
+    import pyogrio  # noqa: PLC0415 - geo.io.reader was imported first: GDAL is hardened
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "x.gpkg"

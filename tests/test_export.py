@@ -26,8 +26,8 @@ from defusedxml.ElementTree import fromstring as parse_xml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo import export, reader
-from geo.export import (
+from geo.io import export, reader
+from geo.io.export import (
     EXPORT_FORMATS,
     ExportError,
     geopackage,

@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import reader
-from geo._archive import SafeZip
-from geo._readbase import Limits
 from geo.crs import wgs84_to_gcj02
+from geo.io import reader
+from geo.io._archive import SafeZip
+from geo.io._readbase import Limits
 
 CASES = corpus.build()
 ROOT = Path(__file__).resolve().parents[1]
@@ -372,7 +372,7 @@ def test_vrt_and_gdalg_cannot_reach_the_canary_after_import(tmp_path: Path) -> N
     run = _python(f"""
         import json, pathlib, warnings
         warnings.simplefilter("ignore")
-        import geo.reader as reader
+        import geo.io.reader as reader
         import pyogrio
         drivers = sorted(pyogrio.list_drivers())
         out = {{"drivers": drivers}}
@@ -405,7 +405,7 @@ def test_reader_refuses_when_pyogrio_was_imported_first(tmp_path: Path) -> None:
     run = _python(f"""
         import pyogrio  # before geo: GDAL_SKIP comes too late
         import pathlib
-        import geo.reader as reader
+        import geo.io.reader as reader
         try:
             reader.read(pathlib.Path({str(path)!r}).read_bytes(), "x.geojson")
             print("read")
@@ -452,7 +452,7 @@ def test_gdal_fetches_no_url_named_in_a_file(tmp_path: Path) -> None:
         run = _python(f"""
             import warnings
             warnings.simplefilter("ignore")
-            import geo.reader
+            import geo.io.reader
             import pyogrio
             try:
                 print(pyogrio.read_info({str(path)!r})["crs"])
@@ -512,7 +512,7 @@ def test_big_hostile_files_stay_bounded_in_process_memory(tmp_path: Path) -> Non
         (tmp_path / name).write_bytes(CASES[name].data)
     run = _python(f"""
         import json, pathlib, resource
-        from geo import reader
+        from geo.io import reader
         out = {{}}
         for name in {list(names)!r}:
             data = pathlib.Path({str(tmp_path)!r}, name).read_bytes()

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo import reader
+from geo.io import reader
 
 NAMES = [
     "x.geojson",

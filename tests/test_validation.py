@@ -537,7 +537,7 @@ def test_loader_problems_are_bilingual_with_a_fix(problem):
 
 
 def test_a_reader_error_renders_its_own_message_in_either_language():
-    from geo.reader import ReadError  # noqa: PLC0415 - the reader is optional for everything else here
+    from geo.io.reader import ReadError  # noqa: PLC0415 - the reader is optional for everything else here
 
     error = ReadError(source="x.zip", code="refused-zip", message_en="the zip is unsafe", message_zh="压缩包不安全")
     assert error.report("zh") == "x.zip：压缩包不安全"

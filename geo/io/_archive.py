@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from geo._readbase import Limits, ReadError, fail
+from geo.io._readbase import Limits, ReadError, fail
 from geo.schema import Problem
 
 __all__ = ["ARCHIVE_EXTENSIONS", "Member", "SafeZip", "is_zip"]

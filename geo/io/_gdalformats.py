@@ -1,11 +1,11 @@
 """Formats read through GDAL (pyogrio): GeoJSON, GeoPackage and zipped Shapefile.
 
-pyogrio is imported only after :func:`geo._gdal.check_hardened` proves that GDAL can no longer open
+pyogrio is imported only after :func:`geo.io._gdal.check_hardened` proves that GDAL can no longer open
 VRT, GDALG and other files that read other files or URLs. Before GDAL parses anything, each format
 is checked here: GeoJSON ``crs`` members that link to URLs are refused (GDAL would fetch them) and
 its vertices counted in the text; GeoPackage views and computed columns are refused (SQL that runs
 when read) and blob sizes bound the vertices; Shapefiles are extracted member by member from the
-checked zip, counted from their index, and their DBF rewritten as UTF-8 (see :mod:`geo._dbf`).
+checked zip, counted from their index, and their DBF rewritten as UTF-8 (see :mod:`geo.io._dbf`).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from geo import _dbf
-from geo._archive import SafeZip
-from geo._gdal import check_hardened
-from geo._readbase import EncodingInfo, Limits, Note, ReadError, fail
-from geo._sources import (
+from geo.io import _dbf
+from geo.io._archive import SafeZip
+from geo.io._gdal import check_hardened
+from geo.io._readbase import EncodingInfo, Limits, Note, ReadError, fail
+from geo.io._sources import (
     ENCODING_CHOICES,
     PREVIEW_ROWS,
     Meta,
@@ -41,7 +41,7 @@ from geo._sources import (
     to_utf8,
     too_many,
 )
-from geo._tabular import unique_names
+from geo.io._tabular import unique_names
 
 __all__ = ["GdalFile", "GeoJson", "GeoPackage", "ShapefileZip", "hardened_pyogrio"]
 

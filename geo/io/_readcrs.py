@@ -19,7 +19,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError, ProjError
 
-from geo._readbase import CrsChoice, Note
+from geo.io._readbase import CrsChoice, Note
 
 __all__ = [
     "CHINA",

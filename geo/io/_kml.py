@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import shapely
 from defusedxml.ElementTree import iterparse
 
-from geo._readbase import Limits, Note
+from geo.io._readbase import Limits, Note
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import shapely
 
-from geo._readbase import Action, Finding, Note
-from geo._sources import Raw
+from geo.io._readbase import Action, Finding, Note
+from geo.io._sources import Raw
 
 __all__ = ["Ledger", "clean", "polygonal", "repair"]
 

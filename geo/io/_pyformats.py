@@ -17,11 +17,11 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geo import _dbf, _kml, _tabular
-from geo._archive import SafeZip
-from geo._readbase import EncodingInfo, Note, ReadError, fail
-from geo._readcrs import USER_CRS_RE
-from geo._sources import (
+from geo.io import _dbf, _kml, _tabular
+from geo.io._archive import SafeZip
+from geo.io._readbase import EncodingInfo, Note, ReadError, fail
+from geo.io._readcrs import USER_CRS_RE
+from geo.io._sources import (
     ENCODING_CHOICES,
     Meta,
     Opened,

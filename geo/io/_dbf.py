@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from geo._readbase import Note
+from geo.io._readbase import Note
 
 __all__ = [
     "DbfHeader",

@@ -11,9 +11,9 @@ import codecs
 import re
 from pathlib import PurePosixPath
 
-from geo._archive import SafeZip, is_zip
-from geo._readbase import Limits, fail
-from geo._sources import refuse_type, text_head
+from geo.io._archive import SafeZip, is_zip
+from geo.io._readbase import Limits, fail
+from geo.io._sources import refuse_type, text_head
 
 __all__ = ["FORMATS", "sniff"]
 

@@ -1,7 +1,7 @@
 """Shared machinery of the format readers: text decoding, the raw layer, limits on counts.
 
 Every format is loaded into a :class:`Raw` layer (attributes as a DataFrame, geometries as shapely
-objects, per-row parse failures and repairs, the declared CRS), which :mod:`geo.reader` then turns
+objects, per-row parse failures and repairs, the declared CRS), which :mod:`geo.io.reader` then turns
 into WGS-84 polygons. :class:`Opened` is the interface each format implements.
 """
 
@@ -18,8 +18,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geo import _dbf
-from geo._readbase import EncodingInfo, Limits, Note, ReadError, fail
+from geo.io import _dbf
+from geo.io._readbase import EncodingInfo, Limits, Note, ReadError, fail
 
 __all__ = [
     "ACCEPTED_EN",
@@ -292,11 +292,11 @@ class Opened:
         raise NotImplementedError
 
     def meta(self, layer: str) -> Meta:
-        """Cheap facts about one layer, for :func:`geo.reader.inspect`."""
+        """Cheap facts about one layer, for :func:`geo.io.reader.inspect`."""
         raise NotImplementedError
 
     def load(self, layer: str) -> Raw:
-        """One layer in full (within the limits), for :func:`geo.reader.read`."""
+        """One layer in full (within the limits), for :func:`geo.io.reader.read`."""
         raise NotImplementedError
 
     def close(self) -> None:

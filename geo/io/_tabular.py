@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo._readbase import Limits, Note
+from geo.io._readbase import Limits, Note
 
 __all__ = [
     "GeometrySpec",

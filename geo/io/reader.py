@@ -14,7 +14,7 @@ KML/KMZ, GeoParquet, CSV and XLSX. Two calls:
 Every failure is a :class:`ReadError` (a ``ValueError``) with a message in 中文 and English; no
 traceback reaches the user. Files go to a private temporary directory per call, removed after.
 
->>> from geo.reader import sniff
+>>> from geo.io.reader import sniff
 >>> sniff(b'{"type": "FeatureCollection", "features": []}', "x.json")
 'geojson'
 """
@@ -43,11 +43,11 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError, ProjError
 
-from geo._gdalformats import GeoJson, GeoPackage, ShapefileZip
-from geo._hygiene import Ledger, clean, repair
-from geo._pyformats import Csv, Kml, Kmz, Parquet, Table, Xlsx
-from geo._readbase import CrsChoice, EncodingInfo, ErrorCode, Finding, Limits, Note, ReadError, fail
-from geo._readcrs import (
+from geo.io._gdalformats import GeoJson, GeoPackage, ShapefileZip
+from geo.io._hygiene import Ledger, clean, repair
+from geo.io._pyformats import Csv, Kml, Kmz, Parquet, Table, Xlsx
+from geo.io._readbase import CrsChoice, EncodingInfo, ErrorCode, Finding, Limits, Note, ReadError, fail
+from geo.io._readcrs import (
     CHINA,
     CRS_CHOICES,
     DATUM_SHIFTS,
@@ -61,8 +61,8 @@ from geo._readcrs import (
     suggest_crs,
     to_wgs84,
 )
-from geo._sniff import FORMATS, sniff
-from geo._sources import ENCODING_CHOICES, Meta, Opened, Raw, bounds_of
+from geo.io._sniff import FORMATS, sniff
+from geo.io._sources import ENCODING_CHOICES, Meta, Opened, Raw, bounds_of
 from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, Problem, validate_carriers, validate_zones
 
 __all__ = [
@@ -181,10 +181,10 @@ class ReadResult:
     def rejected_csv(self) -> bytes:
         """The dropped and rejected rows as CSV for Excel (UTF-8 with BOM), formula-like text kept as text.
 
-        Written by :func:`geo.export.summary_csv`, like every CSV the tool hands out; the comment
+        Written by :func:`geo.io.export.summary_csv`, like every CSV the tool hands out; the comment
         lines on top name the file and layer.
         """
-        from geo.export import summary_csv  # noqa: PLC0415 - export imports pyogrio: only after hardening
+        from geo.io.export import summary_csv  # noqa: PLC0415 - export imports pyogrio: only after hardening
 
         stamp = {
             "content": "rows not loaded (dropped or rejected), with the reason",

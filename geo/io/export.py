@@ -209,7 +209,7 @@ def make_stamp(
         raise ExportError(
             "input_hashes must be sha256 hex digests (64 characters); these are not: "
             + "; ".join(problems)
-            + " — compute them with geo.export.hash_bytes(file_bytes)"
+            + " — compute them with geo.io.export.hash_bytes(file_bytes)"
         )
     stamp["note"] = STAMP_NOTE
     return stamp
