@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "FIELD_LABELS",
     "LANGS",
     "TERMS",
     "UNKNOWN",
     "Lang",
     "Text",
-    "FIELD_LABELS",
     "field_label",
     "term",
 ]
