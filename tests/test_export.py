@@ -170,11 +170,6 @@ def assert_same_geometry(read: gpd.GeoSeries, expected: gpd.GeoSeries) -> None:
         assert shapely.hausdorff_distance(got, want) <= 1e-7
 
 
-def parse_comment_stamp(text: str) -> dict[str, str]:
-    lines = [line[2:] for line in text.splitlines() if line.startswith("# ")][1:]
-    return dict(line.split(": ", 1) for line in lines)
-
-
 # --------------------------------------------------------------------------------------------------
 # The stamp
 
@@ -191,7 +186,7 @@ def test_stamp_has_every_field(stamp: dict[str, str]) -> None:
         "grouping",
         "membership_mode",
         "year",
-        "crs",
+        "area_crs",
         "input_sha256.carriers.geojson",
         "input_sha256.zones.geojson",
         "note",
@@ -249,7 +244,6 @@ def test_export_formats_name_suffix_and_mime() -> None:
 def read_summary_csv(data: bytes) -> pd.DataFrame:
     return pd.read_csv(
         io.BytesIO(data),
-        comment="#",
         dtype=dict.fromkeys(SUMMARY_INT, "Int64"),
         keep_default_na=False,
         na_values={c: [""] for c in (*SUMMARY_INT, "far")},
@@ -265,7 +259,7 @@ def test_csv_has_bom_and_reads_back_exactly(stamp: dict[str, str]) -> None:
     for column in SUMMARY_INT:
         pd.testing.assert_series_equal(read[column], table[column], check_names=True)
     assert read["unknown_count"].tolist() == [1, 1, 0, 2]
-    assert read["far"].iloc[[0, 2, 3]].tolist() == table["far"].iloc[[0, 2, 3]].tolist()
+    assert read["far"].iloc[[0, 2, 3]].tolist() == table["far"].iloc[[0, 2, 3]].round(2).tolist()
     assert np.isnan(read["far"].iloc[1])
     assert read["name_zh"].iloc[0] == "漕河泾 3#楼"  # a '#' inside a quoted cell is data, not a comment
 
@@ -288,16 +282,19 @@ def test_csv_defuses_formulas(stamp: dict[str, str]) -> None:
     assert read["name_en"].iloc[1] == "'" + AT_SUM
     assert read["name_en"].iloc[2] == "'-outside"
     text = summary_csv(make_summary(), stamp).decode("utf-8-sig")
-    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    body = text
     # Text cells are quoted; none opens with a formula character. "-1200000" is a number, not text.
     assert not re.search(r'(^|,)"[=+@\t\r-]', body)
     assert ",-1200000," in body
 
 
-def test_csv_carries_the_stamp_as_comments(stamp: dict[str, str]) -> None:
-    text = summary_csv(make_summary(), stamp).decode("utf-8-sig")
-    assert text.startswith("# xuhui-carriers export metadata\r\n")
-    assert parse_comment_stamp(text) == stamp
+def test_csv_header_is_line_one_and_plain_pandas_reads_it(stamp: dict[str, str]) -> None:
+    data = summary_csv(make_summary(), stamp)
+    assert data.decode("utf-8-sig").startswith('"group_id","name_zh",')
+    read = pd.read_csv(io.BytesIO(data))  # no options at all
+    assert list(read.columns) == list(make_summary().columns)
+    assert read["group_id"].tolist() == make_summary()["group_id"].tolist()
+    assert read["total_m2"].tolist() == make_summary()["total_m2"].tolist()
 
 
 def test_records_and_json(stamp: dict[str, str]) -> None:
@@ -432,7 +429,8 @@ def test_geopackage_reads_back(tmp_path: Path, stamp: dict[str, str], crs: str) 
         assert {"OFTInteger64"} == {
             t for f, t in zip(info["fields"], info["ogr_types"], strict=True) if f in CARRIER_INT + ZONE_INT
         }
-    assert_same_values(pyogrio.read_dataframe(path, layer="summary_pole"), make_summary())
+    rounded = make_summary().assign(far=make_summary()["far"].round(2))  # FAR: two decimals in exports
+    assert_same_values(pyogrio.read_dataframe(path, layer="summary_pole"), rounded)
     meta = pyogrio.read_dataframe(path, layer="metadata")
     assert dict(zip(meta["key"], meta["value"], strict=True)) == {**stamp, "file_crs": crs}
     assert pyogrio.read_info(path, layer="carriers")["dataset_metadata"]["file_crs"] == crs
@@ -551,7 +549,7 @@ def stamp_text(kind: str, data: bytes, tmp_path: Path) -> str:
 
 
 EXPORTS = {
-    "csv": lambda s: summary_csv(make_summary(), s),
+    "csv": lambda s: export.summary_csv_files(make_summary(), s, name="s.csv")["s.csv-metadata.json"],
     "json": lambda s: summary_json(make_summary(), s),
     "xlsx": lambda s: summary_xlsx({"pole": make_summary()}, s),
     "geojson": lambda s: layers_geojson(make_carriers(), make_zones(), s),
@@ -566,7 +564,7 @@ def test_every_export_is_bytes_and_carries_the_stamp(kind: str, stamp: dict[str,
     data = EXPORTS[kind](stamp)
     assert isinstance(data, bytes)
     text = stamp_text(kind, data, tmp_path)
-    for key in ("tool_version", "created_utc", "membership_mode", "year", "crs"):
+    for key in ("tool_version", "created_utc", "membership_mode", "year", "area_crs"):
         assert stamp[key] in text
     assert all(digest in text for digest in HASHES.values())
 
@@ -625,5 +623,5 @@ def test_an_unknown_list_longer_than_an_excel_cell_is_cut_and_says_so(stamp: dic
     kept = cell.split(" … ")[0].split(";")
     assert kept == ids[: len(kept)]  # whole ids, in order, none cut in the middle
     assert f"+{len(ids) - len(kept)} more" in cell
-    csv_table = pd.read_csv(io.BytesIO(summary_csv(table, stamp)), comment="#", keep_default_na=False)
+    csv_table = pd.read_csv(io.BytesIO(summary_csv(table, stamp)), keep_default_na=False)
     assert csv_table.loc[csv_table["group_id"] == "__total__", "unknown_ids"].iloc[0] == ";".join(ids)

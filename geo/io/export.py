@@ -32,7 +32,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Final, NamedTuple
 
 import geopandas as gpd
@@ -48,12 +48,20 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from geo.text import FIELD_LABELS, Text
+
 __all__ = [
     "EXPORT_FORMATS",
     "HASH_PREFIX",
+    "ROUNDED",
     "STAMP_NOTE",
     "ExportError",
     "ExportFormat",
+    "column_titles",
+    "csv_metadata",
+    "csv_metadata_name",
+    "field_codes",
+    "field_for_code",
     "geopackage",
     "hash_bytes",
     "kml",
@@ -61,6 +69,8 @@ __all__ = [
     "make_stamp",
     "shapefile_zip",
     "summary_csv",
+    "summary_csv_files",
+    "summary_csv_zip",
     "summary_json",
     "summary_records",
     "summary_xlsx",
@@ -91,7 +101,8 @@ class ExportFormat(NamedTuple):
     mime: str
 
 
-#: Format key -> (file suffix, MIME type), for the page's download buttons.
+#: Format key -> (file suffix, MIME type), for the page's download buttons. ``csvw`` is a CSV
+#: with its CSV on the Web metadata, zipped (:func:`summary_csv_zip`).
 EXPORT_FORMATS: Final[Mapping[str, ExportFormat]] = {
     "csv": ExportFormat(".csv", "text/csv"),
     "json": ExportFormat(".json", "application/json"),
@@ -100,6 +111,7 @@ EXPORT_FORMATS: Final[Mapping[str, ExportFormat]] = {
     "gpkg": ExportFormat(".gpkg", "application/geopackage+sqlite3"),
     "kml": ExportFormat(".kml", "application/vnd.google-earth.kml+xml"),
     "shp": ExportFormat(".zip", "application/zip"),
+    "csvw": ExportFormat(".zip", "application/zip"),
     "html": ExportFormat(".html", "text/html"),
 }
 
@@ -162,7 +174,8 @@ def make_stamp(
     year
         The "as of" year; ``None`` means build-out (everything planned counted).
     crs
-        The CRS the figures were measured in (e.g. ``EPSG:4549``). Geometry exports add
+        The CRS the areas were measured in (e.g. ``EPSG:4549``), stamped as ``area_crs``
+        (a GeoJSON ``crs`` member would claim the file's own CRS). Geometry exports add
         ``file_crs``, the CRS of the file itself.
     tool_version
         Defaults to the installed version of the ``xuhui-carriers`` distribution, or
@@ -174,7 +187,7 @@ def make_stamp(
     -------
     dict[str, str]
         In this order: ``tool``, ``tool_version``, ``created_utc`` (ISO 8601, ``Z``),
-        ``grouping``, ``membership_mode``, ``year`` (or ``build-out``), ``crs``, one
+        ``grouping``, ``membership_mode``, ``year`` (or ``build-out``), ``area_crs``, one
         ``input_sha256.<name>`` per input, and ``note``. All values are single-line text.
 
     Raises
@@ -196,7 +209,7 @@ def make_stamp(
         "grouping": _stamp_text("by", by),
         "membership_mode": _stamp_text("mode", mode),
         "year": BUILD_OUT if year is None else str(int(year)),
-        "crs": _stamp_text("crs", crs),
+        "area_crs": _stamp_text("crs", crs),
     }
     problems = []
     for name, digest in input_hashes.items():
@@ -217,7 +230,20 @@ def make_stamp(
 
 def _stamp_lines(stamp: Mapping[str, str]) -> list[str]:
     # Values are single-line by construction; a hand-made stamp is flattened all the same.
-    return [f"{key}: {_CONTROL_RE.sub(' ', str(value))}" for key, value in stamp.items()]
+    return [f"{key}: {_CONTROL_RE.sub(' ', str(value))}" for key, value in _carried(stamp).items()]
+
+
+def _carried(stamp: Mapping[str, str]) -> dict[str, str]:
+    """The stamp as a file carries it: no key or value can become a spreadsheet formula.
+
+    A zone type or a file name comes from a user's file; whatever carries the stamp (CSVW
+    sidecar, GeoJSON, GeoPackage table, KML, the Shapefile README) gets the same leading
+    apostrophe as table cells (OWASP CSV injection).
+
+    >>> _carried({"grouping": "pole,=cmd|' /C calc'!A0"})
+    {'grouping': "'pole,=cmd|' /C calc'!A0"}
+    """
+    return {_defuse_anywhere(str(key)): _defuse_anywhere(str(value)) for key, value in stamp.items()}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -240,7 +266,7 @@ def _cell(value: object) -> Scalar:
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        number = float(value)
+        number = float(value) + 0.0  # never "-0.0"
         return number if math.isfinite(number) else None
     if isinstance(value, str):
         return value
@@ -267,6 +293,20 @@ def _defuse(text: str) -> str:
     return "'" + text if _looks_like_formula(text) else text
 
 
+_SPLIT_FORMULA_RE = re.compile(r"[,;\t|][ ]*[=+\-@\t\r]")
+
+
+def _defuse_anywhere(text: str) -> str:
+    """Like :func:`_defuse`, and also when a part after a separator looks like a formula.
+
+    A stamp value such as ``pole,=cmd|…`` is one value, but a tool that splits it at the comma
+    would start a cell with ``=``; it is written with a leading apostrophe too.
+    """
+    if _looks_like_formula(text) or _SPLIT_FORMULA_RE.search(text):
+        return "'" + text
+    return text
+
+
 def _is_int_column(column: pd.Series) -> bool:
     return pd.api.types.is_integer_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype)
 
@@ -285,6 +325,7 @@ def summary_records(table: pd.DataFrame) -> list[dict[str, Scalar]]:
     >>> summary_records(t)
     [{'group_id': 'a', 'total_m2': None}]
     """
+    table = _rounded(table)
     columns = _columns(table)
     return [dict(zip(columns, row, strict=True)) for row in _rows(table, columns)]
 
@@ -306,7 +347,7 @@ def summary_json(table: pd.DataFrame, stamp: Mapping[str, str] | None = None) ->
         UTF-8 JSON, Chinese text unescaped, ``null`` for unknown.
     """
     rows = summary_records(table)
-    document: object = rows if stamp is None else {"metadata": dict(stamp), "rows": rows}
+    document: object = rows if stamp is None else {"metadata": _carried(stamp), "rows": rows}
     return (json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -322,39 +363,217 @@ def _csv_field(value: Scalar) -> str:
     return '"' + _defuse(value).replace('"', '""') + '"'
 
 
-def summary_csv(table: pd.DataFrame, stamp: Mapping[str, str]) -> bytes:
-    """The summary table as CSV for Excel on Chinese Windows: UTF-8 with a byte-order mark.
+def summary_csv(table: pd.DataFrame, stamp: Mapping[str, str] | None = None) -> bytes:
+    """The table as CSV for Excel on Chinese Windows: UTF-8 with a byte-order mark, header on line 1.
 
-    How the stamp travels: as a block of comment lines before the header, each
-    ``# key: value`` (the first is ``# xuhui-carriers export metadata``). Read the file with
-    ``pd.read_csv(io.BytesIO(data), comment="#")``; Excel shows the lines as a few rows above the
-    table. Every text cell is quoted, so a ``#`` inside a name (``3#楼``) stays data and is not
-    taken for a comment; numbers are never quoted.
+    ``pandas.read_csv`` reads it with no options, and Excel's filter lands on the header. The stamp
+    does not go into the file: it travels beside it as a CSV on the Web metadata file (see
+    :func:`csv_metadata` and :func:`summary_csv_files`).
 
-    Cells: integers as digits (no thousands separators), FAR with full float precision, unknown
-    as an empty cell. Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-    gets a leading apostrophe so that a spreadsheet shows it as text instead of running it
-    (OWASP CSV injection); the apostrophe is then part of the value read back.
+    Cells: integers as digits (no thousands separators), FAR with two decimals, unknown as an
+    empty cell. Every text cell is quoted; numbers never are. Text starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading apostrophe so that a spreadsheet
+    shows it as text instead of running it (OWASP CSV injection); the apostrophe is then part of
+    the value read back.
 
     Parameters
     ----------
     table
-        A summary table (rows: groups, ``__outside__``, ``__total__``).
+        A summary table (rows: groups, ``__outside__``, ``__total__``), or any table to hand out.
     stamp
-        From :func:`make_stamp`.
+        Not written into the CSV (kept for callers of the earlier signature); pass it to
+        :func:`csv_metadata` or :func:`summary_csv_files`.
 
     Returns
     -------
     bytes
         ``\\ufeff`` + CSV with CRLF line ends, encoded UTF-8.
+
+    >>> t = pd.DataFrame({"group_id": ["a"], "far": [1.0 / 3.0]})
+    >>> summary_csv(t).decode("utf-8-sig")
+    '"group_id","far"\\r\\n"a",0.33\\r\\n'
     """
+    del stamp  # beside the table, never in it: see summary_csv_files
+    table = _rounded(table)
     columns = _columns(table)
-    lines = [f"# {DISTRIBUTION} export metadata"]
-    lines += [f"# {line}" for line in _stamp_lines(stamp)]
-    lines.append(",".join(_csv_field(c) for c in columns))
+    lines = [",".join(_csv_field(c) for c in columns)]
     lines += [",".join(_csv_field(v) for v in row) for row in _rows(table, columns)]
     # Encode by hand: DataFrame.to_csv returns a str without the BOM when no path is given.
     return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+#: Columns rounded for tables and exports: FAR to two decimals.
+ROUNDED: Final[Mapping[str, int]] = {"far": 2}
+
+
+def _rounded(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with FAR at two decimals (and never ``-0.0``); other columns as they are."""
+    columns = [c for c in ROUNDED if c in table.columns and pd.api.types.is_float_dtype(table[c].dtype)]
+    if not columns:
+        return table
+    out = table.copy()
+    for column in columns:
+        out[column] = out[column].astype("float64").round(ROUNDED[column]) + 0.0  # -0.0 + 0.0 is 0.0
+    return out
+
+
+_CSVW_CONTEXT: Final = "http://www.w3.org/ns/csvw"
+_CSVW_NAME_RE = re.compile(r"[A-Za-z0-9_]")
+
+
+def _csvw_name(column: str) -> str:
+    """A CSVW column name (letters, digits, ``_``; anything else percent-encoded, never a leading ``_``)."""
+    name = "".join(ch if _CSVW_NAME_RE.fullmatch(ch) else "".join(f"%{b:02X}" for b in ch.encode()) for ch in column)
+    return name if name and not name.startswith("_") else "c" + name
+
+
+def column_titles(column: str) -> Text:
+    """A table column's title in 中文 and English, with its unit (``现有面积（㎡）`` / ``existing (m²)``).
+
+    >>> column_titles("existing_m2").in_("zh")
+    '现有面积（㎡）'
+    >>> column_titles("my_column").in_("en")
+    'my_column'
+    """
+    label = _SUMMARY_LABELS.get(column)
+    if label is None:
+        field = FIELD_LABELS.get(column)
+        return field if field is not None else Text(column, column)
+    zh, en, unit = label
+    if not unit:
+        return Text(zh, en)
+    unit_zh = {"m²": "㎡", "count": "个", "floor/land": "建筑面积/用地面积"}.get(unit, unit)
+    return Text(f"{zh}（{unit_zh}）", f"{en} ({unit})")
+
+
+def csv_metadata(table: pd.DataFrame, stamp: Mapping[str, str], *, url: str, title: Text | None = None) -> bytes:
+    """The W3C CSV on the Web metadata of a CSV made by :func:`summary_csv` (``NAME.csv-metadata.json``).
+
+    A table description (``@context`` ``http://www.w3.org/ns/csvw``) with the CSV's ``url``, its
+    dialect (UTF-8 with BOM, header row, CRLF), and a ``tableSchema`` naming every column in order
+    with its ``titles`` in 中文 and English (``{"zh": …, "en": …}``), its ``datatype``
+    (``integer``, ``decimal``, ``boolean``, ``string``) and ``null: ""`` (an empty cell is unknown).
+    The stamp is carried as Dublin Core and PROV properties (``dc:created``, ``dc:creator``,
+    ``dc:description``, ``prov:wasGeneratedBy`` with the tool, its version and each input's
+    sha256) and, verbatim, as the ``notes`` annotation. No value can become a spreadsheet formula.
+
+    Parameters
+    ----------
+    table
+        The table the CSV holds (its columns and dtypes).
+    stamp
+        From :func:`make_stamp` (or any key/value pairs, such as a reader's report's).
+    url
+        The CSV's file name, relative to the metadata file (``summary_pole.csv``).
+    title
+        What the table is; defaults to "汇总表 / summary table".
+
+    Returns
+    -------
+    bytes
+        UTF-8 JSON.
+    """
+    carried = _carried(stamp)
+    title = title or Text("汇总表", "summary table")
+    columns = []
+    for column in _columns(table):
+        titles = column_titles(column)
+        columns.append(
+            {
+                "name": _csvw_name(column),
+                "titles": {"zh": _defuse_anywhere(titles.zh), "en": _defuse_anywhere(titles.en)},
+                "dc:identifier": _defuse_anywhere(column),
+                "datatype": _csvw_type(table[column]),
+                "null": "",
+            }
+        )
+    document: dict[str, object] = {
+        "@context": _CSVW_CONTEXT,
+        "url": _defuse_anywhere(url),
+        "dc:title": {"zh": _defuse_anywhere(title.zh), "en": _defuse_anywhere(title.en)},
+        "dialect": {"encoding": "utf-8", "header": True, "headerRowCount": 1, "lineTerminators": ["\r\n"]},
+        "tableSchema": {"columns": columns},
+    }
+    if "group_id" in table.columns and table["group_id"].is_unique:
+        document["tableSchema"]["primaryKey"] = "group_id"  # type: ignore[index]
+    if "created_utc" in carried:
+        document["dc:created"] = {"@value": carried["created_utc"], "@type": "xsd:dateTime"}
+    if "tool" in carried:
+        document["dc:creator"] = carried["tool"]
+    if "note" in carried:
+        document["dc:description"] = carried["note"]
+    inputs = [
+        {
+            "@type": "prov:Entity",
+            "dc:title": _defuse_anywhere(key[len(HASH_PREFIX) :]),
+            "dc:identifier": f"sha256:{value}",
+        }
+        for key, value in carried.items()
+        if key.startswith(HASH_PREFIX)
+    ]
+    if "tool" in carried:
+        agent = {"@type": "prov:SoftwareAgent", "dc:title": carried["tool"]}
+        if "tool_version" in carried:
+            agent["dc:hasVersion"] = carried["tool_version"]
+        activity: dict[str, object] = {"@type": "prov:Activity", "prov:wasAssociatedWith": agent}
+        if "created_utc" in carried:
+            activity["prov:endedAtTime"] = {"@value": carried["created_utc"], "@type": "xsd:dateTime"}
+        if inputs:
+            activity["prov:used"] = inputs
+        document["prov:wasGeneratedBy"] = activity
+    document["notes"] = [{"@type": "dc:Provenance", "dc:title": "export metadata", "rdf:value": carried}]
+    return (json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2) + "\n").encode("utf-8")
+
+
+def _csvw_type(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return "boolean"
+    if _is_int_column(series):
+        return "integer"
+    if pd.api.types.is_float_dtype(series.dtype):
+        return "decimal"
+    return "string"
+
+
+def csv_metadata_name(csv_name: str) -> str:
+    """The CSVW metadata file beside ``csv_name``: ``summary.csv`` → ``summary.csv-metadata.json``.
+
+    >>> csv_metadata_name("out/summary_pole.csv")
+    'out/summary_pole.csv-metadata.json'
+    """
+    return f"{csv_name}-metadata.json"
+
+
+def summary_csv_files(
+    table: pd.DataFrame, stamp: Mapping[str, str], *, name: str = "summary.csv", title: Text | None = None
+) -> dict[str, bytes]:
+    """The CSV and its CSVW metadata file: ``{NAME: csv, NAME-metadata.json: metadata}``.
+
+    Parameters
+    ----------
+    table, stamp
+        As for :func:`summary_csv` and :func:`csv_metadata`.
+    name
+        The CSV's file name (no folders), e.g. ``summary_pole.csv``.
+    title
+        What the table is (see :func:`csv_metadata`).
+    """
+    base = PurePosixPath(name).name
+    return {
+        base: summary_csv(table),
+        csv_metadata_name(base): csv_metadata(table, stamp, url=base, title=title),
+    }
+
+
+def summary_csv_zip(
+    table: pd.DataFrame, stamp: Mapping[str, str], *, name: str = "summary.csv", title: Text | None = None
+) -> bytes:
+    """One zip holding the CSV and its CSVW metadata (see :func:`summary_csv_files`), for one download."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for member, data in summary_csv_files(table, stamp, name=name, title=title).items():
+            archive.writestr(member, data)
+    return buffer.getvalue()
 
 
 # Column -> (中文, English, unit): headers of the spreadsheet.
@@ -435,6 +654,7 @@ def _fit_columns(ws: Worksheet, widths: list[int]) -> None:
 
 
 def _write_table_sheet(ws: Worksheet, table: pd.DataFrame, lang: str) -> None:
+    table = _rounded(table)
     columns = _columns(table)
     int_columns = {c for c in columns if _is_int_column(table[c])}
     widths = []
@@ -483,8 +703,11 @@ def _write_metadata_sheet(ws: Worksheet, stamp: Mapping[str, str]) -> None:
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
     for i, (key, value) in enumerate(stamp.items(), start=2):
-        _xlsx_text(ws.cell(row=i, column=1), str(key))
-        _xlsx_text(ws.cell(row=i, column=2), str(value))
+        for j, text in enumerate((str(key), str(value)), start=1):
+            cell = ws.cell(row=i, column=j)
+            _xlsx_text(cell, text)
+            if _defuse_anywhere(text) != text:  # e.g. "pole,=cmd|…": text, whatever a tool splits it into
+                cell.quotePrefix = True
         widths = [max(widths[0], _display_width(str(key))), max(widths[1], _display_width(str(value)))]
     ws.freeze_panes = "A2"
     _fit_columns(ws, widths)
@@ -612,7 +835,7 @@ def layers_geojson(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, stamp: M
             features.append({"type": "Feature", "properties": properties, "geometry": geometry})
     collection = {
         "type": "FeatureCollection",
-        "metadata": _file_stamp(stamp, WGS84),
+        "metadata": _carried(_file_stamp(stamp, WGS84)),
         "features": features,
     }
     text = json.dumps(collection, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -648,6 +871,14 @@ def _plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
             texts = [None if (cell := _cell(v)) is None else str(cell) for v in series.tolist()]
             out[column] = pd.Series(texts, index=series.index, dtype=object)
     return out
+
+
+def _gdal_metadata(stamp: Mapping[str, str]) -> dict[str, str]:
+    """The stamp as GDAL dataset metadata: ``KEY=VALUE`` items, so keys hold no ``=`` (nor anything odd).
+
+    The ``metadata`` table keeps every key exactly.
+    """
+    return {re.sub(r"[^\w.\-]", "_", key): value for key, value in _carried(stamp).items()}
 
 
 def _target_crs(crs: str) -> str:
@@ -704,11 +935,13 @@ def geopackage(
             out = gpd.GeoDataFrame(_plain_frame(frame), geometry=frame.geometry.name)
             out = out.set_crs(target, allow_override=True)
             pyogrio.write_dataframe(
-                out, path, layer=layer, driver="GPKG", dataset_metadata=meta if index == 0 else None
+                out, path, layer=layer, driver="GPKG", dataset_metadata=_gdal_metadata(meta) if index == 0 else None
             )
         for key, table in summaries.items():
-            pyogrio.write_dataframe(_plain_frame(table), path, layer=_layer_name(key, taken), driver="GPKG")
-        table = pd.DataFrame({"key": list(meta), "value": list(meta.values())}, dtype=object)
+            summary = _plain_frame(_rounded(table))
+            pyogrio.write_dataframe(summary, path, layer=_layer_name(key, taken), driver="GPKG")
+        carried = _carried(meta)
+        table = pd.DataFrame({"key": list(carried), "value": list(carried.values())}, dtype=object)
         pyogrio.write_dataframe(table, path, layer="metadata", driver="GPKG")
         return path.read_bytes()
 
@@ -818,7 +1051,7 @@ def kml(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, stamp: Mapping[str,
         ET.SubElement(line_style, "width").text = "2"
         ET.SubElement(ET.SubElement(style, "PolyStyle"), "color").text = fill
     extended = ET.SubElement(document, "ExtendedData")
-    for key, value in meta.items():
+    for key, value in _carried(meta).items():
         data = ET.SubElement(extended, "Data", {"name": _xml_text(key)})
         ET.SubElement(data, "value").text = _xml_text(value)
     layers = _layers(carriers, zones)
@@ -889,6 +1122,31 @@ _SHAPEFILE_FIELDS: Final[dict[str, dict[str, tuple[str, str, str]]]] = {
         "geometry_accuracy_m": ("ACC_M", "边界精度：绘制边界与实际边界的可能偏差", "m"),
     },
 }
+
+
+def field_codes(layer: str) -> dict[str, str]:
+    """Contract field -> the short field code the Shapefile export gives it, for ``carriers`` or ``zones``.
+
+    >>> field_codes("carriers")["floor_area_existing_m2"]
+    'EXIST_M2'
+    """
+    return {field: spec[0] for field, spec in _SHAPEFILE_FIELDS.get(layer, {}).items()}
+
+
+def field_for_code(code: str, role: str | None = None) -> str | None:
+    """The contract field an exported short field code stands for, or None.
+
+    The one place that knows the codes (``EXIST_M2``, ``PLAN_YR``…), so that a Shapefile the tool
+    exported maps back to the contract when uploaded again. Case does not matter (some tools
+    lower-case DBF names); ``role`` (``carriers``/``zones``) limits the search to one layer.
+
+    >>> field_for_code("exist_m2", "carriers"), field_for_code("DECL_M2", "carriers"), field_for_code("DECL_M2")
+    ('floor_area_existing_m2', None, 'declared_floor_area_m2')
+    """
+    key = code.strip().upper()
+    layers = [role] if role in _SHAPEFILE_FIELDS else list(_SHAPEFILE_FIELDS)
+    found = {field for layer in layers for field, spec in _SHAPEFILE_FIELDS[layer].items() if spec[0] == key}
+    return found.pop() if len(found) == 1 else None
 
 
 def _field_codes(layer: str, columns: list[str]) -> dict[str, str]:
