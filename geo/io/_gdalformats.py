@@ -23,7 +23,7 @@ from pyproj import CRS
 
 from geo.io import _dbf
 from geo.io._archive import SafeZip
-from geo.io._gdal import check_hardened
+from geo.io._gdal import check_hardened, scoped_pyogrio
 from geo.io._readbase import EncodingInfo, Limits, Note, ReadError, fail
 from geo.io._sources import (
     ENCODING_CHOICES,
@@ -71,9 +71,7 @@ def hardened_pyogrio(source: str) -> Any:
             "本进程中 GDAL 未完成安全加固(" + "; ".join(found) + ")，因此不打开任何文件：请确保在导入 "
             "pyogrio 之前先导入 geo",
         )
-    import pyogrio  # noqa: PLC0415 - imported only after harden_gdal() and check_hardened()
-
-    return pyogrio
+    return scoped_pyogrio()  # every call runs with GDAL restricted (geo.io._gdal.restricted_gdal)
 
 
 class GdalFile:
