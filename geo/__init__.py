@@ -1,13 +1,8 @@
 """Domain code of the carrier-planning tool: contract, reading, roll-ups, quality, exports.
 
-GDAL is restricted before anything can import pyogrio: only the drivers the reader accepts stay
-registered, and GDAL gets no network access (see :mod:`geo.io._gdal`). Import ``geo`` before
-geopandas reads any file.
+Importing ``geo`` changes nothing outside it: GDAL keeps every driver and its configuration. The
+reader restricts GDAL only while it reads a user's file (see :mod:`geo.io._gdal`).
 """
-
-from geo.io._gdal import harden_gdal
-
-harden_gdal()
 
 __all__ = ["__version__"]
 
