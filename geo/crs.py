@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 __all__ = [
     "GEOGRAPHIC_CRS",
@@ -161,24 +161,45 @@ def shift_geometries(frame: gpd.GeoDataFrame, transform: object) -> gpd.GeoDataF
 
 
 def metric_crs_for(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
-    """The projected CRS in metres to measure ``frame`` in.
+    """The projected CRS in metres to measure ``frame`` in, whatever CRS ``frame`` is in.
 
     EPSG:4549 for data in Shanghai; the CGCS2000 3° Gauss–Krüger zone of the data's centre
-    elsewhere in China; the UTM zone of the centre elsewhere. ``frame`` must carry a CRS.
+    elsewhere in China; the UTM zone of the centre elsewhere. The choice depends on where the data
+    lies, not on its CRS: data in Web Mercator (EPSG:3857, whose "metres" are 2.4 times too large
+    at 50°N) or in any other projection is measured in the same local CRS as the same data in
+    longitude/latitude. ``frame`` must carry a CRS.
+
+    >>> import shapely
+    >>> frame = gpd.GeoSeries([shapely.box(121.40, 31.16, 121.43, 31.18)], crs=4326)
+    >>> metric_crs_for(frame).to_epsg(), metric_crs_for(frame.to_crs(3857)).to_epsg()
+    (4549, 4549)
     """
     if frame.crs is None:
         raise CRSProblemError(
             "the data has no coordinate reference system, so its areas cannot be measured; "
             "set one first (e.g. frame.set_crs('EPSG:4326') for longitude/latitude)"
         )
-    if not frame.crs.is_geographic:
-        return CRS.from_user_input(frame.crs)
     minx, miny, maxx, maxy = frame.total_bounds
     if not np.all(np.isfinite([minx, miny, maxx, maxy])):
         return SHANGHAI_METRIC_CRS  # empty frame: any metric CRS measures zero area
     lon, lat = (minx + maxx) / 2.0, (miny + maxy) / 2.0
+    if not frame.crs.is_geographic:
+        to_lonlat = Transformer.from_crs(frame.crs, GEOGRAPHIC_CRS, always_xy=True)
+        lon, lat = (float(v) for v in to_lonlat.transform(lon, lat))
+        if not (np.isfinite(lon) and np.isfinite(lat)):
+            raise CRSProblemError(
+                f"the data's centre cannot be placed on the globe from {CRS.from_user_input(frame.crs).name}; "
+                "check that the coordinate system fits the numbers"
+            )
+        local = _local_metric_crs(lon, lat)
+        return CRS.from_user_input(frame.crs) if local == CRS.from_user_input(frame.crs) else local
+    return _local_metric_crs(lon, lat)
+
+
+def _local_metric_crs(lon: float, lat: float) -> CRS:
     if _in_box(np.array([lon]), np.array([lat]), _SHANGHAI_BOX)[0]:
         return SHANGHAI_METRIC_CRS
+    # Inside China the CGCS2000 3° Gauss–Krüger zone of the centre; elsewhere its UTM zone.
     if 73.5 <= lon <= 135.0 and 18.0 <= lat <= 53.6:
         central = int(round(lon / 3.0) * 3)
         return CRS.from_epsg(_CGCS2000_3DEG_CM75 + (central - 75) // 3)

@@ -23,8 +23,9 @@ the rows of split carriers. This keeps a million footprints to about a second.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -36,11 +37,12 @@ import pandas as pd
 import shapely
 
 from geo.crs import to_metric
-from geo.schema import OUTSIDE, STATUSES, TOTAL, split_ids
+from geo.schema import OUTSIDE, STATUSES, TOTAL, DataError, geometry_problems, in_file, split_ids
 
 __all__ = [
     "MODES",
     "OUTSIDE",
+    "SHARE_EPS",
     "STATUS_NAMES",
     "SUMMARY_COLUMNS",
     "TOTAL",
@@ -98,9 +100,11 @@ _CHUNK_MIN = 25_000
 _INTERSECTION_CHUNK_MIN = 2_000
 # Below this many carriers the grid is not worth building.
 _GRID_MIN_CARRIERS = 20_000
-# Shares below this (relative to the carrier's area) are float noise from intersecting along
-# shared edges, not a real part of the carrier.
-_SHARE_EPS = 1e-12
+# Overlaps below this share of the carrier's area are float noise from intersecting along shared
+# edges (a share of 1.4e-12 was seen, and it changes with the input CRS), not a real part of the
+# carrier: no membership in ``largest``, no row in ``area``. One part in a billion of a 1 km²
+# campus is a millimetre square.
+SHARE_EPS = 1e-9
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -209,6 +213,24 @@ def contributions(carriers: pd.DataFrame, *, year: int | None = None) -> Contrib
         planned_unknown=planned_unknown,
         top=parent < 0,
     )
+
+
+@contextlib.contextmanager
+def _outlines_checked(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> Iterator[None]:
+    """GEOS refusing an outline (e.g. a self-intersecting ring) becomes a :class:`DataError` naming the rows."""
+    try:
+        yield
+    except shapely.errors.GEOSException as exc:
+        problems = [
+            *in_file(geometry_problems(carriers), "carriers"),
+            *in_file(geometry_problems(zones), "zones"),
+        ]
+        raise DataError(
+            "carriers/zones",
+            problems,
+            message_en=f"an outline could not be measured ({exc}); repair the outlines listed and try again",
+            message_zh=f"有边界无法计算（{exc}）；请修复下列边界后重试",
+        ) from exc
 
 
 def zone_types(zones: pd.DataFrame) -> list[str]:
@@ -488,8 +510,8 @@ def _overlap_areas(
     ``zones`` must be disjoint, ``areas`` the carriers' areas; all in one metric CRS. Carriers the
     grid settles (wholly inside one zone, or touching none) skip the geometric tests; the rest are
     tested against the small pieces of the zones near them, and only those crossing a piece's
-    edge are intersected. With ``exact=False`` (enough to find the largest overlap) a carrier
-    whose interior meets one zone only is reported with its own area there, not intersected.
+    edge are intersected. With ``exact=False`` (enough to find the largest overlap) pairs that
+    only touch along their boundaries are dropped before intersecting.
     """
     piece_list: list[shapely.Geometry] = []
     owner_list: list[int] = []
@@ -521,14 +543,9 @@ def _overlap_areas(
     edge = rest[_pairwise(shapely.intersects, pieces, piece_idx[rest], geoms, carrier_idx[rest])]
     if not exact:
         # Interiors meet (a positive overlap) unless the shapes only touch along their boundaries.
+        # A carrier meeting one zone only still needs its overlap measured where it crosses the
+        # zone's outer edge: a sliver of float noise (a share below SHARE_EPS) is no membership.
         edge = edge[~shapely.touches(pieces[piece_idx[edge]], geoms[carrier_idx[edge]])]
-        # Pairs are grouped by carrier (as the tree returns them): one zone if its pairs' zones agree.
-        edge_zone = owner[piece_idx[edge]]
-        starts = _run_starts(carrier_idx[edge])
-        same = np.minimum.reduceat(edge_zone, starts) == np.maximum.reduceat(edge_zone, starts)
-        one_zone = np.repeat(same, np.diff(np.r_[starts, len(edge)]))
-        area[edge[one_zone]] = areas[carrier_idx[edge[one_zone]]]
-        edge = edge[~one_zone]
     edge = _drop_inside_whole_zone(
         edge,
         carrier_idx=carrier_idx,
@@ -639,15 +656,34 @@ def assign(
     ``metric_geoms``/``metric_zones`` (and the carriers' ``areas``) let a caller pass outlines
     already in a metric CRS.
     """
-    return _membership(
-        carriers,
-        zones,
-        zone_type=zone_type,
-        mode=mode,
-        metric_geoms=metric_geoms,
-        metric_zones=metric_zones,
-        areas=areas,
-    ).rows()
+    with _outlines_checked(carriers, zones):
+        return _membership(
+            carriers,
+            zones,
+            zone_type=zone_type,
+            mode=mode,
+            metric_geoms=metric_geoms,
+            metric_zones=metric_zones,
+            areas=areas,
+        ).rows()
+
+
+def _largest(carrier_idx: IntArray, zone_idx: IntArray, overlap: FloatArray, *, n: int, outside: int) -> IntArray:
+    """Per carrier the zone with the largest overlap (ties: the zone listed first), else ``outside``."""
+    group = np.full(n, outside, dtype=np.int64)
+    if np.isnan(overlap).any():  # not from valid outlines; sorting puts NaN last
+        # Sort by carrier, then overlap descending, then zone order: the first row wins.
+        order = np.lexsort((zone_idx, -overlap, carrier_idx))
+        first = order[_run_starts(carrier_idx[order])]
+    else:
+        # The same without sorting: rows come sorted by carrier, then zone, so the first row of
+        # a carrier with its largest overlap wins.
+        starts = _run_starts(carrier_idx)
+        largest = np.repeat(np.maximum.reduceat(overlap, starts), np.diff(np.r_[starts, len(overlap)]))
+        top = np.flatnonzero(overlap == largest)
+        first = top[_run_starts(carrier_idx[top])]
+    group[carrier_idx[first]] = zone_idx[first]
+    return group
 
 
 def _membership(
@@ -677,22 +713,11 @@ def _membership(
     if areas is None:
         areas = shapely.area(metric_geoms)
     carrier_idx, zone_idx, overlap = _overlap_areas(metric_geoms, areas, pieces, exact=mode == "area")
+    real = ~(overlap <= SHARE_EPS * areas[carrier_idx])  # NaN (from invalid outlines) stays for the NaN path
+    carrier_idx, zone_idx, overlap = carrier_idx[real], zone_idx[real], overlap[real]
     outside = len(groups) - 1
     if mode == "largest":
-        group = np.full(n, outside, dtype=np.int64)
-        if np.isnan(overlap).any():  # not from valid outlines; sorting puts NaN last
-            # Sort by carrier, then overlap descending, then zone order: the first row wins.
-            order = np.lexsort((zone_idx, -overlap, carrier_idx))
-            first = order[_run_starts(carrier_idx[order])]
-        else:
-            # The same without sorting: rows come sorted by carrier, then zone, so the first row of
-            # a carrier with its largest overlap wins.
-            starts = _run_starts(carrier_idx)
-            largest = np.repeat(np.maximum.reduceat(overlap, starts), np.diff(np.r_[starts, len(overlap)]))
-            top = np.flatnonzero(overlap == largest)
-            first = top[_run_starts(carrier_idx[top])]
-        group[carrier_idx[first]] = zone_idx[first]
-        return _wholly(group, groups)
+        return _wholly(_largest(carrier_idx, zone_idx, overlap, n=n, outside=outside), groups)
     share = np.divide(overlap, areas[carrier_idx], out=np.zeros_like(overlap), where=areas[carrier_idx] > 0)
     share = np.minimum(share, 1.0)
     # Per carrier with an overlap (rows come grouped by carrier, then by zone): the part inside
@@ -703,11 +728,11 @@ def _membership(
     scale = np.where(inside > 1.0, inside, 1.0)  # float noise along shared piece edges
     share = share / scale[run]
     rest = np.clip(1.0 - inside / scale, 0.0, 1.0)
-    with_rest = rest > _SHARE_EPS
+    with_rest = rest > SHARE_EPS
     row_carrier = np.r_[carrier_idx, carrier_idx[starts][with_rest]]
     row_group = np.r_[zone_idx, np.full(int(with_rest.sum()), outside, dtype=np.int64)]
     row_share = np.r_[share, rest[with_rest]]
-    keep = row_share > _SHARE_EPS
+    keep = row_share > SHARE_EPS
     row_carrier, row_group, row_share = row_carrier[keep], row_group[keep], row_share[keep]
     order = np.argsort(row_carrier * len(groups) + row_group, kind="stable")
     row_carrier, row_group, row_share = row_carrier[order], row_group[order], row_share[order]
@@ -863,7 +888,16 @@ def summarize(
         whole m² (Int64); groups plus outside add up exactly to the total. ``unknown_ids`` names
         the members whose figure is unknown (rule 2); ``difference_m2`` is itemized minus declared;
         ``land_m2`` is the outline area of top-level carriers (children lie within their parent)
-        and ``far`` is ``total_m2 / land_m2``.
+        and ``far`` is ``total_m2 / land_m2``. Land and shares are measured in the local metric
+        CRS of the data (:func:`geo.crs.metric_crs_for`), whatever CRS the frames are in.
+
+    Raises
+    ------
+    DataError
+        When GEOS cannot intersect an outline (a self-intersecting ring…): the problems name the
+        rows and say how to repair them.
+    ValueError
+        When ``by`` is not a zone type of ``zones`` nor ``status``, or a status is unknown.
     """
     types = zone_types(zones)
     if by != "status" and by not in types:
@@ -881,9 +915,16 @@ def summarize(
     if by == "status":
         membership = _by_status(carriers)
     else:
-        membership = _membership(
-            carriers, zones, zone_type=by, mode=mode, metric_geoms=metric_geoms, metric_zones=metric_zones, areas=areas
-        )
+        with _outlines_checked(carriers, zones):
+            membership = _membership(
+                carriers,
+                zones,
+                zone_type=by,
+                mode=mode,
+                metric_geoms=metric_geoms,
+                metric_zones=metric_zones,
+                areas=areas,
+            )
     groups = membership.groups
     land_whole = np.where(contrib.top, np.rint(areas), 0).astype(np.int64)
     n_groups = len(groups)

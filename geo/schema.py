@@ -31,6 +31,7 @@ __all__ = [
     "Lang",
     "Problem",
     "duplicate_id_problem",
+    "geometry_problems",
     "in_file",
     "missing_columns_problem",
     "missing_file_problem",
@@ -922,6 +923,17 @@ def validate_zones(frame: gpd.GeoDataFrame, *, source_ids: set[str] | None = Non
     _check_ids(frame, problems)
     _check_zone_types(frame, problems)
     _check_source_refs(frame, source_ids, problems)
+    _check_geometry(frame, problems)
+    return problems
+
+
+def geometry_problems(frame: gpd.GeoDataFrame) -> list[Problem]:
+    """What is wrong with ``frame``'s outlines (missing, empty, not a polygon, invalid), row by row.
+
+    The geometry part of :func:`validate_carriers` and :func:`validate_zones`, for callers that
+    were handed frames without validating them (the roll-up raises it as a :class:`DataError`).
+    """
+    problems: list[Problem] = []
     _check_geometry(frame, problems)
     return problems
 
