@@ -1,20 +1,28 @@
 """Command line for analysts and scripts: ``python -m geo summary`` and ``python -m geo check``.
 
 Output goes to stdout (or ``--output``); every problem goes to stderr in plain words with a
-non-zero exit, and nothing is written to stdout then. No traceback reaches the user. Reports
-speak 中文 or English (``--lang``; by default Chinese when the locale, ``LC_ALL``,
-``LC_MESSAGES`` or ``LANG``, starts with ``zh``).
+non-zero exit, and nothing is written to stdout then. No traceback reaches the user. Reports and
+errors speak 中文 or English (``--lang``; by default Chinese when the locale, ``LC_ALL``,
+``LC_MESSAGES`` or ``LANG``, starts with ``zh``), in the page's vocabulary (:mod:`geo.text`).
+
+A CSV summary has its header on line 1; its metadata stamp goes beside it as a CSV on the Web
+file, ``NAME.csv-metadata.json`` next to ``--output`` (or wherever ``--stamp FILE`` says).
+A file whose columns are not named as the contract says is mapped with ``--carriers-columns
+COLUMN=FIELD,…`` (or ``--carriers-columns-file mapping.json``, or ``auto`` for the page's
+suggestions); when a required field is missing, the command line prints the same suggestions as
+the page.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, NoReturn, TextIO
 
 import pandas as pd
 
@@ -22,30 +30,113 @@ from geo.crs import metric_crs_for
 from geo.data import Dataset, load_dataset
 from geo.quality import KINDS, check_quality
 from geo.rollup import MODES, summarize, zone_types
-from geo.schema import LANGS, DataError, Lang
+from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, DataError
+from geo.text import LANGS, Lang, Text, field_label, term
 
-__all__ = ["default_lang", "main"]
+__all__ = ["UsageError", "default_lang", "main", "parse_columns"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # `check`: the data loads, but has findings of severity "error"
 EXIT_BAD_INPUT = 2
 
-_SEVERITY_NAMES: dict[str, tuple[str, str]] = {
-    "error": ("错误", "error"),
-    "warning": ("警告", "warning"),
-    "info": ("提示", "info"),
-}
+ROLES: tuple[str, ...] = ("carriers", "zones")
+_ERROR = Text("错误", "error")
 
 
 class UsageError(ValueError):
-    """A command line that cannot be run as given; the message says why and what to give instead."""
+    """A command line that cannot be run as given; ``message`` says why and what to give instead."""
 
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
+    def __init__(self, message: Text) -> None:
+        super().__init__(message.en)
+        self.message = message
 
     def text(self, lang: Lang) -> str:
-        return self.zh if lang == "zh" else self.en
+        """The message in ``lang``."""
+        return self.message.in_(lang)
+
+
+def _fields(role: str) -> list[str]:
+    return [f.name for f in (CARRIER_FIELDS if role == "carriers" else ZONE_FIELDS)]
+
+
+def parse_columns(spec: str, role: str) -> dict[str, str]:
+    """``COLUMN=FIELD,COLUMN=FIELD`` (the ``--carriers-columns`` option) as file column -> contract field.
+
+    >>> parse_columns("floor_area=floor_area_existing_m2, 名称=name_zh", "carriers")
+    {'floor_area': 'floor_area_existing_m2', '名称': 'name_zh'}
+
+    Raises
+    ------
+    UsageError
+        When a pair has no ``=``, a field is not of the contract, or a field is named twice.
+    """
+    mapping: dict[str, str] = {}
+    for pair in (p.strip() for p in spec.split(",")):
+        if not pair:
+            continue
+        column, sep, target = (part.strip() for part in pair.rpartition("="))
+        if not sep or not column or not target:
+            raise UsageError(
+                Text(
+                    f"--{role}-columns：{pair!r} 不是“文件列名=字段”的形式；"
+                    f"例如 --{role}-columns 面积=floor_area_existing_m2",
+                    f"--{role}-columns: {pair!r} is not COLUMN=FIELD; "
+                    f"e.g. --{role}-columns area=floor_area_existing_m2",
+                )
+            )
+        mapping[column] = target
+    return _checked_mapping(mapping, role, f"--{role}-columns")
+
+
+def _checked_mapping(mapping: Mapping[str, object], role: str, option: str) -> dict[str, str]:
+    fields = _fields(role)
+    unknown = [str(t) for t in mapping.values() if t not in fields]
+    if unknown:
+        listed = ", ".join(fields)
+        raise UsageError(
+            Text(
+                f"{option}：{'、'.join(unknown)} 不是{term('object', role, 'zh')}的字段；可用字段：{listed}",
+                f"{option}: {', '.join(unknown)} is not a {role} field; the fields are: {listed}",
+            )
+        )
+    targets = list(mapping.values())
+    twice = sorted({str(t) for t in targets if targets.count(t) > 1})
+    if twice:
+        raise UsageError(
+            Text(
+                f"{option}：字段 {'、'.join(twice)} 对应了多个列；每个字段只对应一列",
+                f"{option}: {', '.join(twice)} is mapped from more than one column; map each field once",
+            )
+        )
+    return {str(k): str(v) for k, v in mapping.items()}
+
+
+def _columns_file(path: Path, role: str) -> dict[str, str]:
+    option = f"--{role}-columns-file"
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise UsageError(
+            Text(
+                f"{option}：无法读取 {path}（{exc.strerror or exc}）",
+                f"{option}: cannot read {path} ({exc.strerror or exc})",
+            )
+        ) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(
+            Text(
+                f'{option}：{path} 不是 JSON（{exc}）；请写成 {{"文件列名": "字段"}}',
+                f'{option}: {path} is not JSON ({exc}); write {{"column": "field", ...}}',
+            )
+        ) from None
+    if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
+        raise UsageError(
+            Text(
+                f'{option}：{path} 应为 {{"文件列名": "字段"}} 形式的对象',
+                f'{option}: {path} must be an object {{"column": "field", ...}}',
+            )
+        )
+    return _checked_mapping(loaded, role, option)
 
 
 def default_lang(environ: Mapping[str, str] | None = None) -> Lang:
@@ -68,11 +159,39 @@ def _year(text: str) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a year; give e.g. 2025, or 'build-out'") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a year; give e.g. 2025, or 'build-out' / {text!r} 不是年份；请给出如 2025，或 build-out"
+        ) from None
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its refusals in the user's language."""
+
+    lang: Lang = "en"
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        hint = Text(
+            f"{self.prog}：命令行参数有误：{message}\n完整说明：python -m geo --help",
+            f"{self.prog}: error: {message}\nFull help: python -m geo --help",
+        )
+        self.exit(EXIT_BAD_INPUT, hint.in_(self.lang) + "\n")
+
+
+def _early_lang(argv: list[str]) -> Lang | None:
+    """``--lang`` as given on the command line, before parsing (for argparse's own refusals)."""
+    for i, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--lang=") else (argv[i + 1] if arg == "--lang" else None)
+        if value is None and arg == "--lang" and i + 1 >= len(argv):
+            return None
+        if value in LANGS:
+            return value  # type: ignore[return-value]
+    return None
+
+
+def _parser(lang: Lang = "en") -> argparse.ArgumentParser:
+    _Parser.lang = lang
+    parser = _Parser(
         prog="python -m geo",
         description="Floor-space carriers and zones: capacity roll-ups and data checks "
         "(the bundled Xuhui data unless --carriers/--zones are given).",
@@ -84,7 +203,7 @@ def _parser() -> argparse.ArgumentParser:
     inputs.add_argument("--carriers", type=Path, help="carriers file (GeoJSON, GeoPackage, zipped Shapefile, ...)")
     inputs.add_argument("--zones", type=Path, help="zones file")
     inputs.add_argument("--sources", type=Path, help="sources table (CSV) the files cite")
-    for role in ("carriers", "zones"):
+    for role in ROLES:
         inputs.add_argument(
             f"--{role}-crs",
             metavar="CRS",
@@ -94,6 +213,19 @@ def _parser() -> argparse.ArgumentParser:
         inputs.add_argument(f"--{role}-layer", metavar="LAYER", help=f"the {role} file's layer, when it holds several")
         inputs.add_argument(
             f"--{role}-encoding", metavar="ENCODING", help=f"a {role} Shapefile's text encoding, when the reader asks"
+        )
+        columns = inputs.add_mutually_exclusive_group()
+        columns.add_argument(
+            f"--{role}-columns",
+            metavar="COLUMN=FIELD,...",
+            help=f"which of the {role} file's columns holds which contract field, e.g. "
+            f"floor_area=floor_area_existing_m2,名称=name_zh; 'auto' takes the page's suggestions",
+        )
+        columns.add_argument(
+            f"--{role}-columns-file",
+            metavar="FILE",
+            type=Path,
+            help=f'the same as a JSON object {{"column": "field", ...}} for the {role} file',
         )
     inputs.add_argument(
         "--progress",
@@ -110,18 +242,24 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--year", type=_year, default=None, help="as of this year (default: build-out)")
     summary.add_argument("--format", default="csv", choices=("csv", "json", "xlsx"), help="output format")
     summary.add_argument("--output", type=Path, help="write here instead of stdout (required for xlsx on a terminal)")
+    summary.add_argument(
+        "--stamp",
+        type=Path,
+        help="write the CSV's metadata stamp (CSV on the Web JSON) here; "
+        "default: NAME.csv-metadata.json next to --output (none on stdout)",
+    )
 
     commands.add_parser("check", parents=[inputs], help="validation and data-quality report")
     return parser
 
 
-_STAGES: dict[str, tuple[str, str]] = {
-    "read_carriers": ("读取载体", "reading carriers"),
-    "read_zones": ("读取分区", "reading zones"),
-    "validate": ("校验", "validating"),
-    "roll_up": ("汇总", "rolling up"),
-    "write": ("写出", "writing"),
-    "quality": ("检查数据质量", "checking data quality"),
+_STAGES: dict[str, Text] = {
+    "read_carriers": Text("读取载体", "reading carriers"),
+    "read_zones": Text("读取片区", "reading zones"),
+    "validate": Text("校验", "validating"),
+    "roll_up": Text("汇总", "rolling up"),
+    "write": Text("写出", "writing"),
+    "quality": Text("检查数据质量", "checking data quality"),
 }
 
 
@@ -139,11 +277,9 @@ class Progress:
         self.step += 1
         if not self.enabled:
             return
-        zh, en = _STAGES.get(stage, (stage, stage))
+        label = _STAGES.get(stage, Text(stage, stage)).in_(self.lang)
         filled = round(10 * self.step / self.total)
-        self.err.write(
-            f"\r[{'#' * filled}{'-' * (10 - filled)}] {self.step}/{self.total} {zh if self.lang == 'zh' else en}"
-        )
+        self.err.write(f"\r[{'#' * filled}{'-' * (10 - filled)}] {self.step}/{self.total} {label}")
         self.err.flush()
 
     def close(self) -> None:
@@ -152,14 +288,108 @@ class Progress:
             self.err.flush()
 
 
-def _load(args: argparse.Namespace, progress: Progress) -> Dataset:
-    options = {
-        role: {key: value for key in ("crs", "layer", "encoding") if (value := getattr(args, f"{role}_{key}", None))}
-        for role in ("carriers", "zones")
+def _file_options(args: argparse.Namespace, role: str) -> dict[str, str]:
+    return {key: value for key in ("crs", "layer", "encoding") if (value := getattr(args, f"{role}_{key}", None))}
+
+
+def _file_columns(path: Path, options: Mapping[str, str]) -> list[str]:
+    """The columns of the layer the command line reads from ``path`` (its only one, or ``--…-layer``)."""
+    from geo.io import reader  # noqa: PLC0415 - heavy; only for user files
+
+    inspection = reader.inspect_path(path, **{k: v for k, v in options.items() if k == "encoding"})
+    layer = options.get("layer")
+    info = inspection.layer(layer if layer is not None else (None if len(inspection.layers) == 1 else 0))
+    return [c for c in info.columns if c != "geometry"]
+
+
+def _suggested(columns: list[str], role: str, mapped: Mapping[str, str]) -> dict[str, str]:
+    from geo.io import reader  # noqa: PLC0415
+
+    taken = set(mapped.values())
+    return {
+        c: f
+        for c, f in reader.suggest_mapping(columns, role).items()  # type: ignore[arg-type]
+        if c != f and f not in taken and c not in mapped and f not in columns
     }
+
+
+def _mappings(args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    """Per role, the column mapping the command line gives (``--…-columns``, ``--…-columns-file``, ``auto``)."""
+    out: dict[str, dict[str, str]] = {}
+    for role in ROLES:
+        spec, file = getattr(args, f"{role}_columns", None), getattr(args, f"{role}_columns_file", None)
+        path = getattr(args, role, None)
+        if (spec or file) and path is None:
+            raise UsageError(
+                Text(
+                    f"--{role}-columns 只适用于自己的文件：请同时给出 --{role} 文件",
+                    f"--{role}-columns applies to a file of your own: give --{role} FILE too",
+                )
+            )
+        if file is not None:
+            out[role] = _columns_file(file, role)
+        elif spec is not None and spec.strip().lower() == "auto":
+            out[role] = _suggested(_file_columns(path, _file_options(args, role)), role, {})
+        elif spec is not None:
+            out[role] = parse_columns(spec, role)
+    return out
+
+
+def _load(args: argparse.Namespace, progress: Progress) -> Dataset:
+    mappings = _mappings(args)
+    options: dict[str, dict[str, Any]] = {}
+    for role in ROLES:
+        options[role] = dict(_file_options(args, role))
+        if mappings.get(role):
+            options[role] |= {"columns": mappings[role], "role": role}
     return load_dataset(
         args.carriers, args.zones, sources=args.sources, context=False, read_options=options, progress=progress
     )
+
+
+def _mapping_hint(args: argparse.Namespace, lang: Lang) -> list[str]:
+    """For each file missing a required contract field: the page's suggestions, as options to paste."""
+    lines: list[str] = []
+    for role in ROLES:
+        path = getattr(args, role, None)
+        if path is None:
+            continue
+        try:
+            mapped = _mappings(args).get(role, {})
+            columns = _file_columns(Path(path), _file_options(args, role))
+        except (DataError, UsageError, OSError, KeyError, IndexError):
+            continue
+        present = {mapped.get(c, c) for c in columns}
+        required = [f.name for f in (CARRIER_FIELDS if role == "carriers" else ZONE_FIELDS) if f.required]
+        missing = [f for f in required if f not in present]
+        if not missing:
+            continue
+        suggested = _suggested(columns, role, mapped)
+        pairs = ",".join(f"{c}={f}" for c, f in {**mapped, **suggested}.items())
+        names = "、" if lang == "zh" else ", "
+        missing_text = names.join(f"{field_label(f, lang)} ({f})" for f in missing)
+        hint = Text(
+            f"{Path(path).name}：缺少必填字段 {missing_text}。文件中的列：{'、'.join(columns)}。",
+            f"{Path(path).name}: the required fields {missing_text} are missing. The file's columns: "
+            f"{', '.join(columns)}.",
+        )
+        lines.append(hint.in_(lang))
+        if suggested:
+            lines.append(
+                Text(
+                    f"与网页相同的建议（请核对后使用）：--{role}-columns {pairs}",
+                    f"The page's suggestion (check it, then use it): --{role}-columns {pairs}",
+                ).in_(lang)
+            )
+        lines.append(
+            Text(
+                f"将文件中的某列对应为缺少的字段：--{role}-columns 列名={missing[0]}"
+                f"（或 --{role}-columns-file mapping.json）",
+                f"Map a column of the file to each missing field: --{role}-columns COLUMN={missing[0]} "
+                f"(or --{role}-columns-file mapping.json)",
+            ).in_(lang)
+        )
+    return lines
 
 
 def _check_grouping(by: str, dataset: Dataset) -> None:
@@ -168,8 +398,11 @@ def _check_grouping(by: str, dataset: Dataset) -> None:
         return
     choices = ", ".join([*types, "status"])
     raise UsageError(
-        f"--by {by}：分区中没有类型为 {by!r} 的分区，无法按其汇总；请改用以下之一：{choices}",
-        f"--by {by}: the zones have no zones of type {by!r}, so nothing can be grouped by it; use one of: {choices}",
+        Text(
+            f"--by {by}：片区中没有类型为 {by!r} 的片区，无法按其汇总；请改用以下之一：{choices}",
+            f"--by {by}: the zones have no zones of type {by!r}, so nothing can be grouped by it; "
+            f"use one of: {choices}",
+        )
     )
 
 
@@ -180,8 +413,10 @@ def _write(data: bytes, args: argparse.Namespace, out: TextIO) -> None:
     buffer = getattr(out, "buffer", None)
     if args.format == "xlsx" and (buffer is None or out.isatty()):
         raise UsageError(
-            "XLSX 是二进制文件，不能输出到终端：请加 --output 路径（如 --output summary.xlsx）",
-            "an XLSX file is binary: give --output PATH (e.g. --output summary.xlsx)",
+            Text(
+                "XLSX 是二进制文件，不能输出到终端：请加 --output 路径（如 --output summary.xlsx）",
+                "an XLSX file is binary: give --output PATH (e.g. --output summary.xlsx)",
+            )
         )
     if buffer is None:  # a text stream without bytes underneath (e.g. io.StringIO in a test)
         out.write(data.decode("utf-8"))
@@ -201,39 +436,58 @@ def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     progress("write")
     crs = metric_crs_for(dataset.carriers).to_string()  # where the areas were measured
     stamp = export.make_stamp(input_hashes=dataset.hashes, by=args.by, mode=args.mode, year=args.year, crs=crs)
+    sidecar: tuple[Path, bytes] | None = None
     if args.format == "csv":
-        data = export.summary_csv(table, stamp)
+        data = export.summary_csv(table)
+        stamp_path = args.stamp
+        if stamp_path is None and args.output is not None:
+            stamp_path = args.output.with_name(export.csv_metadata_name(args.output.name))
+        if stamp_path is not None:
+            url = args.output.name if args.output is not None else _csv_name_for(stamp_path)
+            title = Text(f"按{term('grouping', args.by, 'zh')}汇总", f"summary by {term('grouping', args.by, 'en')}")
+            sidecar = stamp_path, export.csv_metadata(table, stamp, url=url, title=title)
     elif args.format == "json":
         data = export.summary_json(table)
     else:
-        data = export.summary_xlsx({args.by: table}, stamp)
+        data = export.summary_xlsx({args.by: table}, stamp, lang=args.lang_used)
     _write(data, args, out)
+    if sidecar is not None:
+        sidecar[0].write_bytes(sidecar[1])
     return EXIT_OK
 
 
+def _csv_name_for(stamp_path: Path) -> str:
+    """The CSV a metadata file names when the CSV itself went to stdout: ``x.csv-metadata.json`` → ``x.csv``."""
+    name = stamp_path.name
+    return name.removesuffix("-metadata.json") if name.endswith(".csv-metadata.json") else "summary.csv"
+
+
 def _check_report(dataset: Dataset, findings: pd.DataFrame, lang: Lang) -> list[str]:
-    zh = lang == "zh"
     types = zone_types(dataset.zones)
     n_carriers, n_zones = len(dataset.carriers), len(dataset.zones)
-    if zh:
-        lines = [f"校验通过：{n_carriers} 个载体、{n_zones} 个分区（{'、'.join(types)}）。"]
-    else:
-        lines = [f"OK: {n_carriers} carriers, {n_zones} zones ({', '.join(types)}) pass validation."]
+    type_words = [term("zone_type", t, lang) for t in types]
+    head = Text(
+        f"校验通过：{n_carriers} 个载体、{n_zones} 个片区（{'、'.join(type_words)}）。",
+        f"OK: {n_carriers} carriers, {n_zones} zones ({', '.join(type_words)}) pass validation.",
+    )
+    lines = [head.in_(lang)]
     if findings.empty:
-        lines.append("没有数据质量问题。" if zh else "No data-quality findings.")
+        lines.append(Text("没有数据质量问题。", "No data-quality findings.").in_(lang))
         return lines
     counts = findings["severity"].value_counts()
-    if zh:
-        parts = "、".join(f"{_SEVERITY_NAMES[s][0]} {counts[s]} 条" for s in counts.index)
-        lines.append(f"数据质量发现 {len(findings)} 条：{parts}")
-    else:
-        lines.append(f"{len(findings)} data-quality finding(s): " + ", ".join(f"{counts[s]} {s}" for s in counts.index))
-    for row in findings.itertuples(index=False):
-        if zh:
-            kind = KINDS.get(row.kind, (row.kind, row.kind))[0]
-            lines.append(f"[{_SEVERITY_NAMES[row.severity][0]}] {kind}（{row.kind}） {row.subject}：{row.message_zh}")
+    parts = Text(
+        "、".join(f"{term('severity', str(s), 'zh')} {counts[s]} 条" for s in counts.index),
+        ", ".join(f"{counts[s]} {term('severity', str(s), 'en')}" for s in counts.index),
+    )
+    found = Text(f"数据质量发现 {len(findings)} 条：{parts.zh}", f"{len(findings)} data-quality finding(s): {parts.en}")
+    lines.append(found.in_(lang))
+    for row in findings.to_dict("records"):
+        severity = term("severity", str(row["severity"]), lang)
+        if lang == "zh":  # the planner's words; the kind's code stays in the English report for scripts
+            kind = KINDS[row["kind"]].zh if row["kind"] in KINDS else str(row["kind"])
+            lines.append(f"[{severity}] {kind} {row['subject']}：{row['message_zh']}")
         else:
-            lines.append(f"[{row.severity}] {row.kind} {row.subject}: {row.message_en}")
+            lines.append(f"[{severity}] {row['kind']} {row['subject']}: {row['message_en']}")
     return lines
 
 
@@ -248,9 +502,11 @@ def _check(args: argparse.Namespace, out: TextIO, lang: Lang, progress: Progress
 
 def _parse(argv: list[str] | None, out: TextIO, err: TextIO) -> argparse.Namespace | int:
     """The parsed command line, or the exit code when argparse has already answered (help, usage error)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = _early_lang(argv) or default_lang()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            return _parser().parse_args(argv)
+            return _parser(lang).parse_args(argv)
         except SystemExit as exc:  # argparse printed the usage error (or the help) itself
             return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
 
@@ -263,12 +519,19 @@ def _option_hint(exc: DataError, args: argparse.Namespace, lang: Lang) -> str:
     option = _ASKS.get(getattr(exc, "code", ""))
     if option is None:
         return ""
-    roles = [r for r in ("carriers", "zones") if getattr(args, r, None) and Path(getattr(args, r)).name == exc.source]
+    roles = [r for r in ROLES if getattr(args, r, None) and Path(getattr(args, r)).name == exc.source]
     choices = list(getattr(exc, "choices", ()))
-    flags = " / ".join(f"--{role}-{option} {option.upper()}" for role in roles or ("carriers", "zones"))
-    if lang == "zh":
-        return f"命令行中请加上 {flags}" + (f"（可选：{', '.join(choices)}）" if choices else "")
-    return f"on the command line, add {flags}" + (f" (choices: {', '.join(choices)})" if choices else "")
+    flags = " / ".join(f"--{role}-{option} {option.upper()}" for role in roles or ROLES)
+    listed = Text(f"（可选：{', '.join(choices)}）", f" (choices: {', '.join(choices)})") if choices else Text("", "")
+    hint = Text(f"命令行中请加上 {flags}", f"on the command line, add {flags}") + listed
+    if option == "crs":
+        example = f"--{(roles or ['carriers'])[0]}-crs"
+        hint = hint + Text(
+            f"。任何 EPSG 代码均可（如 {example} EPSG:4326 表示经纬度；中国境外的数据按其所在的 UTM 带计算面积）",
+            f"; any EPSG code works (e.g. {example} EPSG:4326 for longitude/latitude, also outside China, "
+            "where areas are measured in the data's UTM zone)",
+        )
+    return hint.in_(lang)
 
 
 def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -279,7 +542,8 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
     if isinstance(args, int):
         return args
     lang: Lang = args.lang or default_lang()
-    prefix = "错误" if lang == "zh" else "error"
+    args.lang_used = lang
+    prefix = _ERROR.in_(lang)
     enabled = args.progress if args.progress is not None else err.isatty()
     progress = Progress(err, total=5 if args.command == "summary" else 4, enabled=enabled, lang=lang)
     try:
@@ -291,18 +555,20 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
             progress.close()
     except DataError as exc:
         print(f"{prefix}: {exc.report(lang)}", file=err)
-        hint = _option_hint(exc, args, lang)
-        if hint:
-            print(hint, file=err)
+        for line in [_option_hint(exc, args, lang), *_mapping_hint(args, lang)]:
+            if line:
+                print(line, file=err)
     except UsageError as exc:
         print(f"{prefix}: {exc.text(lang)}", file=err)
     except OSError as exc:
         where = exc.filename or ""
         reason = exc.strerror or str(exc)
-        if lang == "zh":
-            print(f"{prefix}: 无法读写文件 {where}（{reason}）；请检查路径与权限", file=err)
-        else:
-            print(f"{prefix}: cannot read or write {where} ({reason}); check the path and permissions", file=err)
+        message = Text(
+            f"无法读写文件 {where}（{reason}）；请检查路径与权限",
+            f"cannot read or write {where} ({reason}); check the path and permissions",
+        )
+        print(f"{prefix}: {message.in_(lang)}", file=err)
     except ValueError as exc:  # e.g. a CRS the data cannot be measured in
-        print(f"{prefix}: {exc}", file=err)
+        message = Text(f"无法完成：{exc}", f"{exc}")
+        print(f"{prefix}: {message.in_(lang)}", file=err)
     return EXIT_BAD_INPUT

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from html import escape
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -16,6 +15,7 @@ import pandas as pd
 
 from geo.rollup import OUTSIDE, TOTAL, Assignment, assign, zone_types
 from geo.schema import split_ids
+from geo.text import LANGS, Lang, Text, term
 
 __all__ = [
     "CHART_COLORS",
@@ -30,43 +30,39 @@ __all__ = [
     "wan",
 ]
 
-Lang = Literal["zh", "en"]
-LANGS: tuple[str, ...] = ("zh", "en")
-
-_LABELS: dict[str, tuple[str, str]] = {
-    "group": ("分组", "Group"),
-    "existing": ("现有 (万㎡)", "Existing (10k m²)"),
-    "planned": ("规划新增 (万㎡)", "Planned (10k m²)"),
-    "total": ("合计 (万㎡)", "Total (10k m²)"),
-    "declared": ("规划申报 (万㎡)", "Declared (10k m²)"),
-    "difference": ("差额 (万㎡)", "Itemized − declared (10k m²)"),
-    "unknown_count": ("未知个数", "Unknown (count)"),
-    "unknown_ids": ("未知载体", "Unknown carriers"),
-    "land": ("用地 (万㎡)", "Land (10k m²)"),
-    "far": ("容积率", "FAR"),
-    "members": ("载体数", "Carriers"),
-    "id": ("编号", "ID"),
-    "name": ("名称", "Name"),
-    "kind": ("类型", "Kind"),
-    "status": ("状态", "Status"),
-    "parent": ("所属", "Part of"),
-    "planned_year": ("规划年份", "Planned year"),
-    "opened_year": ("启用年份", "Opened"),
-    "accuracy": ("边界精度 (米)", "Outline accuracy (m)"),
-    "sources": ("来源", "Sources"),
-    "kind_existing": ("现有", "Existing"),
-    "kind_planned": ("规划新增", "Planned"),
-}
-_STATUS: dict[str, tuple[str, str]] = {
-    "existing": ("已建成", "existing"),
-    "under_construction": ("在建", "under construction"),
-    "planned": ("规划", "planned"),
+_LABELS: dict[str, Text] = {
+    "group": Text("分组", "Group"),
+    "existing": Text("现有 (万㎡)", "Existing (10k m²)"),
+    "planned": Text("规划新增 (万㎡)", "Planned (10k m²)"),
+    "total": Text("合计 (万㎡)", "Total (10k m²)"),
+    "declared": Text("规划申报 (万㎡)", "Declared (10k m²)"),
+    "difference": Text("差额 (万㎡)", "Itemized − declared (10k m²)"),
+    "unknown_count": Text("未知个数", "Unknown (count)"),
+    "unknown_ids": Text("未知载体", "Unknown carriers"),
+    "land": Text("用地 (万㎡)", "Land (10k m²)"),
+    "far": Text("容积率", "FAR"),
+    "members": Text("载体数", "Carriers"),
+    "id": Text("编号", "ID"),
+    "name": Text("名称", "Name"),
+    "kind": Text("类型", "Kind"),
+    "status": Text("状态", "Status"),
+    "parent": Text("所属", "Part of"),
+    "planned_year": Text("规划年份", "Planned year"),
+    "opened_year": Text("启用年份", "Opened"),
+    "accuracy": Text("边界精度 (米)", "Outline accuracy (m)"),
+    "sources": Text("来源", "Sources"),
+    "kind_existing": Text("现有", "Existing"),
+    "kind_planned": Text("规划新增", "Planned"),
 }
 
 
 def label(key: str, lang: Lang) -> str:
-    """The column label ``key`` in ``lang``."""
-    return _LABELS[key][LANGS.index(lang)]
+    """The column label ``key`` in ``lang``.
+
+    >>> label("far", "zh"), label("status", "en")
+    ('容积率', 'Status')
+    """
+    return _LABELS[key].in_(lang)
 
 
 def wan(values: pd.Series) -> pd.Series:
@@ -92,7 +88,7 @@ def summary_table(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
             label("unknown_count", lang): table["unknown_count"].to_numpy(),
             label("unknown_ids", lang): [_short_list(ids, lang) for ids in table["unknown_ids"]],
             label("land", lang): wan(table["land_m2"]).to_numpy(),
-            label("far", lang): table["far"].astype("float64").round(2).to_numpy(),
+            label("far", lang): (table["far"].astype("float64").round(2) + 0.0).to_numpy(),  # never -0.0
             label("members", lang): table["member_count"].to_numpy(),
         },
         index=pd.Index(table["group_id"].to_numpy(), name="group_id"),
@@ -174,7 +170,7 @@ def chart_html(table: pd.DataFrame, lang: Lang) -> str:
         f'<span><span class="xh-key" style="background:{color}"></span>{escape(kinds[kind])}</span>'
         for kind, color in CHART_COLORS.items()
     )
-    title = "各分组现有与规划新增面积" if lang == "zh" else "Existing and planned floor area per group"
+    title = Text("各分组现有与规划新增面积", "Existing and planned floor area per group").in_(lang)
     return (
         f"<style>{_CHART_CSS}</style>"
         f'<figure class="xh-chart" aria-label="{escape(title)} ({unit})">'
@@ -208,8 +204,8 @@ def carriers_table(
         {
             label("id", lang): carriers["id"].to_numpy(),
             label("name", lang): names.to_numpy(),
-            label("kind", lang): carriers["kind"].to_numpy(),
-            label("status", lang): [_STATUS.get(s, (s, s))[LANGS.index(lang)] for s in carriers["status"]],
+            label("kind", lang): [term("kind", str(k), lang) for k in carriers["kind"]],
+            label("status", lang): [term("status", str(s), lang) for s in carriers["status"]],
             label("existing", lang): wan(carriers["floor_area_existing_m2"]).to_numpy(),
             label("planned", lang): wan(carriers["floor_area_planned_m2"]).to_numpy(),
             label("planned_year", lang): carriers["planned_year"].astype("Int64").to_numpy(),
@@ -218,7 +214,7 @@ def carriers_table(
         }
     )
     for zone_type, text in memberships(carriers, zones, mode=mode).items():
-        out[zone_type] = text.to_numpy()
+        out[term("zone_type", zone_type, lang)] = text.to_numpy()
     out[label("accuracy", lang)] = carriers["geometry_accuracy_m"].astype("Int64").to_numpy()
     out[label("sources", lang)] = [", ".join(split_ids(s)) for s in carriers["source_ids"]]
     return out

@@ -17,19 +17,21 @@ import shapely
 from geo.crs import to_metric
 from geo.rollup import OUTSIDE, assign, contributions, zone_types
 from geo.schema import split_ids
+from geo.text import Lang, Text, field_label, term
 
 __all__ = ["FINDING_COLUMNS", "KINDS", "check_quality", "itemization", "source_value_m2"]
 
 FINDING_COLUMNS: tuple[str, ...] = ("kind", "severity", "subject", "message_zh", "message_en")
-KINDS: dict[str, tuple[str, str]] = {
-    "conflicting_figure": ("数据冲突", "Conflicting figure"),
-    "unknown_figure": ("面积未知", "Unknown figure"),
-    "planned_without_year": ("规划无年份", "Planned increment without a year"),
-    "declared_vs_drawn": ("申报与图形不一致", "Declared vs drawn membership"),
-    "multiple_declared": ("重复归属", "Declared in several zones of one type"),
-    "child_membership": ("子载体归属不同", "Child in other zones than its parent"),
-    "zone_overlap": ("分区重叠", "Overlapping zones"),
-    "itemization": ("分项汇总", "Itemization"),
+#: Finding kind -> its name in 中文 and English (the page, the command line and exports show these).
+KINDS: dict[str, Text] = {
+    "conflicting_figure": Text("数据冲突", "Conflicting figure"),
+    "unknown_figure": Text("面积未知", "Unknown figure"),
+    "planned_without_year": Text("规划无年份", "Planned increment without a year"),
+    "declared_vs_drawn": Text("申报与图形不一致", "Declared vs drawn membership"),
+    "multiple_declared": Text("重复归属", "Declared in several zones of one type"),
+    "child_membership": Text("子载体归属不同", "Child in other zones than its parent"),
+    "zone_overlap": Text("片区重叠", "Overlapping zones"),
+    "itemization": Text("分项汇总", "Itemization"),
 }
 
 _UNIT_FACTORS: dict[str, int] = {
@@ -75,12 +77,9 @@ def _wan(m2: int) -> str:
     return f"{m2 / 10_000:,.4f}".rstrip("0").rstrip(".")
 
 
-# Zone types in Chinese, for messages; another layout's word is shown as it is.
-_TYPE_ZH: dict[str, str] = {"pole": "增长极", "belt": "发展带"}
-
-
 def _type_zh(zone_type: str) -> str:
-    return _TYPE_ZH.get(zone_type, zone_type)
+    """A zone type in Chinese, from the one vocabulary (another layout's word is shown as it is)."""
+    return term("zone_type", zone_type, "zh")
 
 
 def _shown(used: dict[str, int | None], field_name: str) -> tuple[str, str]:
@@ -113,6 +112,37 @@ def _used_values(row: pd.Series) -> dict[str, int | None]:
     return used
 
 
+_ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
+# Markers of the data's own bookkeeping in sources notes ("USED: … =", "CONFLICT, not used: …").
+_BOOKKEEPING = re.compile(r"\b(USED|CONFLICT)\b")
+
+
+def _note(note: object, lang: str) -> str:
+    """A source's note as a planner may read it: the data's own bookkeeping (``USED: … =``) is left out,
+    and a note in English is not put into a Chinese message.
+
+    >>> _note("USED: chj floor_area_existing_m2 = 5,500,000", "en"), _note("older count", "zh"), _note("旧口径", "zh")
+    ('', '', '旧口径')
+    """
+    text = "" if note is None or (isinstance(note, float) and np.isnan(note)) else str(note).strip()
+    if not text or _BOOKKEEPING.search(text) or (lang == "zh" and _ENGLISH_WORD.search(text)):
+        return ""
+    return text
+
+
+# Figures a source may speak to beyond the contract's fields (SOURCE_FIGURE_FIELDS).
+_SOURCE_FIGURES = {"floor_area_total_m2": Text("总建筑面积（㎡）", "total floor area (m²)")}
+
+
+def _field(name: str, lang: Lang) -> str:
+    """A field a cited figure speaks to, as a planner names it."""
+    return _SOURCE_FIGURES[name].in_(lang) if name in _SOURCE_FIGURES else field_label(name, lang)
+
+
+def _spaced(text: str) -> str:
+    return f" {text}" if text else ""
+
+
 def _conflicts(frame: pd.DataFrame, sources: pd.DataFrame | None) -> list[dict[str, str]]:
     """Cited figures that differ from the value the citing row uses for the same field.
 
@@ -142,10 +172,11 @@ def _conflicts(frame: pd.DataFrame, sources: pd.DataFrame | None) -> list[dict[s
                     "conflicting_figure",
                     "info",
                     str(row["id"]),
-                    f"{row['name_zh']}（{field_name}）：{where} 记为 {cited['value']}{cited['unit']}"
-                    f"（“{cited['quote']}”），本数据采用 {shown_zh}。{cited['note']}",
-                    f"{row['name_en']} ({field_name}): {where} gives {cited['value']} {cited['unit']} "
-                    f"(\u201c{cited['quote']}\u201d); the data uses {shown_en}. {cited['note']}",
+                    f"{row['name_zh']}（{_field(field_name, 'zh')}）：{where} 记为 {cited['value']}{cited['unit']}"
+                    f"（“{cited['quote']}”），本数据采用 {shown_zh}。" + _note(cited["note"], "zh"),
+                    f"{row['name_en']} ({_field(field_name, 'en')}): {where} gives {cited['value']} "
+                    f"{cited['unit']} (\u201c{cited['quote']}\u201d); the data uses {shown_en}."
+                    + _spaced(_note(cited["note"], "en")),
                 )
             )
     return out
@@ -292,7 +323,7 @@ def _membership_findings(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) ->
                         "warning",
                         str(row["id"]),
                         f"{row['name_zh']} 申报属于多个{_type_zh(zone_type)}（{'、'.join(listed)}），"
-                        f"按分区表中靠前者 {groups[d]} 计。",
+                        f"按片区表中靠前者 {groups[d]} 计。",
                         f"{row['name_en']} declares several {zone_type} zones ({', '.join(listed)}); "
                         f"counted in the one listed first, {groups[d]}.",
                     )
@@ -301,7 +332,7 @@ def _membership_findings(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) ->
                 continue
             name_d = "无" if groups[d] == OUTSIDE else f"“{zone_names.at[groups[d], 'name_zh']}”（{groups[d]}）"
             name_g = (
-                "任何分区之外" if groups[g] == OUTSIDE else f"“{zone_names.at[groups[g], 'name_zh']}”（{groups[g]}）"
+                "任何片区之外" if groups[g] == OUTSIDE else f"“{zone_names.at[groups[g], 'name_zh']}”（{groups[g]}）"
             )
             en_d = "none" if groups[d] == OUTSIDE else groups[d]
             en_g = "none (outside)" if groups[g] == OUTSIDE else groups[g]
@@ -354,7 +385,7 @@ def _overlap_findings(zones: gpd.GeoDataFrame) -> list[dict[str, str]]:
                             "zone_overlap",
                             "warning",
                             f"{ids[i]};{ids[j]}",
-                            f"{_type_zh(zone_type)}分区 {ids[i]} 与 {ids[j]} 重叠 {shared / 1e6:.3f} km²，"
+                            f"{_type_zh(zone_type)}片区 {ids[i]} 与 {ids[j]} 重叠 {shared / 1e6:.3f} km²，"
                             f"重叠部分计入靠前的 {ids[i]}。",
                             f"{zone_type} zones {ids[i]} and {ids[j]} overlap by {shared / 1e6:.3f} km²; the shared "
                             f"part counts for {ids[i]}, listed first.",

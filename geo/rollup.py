@@ -38,6 +38,7 @@ import shapely
 
 from geo.crs import to_metric
 from geo.schema import OUTSIDE, STATUSES, TOTAL, DataError, geometry_problems, in_file, split_ids
+from geo.text import TERMS, Text, term
 
 __all__ = [
     "MODES",
@@ -74,13 +75,10 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "member_count",
 )
 
-STATUS_NAMES: dict[str, tuple[str, str]] = {
-    "existing": ("已建成", "Existing"),
-    "under_construction": ("在建", "Under construction"),
-    "planned": ("规划", "Planned"),
-}
-_OUTSIDE_NAMES = ("不属于任何{kind}", "Outside any {kind}")
-_TOTAL_NAMES = ("全区合计", "District total")
+#: Status -> its name, from the one vocabulary (:data:`geo.text.TERMS`): 已建成 / 在建 / 规划.
+STATUS_NAMES: dict[str, Text] = {status: TERMS["status"][status] for status in STATUSES}
+_OUTSIDE_NAME = Text("不属于任何{kind}", "Outside any {kind}")
+_TOTAL_NAME = Text("全区合计", "District total")
 
 # Pieces of a zone have at most this many vertices: small enough that testing or intersecting a
 # carrier against the pieces near it is cheap, large enough that there are few pieces.
@@ -832,13 +830,15 @@ def _join_ids(texts: npt.NDArray[np.object_], group: IntArray, carrier: IntArray
     return out
 
 
-def _group_names(zones: pd.DataFrame, by: str, groups: list[str]) -> list[tuple[str, str]]:
+def _group_names(zones: pd.DataFrame, by: str, groups: list[str]) -> list[Text]:
     if by == "status":
         return [STATUS_NAMES[g] for g in groups]
     named = zones.set_index(zones["id"].astype(str))
-    kind_zh = {"pole": "增长极", "belt": "发展带"}.get(by, by)
-    outside = (_OUTSIDE_NAMES[0].format(kind=kind_zh), _OUTSIDE_NAMES[1].format(kind=by))
-    return [outside if g == OUTSIDE else (str(named.at[g, "name_zh"]), str(named.at[g, "name_en"])) for g in groups]
+    outside = Text(
+        _OUTSIDE_NAME.zh.format(kind=term("zone_type", by, "zh")),
+        _OUTSIDE_NAME.en.format(kind=term("zone_type", by, "en")),
+    )
+    return [outside if g == OUTSIDE else Text(str(named.at[g, "name_zh"]), str(named.at[g, "name_en"])) for g in groups]
 
 
 def _by_status(carriers: pd.DataFrame) -> _Membership:
@@ -942,8 +942,8 @@ def summarize(
     table = pd.DataFrame(
         {
             "group_id": groups,
-            "name_zh": [zh for zh, _ in names],
-            "name_en": [en for _, en in names],
+            "name_zh": [name.zh for name in names],
+            "name_en": [name.en for name in names],
             "existing_m2": existing,
             "planned_m2": planned,
             "total_m2": existing + planned,
@@ -956,8 +956,8 @@ def summarize(
     )
     total = {
         "group_id": TOTAL,
-        "name_zh": _TOTAL_NAMES[0],
-        "name_en": _TOTAL_NAMES[1],
+        "name_zh": _TOTAL_NAME.zh,
+        "name_en": _TOTAL_NAME.en,
         "existing_m2": int(contrib.existing.sum()),
         "planned_m2": int(contrib.planned.sum()),
         "total_m2": int(contrib.total.sum()),

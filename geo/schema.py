@@ -18,6 +18,8 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from geo.text import field_label
+
 __all__ = [
     "CARRIER_FIELDS",
     "CARRIER_INT_FIELDS",
@@ -581,12 +583,15 @@ def _check_fields(frame: pd.DataFrame, fields: tuple[Field, ...], problems: list
                 problems.append(
                     _problem(
                         ("columns", "字段"),
-                        (f"the required field {spec.name!r} is missing", f"缺少必填字段 {spec.name!r}"),
+                        (
+                            f"the required field {spec.name!r} is missing",
+                            f"缺少必填字段“{field_label(spec.name, 'zh')}”（{spec.name}）",
+                        ),
                         (
                             f"add a {spec.name!r} property to every feature ({doc_en})"
                             + ("; leave it empty (null) where unknown" if spec.nullable else ""),
-                            f"请为每个要素添加 {spec.name!r} 属性（{doc_zh}）"
-                            + ("；未知则留空（null）" if spec.nullable else ""),
+                            f"请为每个要素添加“{field_label(spec.name, 'zh')}”属性（{doc_zh}）"
+                            + ("；未知则留空" if spec.nullable else ""),
                         ),
                     )
                 )

@@ -66,7 +66,7 @@ def run_process(*argv: str, lang: str = "C.UTF-8") -> subprocess.CompletedProces
 
 
 def read_summary(data: bytes) -> pd.DataFrame:
-    return pd.read_csv(io.BytesIO(data), comment="#", encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    return pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", keep_default_na=False, na_values=[""])
 
 
 def assert_conserved(table: pd.DataFrame) -> None:
@@ -96,18 +96,22 @@ def test_summary_defaults_to_a_bom_csv_by_pole_on_stdout():
     )
 
 
-def test_the_metadata_stamp_says_what_was_summed():
-    _, data, _ = run("summary", "--by", "belt", "--mode", "area", "--year", "2025")
-    text = data.decode("utf-8-sig")
-    assert "# grouping: belt" in text
-    assert "# membership_mode: area" in text
-    assert "# year: 2025" in text
+def test_the_metadata_stamp_says_what_was_summed(tmp_path):
+    stamp = tmp_path / "stamp.json"
+    code, data, err = run("summary", "--by", "belt", "--mode", "area", "--year", "2025", "--stamp", str(stamp))
+    assert (code, err) == (0, "")
+    meta = json.loads(stamp.read_text(encoding="utf-8"))["notes"][0]["rdf:value"]
+    assert meta["grouping"] == "belt"
+    assert meta["membership_mode"] == "area"
+    assert meta["year"] == "2025"
+    assert meta["area_crs"] == "EPSG:4549"
+    assert b"#" not in data.split(b"\r\n")[0]  # the header is line 1
 
 
 def test_summary_to_a_text_stream_keeps_the_bom():
     out, err = io.StringIO(), io.StringIO()
     assert main(["summary"], out=out, err=err) == 0
-    assert out.getvalue().startswith("\ufeff# ")
+    assert out.getvalue().startswith('\ufeff"group_id",')
 
 
 @pytest.mark.parametrize(
@@ -195,7 +199,7 @@ def test_an_unknown_grouping_is_a_clear_error():
 def test_an_unknown_grouping_in_chinese():
     code, data, err = run("--lang", "zh", "summary", "--by", "ring")
     assert (code, data) == (2, b"")
-    assert err.startswith("错误: --by ring：分区中没有类型为 'ring' 的分区")
+    assert err.startswith("错误: --by ring：片区中没有类型为 'ring' 的片区")
     assert "pole, belt, status" in err
 
 
@@ -234,9 +238,11 @@ def test_check_speaks_chinese():
     code, data, _ = run("check", "--lang", "zh")
     text = data.decode("utf-8")
     assert code == 0
-    assert text.startswith("校验通过：17 个载体、4 个分区（pole、belt）。")
-    assert "[警告] 面积未知（unknown_figure） beiyang：北杨人工智能小镇：现有面积未知" in text
+    assert text.startswith("校验通过：17 个载体、4 个片区（增长极、发展带）。")
+    assert "[注意] 面积未知 beiyang：北杨人工智能小镇：现有面积未知" in text
     assert "Conflicting figure" not in text
+    for code_word in ("unknown_figure", "pole", "belt", "warning", "floor_area_", "USED"):
+        assert code_word not in text, code_word
 
 
 def test_check_exits_1_when_a_finding_is_an_error(tmp_path):

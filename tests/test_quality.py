@@ -281,10 +281,23 @@ def test_a_cited_figure_that_differs_from_the_one_used(two_poles):
     row = found.iloc[0]
     assert row["severity"] == "info"
     assert row["message_en"] == (
-        "Caohejing (floor_area_existing_m2): plan.txt:7 gives 500 万方 (\u201c约550万方\u201d); "
+        "Caohejing (existing floor area (m²)): plan.txt:7 gives 500 万方 (\u201c约550万方\u201d); "
         "the data uses 550 万㎡. older count"
     )
     assert "本数据采用 550 万㎡" in row["message_zh"]
+    assert "（现有建筑面积（㎡））" in row["message_zh"]  # the field as a planner names it, not its code
+    assert "older count" not in row["message_zh"]  # an English note is not put into the Chinese message
+
+
+def test_quality_messages_never_show_the_datas_own_bookkeeping():
+    from geo.data import load_dataset  # noqa: PLC0415
+
+    data = load_dataset(context=False)
+    found = check_quality(data.carriers, data.zones, data.sources)
+    for column in ("message_zh", "message_en"):
+        assert not found[column].str.contains("USED").any(), column
+    assert not found["message_zh"].str.contains("floor_area_").any()
+    assert not found["message_zh"].str.contains("分区").any()  # zones are 片区 everywhere
 
 
 def test_a_cited_total_is_compared_with_existing_plus_planned(two_poles):

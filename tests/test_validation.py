@@ -492,7 +492,7 @@ def test_a_report_renders_in_english_and_chinese():
     for line in zh.splitlines()[1:]:
         assert line.startswith(("  - 第 ", "  - 字段", "  - id"))
         assert "——" in line  # every problem says how to fix it
-    assert "缺少必填字段 'kind'" in zh
+    assert "缺少必填字段“类型”（kind）" in zh  # the field as a planner names it, its code beside it
     assert "'built' 不是可识别的状态" in zh
     assert "指向不存在的母载体 'campus'" in zh
     assert not CJK.search(en)
