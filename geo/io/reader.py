@@ -336,11 +336,14 @@ def suggest_mapping(columns: list[str], role: Role) -> dict[str, str]:
     """A first guess at file column → contract field, for the page to show and the user to correct.
 
     Exact names, case-insensitive names, Shapefile names cut to 10 bytes (``floor_area`` of
-    ``floor_area_existing_m2`` is ambiguous and left out), and common Chinese headers.
+    ``floor_area_existing_m2`` is ambiguous and left out), common Chinese headers, and the short
+    field codes of the tool's own Shapefile export (``EXIST_M2``: :func:`geo.io.export.field_for_code`).
 
     >>> suggest_mapping(["ID", "名称", "geometry_a", "状态"], "carriers")
     {'ID': 'id', '名称': 'name_zh', 'geometry_a': 'geometry_accuracy_m', '状态': 'status'}
     """
+    from geo.io import export  # noqa: PLC0415 - the export's field table: the one place for the short codes
+
     targets = _fields(role)
     out: dict[str, str] = {}
     used: set[str] = set()
@@ -348,6 +351,7 @@ def suggest_mapping(columns: list[str], role: Role) -> dict[str, str]:
         key = column.strip().casefold()
         candidates = [t for t in targets if t == key]
         candidates = candidates or [t for t in targets if key in _ALIASES.get(t, ())]
+        candidates = candidates or [t for t in targets if t == export.field_for_code(column, role)]  # EXIST_M2…
         if not candidates and len(column.encode()) >= 8:
             candidates = [t for t in targets if t.encode()[:10].decode(errors="ignore") == key]
         candidates = [t for t in candidates if t not in used]
