@@ -65,6 +65,7 @@ __all__ = [
     "geopackage",
     "hash_bytes",
     "kml",
+    "layer_geojson",
     "layers_geojson",
     "make_stamp",
     "shapefile_zip",
@@ -838,6 +839,30 @@ def layers_geojson(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, stamp: M
         "metadata": _carried(_file_stamp(stamp, WGS84)),
         "features": features,
     }
+    text = json.dumps(collection, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
+
+
+def layer_geojson(frame: gpd.GeoDataFrame, stamp: Mapping[str, str], *, layer: str) -> bytes:
+    """One layer (``carriers`` or ``zones``) as an RFC 7946 FeatureCollection, to upload again as that layer.
+
+    The same as :func:`layers_geojson` for one frame, without the ``layer`` property: the file
+    reads back, through :func:`geo.io.reader.read`, as exactly the frame that was written.
+
+    Returns
+    -------
+    bytes
+        UTF-8 JSON, Chinese text unescaped; the stamp (plus ``file_crs`` and ``layer``) is the
+        foreign member ``metadata``.
+    """
+    wgs84 = _wgs84(frame, layer)
+    columns = _columns(wgs84)
+    features = []
+    for row, geom in zip(_rows(wgs84, columns), _oriented_rounded(wgs84.geometry.to_numpy()), strict=True):
+        geometry = None if geom is None or geom.is_empty else shapely.geometry.mapping(geom)
+        features.append({"type": "Feature", "properties": dict(zip(columns, row, strict=True)), "geometry": geometry})
+    metadata = _carried({**_file_stamp(stamp, WGS84), "layer": layer})
+    collection = {"type": "FeatureCollection", "metadata": metadata, "features": features}
     text = json.dumps(collection, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return (text + "\n").encode("utf-8")
 
