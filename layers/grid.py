@@ -1,22 +1,14 @@
 """The grid view of many carriers: floor area summed on square cells instead of one outline each.
 
-Each carrier falls in the cell holding its representative point (a point inside its outline),
-computed in the data's metric CRS (:func:`geo.crs.metric_crs_for`; EPSG:4549 in Shanghai) on a grid
-aligned to multiples of the cell size. A cell sums what its carriers add by the roll-up's rules
-(:func:`geo.rollup.contributions`, build-out): a nested carrier adds nothing when an ancestor's
-figure is known, and an unknown figure is counted as unknown, never as zero. So the cells add up
-exactly to the district total at build-out.
+The sums per cell are the roll-up's (:func:`geo.rollup.grid_sums`); this module draws them.
 """
 
 from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
-import shapely
 
-from geo.crs import metric_crs_for
-from geo.rollup import contributions
+from geo.rollup import GRID_COLUMNS, grid_sums
 from layers._common import Lang, check_lang, escape_text, format_wan, word
 from layers._geojson import feature_collection
 from layers.display import prepare_display
@@ -26,62 +18,10 @@ from layers.styles import GRID_UNKNOWN_STYLE, grid_style
 
 __all__ = ["GRID_COLUMNS", "grid_cells", "grid_layer_data"]
 
-#: Columns of :func:`grid_cells`.
-GRID_COLUMNS: tuple[str, ...] = ("ix", "iy", "existing_m2", "planned_m2", "total_m2", "carriers", "unknown")
+#: The grid roll-up lives with the roll-up (:func:`geo.rollup.grid_sums`); kept here under its old name.
+grid_cells = grid_sums
+
 _UNKNOWN_CLASS = "u"
-
-
-def grid_cells(carriers: gpd.GeoDataFrame, *, cell_m: float) -> gpd.GeoDataFrame:
-    """Floor area of ``carriers`` summed per square grid cell, occupied cells only.
-
-    Parameters
-    ----------
-    carriers
-        Carriers per the data contract (``floor_area_*_m2``, ``parent_id``), any CRS.
-    cell_m
-        Cell side in metres.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        One row per occupied cell, in the metric CRS, ordered by (iy, ix): cell indices ``ix``,
-        ``iy`` (the cell spans ``ix·cell_m … (ix+1)·cell_m`` in x), ``existing_m2``, ``planned_m2``,
-        ``total_m2`` (whole m² that add), ``carriers`` (how many fall in the cell) and ``unknown``
-        (how many of them have an unknown figure that would add). ``total_m2`` sums to the build-out
-        district total of :func:`geo.rollup.contributions`.
-    """
-    crs = metric_crs_for(carriers)
-    if not len(carriers):
-        empty = {c: pd.Series([], dtype="int64") for c in GRID_COLUMNS}
-        return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-    metric = carriers.geometry.to_crs(crs).to_numpy()
-    xy = shapely.get_coordinates(shapely.point_on_surface(metric))
-    ix = np.floor(xy[:, 0] / cell_m).astype(np.int64)
-    iy = np.floor(xy[:, 1] / cell_m).astype(np.int64)
-    span = int(ix.max() - ix.min()) + 1
-    key = (iy - iy.min()) * span + (ix - ix.min())
-    cells, inverse = np.unique(key, return_inverse=True)
-    parts = contributions(carriers)
-    existing = np.zeros(len(cells), dtype=np.int64)
-    planned = np.zeros(len(cells), dtype=np.int64)
-    np.add.at(existing, inverse, parts.existing)
-    np.add.at(planned, inverse, parts.planned)
-    cell_ix = cells % span + ix.min()
-    cell_iy = cells // span + iy.min()
-    boxes = shapely.box(cell_ix * cell_m, cell_iy * cell_m, (cell_ix + 1) * cell_m, (cell_iy + 1) * cell_m)
-    return gpd.GeoDataFrame(
-        {
-            "ix": cell_ix,
-            "iy": cell_iy,
-            "existing_m2": existing,
-            "planned_m2": planned,
-            "total_m2": existing + planned,
-            "carriers": np.bincount(inverse, minlength=len(cells)).astype(np.int64),
-            "unknown": np.bincount(inverse, weights=parts.unknown, minlength=len(cells)).astype(np.int64),
-        },
-        geometry=gpd.GeoSeries(boxes, crs=crs),
-        crs=crs,
-    )
 
 
 def _density_class(total_m2: np.ndarray, unknown: np.ndarray, cell_m: float) -> list[str]:
@@ -141,7 +81,7 @@ def grid_layer_data(
     """
     lang = check_lang(lang)
     cell = float(cell_m) if cell_m is not None else grid_cell_m(data_bounds(carriers))
-    cells = grid_cells(carriers, cell_m=cell)
+    cells = grid_sums(carriers, cell_m=cell)
     layer_name = escape_text(name or word("carriers", lang))
     note = view_note("grid", lang, n_carriers=len(carriers), cell_m=cell)
     if cells.empty:
