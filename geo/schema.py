@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from geo.text import field_label
+from geo.text import LANGS, TERMS, Lang, Text, field_label  # LANGS, Lang: re-exported
 
 __all__ = [
     "CARRIER_FIELDS",
@@ -51,15 +51,13 @@ OUTSIDE = "__outside__"
 TOTAL = "__total__"
 
 Kind = Literal["text", "int", "ids"]
-Lang = Literal["zh", "en"]
-LANGS: tuple[str, ...] = ("zh", "en")
 
 _KIND_DOCS: dict[str, tuple[str, str]] = {
     "text": ("text", "文本"),
     "int": ("a whole number", "整数"),
     "ids": ("';'-separated ids", "以 ';' 分隔的 id"),
 }
-_STATUS_ZH = {"existing": "已建成", "under_construction": "在建", "planned": "规划"}
+_STATUS_ZH = {status: TERMS["status"][status].zh for status in STATUSES}
 # `--by status` groups by carrier status, so a zone type of that name could never be chosen.
 _RESERVED_ZONE_TYPES = ("status",)
 
@@ -98,7 +96,7 @@ CARRIER_FIELDS: tuple[Field, ...] = (
         "ids",
         nullable=True,
         doc="zones this carrier belongs to by plan, ';'-separated",
-        doc_zh="规划所属分区 id，以 ';' 分隔",
+        doc_zh="规划所属片区 id，以 ';' 分隔",
     ),
     Field(
         "floor_area_existing_m2",
@@ -156,7 +154,7 @@ ZONE_FIELDS: tuple[Field, ...] = (
         "int",
         nullable=True,
         doc="the plan's own figure for the zone, whole m²",
-        doc_zh="规划中该分区的面积，整平方米",
+        doc_zh="规划中该片区的面积，整平方米",
     ),
     Field("source_ids", "ids", nullable=True, doc="';'-separated ids into the sources table", doc_zh="来源表中的 id"),
     Field(
@@ -196,14 +194,19 @@ _LIST_AT_MOST = 5
 class Problem:
     """One thing wrong with an input: where, what, and how to fix it, in English and 中文.
 
-    ``where``/``what``/``fix`` are English; ``where_zh``/``what_zh``/``fix_zh`` Chinese. A
-    Chinese part left empty falls back to the English one.
+    Build it from :class:`geo.text.Text` with :meth:`of`; read it as ``Text`` through
+    :attr:`where_text`, :attr:`what_text` and :attr:`fix_text`. The fields keep the earlier flat
+    shape (``where``/``what``/``fix`` English, ``where_zh``/``what_zh``/``fix_zh`` Chinese, a
+    Chinese part left empty falling back to the English one) so that existing callers still work.
 
-    >>> p = Problem("row 2, field 'status'", "is empty", "give it a value", "为空", "请填写", "第 2 行，字段 'status'")
+    >>> p = Problem.of(Text("第 2 行，字段 'status'", "row 2, field 'status'"), Text("为空", "is empty"),
+    ...                Text("请填写", "give it a value"))
     >>> str(p)
     "row 2, field 'status': is empty — give it a value"
     >>> p.render("zh")
     "第 2 行，字段 'status'：为空 —— 请填写"
+    >>> p.what_text
+    Text(zh='为空', en='is empty')
     """
 
     where: str
@@ -213,12 +216,33 @@ class Problem:
     fix_zh: str = ""
     where_zh: str = ""
 
+    @classmethod
+    def of(cls, where: Text, what: Text, fix: Text | None = None) -> Problem:
+        """A problem from its three parts in both languages."""
+        fix = fix or Text("", "")
+        return cls(where.en, what.en, fix.en, what_zh=what.zh, fix_zh=fix.zh, where_zh=where.zh)
+
+    @property
+    def where_text(self) -> Text:
+        """Where the problem is, in both languages."""
+        return Text(self.where_zh or self.where, self.where)
+
+    @property
+    def what_text(self) -> Text:
+        """What is wrong, in both languages."""
+        return Text(self.what_zh or self.what, self.what)
+
+    @property
+    def fix_text(self) -> Text:
+        """How to fix it, in both languages (empty when there is nothing to say)."""
+        return Text(self.fix_zh or self.fix, self.fix)
+
     def render(self, lang: Lang = "en") -> str:
         """The problem as one line in ``lang`` (``"zh"`` or ``"en"``)."""
+        where, what, fix = self.where_text.in_(lang), self.what_text.in_(lang), self.fix_text.in_(lang)
         if lang == "zh":
-            where, what, fix = self.where_zh or self.where, self.what_zh or self.what, self.fix_zh or self.fix
             return f"{where}：{what}" + (f" —— {fix}" if fix else "")
-        return f"{self.where}: {self.what}" + (f" — {self.fix}" if self.fix else "")
+        return f"{where}: {what}" + (f" — {fix}" if fix else "")
 
     def within(self, prefix: str, prefix_zh: str) -> Problem:
         """The same problem with its place prefixed, e.g. by the file it is in."""
@@ -228,13 +252,19 @@ class Problem:
         return self.render("en")
 
 
+_REPORT_HEAD = Text(
+    "发现 {count} 个问题，未载入任何数据。请逐条修正后重新载入。",
+    "{count} problem(s) found; nothing was loaded. Fix each and load the file again.",
+)
+
+
 @dataclass
 class DataError(ValueError):
     """An input that breaks the data contract; ``problems`` lists every finding.
 
     ``message_en``/``message_zh`` optionally say in one sentence why the input was refused as a
-    whole (a reader's refusal, say). ``str()`` is the English report; :meth:`report` renders
-    either language.
+    whole (a reader's refusal, say); :attr:`message` gives them as one :class:`geo.text.Text`.
+    ``str()`` is the English report; :meth:`report` renders either language.
     """
 
     source: str
@@ -242,15 +272,18 @@ class DataError(ValueError):
     message_en: str = ""
     message_zh: str = ""
 
+    @property
+    def message(self) -> Text | None:
+        """Why the input was refused as a whole, in both languages (None when the problems say it)."""
+        if not (self.message_en or self.message_zh):
+            return None
+        return Text(self.message_zh or self.message_en, self.message_en or self.message_zh)
+
     def report(self, lang: Lang = "en") -> str:
         """Every problem, one per line, under a heading naming the input, in ``lang``."""
-        count = len(self.problems)
-        if lang == "zh":
-            head = self.message_zh or self.message_en or f"发现 {count} 个问题，未载入任何数据。请逐条修正后重新载入。"
-            head = f"{self.source}：{head}"
-        else:
-            head = self.message_en or f"{count} problem(s) found; nothing was loaded. Fix each and load the file again."
-            head = f"{self.source}: {head}"
+        message = self.message
+        head = (message or _REPORT_HEAD.format(count=len(self.problems))).in_(lang)
+        head = f"{self.source}：{head}" if lang == "zh" else f"{self.source}: {head}"
         return "\n".join([head, *(f"  - {p.render(lang)}" for p in self.problems)])
 
     def __str__(self) -> str:
@@ -261,7 +294,7 @@ class DataError(ValueError):
 
 _ROLE_NAMES: dict[str, tuple[str, str]] = {
     "carriers": ("carriers", "载体文件 "),
-    "zones": ("zones", "分区文件 "),
+    "zones": ("zones", "片区文件 "),
     "sources": ("sources", "来源表 "),
 }
 
@@ -270,7 +303,7 @@ def in_file(problems: Iterable[Problem], role: str) -> list[Problem]:
     """``problems`` placed in the ``carriers``, ``zones`` or ``sources`` file (both languages).
 
     >>> [p.render("zh") for p in in_file([Problem("row 1", "x", where_zh="第 1 行")], "zones")]
-    ['分区文件 第 1 行：x']
+    ['片区文件 第 1 行：x']
     """
     en, zh = _ROLE_NAMES.get(role, (role, f"{role} "))
     return [p.within(en, zh) for p in problems]
@@ -730,7 +763,7 @@ def _check_geometry(frame: pd.DataFrame, problems: list[Problem]) -> None:
                     (f"is a {geom.geom_type}, not a polygon", f"是 {geom.geom_type}，不是面"),
                     (
                         "carriers and zones are areas: give each a Polygon or MultiPolygon",
-                        "载体和分区都是面状要素：请为每个要素提供 Polygon 或 MultiPolygon",
+                        "载体和片区都是面状要素：请为每个要素提供 Polygon 或 MultiPolygon",
                     ),
                 )
             )
@@ -782,7 +815,7 @@ def _check_zone_types(frame: pd.DataFrame, problems: list[Problem]) -> None:
                     ),
                     (
                         "name the zone type differently, e.g. 'pole' or 'belt'",
-                        "请改用其他分区类型名，如 'pole' 或 'belt'",
+                        "请改用其他片区类型名，如 'pole' 或 'belt'",
                     ),
                 )
             )
@@ -868,10 +901,10 @@ def _check_zone_refs(frame: pd.DataFrame, zone_ids: set[str] | None, problems: l
             problems.append(
                 _problem(
                     _at(frame, position, "zone_ids"),
-                    (f"names unknown zone(s) {names}", f"引用了不存在的分区 {names}"),
+                    (f"names unknown zone(s) {names}", f"引用了不存在的片区 {names}"),
                     (
                         f"use ids from the zones file ({known}), separated by ';'",
-                        f"请使用分区文件中的 id（{known}），多个以 ';' 分隔",
+                        f"请使用片区文件中的 id（{known}），多个以 ';' 分隔",
                     ),
                 )
             )

@@ -516,7 +516,7 @@ def test_problems_keep_their_positional_form_and_fall_back_to_english():
 def test_problems_placed_in_a_file_keep_both_languages():
     (problem,) = in_file(validate_zones(with_values(sound_zones(), "type", ["pole", None])), "zones")
     assert problem.where == "zones row 2 (id 'L'), field 'type'"
-    assert problem.where_zh == "分区文件 第 2 行（id 'L'），字段 'type'"
+    assert problem.where_zh == "片区文件 第 2 行（id 'L'），字段 'type'"
     assert (problem.what, problem.what_zh) == ("is empty", "为空")
 
 
@@ -618,3 +618,18 @@ def test_text_is_normalized_the_same_whatever_its_dtype(dtype):
     assert normalized["kind"].tolist() == ["park", "tower", "town"]
     assert normalized["zone_ids"].tolist() == ["A;L", "12", None]
     assert {normalized[c].dtype for c in ("name_en", "kind", "zone_ids")} == {np.dtype(object)}
+
+
+def test_problems_and_errors_read_as_one_bilingual_text() -> None:
+    from geo.schema import DataError, Problem  # noqa: PLC0415
+    from geo.text import Text  # noqa: PLC0415
+
+    problem = Problem.of(Text("第 1 行", "row 1"), Text("为空", "is empty"), Text("请填写", "fill it in"))
+    assert problem.where_text == Text("第 1 行", "row 1")
+    assert problem.render("zh") == "第 1 行：为空 —— 请填写"
+    legacy = Problem("row 2", "is empty")  # an English-only problem reads the same in both
+    assert legacy.what_text == Text("is empty", "is empty")
+    error = DataError("f.geojson", [problem], message_en="refused", message_zh="拒绝")
+    assert error.message == Text("拒绝", "refused")
+    assert error.report("zh").splitlines()[0] == "f.geojson：拒绝"
+    assert DataError("f.geojson", [problem]).message is None
