@@ -190,3 +190,38 @@ def test_the_field_table_is_the_one_place_for_codes() -> None:
     assert export.field_for_code("NOPE") is None
     zones = gpd.GeoDataFrame({"id": ["z"]}, geometry=[None], crs="EPSG:4326")
     assert zones.crs is not None
+
+
+def test_plain_pandas_reads_every_csv_the_project_writes(hostile_stamp: dict[str, str]) -> None:
+    from geo.io import reader  # noqa: PLC0415
+
+    written = {"summary": export.summary_csv(make_summary())}
+    with zipfile.ZipFile(io.BytesIO(export.shapefile_zip(make_carriers(), make_zones(), hostile_stamp))) as archive:
+        written["fields.csv"] = archive.read("fields.csv")
+    upload = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "=1+2", "名称": "3#楼"},
+                "geometry": {"type": "Point", "coordinates": [121.4, 31.2]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"id": "ok", "名称": "甲"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[121.4, 31.2], [121.41, 31.2], [121.41, 31.21], [121.4, 31.2]]],
+                },
+            },
+        ],
+    }
+    result = reader.read(json.dumps(upload).encode(), "=HYPERLINK(1).geojson")
+    written["rejected rows"] = result.rejected_csv()
+    for what, data in written.items():
+        frame = pd.read_csv(io.BytesIO(data))  # no options
+        assert len(frame.columns) > 1, what
+        assert not any(str(c).startswith("#") for c in frame.columns), what
+    rejected = pd.read_csv(io.BytesIO(written["rejected rows"]))
+    assert "HYPERLINK" not in written["rejected rows"].decode("utf-8-sig")  # the file name is not in the CSV
+    assert rejected["id"].tolist() == ["'=1+2"]
