@@ -47,8 +47,8 @@ def run(*argv: str) -> tuple[int, bytes, str]:
     return code, raw.getvalue(), err.getvalue()
 
 
-# Set in this process by the reader's GDAL hardening: a user's shell has none of them, so neither
-# does the command line under test (the process must harden itself).
+# GDAL settings a user's shell does not have: the command line under test runs without them (the
+# reader restricts GDAL itself, around its own reads; see tests/test_gdal_scope.py).
 _HARDENING_PREFIXES = ("GDAL_", "OGR_", "CPL_", "PROJ_NETWORK")
 
 
