@@ -11,6 +11,8 @@ point iteration to below 1e-9° (≈0.1 mm). Data, sums and exports never hold G
 
 from __future__ import annotations
 
+import functools
+
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
@@ -184,8 +186,7 @@ def metric_crs_for(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
         return SHANGHAI_METRIC_CRS  # empty frame: any metric CRS measures zero area
     lon, lat = (minx + maxx) / 2.0, (miny + maxy) / 2.0
     if not frame.crs.is_geographic:
-        to_lonlat = Transformer.from_crs(frame.crs, GEOGRAPHIC_CRS, always_xy=True)
-        lon, lat = (float(v) for v in to_lonlat.transform(lon, lat))
+        lon, lat = (float(v) for v in _to_lonlat(CRS.from_user_input(frame.crs).srs).transform(lon, lat))
         if not (np.isfinite(lon) and np.isfinite(lat)):
             raise CRSProblemError(
                 f"the data's centre cannot be placed on the globe from {CRS.from_user_input(frame.crs).name}; "
@@ -194,6 +195,12 @@ def metric_crs_for(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
         local = _local_metric_crs(lon, lat)
         return CRS.from_user_input(frame.crs) if local == CRS.from_user_input(frame.crs) else local
     return _local_metric_crs(lon, lat)
+
+
+@functools.lru_cache(maxsize=16)
+def _to_lonlat(srs: str) -> Transformer:
+    """A transformer to longitude/latitude, made once per CRS (making one costs some 0.1 s)."""
+    return Transformer.from_crs(CRS.from_user_input(srs), GEOGRAPHIC_CRS, always_xy=True)
 
 
 def _local_metric_crs(lon: float, lat: float) -> CRS:

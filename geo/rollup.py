@@ -511,7 +511,8 @@ def _overlap_areas(
     grid settles (wholly inside one zone, or touching none) skip the geometric tests; the rest are
     tested against the small pieces of the zones near them, and only those crossing a piece's
     edge are intersected. With ``exact=False`` (enough to find the largest overlap) pairs that
-    only touch along their boundaries are dropped before intersecting.
+    only touch are dropped, and a carrier meeting one zone only, which holds a point inside the
+    carrier, is reported with its own area there, not intersected.
     """
     piece_list: list[shapely.Geometry] = []
     owner_list: list[int] = []
@@ -543,9 +544,23 @@ def _overlap_areas(
     edge = rest[_pairwise(shapely.intersects, pieces, piece_idx[rest], geoms, carrier_idx[rest])]
     if not exact:
         # Interiors meet (a positive overlap) unless the shapes only touch along their boundaries.
-        # A carrier meeting one zone only still needs its overlap measured where it crosses the
-        # zone's outer edge: a sliver of float noise (a share below SHARE_EPS) is no membership.
         edge = edge[~shapely.touches(pieces[piece_idx[edge]], geoms[carrier_idx[edge]])]
+        # Pairs are grouped by carrier (as the tree returns them): one zone if its pairs' zones agree.
+        # Such a carrier belongs to that zone unless its overlap is a sliver of float noise along the
+        # zone's edge (a share below SHARE_EPS): when the zone holds a point inside the carrier, the
+        # overlap is real and needs no intersection; the others are measured below.
+        edge_zone = owner[piece_idx[edge]]
+        starts = _run_starts(carrier_idx[edge])
+        same = np.minimum.reduceat(edge_zone, starts) == np.maximum.reduceat(edge_zone, starts)
+        first = starts[same]
+        if len(first):
+            inner = shapely.point_on_surface(geoms[carrier_idx[edge[first]]])
+            shapely.prepare(zones)
+            held = shapely.contains_properly(zones[edge_zone[first]], inner)
+            settled = np.zeros(len(geoms), dtype=bool)
+            settled[carrier_idx[edge[first[held]]]] = True
+            area[edge[first[held]]] = areas[carrier_idx[edge[first[held]]]]
+            edge = edge[~settled[carrier_idx[edge]]]
     edge = _drop_inside_whole_zone(
         edge,
         carrier_idx=carrier_idx,
