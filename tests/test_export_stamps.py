@@ -225,3 +225,11 @@ def test_plain_pandas_reads_every_csv_the_project_writes(hostile_stamp: dict[str
     rejected = pd.read_csv(io.BytesIO(written["rejected rows"]))
     assert "HYPERLINK" not in written["rejected rows"].decode("utf-8-sig")  # the file name is not in the CSV
     assert rejected["id"].tolist() == ["'=1+2"]
+
+
+def test_an_export_refusal_says_why_in_both_languages() -> None:
+    with pytest.raises(export.ExportError) as caught:
+        make_stamp(input_hashes={"a.geojson": "abc+def"}, by="pole", mode="declared", year=None, crs="EPSG:4549")
+    assert "sha256" in str(caught.value)
+    assert "校验值" in caught.value.text("zh")
+    assert caught.value.message.en == str(caught.value)

@@ -48,7 +48,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from geo.text import FIELD_LABELS, Text
+from geo.text import FIELD_LABELS, Lang, Text
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -118,7 +118,18 @@ EXPORT_FORMATS: Final[Mapping[str, ExportFormat]] = {
 
 
 class ExportError(ValueError):
-    """An input that cannot be exported as asked; the message says why and how to fix it."""
+    """An input that cannot be exported as asked; the message says why and how to fix it, in 中文 and English.
+
+    ``str()`` is the English message; :attr:`message` holds both (:class:`geo.text.Text`).
+    """
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(message.en)
+        self.message = message
+
+    def text(self, lang: Lang) -> str:
+        """The message in ``lang``."""
+        return self.message.in_(lang)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -146,9 +157,16 @@ def _tool_version() -> str:
 
 def _stamp_text(name: str, value: str) -> str:
     if not isinstance(value, str):
-        raise ExportError(f"stamp {name}: {value!r} is not text; pass a string")
+        raise ExportError(
+            Text(f"元数据 {name}：{value!r} 不是文本", f"stamp {name}: {value!r} is not text; pass a string")
+        )
     if _CONTROL_RE.search(value):
-        raise ExportError(f"stamp {name}: {value!r} contains a line break or control character; remove it")
+        raise ExportError(
+            Text(
+                f"元数据 {name}：{value!r} 含换行或控制字符；请删除",
+                f"stamp {name}: {value!r} contains a line break or control character; remove it",
+            )
+        )
     return value
 
 
@@ -200,9 +218,18 @@ def make_stamp(
     if now is None:
         now = datetime.now(UTC)
     elif now.tzinfo is None or now.utcoffset() is None:
-        raise ExportError(f"now={now.isoformat()} has no timezone; pass an aware time, e.g. datetime.now(UTC)")
+        raise ExportError(
+            Text(
+                f"导出时间 {now.isoformat()} 没有时区",
+                f"now={now.isoformat()} has no timezone; pass an aware time, e.g. datetime.now(UTC)",
+            )
+        )
     if year is not None and (isinstance(year, bool) or not isinstance(year, (int, np.integer))):
-        raise ExportError(f"year={year!r} is not a whole year; pass an int, or None for build-out")
+        raise ExportError(
+            Text(
+                f"年份 {year!r} 不是整数年份", f"year={year!r} is not a whole year; pass an int, or None for build-out"
+            )
+        )
     stamp = {
         "tool": DISTRIBUTION,
         "tool_version": _stamp_text("tool_version", tool_version or _tool_version()),
@@ -220,10 +247,13 @@ def make_stamp(
             continue
         stamp[HASH_PREFIX + name] = digest.lower()
     if problems:
+        listed = "; ".join(problems)
         raise ExportError(
-            "input_hashes must be sha256 hex digests (64 characters); these are not: "
-            + "; ".join(problems)
-            + " — compute them with geo.io.export.hash_bytes(file_bytes)"
+            Text(
+                f"输入文件的校验值应为 64 位十六进制 sha256，以下不是：{listed}",
+                f"input_hashes must be sha256 hex digests (64 characters); these are not: {listed}"
+                " — compute them with geo.io.export.hash_bytes(file_bytes)",
+            )
         )
     stamp["note"] = STAMP_NOTE
     return stamp
@@ -744,7 +774,12 @@ def summary_xlsx(tables: Mapping[str, pd.DataFrame], stamp: Mapping[str, str], *
         The ``.xlsx`` file.
     """
     if lang not in ("zh", "en"):
-        raise ExportError(f"lang={lang!r} is not supported; use 'zh' (bilingual headers) or 'en'")
+        raise ExportError(
+            Text(
+                f"不支持语言 {lang!r}；请用 zh 或 en",
+                f"lang={lang!r} is not supported; use 'zh' (bilingual headers) or 'en'",
+            )
+        )
     workbook = openpyxl.Workbook()
     default = workbook.active
     taken = {"metadata"}
@@ -769,11 +804,19 @@ _COORD_DECIMALS: Final = 7  # ~1 cm at Shanghai; RFC 7946 §11.2 advises against
 def _wgs84(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
     """``frame`` in EPSG:4326: CGCS2000 is relabelled (no shift), anything else reprojected."""
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise ExportError(f"{what}: expected a GeoDataFrame, got {type(frame).__name__}")
+        raise ExportError(
+            Text(
+                f"{what}：应为 GeoDataFrame，而不是 {type(frame).__name__}",
+                f"{what}: expected a GeoDataFrame, got {type(frame).__name__}",
+            )
+        )
     if frame.crs is None:
         raise ExportError(
-            f"{what}: the frame declares no CRS, so its coordinates cannot be placed; "
-            "set it first, e.g. frame.set_crs('EPSG:4326') for longitude/latitude"
+            Text(
+                f"{what}：没有坐标系，无法确定坐标位置；请先设定（经纬度为 EPSG:4326）",
+                f"{what}: the frame declares no CRS, so its coordinates cannot be placed; "
+                "set it first, e.g. frame.set_crs('EPSG:4326') for longitude/latitude",
+            )
         )
     epsg = frame.crs.to_epsg()
     if epsg == 4326:
@@ -827,7 +870,10 @@ def layers_geojson(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, stamp: M
         columns = _columns(frame)
         if "layer" in columns:
             raise ExportError(
-                f"{layer}: has a column named 'layer', which the export uses to name the layer; rename that column"
+                Text(
+                    f"{layer}：有名为 layer 的列，导出用它标明图层；请改名",
+                    f"{layer}: has a column named 'layer', which the export uses to name the layer; rename that column",
+                )
             )
         geoms = _oriented_rounded(frame.geometry.to_numpy())
         for row, geom in zip(_rows(frame, columns), geoms, strict=True):
@@ -910,11 +956,19 @@ def _target_crs(crs: str) -> str:
     try:
         epsg = CRS.from_user_input(crs).to_epsg()
     except CRSError as exc:
-        raise ExportError(f"crs={crs!r} is not a CRS; use 'EPSG:4490' (CGCS2000) or 'EPSG:4326' (WGS-84)") from exc
+        raise ExportError(
+            Text(
+                f"{crs!r} 不是坐标系；请用 EPSG:4490（CGCS2000）或 EPSG:4326（WGS-84）",
+                f"crs={crs!r} is not a CRS; use 'EPSG:4490' (CGCS2000) or 'EPSG:4326' (WGS-84)",
+            )
+        ) from exc
     if epsg not in (4490, 4326):
         raise ExportError(
-            f"crs={crs!r} is not offered for the GeoPackage; use 'EPSG:4490' (CGCS2000, "
-            "the Chinese national datum) or 'EPSG:4326' (WGS-84)"
+            Text(
+                f"GeoPackage 不提供坐标系 {crs!r}；请用 EPSG:4490（CGCS2000，国家大地坐标系）或 EPSG:4326（WGS-84）",
+                f"crs={crs!r} is not offered for the GeoPackage; use 'EPSG:4490' (CGCS2000, "
+                "the Chinese national datum) or 'EPSG:4326' (WGS-84)",
+            )
         )
     return f"EPSG:{epsg}"
 
@@ -1020,7 +1074,10 @@ def _kml_geometry(parent: ET.Element, geom: shapely.Geometry | None) -> None:
             _kml_polygon(multi, part)
     else:
         raise ExportError(
-            f"a {geom.geom_type} is not a polygon; carriers and zones are areas (Polygon or MultiPolygon)"
+            Text(
+                f"{geom.geom_type} 不是面；载体和片区都是面状要素（Polygon 或 MultiPolygon）",
+                f"a {geom.geom_type} is not a polygon; carriers and zones are areas (Polygon or MultiPolygon)",
+            )
         )
 
 
