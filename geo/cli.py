@@ -245,7 +245,7 @@ def _parser(lang: Lang = "en") -> argparse.ArgumentParser:
     summary.add_argument(
         "--stamp",
         type=Path,
-        help="write the CSV's metadata stamp (CSV on the Web JSON) here; "
+        help="CSV only: write the metadata stamp (CSV on the Web JSON) here; "
         "default: NAME.csv-metadata.json next to --output (none on stdout)",
     )
 
@@ -429,6 +429,13 @@ def _write(data: bytes, args: argparse.Namespace, out: TextIO) -> None:
 def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     from geo.io import export  # noqa: PLC0415 - openpyxl is only needed when exporting
 
+    if args.stamp is not None and args.format != "csv":
+        raise UsageError(
+            Text(
+                f"--stamp 只用于 CSV：{args.format.upper()} 文件自带元数据",
+                f"--stamp is for CSV only: an {args.format.upper()} file carries its stamp inside",
+            )
+        )
     dataset = _load(args, progress)
     _check_grouping(args.by, dataset)
     progress("roll_up")

@@ -167,3 +167,9 @@ def test_outside_china_the_refusal_names_the_command_line_fix(tmp_path: Path) ->
     assert code == 0, err
     total = json.loads(out)[-1]
     assert abs(total["land_m2"] - 0.01 * 111_229 * 0.01 * 71_500) < 0.01 * total["land_m2"]  # ≈ 0.8 km², in UTM 32N
+
+
+def test_stamp_is_for_csv_only(tmp_path: Path) -> None:
+    code, out, err = run("--lang", "en", "summary", "--format", "json", "--stamp", str(tmp_path / "s.json"))
+    assert (code, out) == (2, b"")
+    assert "--stamp is for CSV only" in err
