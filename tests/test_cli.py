@@ -19,6 +19,7 @@ import pytest
 from factories import carriers, square, to_wgs84, zones
 
 from geo.cli import default_lang, main
+from geo.io import export
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_COLUMNS = (
@@ -100,7 +101,7 @@ def test_the_metadata_stamp_says_what_was_summed(tmp_path):
     stamp = tmp_path / "stamp.json"
     code, data, err = run("summary", "--by", "belt", "--mode", "area", "--year", "2025", "--stamp", str(stamp))
     assert (code, err) == (0, "")
-    meta = json.loads(stamp.read_text(encoding="utf-8"))["notes"][0]["rdf:value"]
+    meta = export.stamp_of_csv_metadata(stamp.read_bytes())
     assert meta["grouping"] == "belt"
     assert meta["membership_mode"] == "area"
     assert meta["year"] == "2025"

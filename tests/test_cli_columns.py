@@ -14,6 +14,7 @@ from factories import carriers, rect, to_wgs84, zones
 from test_cli import run, run_process
 
 from geo.cli import UsageError, parse_columns
+from geo.io import export
 
 RENAMED = {
     "floor_area_existing_m2": "floor_area",
@@ -127,8 +128,8 @@ def test_the_csv_stamp_goes_beside_the_output(tmp_path: Path) -> None:
     meta = json.loads(sidecar.read_text(encoding="utf-8"))
     assert meta["url"] == "summary_pole.csv"
     assert [c["dc:identifier"] for c in meta["tableSchema"]["columns"]] == list(table.columns)
-    assert meta["notes"][0]["rdf:value"]["grouping"] == "pole"
-    assert meta["dc:title"]["zh"] == "按增长极汇总"
+    assert export.stamp_of_csv_metadata(sidecar.read_bytes())["grouping"] == "pole"
+    assert meta["dc:title"][0] == {"@value": "按增长极汇总", "@language": "zh"}
 
     elsewhere = tmp_path / "stamps" / "s.json"
     elsewhere.parent.mkdir()

@@ -115,6 +115,8 @@ def test_csvw_sidecar_names_every_column_and_carries_the_stamp(hostile_stamp: di
     assert list(files) == ["summary_pole.csv", "summary_pole.csv-metadata.json"]
     meta = json.loads(files["summary_pole.csv-metadata.json"])  # valid JSON
     assert meta["@context"] == "http://www.w3.org/ns/csvw"
+    assert meta["dc:title"] == [{"@value": "汇总表", "@language": "zh"}, {"@value": "summary table", "@language": "en"}]
+    assert_common_properties_are_prefixed(meta)
     assert meta["url"] == "summary_pole.csv"
     columns = meta["tableSchema"]["columns"]
     assert [c["dc:identifier"] for c in columns] == list(table.columns)
@@ -130,11 +132,32 @@ def test_csvw_sidecar_names_every_column_and_carries_the_stamp(hostile_stamp: di
     assert meta["prov:wasGeneratedBy"]["prov:wasAssociatedWith"]["dc:hasVersion"] == "1.2.3"
     used = {u["dc:identifier"] for u in meta["prov:wasGeneratedBy"]["prov:used"]}
     assert "sha256:" + hash_bytes(b"z") in used
-    verbatim = meta["notes"][0]["rdf:value"]
+    verbatim = export.stamp_of_csv_metadata(files["summary_pole.csv-metadata.json"])
     assert verbatim["area_crs"] == "EPSG:4549"
     assert verbatim["grouping"] == "'" + ZONE_TYPE
     read = pd.read_csv(io.BytesIO(files["summary_pole.csv"]))
     assert list(read.columns) == [c["dc:identifier"] for c in columns]
+
+
+_PREFIXES = ("dc:", "prov:", "schema:", "xsd:", "rdf:", "rdfs:")
+_CSVW_TERMS = {"url", "dialect", "tableSchema", "columns", "name", "titles", "datatype", "null", "primaryKey", "notes"}
+_DIALECT = {"encoding", "header", "headerRowCount", "lineTerminators"}
+
+
+def assert_common_properties_are_prefixed(node: object, parent: str = "") -> None:
+    """CSVW: every key of a common property's value is a prefixed name or an @-keyword (no bare words)."""
+    if isinstance(node, list):
+        for item in node:
+            assert_common_properties_are_prefixed(item, parent)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if parent == "titles" or key.startswith("@") or key.startswith(_PREFIXES):
+            pass
+        else:
+            assert key in _CSVW_TERMS | _DIALECT, f"{key!r} under {parent!r} is neither a CSVW term nor prefixed"
+        assert_common_properties_are_prefixed(value, key)
 
 
 def test_csvw_zip_holds_both(hostile_stamp: dict[str, str]) -> None:

@@ -69,6 +69,7 @@ __all__ = [
     "layers_geojson",
     "make_stamp",
     "shapefile_zip",
+    "stamp_of_csv_metadata",
     "summary_csv",
     "summary_csv_files",
     "summary_csv_zip",
@@ -486,7 +487,9 @@ def csv_metadata(table: pd.DataFrame, stamp: Mapping[str, str], *, url: str, tit
     (``integer``, ``decimal``, ``boolean``, ``string``) and ``null: ""`` (an empty cell is unknown).
     The stamp is carried as Dublin Core and PROV properties (``dc:created``, ``dc:creator``,
     ``dc:description``, ``prov:wasGeneratedBy`` with the tool, its version and each input's
-    sha256) and, verbatim, as the ``notes`` annotation. No value can become a spreadsheet formula.
+    sha256) and, key by key, as the ``notes`` annotation (``schema:PropertyValue`` pairs). Every
+    property is a prefixed name of the CSVW context (``dc``, ``prov``, ``schema``, ``xsd``), as
+    the specification requires of common properties. No value can become a spreadsheet formula.
 
     Parameters
     ----------
@@ -521,7 +524,10 @@ def csv_metadata(table: pd.DataFrame, stamp: Mapping[str, str], *, url: str, tit
     document: dict[str, object] = {
         "@context": _CSVW_CONTEXT,
         "url": _defuse_anywhere(url),
-        "dc:title": {"zh": _defuse_anywhere(title.zh), "en": _defuse_anywhere(title.en)},
+        "dc:title": [
+            {"@value": _defuse_anywhere(title.zh), "@language": "zh"},
+            {"@value": _defuse_anywhere(title.en), "@language": "en"},
+        ],
         "dialect": {"encoding": "utf-8", "header": True, "headerRowCount": 1, "lineTerminators": ["\r\n"]},
         "tableSchema": {"columns": columns},
     }
@@ -552,7 +558,16 @@ def csv_metadata(table: pd.DataFrame, stamp: Mapping[str, str], *, url: str, tit
         if inputs:
             activity["prov:used"] = inputs
         document["prov:wasGeneratedBy"] = activity
-    document["notes"] = [{"@type": "dc:Provenance", "dc:title": "export metadata", "rdf:value": carried}]
+    document["notes"] = [
+        {
+            "@type": "schema:PropertyValue",
+            "schema:name": "export metadata",
+            "schema:additionalProperty": [
+                {"@type": "schema:PropertyValue", "schema:name": key, "schema:value": value}
+                for key, value in carried.items()
+            ],
+        }
+    ]
     return (json.dumps(document, ensure_ascii=False, allow_nan=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -564,6 +579,18 @@ def _csvw_type(series: pd.Series) -> str:
     if pd.api.types.is_float_dtype(series.dtype):
         return "decimal"
     return "string"
+
+
+def stamp_of_csv_metadata(metadata: bytes) -> dict[str, str]:
+    """The stamp a CSVW metadata file made by :func:`csv_metadata` carries (key -> value, as carried).
+
+    >>> meta = csv_metadata(pd.DataFrame({"a": [1]}), {"grouping": "pole"}, url="s.csv")
+    >>> stamp_of_csv_metadata(meta)
+    {'grouping': 'pole'}
+    """
+    document = json.loads(metadata)
+    pairs = document["notes"][0]["schema:additionalProperty"]
+    return {str(p["schema:name"]): str(p["schema:value"]) for p in pairs}
 
 
 def csv_metadata_name(csv_name: str) -> str:
