@@ -205,3 +205,19 @@ def test_the_scope_restores_driver_order_and_options_and_nests() -> None:
     assert check_hardened() == []
     assert list(pyogrio.list_drivers()) == before
     assert not any(k.startswith(("GDAL_HTTP", "CPL_VSIL")) and os.environ[k].endswith(".invalid:9") for k in os.environ)
+
+
+def test_reads_in_several_threads_share_the_scope_and_leave_gdal_as_it_was() -> None:
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    import pyogrio  # noqa: PLC0415
+
+    from geo.io import reader  # noqa: PLC0415
+
+    before = list(pyogrio.list_drivers())
+    data = CASES["geojson"].data
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        counts = list(pool.map(lambda _: len(reader.read(data, "x.geojson").frame), range(12)))
+    assert len(set(counts)) == 1
+    assert counts[0] > 0
+    assert list(pyogrio.list_drivers()) == before
