@@ -52,10 +52,10 @@ TOTAL = "__total__"
 
 Kind = Literal["text", "int", "ids"]
 
-_KIND_DOCS: dict[str, tuple[str, str]] = {
-    "text": ("text", "文本"),
-    "int": ("a whole number", "整数"),
-    "ids": ("';'-separated ids", "以 ';' 分隔的 id"),
+_KIND_DOCS: dict[str, Text] = {
+    "text": Text("文本", "text"),
+    "int": Text("整数", "a whole number"),
+    "ids": Text("以 ';' 分隔的 id", "';'-separated ids"),
 }
 _STATUS_ZH = {status: TERMS["status"][status].zh for status in STATUSES}
 # `--by status` groups by carrier status, so a zone type of that name could never be chosen.
@@ -292,10 +292,10 @@ class DataError(ValueError):
 
 # --- problems that loaders outside this module raise ----------------------------------------------
 
-_ROLE_NAMES: dict[str, tuple[str, str]] = {
-    "carriers": ("carriers", "载体文件 "),
-    "zones": ("zones", "片区文件 "),
-    "sources": ("sources", "来源表 "),
+_ROLE_NAMES: dict[str, Text] = {
+    "carriers": Text("载体文件 ", "carriers"),
+    "zones": Text("片区文件 ", "zones"),
+    "sources": Text("来源表 ", "sources"),
 }
 
 
@@ -305,8 +305,8 @@ def in_file(problems: Iterable[Problem], role: str) -> list[Problem]:
     >>> [p.render("zh") for p in in_file([Problem("row 1", "x", where_zh="第 1 行")], "zones")]
     ['片区文件 第 1 行：x']
     """
-    en, zh = _ROLE_NAMES.get(role, (role, f"{role} "))
-    return [p.within(en, zh) for p in problems]
+    name = _ROLE_NAMES.get(role, Text(f"{role} ", role))
+    return [p.within(name.en, name.zh) for p in problems]
 
 
 def missing_file_problem() -> Problem:
@@ -609,8 +609,8 @@ def _cells_to_check(spec: Field, column: pd.Series) -> Iterable[int]:
 
 def _check_fields(frame: pd.DataFrame, fields: tuple[Field, ...], problems: list[Problem]) -> None:
     for spec in fields:
-        doc_en = spec.doc or _KIND_DOCS[spec.kind][0]
-        doc_zh = spec.doc_zh or _KIND_DOCS[spec.kind][1]
+        doc_en = spec.doc or _KIND_DOCS[spec.kind].en
+        doc_zh = spec.doc_zh or _KIND_DOCS[spec.kind].zh
         if spec.name not in frame.columns:
             if spec.required:
                 problems.append(

@@ -471,11 +471,11 @@ def column_titles(column: str) -> Text:
     if label is None:
         field = FIELD_LABELS.get(column)
         return field if field is not None else Text(column, column)
-    zh, en, unit = label
+    name, unit = label
     if not unit:
-        return Text(zh, en)
+        return name
     unit_zh = {"m²": "㎡", "count": "个", "floor/land": "建筑面积/用地面积"}.get(unit, unit)
-    return Text(f"{zh}（{unit_zh}）", f"{en} ({unit})")
+    return Text(f"{name.zh}（{unit_zh}）", f"{name.en} ({unit})")
 
 
 def csv_metadata(table: pd.DataFrame, stamp: Mapping[str, str], *, url: str, title: Text | None = None) -> bytes:
@@ -634,22 +634,22 @@ def summary_csv_zip(
     return buffer.getvalue()
 
 
-# Column -> (中文, English, unit): headers of the spreadsheet.
-_SUMMARY_LABELS: Final[dict[str, tuple[str, str, str]]] = {
-    "group_id": ("分组", "group", ""),
-    "name_zh": ("中文名称", "name (Chinese)", ""),
-    "name_en": ("英文名称", "name (English)", ""),
-    "existing_m2": ("现有面积", "existing", "m²"),
-    "planned_m2": ("规划新增面积", "planned", "m²"),
-    "total_m2": ("总面积", "total", "m²"),
-    "unknown_count": ("面积未知数", "unknown", "count"),
-    "unknown_ids": ("面积未知成员", "unknown ids", ""),
-    "declared_m2": ("规划申报面积", "declared", "m²"),
-    "difference_m2": ("差额", "difference", "m²"),
-    "land_m2": ("用地面积", "land", "m²"),
-    "far": ("容积率", "FAR", "floor/land"),
-    "member_count": ("成员数", "members", "count"),
-    "member_ids": ("成员", "member ids", ""),
+# Column -> (name, unit): headers of the spreadsheet and titles of the CSV on the Web metadata.
+_SUMMARY_LABELS: Final[dict[str, tuple[Text, str]]] = {
+    "group_id": (Text("分组", "group"), ""),
+    "name_zh": (Text("中文名称", "name (Chinese)"), ""),
+    "name_en": (Text("英文名称", "name (English)"), ""),
+    "existing_m2": (Text("现有面积", "existing"), "m²"),
+    "planned_m2": (Text("规划新增面积", "planned"), "m²"),
+    "total_m2": (Text("总面积", "total"), "m²"),
+    "unknown_count": (Text("面积未知数", "unknown"), "count"),
+    "unknown_ids": (Text("面积未知成员", "unknown ids"), ""),
+    "declared_m2": (Text("规划申报面积", "declared"), "m²"),
+    "difference_m2": (Text("差额", "difference"), "m²"),
+    "land_m2": (Text("用地面积", "land"), "m²"),
+    "far": (Text("容积率", "FAR"), "floor/land"),
+    "member_count": (Text("成员数", "members"), "count"),
+    "member_ids": (Text("成员", "member ids"), ""),
 }
 
 _SHEET_FORBIDDEN_RE = re.compile(r"[\[\]:*?/\\]")
@@ -660,8 +660,8 @@ _FAR_FORMAT = "0.00"
 
 
 def _header(column: str, lang: str) -> str:
-    zh, en, unit = _SUMMARY_LABELS.get(column, ("", column, ""))
-    text = f"{zh} {en}".strip() if lang == "zh" else en
+    name, unit = _SUMMARY_LABELS.get(column, (Text("", column), ""))
+    text = f"{name.zh} {name.en}".strip() if lang == "zh" else name.en
     return f"{text} ({unit})" if unit else text
 
 
