@@ -2,7 +2,11 @@
 
 Every function here returns ``bytes`` (what ``st.download_button`` takes) and carries a metadata
 stamp made by :func:`make_stamp`: the sha256 of each input, the grouping and membership mode, the
-year, the CRS, the tool's version, the time, and a note that outlines are approximate.
+year, the CRS the areas were measured in (``area_crs``), the tool's version, the time, and a note
+that outlines are approximate. XLSX, GeoPackage, GeoJSON, KML and the Shapefile zip hold the stamp
+inside; a CSV keeps its header on line 1 (plain ``pandas.read_csv`` reads it) and the stamp goes
+beside it as a W3C CSV on the Web metadata file, ``NAME.csv-metadata.json``
+(:func:`summary_csv_files`, or both in one zip: :func:`summary_csv_zip`).
 
 Rules that hold in every format:
 
@@ -12,7 +16,12 @@ Rules that hold in every format:
   labelled CGCS2000 (EPSG:4490), which agrees with WGS-84 to well under a metre, so coordinates
   are relabelled, not shifted.
 - Spreadsheet formats (CSV, XLSX) never let a text cell become a formula (OWASP CSV injection):
-  text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is kept as text.
+  text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is kept as text. Nor
+  does any carrier of the stamp: a zone type or file name from a user's upload (``pole,=cmd|…``)
+  gets a leading apostrophe wherever the stamp is written (XLSX: Excel's quote prefix).
+- A FAR is written with two decimals; a float is never written as ``-0.0``.
+- The Shapefile's short field codes (``EXIST_M2``…) are in one table (:func:`field_codes`,
+  :func:`field_for_code`), which the reader uses to map an exported Shapefile back.
 
 Files are built in memory or in a private temporary directory; nothing else touches the disk.
 """
