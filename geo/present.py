@@ -208,14 +208,15 @@ def carriers_table(
             label("status", lang): [term("status", str(s), lang) for s in carriers["status"]],
             label("existing", lang): wan(carriers["floor_area_existing_m2"]).to_numpy(),
             label("planned", lang): wan(carriers["floor_area_planned_m2"]).to_numpy(),
-            label("planned_year", lang): carriers["planned_year"].astype("Int64").to_numpy(),
-            label("opened_year", lang): carriers["opened_year"].astype("Int64").to_numpy(),
+            # Whole years (2025, never 2025.0): the nullable integer array, not a float copy of it.
+            label("planned_year", lang): carriers["planned_year"].astype("Int64").array,
+            label("opened_year", lang): carriers["opened_year"].astype("Int64").array,
             label("parent", lang): [by_id.get(p, "") if isinstance(p, str) else "" for p in carriers["parent_id"]],
         }
     )
     for zone_type, text in memberships(carriers, zones, mode=mode).items():
         out[term("zone_type", zone_type, lang)] = text.to_numpy()
-    out[label("accuracy", lang)] = carriers["geometry_accuracy_m"].astype("Int64").to_numpy()
+    out[label("accuracy", lang)] = carriers["geometry_accuracy_m"].astype("Int64").array
     out[label("sources", lang)] = [", ".join(split_ids(s)) for s in carriers["source_ids"]]
     return out
 

@@ -100,3 +100,38 @@ def test_names_are_escaped_in_text_and_tooltips(lang, name):
 
 def test_chart_colours_are_the_maps():
     assert {kind: CARRIER_STYLES[kind]["fillColor"] for kind in ("existing", "planned")} == present.CHART_COLORS
+
+
+def test_the_carriers_table_speaks_the_planners_words() -> None:
+    from geo.data import load_dataset  # noqa: PLC0415
+
+    data = load_dataset(context=False)
+    zh = present.carriers_table(data.carriers, data.zones, "zh")
+    assert {"增长极", "发展带"} <= set(zh.columns)
+    assert "pole" not in zh.columns
+    assert "belt" not in zh.columns
+    assert set(zh[present.label("status", "zh")]) <= {"已建成", "在建", "规划"}
+    kinds = set(zh[present.label("kind", "zh")])
+    assert not kinds & {"park", "tower", "campus", "town", "renewal_area", "building"}, kinds
+    en = present.carriers_table(data.carriers, data.zones, "en")
+    assert {"pole", "belt"} <= set(en.columns)
+    assert set(en[present.label("status", "en")]) <= {"existing", "under construction", "planned"}
+    years = en[present.label("planned_year", "en")].dropna()
+    assert all(isinstance(y, (int,)) or float(y).is_integer() for y in years)
+    assert str(en[present.label("planned_year", "en")].dtype) == "Int64"  # 2025, never 2025.0
+
+
+def test_the_summary_table_far_has_two_decimals_and_no_minus_zero() -> None:
+    rows = table([("a", "甲", 1, 0, 0), (TOTAL, "合计", 1, 0, 0)])
+    rows = rows.assign(
+        total_m2=rows["existing_m2"],
+        declared_m2=pd.array([None, None], dtype="Int64"),
+        difference_m2=pd.array([None, None], dtype="Int64"),
+        unknown_ids=["", ""],
+        land_m2=pd.array([3, 3], dtype="Int64"),
+        far=[1 / 3, -0.0],
+        member_count=[1, 1],
+    )
+    far = present.summary_table(rows, "zh")[present.label("far", "zh")].tolist()
+    assert far == [0.33, 0.0]
+    assert "-0.0" not in repr(far)
