@@ -20,6 +20,9 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
+import traceback
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -38,6 +41,7 @@ __all__ = ["UsageError", "default_lang", "main", "parse_columns"]
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # `check`: the data loads, but has findings of severity "error"
 EXIT_BAD_INPUT = 2
+EXIT_UNEXPECTED = 3  # a failure nobody foresaw (a bug): a short message, the details in a log file
 
 ROLES: tuple[str, ...] = ("carriers", "zones")
 _ERROR = Text("错误", "error")
@@ -542,7 +546,7 @@ def _option_hint(exc: DataError, args: argparse.Namespace, lang: Lang) -> str:
 
 
 def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 check found errors, 2 bad input)."""
+    """Run the command line; returns the exit code (0 ok, 1 check found errors, 2 bad input, 3 internal error)."""
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parse(argv, out, err)
@@ -578,4 +582,22 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
     except ValueError as exc:  # e.g. a CRS the data cannot be measured in
         message = Text(f"无法完成：{exc}", f"{exc}")
         print(f"{prefix}: {message.in_(lang)}", file=err)
+    except Exception as exc:  # noqa: BLE001 - no traceback reaches the user: a short message, details in a log
+        print(f"{prefix}: {_unexpected(exc).in_(lang)}", file=err)
+        return EXIT_UNEXPECTED
     return EXIT_BAD_INPUT
+
+
+def _unexpected(exc: BaseException) -> Text:
+    """A short message for a failure nobody foresaw; the traceback goes to a log file it names."""
+    error_id = uuid.uuid4().hex[:8]
+    log = Path(tempfile.gettempdir()) / f"xuhui-carriers-error-{error_id}.log"
+    try:
+        log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        where = Text(f"详情已写入 {log}", f"details are in {log}")
+    except OSError:
+        where = Text("详情无法写入日志", "the details could not be logged")
+    return Text(
+        f"内部错误（编号 {error_id}）：{type(exc).__name__}；{where.zh}。请将编号与该文件报告给维护者",
+        f"internal error (id {error_id}): {type(exc).__name__}; {where.en}. Please report the id and the file",
+    )

@@ -174,3 +174,19 @@ def test_stamp_is_for_csv_only(tmp_path: Path) -> None:
     code, out, err = run("--lang", "en", "summary", "--format", "json", "--stamp", str(tmp_path / "s.json"))
     assert (code, out) == (2, b"")
     assert "--stamp is for CSV only" in err
+
+
+def test_an_unforeseen_failure_is_a_short_message_with_an_id_never_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import geo.cli  # noqa: PLC0415
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(geo.cli, "summarize", broken)
+    code, out, err = run("--lang", "zh", "summary")
+    assert (code, out) == (3, b"")
+    assert "内部错误（编号 " in err
+    assert "Traceback" not in err
+    log = Path(err.split("详情已写入 ")[1].split("。")[0])
+    assert "KeyError: 'boom'" in log.read_text(encoding="utf-8")
+    log.unlink()
