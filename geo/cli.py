@@ -41,7 +41,7 @@ __all__ = ["UsageError", "default_lang", "main", "parse_columns"]
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # `check`: the data loads, but has findings of severity "error"
 EXIT_BAD_INPUT = 2
-EXIT_UNEXPECTED = 70  # EX_SOFTWARE (sysexits.h); a failure nobody foresaw (a bug): a short message, the details in a log file
+EXIT_UNEXPECTED = 70  # EX_SOFTWARE: a failure nobody foresaw (a bug): a short message, details in a log
 
 ROLES: tuple[str, ...] = ("carriers", "zones")
 _ERROR = Text("错误", "error")
@@ -546,7 +546,10 @@ def _option_hint(exc: DataError, args: argparse.Namespace, lang: Lang) -> str:
 
 
 def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 check found errors, 2 bad input, 3 a scenario moved on since --if-version, 70 internal error)."""
+    """Run the command line; returns the exit code.
+
+    0 ok, 1 `check` found errors, 2 bad input, 3 a scenario moved on since `--if-version`, 70 internal error.
+    """
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parse(argv, out, err)
