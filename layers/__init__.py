@@ -19,6 +19,7 @@ carriers are summed on a grid of at least :data:`GRID_MIN_CELL_M` (250 m) cells 
 
 from layers._common import LANGS, LayerInputError, escape_text, format_wan
 from layers.assets import (
+    ASSET_COMPONENT,
     LEAFLET_VERSION,
     STATIC_DIR,
     STREAMLIT_ASSET_URL,
@@ -66,6 +67,7 @@ from layers.scale import (
 from layers.zones import build_zones_layer, summary_by_group, zones_layer_data
 
 __all__ = [
+    "ASSET_COMPONENT",
     "BASEMAP_KEYS",
     "DEFAULT_LAYERS",
     "FULL_MAX",

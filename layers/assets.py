@@ -3,15 +3,17 @@
 Folium's ``Map`` lists CDN URLs (Leaflet, jQuery, Bootstrap, Font Awesome, awesome-markers) in its
 class attributes ``default_js`` / ``default_css``. The layers built here need Leaflet only (no
 folium ``Popup``/``Marker`` icons, which are what pull in jQuery and the icon fonts), so
-:class:`OfflineMap` replaces those lists *on the instance* with Leaflet from ``static/`` at the
-repository root, next to ``app.py``:
+:class:`OfflineMap` replaces those lists *on the instance* with Leaflet from :data:`STATIC_DIR`
+(``layers/static/``, package data of ``layers``: in a checkout and in an installed wheel alike):
 
 - in the Streamlit page, streamlit-folium loads every ``default_js``/``default_css`` URL of the map
-  tree into its component iframe (``<base>/component/streamlit_folium.st_folium/index.html``);
-  Streamlit serves ``<app dir>/static/`` at ``<base>/app/static/`` when
-  ``[server] enableStaticServing = true``, so the relative URL
-  ``../../app/static/vendor/leaflet-1.9.4/leaflet.js`` reaches it with or without a
-  ``server.baseUrlPath``;
+  tree into its component iframe (``<base>/component/streamlit_folium.st_folium/index.html``). The
+  page declares :data:`STATIC_DIR` as the files of a Streamlit component named
+  :data:`ASSET_COMPONENT` (:mod:`ui.leaflet_assets`; this package never imports Streamlit), which
+  Streamlit serves at ``<base>/component/<name>/``; so the relative URL
+  ``../ui.leaflet_assets.static/vendor/leaflet-1.9.4/leaflet.js`` reaches it with or without a
+  ``server.baseUrlPath``, whatever folder the page was started from, with no static-serving option and
+  no ``static/`` folder beside the page script;
 - :func:`standalone_html` writes the whole map as one file with Leaflet's code and CSS (its images
   as ``data:`` URIs) inline, so a downloaded map opens with no network at all except tiles.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import importlib.resources
 import re
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,7 @@ from jinja2 import Template
 from layers._common import LayerInputError
 
 __all__ = [
+    "ASSET_COMPONENT",
     "LEAFLET_DIR",
     "LEAFLET_VERSION",
     "STATIC_DIR",
@@ -43,11 +47,15 @@ __all__ = [
 ]
 
 LEAFLET_VERSION = "1.9.4"
-#: ``static/`` next to ``app.py``; Streamlit serves it at ``app/static/``.
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+#: ``layers/static/``: the vendored files, package data of ``layers`` (see ``layers/static/README.md``).
+STATIC_DIR = Path(str(importlib.resources.files(__package__ or "layers") / "static"))
 LEAFLET_DIR = STATIC_DIR / "vendor" / f"leaflet-{LEAFLET_VERSION}"
-#: Base URL of the vendored Leaflet as seen from streamlit-folium's component iframe.
-STREAMLIT_ASSET_URL = f"../../app/static/vendor/leaflet-{LEAFLET_VERSION}/"
+#: The Streamlit component whose files are :data:`STATIC_DIR`: ``ui.leaflet_assets`` declares it (``static``
+#: in module ``ui.leaflet_assets``) and Streamlit serves it at ``<base>/component/ui.leaflet_assets.static/``.
+ASSET_COMPONENT = "ui.leaflet_assets.static"
+#: Base URL of the vendored Leaflet as seen from streamlit-folium's component iframe
+#: (``<base>/component/streamlit_folium.st_folium/index.html``).
+STREAMLIT_ASSET_URL = f"../{ASSET_COMPONENT}/vendor/leaflet-{LEAFLET_VERSION}/"
 
 _JS_FILE = "leaflet.js"
 _CSS_FILE = "leaflet.css"
@@ -59,7 +67,8 @@ def _read(name: str) -> bytes:
     if not path.is_file():
         raise LayerInputError(
             f"the vendored Leaflet file {path} is missing, so the map cannot be served offline; "
-            "restore static/vendor/ from the repository (see static/README.md for how it was made)"
+            "reinstall xuhui-carriers, or restore layers/static/vendor/ from the repository "
+            "(layers/static/README.md says how it was made)"
         )
     return path.read_bytes()
 
