@@ -135,10 +135,16 @@ _MAP_CSS = """
   text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; font-size: 12px; color: #111827; }
 .xh-label > span.xh-zone { font-weight: 700; font-size: 14px; }
 .xh-label > span.xh-nested { font-size: 11px; color: #374151; }
-.xh-pop table { font-size: 12px; border-collapse: collapse; }
-.xh-pop th { text-align: left; padding-right: 6px; vertical-align: top; font-weight: 600; }
+.xh-pop { font-size: 12px; line-height: 1.45; }
+.xh-pop table { font-size: 12px; border-collapse: collapse; margin-top: 4px; width: 100%; }
+.xh-pop th { text-align: left; padding: 1px 8px 1px 0; vertical-align: top; font-weight: 600;
+  white-space: nowrap; color: #374151; }
+.xh-pop td { padding: 1px 0; overflow-wrap: anywhere; }
 .xh-pop ol { margin: 2px 0 0 16px; padding: 0; font-size: 12px; }
-.xh-pop .xh-src { margin-top: 4px; }
+.xh-pop .xh-src { margin-top: 6px; }
+.xh-pop .xh-id { color: #6b7280; }
+.xh-notice { background: rgba(255, 251, 235, 0.96); border: 1px solid #f59e0b; border-radius: 4px;
+  padding: 6px 10px; max-width: 320px; font-size: 13px; line-height: 1.5; color: #78350f; }
 """
 
 
