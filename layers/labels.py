@@ -84,27 +84,50 @@ def label_min_zooms(
         0 for a label that never meets a more important one.
 
     >>> label_min_zooms([[0, 0], [0, 0], [5_000, 0]], [(60, 19), (60, 19), (60, 19)], latitude=31.2)
-    [0, 20, 12]
+    [0, 20, 11]
     """
-    xy = np.asarray(xy_m, dtype=float).reshape(-1, 2)
+    xy = np.asarray(xy_m, dtype=float).reshape(-1, 1, 2)
+    zooms, _ = _place_labels(xy, sizes_px, latitude=latitude, max_zoom=max_zoom)
+    return zooms
+
+
+def _place_labels(
+    candidates: npt.NDArray[np.float64],
+    sizes_px: Sequence[tuple[float, float]],
+    *,
+    latitude: float,
+    max_zoom: int = MAX_LABEL_ZOOM,
+) -> tuple[list[int], npt.NDArray[np.float64]]:
+    """Least zooms, and the anchor each label takes among its candidates ((n, k, 2), NaN: no such candidate).
+
+    Each label takes the candidate from which it can be shown earliest (the first one on a tie).
+    """
     size = np.asarray(sizes_px, dtype=float).reshape(-1, 2)
     scale = _M_PER_PX_Z0 * math.cos(math.radians(latitude))
     zooms: list[int] = []
-    for i in range(len(xy)):
-        if i == 0:
-            zooms.append(0)
-            continue
-        dx = np.abs(xy[:i, 0] - xy[i, 0]) / ((size[:i, 0] + size[i, 0]) / 2)
-        dy = np.abs(xy[:i, 1] - xy[i, 1]) / ((size[:i, 1] + size[i, 1]) / 2)
-        clear_m_per_px = np.maximum(dx, dy)  # metres per pixel at which the two boxes just stop touching
-        with np.errstate(divide="ignore"):
-            pair = np.where(clear_m_per_px > 0, np.log2(scale / np.maximum(clear_m_per_px, 1e-12)), np.inf)
-        shown = np.asarray(zooms, dtype=float)
-        # Label j blocks i at the whole zooms in [zoom_j, pair): i waits until the last of them is passed.
-        blocking = pair[np.ceil(pair) > shown]
-        worst = float(blocking.max()) if len(blocking) else 0.0
+    placed = np.full((len(candidates), 2), np.nan)
+    for i in range(len(candidates)):
+        best: tuple[float, int] | None = None
+        for c, (x, y) in enumerate(candidates[i]):
+            if not (np.isfinite(x) and np.isfinite(y)):
+                continue
+            if i == 0:
+                best = (0.0, c)
+                break
+            dx = np.abs(placed[:i, 0] - x) / ((size[:i, 0] + size[i, 0]) / 2)
+            dy = np.abs(placed[:i, 1] - y) / ((size[:i, 1] + size[i, 1]) / 2)
+            clear_m_per_px = np.maximum(dx, dy)  # metres per pixel at which the two boxes just stop touching
+            with np.errstate(divide="ignore"):
+                pair = np.where(clear_m_per_px > 0, np.log2(scale / np.maximum(clear_m_per_px, 1e-12)), np.inf)
+            # Label j blocks i at the whole zooms in [zoom_j, pair): i waits until the last of them is passed.
+            blocking = pair[np.ceil(pair) > np.asarray(zooms, dtype=float)]
+            worst = float(blocking.max()) if len(blocking) else 0.0
+            if best is None or worst < best[0]:
+                best = (worst, c)
+        worst, chosen = best if best is not None else (0.0, 0)
         zooms.append(max_zoom if worst > max_zoom else max(math.ceil(worst), 0))
-    return zooms
+        placed[i] = candidates[i][chosen]
+    return zooms, placed
 
 
 def _span(text: str, css_class: str = "", style: str = "") -> str:
@@ -114,41 +137,60 @@ def _span(text: str, css_class: str = "", style: str = "") -> str:
     return f"<span{cls}{sty}>{escape_text(text)}</span>"
 
 
-def _anchors(frame: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
-    """A point inside each outline (on the WGS-84 display outline), as a WGS-84 frame."""
-    points = display_geometry(frame, tolerance_m=tolerance_m)
-    points.geometry = points.geometry.representative_point()
-    return points
+def _outlines(frame: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
+    """The display outlines (WGS-84, simplified) the labels are placed on."""
+    return display_geometry(frame, tolerance_m=tolerance_m)
+
+
+def _candidates(outlines: gpd.GeoSeries) -> npt.NDArray[np.float64]:
+    """(n, 5, 2) anchors to choose from, inside each outline: a representative point, then a quarter of the
+    outline's height above and below it and a quarter of its width left and right (NaN where outside)."""
+    geoms = outlines.to_numpy()
+    rep = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    bounds = shapely.bounds(geoms)
+    quarter_w = (bounds[:, 2] - bounds[:, 0]) / 4
+    quarter_h = (bounds[:, 3] - bounds[:, 1]) / 4
+    offsets = [(0, 0), (0, 1), (0, -1), (-1, 0), (1, 0)]
+    out = np.full((len(geoms), len(offsets), 2), np.nan)
+    for k, (ox, oy) in enumerate(offsets):
+        x = rep[:, 0] + ox * quarter_w
+        y = rep[:, 1] + oy * quarter_h
+        inside = shapely.contains_xy(geoms, x, y) if k else np.ones(len(geoms), dtype=bool)
+        out[inside, k, 0] = x[inside]
+        out[inside, k, 1] = y[inside]
+    return out
 
 
 def _zone_labels(zones: gpd.GeoDataFrame, lang: Lang, tolerance_m: float) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Zones in label order (larger first) with their anchors, and their names in ``lang``."""
+    """Zones in label order (larger first) as display outlines, and their names in ``lang``."""
     zones = check_frame(zones, "zones (labels)", required=("id", "name_zh", "name_en"))
     if zones.empty:
-        return _anchors(zones, 0), []
+        return zones, []
     area = zones.geometry.to_crs(metric_crs_for(zones)).area.to_numpy()
     zones = zones.iloc[np.argsort(-area, kind="stable")]
-    return _anchors(zones, tolerance_m), pick_names(zones, lang)
+    return _outlines(zones, tolerance_m), pick_names(zones, lang)
 
 
 def _place(
-    anchors: gpd.GeoDataFrame, sizes: list[tuple[float, float]], before: list[tuple[gpd.GeoDataFrame, list]]
-) -> list[int]:
-    """Least zooms of ``anchors`` placed after the labels ``before`` (anchors and sizes, in their own order).
+    outlines: gpd.GeoDataFrame, sizes: list[tuple[float, float]], before: list[tuple[gpd.GeoDataFrame, list]]
+) -> tuple[list[int], gpd.GeoDataFrame]:
+    """Least zooms and anchors (a WGS-84 point frame) of the labels of ``outlines``, placed after ``before``.
 
-    The scale (latitude) and the metric CRS come from the first frame, so the labels placed first get the
-    same zooms here as when they are placed on their own (:func:`zone_label_piece`).
+    ``before`` holds (outlines, sizes) of the labels placed first, in order. The scale (latitude) and the
+    metric CRS come from the first frame, so labels placed first come out the same here as when they
+    are placed on their own (:func:`zone_label_piece`).
     """
-    frames = [frame for frame, _ in before if len(frame)] + [anchors]
-    if not len(anchors):
-        return []
+    frames = [frame for frame, _ in before if len(frame)] + [outlines]
     first = frames[0]
     crs = metric_crs_for(first)
-    xy = np.vstack([shapely.get_coordinates(f.geometry.to_crs(crs).to_numpy()) for f in frames])
+    candidates = np.concatenate([_candidates(f.geometry.to_crs(crs)) for f in frames])
     all_sizes = [s for frame, fs in before if len(frame) for s in fs] + sizes
-    latitude = float(np.mean(shapely.get_coordinates(first.geometry.to_numpy())[:, 1]))
-    zooms = label_min_zooms(xy, all_sizes, latitude=latitude)
-    return zooms[len(xy) - len(anchors) :]
+    latitude = float(np.mean(shapely.get_coordinates(shapely.point_on_surface(first.geometry.to_numpy()))[:, 1]))
+    zooms, xy = _place_labels(candidates, all_sizes, latitude=latitude)
+    mine = xy[len(xy) - len(outlines) :]
+    points = gpd.GeoSeries(gpd.points_from_xy(mine[:, 0], mine[:, 1]), crs=crs, index=outlines.index).to_crs(4326)
+    anchors = outlines.set_geometry(points)
+    return zooms[len(xy) - len(outlines) :], anchors
 
 
 def zone_label_piece(
@@ -177,11 +219,11 @@ def zone_label_piece(
         Point features with ``label`` (escaped HTML) and ``z`` (least zoom; larger zones first).
     """
     lang = check_lang(lang)
-    anchors, names = _zone_labels(zones, lang, tolerance_m)
+    outlines, names = _zone_labels(zones, lang, tolerance_m)
     if not names:
         return None
     sizes = [label_size_px(n, _FONT_PX["xh-zone"], bold=True) for n in names]
-    zooms = _place(anchors, sizes, [])
+    zooms, anchors = _place(outlines, sizes, [])
     types = anchors["type"].astype(str) if "type" in anchors.columns else pd.Series("", index=anchors.index)
     props = [
         {"label": _span(text, "xh-zone", f"color:{zone_style(t)['color']}"), "z": z}
@@ -257,11 +299,10 @@ def labels_layer_data(
     sizes = [label_size_px(n, _FONT_PX[c]) for n, c in zip(names, classes, strict=True)]
     before: list[tuple[gpd.GeoDataFrame, list]] = []
     if zones is not None:
-        zone_anchors, zone_names = _zone_labels(zones, lang, tolerance_m)
+        zone_outlines, zone_names = _zone_labels(zones, lang, tolerance_m)
         zone_sizes = [label_size_px(n, _FONT_PX["xh-zone"], bold=True) for n in zone_names]
-        before.append((zone_anchors, zone_sizes))  # zone names come first, with their own least zooms
-    anchors = _anchors(carriers, tolerance_m)
-    zooms = _place(anchors, sizes, before)
+        before.append((zone_outlines, zone_sizes))  # zone names come first, with their own least zooms
+    zooms, anchors = _place(_outlines(carriers, tolerance_m), sizes, before)
     props = [{"label": _span(text, cls), "z": z} for text, cls, z in zip(names, classes, zooms, strict=True)]
     points = prepare_display(anchors, gcj02=gcj02, tolerance_m=0)
     piece = Piece(
