@@ -37,8 +37,9 @@ __all__ = [
 ]
 
 # Popup content is given as an element, so streamlit-folium can read its innerText on click. Leaflet's own
-# auto-pan is replaced by one that also keeps the popup clear of the legend (bottom right): after the
-# popup opens, the map pans once so that the popup lies inside the map and beside or above the legend.
+# auto-pan is replaced by one that also keeps the popup clear of the legend (bottom right) and of a notice
+# (bottom left): after the popup opens, the map pans once so that the popup lies inside the map, above or
+# beside them (controls are drawn above popups, so a popup under one would be hidden).
 BIND_JS = JsCode(
     """function (feature, layer) {
     var p = feature.properties || {};
@@ -57,16 +58,16 @@ BIND_JS = JsCode(
             if (r.left - dx < box.left + pad) { dx = r.left - box.left - pad; }
             if (r.top < box.top + pad) { dy = r.top - box.top - pad; }
             else if (r.bottom + pad > box.bottom) { dy = Math.min(r.bottom + pad - box.bottom, r.top - box.top - pad); }
-            var legend = map.getContainer().querySelector(".xh-legend");
-            if (legend && legend.offsetParent !== null) {
-                var g = legend.getBoundingClientRect();
+            map.getContainer().querySelectorAll(".xh-legend, .xh-notice").forEach(function (obstacle) {
+                if (obstacle.offsetParent === null) { return; }
+                var g = obstacle.getBoundingClientRect();
                 var left = r.left - dx, right = r.right - dx, top = r.top - dy, bottom = r.bottom - dy;
                 if (right + pad > g.left && left - pad < g.right && bottom + pad > g.top && top - pad < g.bottom) {
                     var up = bottom + pad - g.top, aside = right + pad - g.left;
                     var canUp = top - up >= box.top + pad, canAside = left - aside >= box.left + pad;
                     if (canUp && (up <= aside || !canAside)) { dy += up; } else { dx += aside; }
                 }
-            }
+            });
             if (dx || dy) { map.panBy([Math.round(dx), Math.round(dy)]); }
         });
     }

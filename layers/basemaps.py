@@ -244,7 +244,7 @@ class MapNotice(MacroElement):
             var control = null;
             function show(map) {
                 if (control || !map) { return; }
-                control = L.control({position: "topleft"});
+                control = L.control({position: "bottomleft"});
                 control.onAdd = function () {
                     var div = L.DomUtil.create("div", "xh-notice leaflet-control");
                     div.setAttribute("role", "status");

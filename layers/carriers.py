@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from geo.schema import STATUSES, split_ids
-from geo.text import UNKNOWN, field_label, term
+from geo.text import UNKNOWN, Text, field_label, term
 from layers._common import (
     Lang,
     LayerInputError,
@@ -55,6 +55,11 @@ _POLYGONAL = ("Polygon", "MultiPolygon")
 _AREA_FIELDS = frozenset({"floor_area_existing_m2", "floor_area_planned_m2", "site_area_m2"})
 #: Shown in the title (in the page's language) or in the citations list, not as rows.
 _NOT_ROWS = frozenset({"source_ids"})
+#: References the popup shows by name, so their rows are not called ids.
+_NAMED_ROWS: Mapping[str, Text] = {
+    "parent_id": Text("上级载体", "parent carrier"),
+    "zone_ids": Text("所属片区", "zones"),
+}
 
 
 def carrier_depths(carriers: pd.DataFrame) -> dict[str, int]:
@@ -168,13 +173,18 @@ def _citation(sid: str, src: pd.Series, lang: Lang) -> str:
     )
 
 
+def _row_label(column: str, lang: Lang) -> str:
+    named = _NAMED_ROWS.get(column)
+    return named.in_(lang) if named is not None else field_label(column, lang)
+
+
 def _popup(
     row: pd.Series, columns: list[str], lang: Lang, sources: Mapping[str, list[pd.Series]], names: Mapping[str, str]
 ) -> str:
     title = escape_text(pick_name(row, lang, fallback=str(row["id"])))
     own_name = "name_zh" if lang == "zh" else "name_en"
     cells = [
-        f"<tr><th>{escape_text(field_label(column, lang))}</th>"
+        f"<tr><th>{escape_text(_row_label(column, lang))}</th>"
         f"<td>{escape_text(_value_text(column, row[column], lang, names))}</td></tr>"
         for column in columns
         if column not in _NOT_ROWS and column != own_name

@@ -143,22 +143,25 @@ def _outlines(frame: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
 
 
 def _candidates(outlines: gpd.GeoSeries) -> npt.NDArray[np.float64]:
-    """(n, 5, 2) anchors to choose from, inside each outline: a representative point, then a quarter of the
-    outline's height above and below it and a quarter of its width left and right (NaN where outside)."""
+    """(n, 26, 2) anchors to choose from, inside each outline, nearest first (NaN where outside).
+
+    A representative point, then the points of a 5 × 5 grid over the outline's bounding box (at sixths
+    of its width and height) that fall inside it, ordered by their distance from that point: a long or
+    bent outline (a belt along the river) can then take its name away from its neighbours' names.
+    """
     geoms = outlines.to_numpy()
     rep = shapely.get_coordinates(shapely.point_on_surface(geoms))
     bounds = shapely.bounds(geoms)
-    quarter_w = (bounds[:, 2] - bounds[:, 0]) / 4
-    quarter_h = (bounds[:, 3] - bounds[:, 1]) / 4
-    offsets = [(0, 0), (0, 1), (0, -1), (-1, 0), (1, 0)]
-    out = np.full((len(geoms), len(offsets), 2), np.nan)
-    for k, (ox, oy) in enumerate(offsets):
-        x = rep[:, 0] + ox * quarter_w
-        y = rep[:, 1] + oy * quarter_h
-        inside = shapely.contains_xy(geoms, x, y) if k else np.ones(len(geoms), dtype=bool)
-        out[inside, k, 0] = x[inside]
-        out[inside, k, 1] = y[inside]
-    return out
+    steps = np.arange(1, 6) / 6
+    fx, fy = (a.ravel() for a in np.meshgrid(steps, steps))
+    x = bounds[:, [0]] + fx * (bounds[:, [2]] - bounds[:, [0]])
+    y = bounds[:, [1]] + fy * (bounds[:, [3]] - bounds[:, [1]])
+    inside = shapely.contains_xy(np.repeat(geoms[:, None], len(fx), axis=1), x, y)
+    x, y = np.where(inside, x, np.nan), np.where(inside, y, np.nan)
+    distance = np.hypot(x - rep[:, [0]], y - rep[:, [1]])
+    order = np.argsort(np.where(inside, distance, np.inf), axis=1, kind="stable")
+    grid = np.stack([np.take_along_axis(x, order, 1), np.take_along_axis(y, order, 1)], axis=2)
+    return np.concatenate([rep[:, None, :], grid], axis=1)
 
 
 def _zone_labels(zones: gpd.GeoDataFrame, lang: Lang, tolerance_m: float) -> tuple[gpd.GeoDataFrame, list[str]]:
