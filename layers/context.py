@@ -19,9 +19,11 @@ _STATIONS_OF = {"line15_stations": "line15"}
 
 
 def _tooltip(row: pd.Series, key: str, lang: Lang) -> str:
+    """Name, source and outline accuracy. The bundled ``source`` notes are English provenance notes: the
+    Chinese map shows a ``source_zh`` column when the file has one, and no source line otherwise."""
     name = pick_name(row, lang, fallback=word(key, lang))
     lines = [f"<b>{escape_text(name)}</b>"]
-    source = row.get("source")
+    source = row.get("source_zh") if lang == "zh" else row.get("source_en", row.get("source"))
     if not is_missing(source) and str(source).strip():
         lines.append(f"<small>{escape_text(word('source', lang))}: {escape_text(source)}</small>")
     accuracy = row.get("geometry_accuracy_m")

@@ -848,3 +848,35 @@ def test_map_opens_fitted_to_the_data_unless_a_centre_is_given() -> None:
     assert json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", shifted, re.DOTALL).group(1))[0][1] > west + 0.003
     centred = layers.build_map(make_carriers(), make_zones(), center=(31.2, 121.4)).map.get_root().render()
     assert "fitBounds" not in centred
+
+
+def test_the_chinese_map_speaks_the_project_vocabulary_and_no_working_notes() -> None:
+    """Tooltips, popups, labels, layer names and the legend of the bundled map, in Chinese."""
+    from geo.data import load_dataset  # noqa: PLC0415 - the bundled data, read once here
+    from geo.text import TERMS  # noqa: PLC0415
+
+    data = load_dataset()
+    parts = layers.build_map(
+        data.carriers, data.zones, context=data.context, sources=data.sources, basemap="none", lang="zh"
+    )
+    texts = [
+        html.unescape(re.sub(r"<[^>]+>", "\n", str(v)))
+        for layer in parts.overlays.values()
+        for f in features(layer)
+        for k, v in f["properties"].items()
+        if k in ("tip", "pop", "label")
+    ]
+    texts += [g.layer_name for g in parts.overlays.values()]
+    legend = next(c for c in parts.map._children.values() if isinstance(c, layers.Legend))
+    texts.append(html.unescape(re.sub(r"<[^>]+>", "\n", legend.html)))
+    cells = {line.strip() for text in texts for line in text.splitlines() if line.strip()}
+    joined = "\n".join(texts)
+    for concept in ("status", "kind", "zone_type"):
+        for code, word in TERMS[concept].items():
+            assert code not in cells, code  # never a raw code as a cell
+            if concept == "status":
+                assert word.zh in joined
+    for english in ("USED", "->", "AMap metro data", "unknown", "Carriers", "Legend"):
+        assert english not in joined, english
+    assert "现状" not in cells  # the project's word for existing is 已建成
+    assert not re.search(r"\b\d{4}\.0\b", joined)  # years are whole numbers
