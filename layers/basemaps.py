@@ -317,7 +317,7 @@ def build_basemap(key: str, *, tianditu_token: str | None = None, lang: Lang = "
     if problem is not None:
         group.add_child(MapNotice(problem.in_(lang), always=True), name="xh_basemap_problem")
         return group
-    token = _check_token(tianditu_token)
+    token = _check_token(tianditu_token) if info.needs_token else None  # usable: basemap_problem said so
     if key == "osm":
         _tiles(
             "https://tile.openstreetmap.org/{z}/{x}/{y}.png", _OSM_ATTR, "osm", subdomains="abc", max_native_zoom=19

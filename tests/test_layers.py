@@ -319,6 +319,10 @@ def test_a_malformed_token_disables_tianditu_with_a_bilingual_reason() -> None:
     assert BAD_TOKEN not in page
     good = layers.build_map(make_carriers(), make_zones(), basemap="tianditu_vec", tianditu_token=TOKEN)
     assert good.basemap.problem is None
+    # the page passes its token whatever the basemap: a bad one must not break the others
+    for key in ("osm", "amap_vec", "none"):
+        other = layers.build_map(make_carriers(), make_zones(), basemap=key, tianditu_token=BAD_TOKEN)
+        assert other.basemap.problem is None
 
 
 @pytest.mark.parametrize("key", ["osm", "carto_light", "amap_vec", "amap_sat", "tianditu_img"])
