@@ -31,7 +31,7 @@ import folium
 from branca.element import Figure, MacroElement
 from jinja2 import Template
 
-from layers._common import LayerInputError
+from layers._common import WORDS, LayerInputError, escape_text
 
 __all__ = [
     "ASSET_COMPONENT",
@@ -56,6 +56,9 @@ ASSET_COMPONENT = "ui.leaflet_assets.static"
 #: Base URL of the vendored Leaflet as seen from streamlit-folium's component iframe
 #: (``<base>/component/streamlit_folium.st_folium/index.html``).
 STREAMLIT_ASSET_URL = f"../{ASSET_COMPONENT}/vendor/leaflet-{LEAFLET_VERSION}/"
+
+#: The title of a map file whose language is not known.
+MAP_TITLE = f"{WORDS['map_title'].zh} · {WORDS['map_title'].en}"
 
 _JS_FILE = "leaflet.js"
 _CSS_FILE = "leaflet.css"
@@ -228,13 +231,16 @@ _CSS_LINK = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*\bhref=\"([^\"]*)\
 _ANY_LINK = re.compile(r"<link\b[^>]*\bhref=\"([^\"]*)\"[^>]*/?>", re.IGNORECASE)
 
 
-def standalone_html(fig: folium.Map | Figure) -> bytes:
-    """The whole map as one self-contained HTML file (UTF-8), Leaflet inlined.
+def standalone_html(fig: folium.Map | Figure, *, title: str | None = None) -> bytes:
+    """The whole map as one self-contained HTML file (UTF-8), Leaflet inlined, with a ``<title>``.
 
     Parameters
     ----------
     fig
         A map built with :func:`make_map` / :class:`OfflineMap` (or its ``Figure``).
+    title
+        The page title (plain text; escaped here). Default: the one :func:`layers.build_map` gave the
+        map (in its language), else a bilingual one.
 
     Returns
     -------
@@ -247,7 +253,10 @@ def standalone_html(fig: folium.Map | Figure) -> bytes:
         If the map references a script or stylesheet other than Leaflet (e.g. a folium plugin or
         a plain ``folium.Map`` with its CDN list), which would fail offline.
     """
-    html = fig.get_root().render()
+    root = fig.get_root()
+    if title is not None or not getattr(root, "title", None):
+        root.title = escape_text(title if title is not None else MAP_TITLE)
+    html = root.render()
     js_inline = "<script>\n" + _leaflet_js() + "\n</script>"
     css_inline = "<style>\n" + _leaflet_css() + "\n</style>"
     foreign: list[str] = []

@@ -25,7 +25,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.crs import wgs84_to_gcj02
-from layers._common import Lang, LayerInputError, check_lang, pick_names, word
+from layers._common import Lang, LayerInputError, check_lang, escape_text, pick_names, word
 from layers.assets import STREAMLIT_ASSET_URL, make_map
 from layers.basemaps import BasemapInfo, basemap_info, basemap_problem, build_basemap
 from layers.carriers import carriers_layer_data
@@ -367,6 +367,7 @@ def build_map(
         height=height,
         control_scale=True,
     )
+    m.get_root().title = escape_text(word("map_title", lang))  # the <title> of a downloaded map
     if basemap_in_map:
         tiles.add_to(m)
     if fit and bounds is not None:

@@ -884,3 +884,17 @@ def test_the_chinese_map_speaks_the_project_vocabulary_and_no_working_notes() ->
         assert english not in joined, english
     assert "现状" not in cells  # the project's word for existing is 已建成
     assert not re.search(r"\b\d{4}\.0\b", joined)  # years are whole numbers
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"), [("zh", "产业载体与规划片区地图"), ("en", "Carriers and planning zones: map")]
+)
+def test_the_downloaded_map_has_a_title_in_its_language(lang: str, title: str) -> None:
+    parts = layers.build_map(make_carriers(), make_zones(), basemap="none", lang=lang)
+    page = layers.standalone_html(parts.map).decode("utf-8")
+    assert re.findall(r"<title>(.*?)</title>", page) == [title]
+    plain = layers.standalone_html(layers.make_map(location=(31.2, 121.4))).decode("utf-8")
+    assert re.findall(r"<title>(.*?)</title>", plain) == [layers.assets.MAP_TITLE]
+    hostile = layers.standalone_html(layers.make_map(location=(31.2, 121.4)), title="</title><script>x").decode()
+    assert "</title><script>" not in hostile
+    assert "&lt;/title&gt;&lt;script&gt;x" in hostile
