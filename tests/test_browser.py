@@ -91,7 +91,8 @@ def test_the_map_draws_the_carriers(server, page):
     frame = page.frame_locator(MAP_FRAME)
     assert frame.locator(".leaflet-container").count() == 1
     assert _drawn_paths(page) > 17  # 17 carriers, 4 zones and the context layers
-    assert "西岸智塔" in frame.locator(".leaflet-container").inner_text()  # a carrier label
+    # a carrier label (nested ones, such as 西岸智塔, show only when zoomed in: layers.labels)
+    assert "北杨人工智能小镇" in frame.locator(".leaflet-container").inner_text()
 
 
 def test_the_summary_chart_is_drawn_as_bars(server, page):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -74,13 +75,23 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with the wheel built from this checkout installed; returns the venv's folder."""
     root = tmp_path_factory.mktemp("wheel")
     dist = root / "dist"
-    # Built from a copy of the tracked files, so that the checkout's build/ and *.egg-info stay as they were.
+    # Built from a copy of the project's files, so that the checkout's build/ and *.egg-info stay as they were.
     source = root / "src"
-    files = _run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO).stdout
-    for name in filter(None, files.split("\0")):
-        if (REPO / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            (source / name).write_bytes((REPO / name).read_bytes())
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if listed.returncode == 0:
+        for name in filter(None, listed.stdout.split("\0")):
+            if (REPO / name).is_file():
+                (source / name).parent.mkdir(parents=True, exist_ok=True)
+                (source / name).write_bytes((REPO / name).read_bytes())
+    else:  # not a git checkout (an unpacked source archive)
+        skip = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*cache*")
+        shutil.copytree(REPO, source, ignore=skip)
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)], cwd=root)
     (wheel,) = dist.glob("xuhui_carriers-*.whl")
     venv = root / "venv"
