@@ -261,6 +261,6 @@ def test_clicking_a_carrier_shows_its_attributes_and_cited_quotes(server, page):
     popup.wait_for()
     text = popup.inner_text()
     assert "漕河泾开发区" in text
-    assert "5,500,000 ㎡ (550 万㎡)" in text  # its figure, whole m² and 万㎡
+    assert "550 万㎡（5,500,000 ㎡）" in text  # its figure, in 万㎡ and whole m²
     assert "目前载体面积约550万方" in text  # the cited quote, verbatim
     assert "001_d210a0fb95f39cab.txt" in text  # and where it comes from
