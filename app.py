@@ -24,7 +24,9 @@ from geo.present import markdown_text as md
 from geo.quality import KINDS, check_quality
 from geo.rollup import MODES, summarize, zone_types
 from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, DataError
+from ui.leaflet_assets import serve as serve_leaflet
 
+serve_leaflet()  # the map's Leaflet files, served by Streamlit (layers.assets.STREAMLIT_ASSET_URL)
 st.set_page_config(page_title="徐汇人工智能载体 · Xuhui AI carriers", page_icon="🗺️", layout="wide")
 
 TEXT: dict[str, tuple[str, str]] = {

@@ -1,5 +1,26 @@
-"""``python -m geo``: the command line (see :mod:`geo.cli`)."""
+"""``python -m geo`` and the ``xuhui-carriers`` command: the command line (:mod:`geo.cli`) and ``app``.
 
-from geo.cli import main
+``app`` starts the planning page (:mod:`geo.app_launcher`); every other command is :func:`geo.cli.main`'s.
+"""
 
-raise SystemExit(main())
+from __future__ import annotations
+
+import sys
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command: ``app [options of streamlit run]``, or a :mod:`geo.cli` command (``summary``, ``check``)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["app"]:
+        from geo.app_launcher import run_app  # noqa: PLC0415 - only this command needs it
+
+        return run_app(args[1:])
+    from geo.cli import main as cli_main  # noqa: PLC0415 - geo.cli loads the data stack
+
+    return cli_main(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

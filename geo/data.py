@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.resources import seeds_dir
 from geo.schema import (
     SOURCE_FIELDS,
     DataError,
@@ -45,7 +46,7 @@ __all__ = [
     "with_layers",
 ]
 
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS_DIR = seeds_dir()  # a checkout's seeds/, or the installed package data geo.seeds
 CONTEXT_LAYERS: tuple[str, ...] = ("district_boundary", "huangpu", "line15", "line15_stations", "outer_ring")
 
 

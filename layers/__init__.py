@@ -6,9 +6,9 @@ reaches the page is HTML-escaped, the map's JavaScript and CSS come from the app
 folder (or are inlined by :func:`standalone_html`), and display geometry (simplified, rounded,
 GCJ-02-shifted for AMap) is never used for area maths.
 
-Each builder is two steps (:mod:`layers.layerdata`): a pure ``*_layer_data`` function returning
+Each layer is two steps (:mod:`layers.layerdata`): a pure ``*_layer_data`` function returning
 plain, picklable :class:`LayerData` (cache it: :func:`overlay_data`, :func:`map_basis`), and the
-cheap :func:`to_feature_group`. ``build_x_layer(...) == to_feature_group(x_layer_data(...))``.
+cheap :func:`to_feature_group` that draws it.
 
 Scale (:mod:`layers.scale`): up to :data:`FULL_MAX` (300) carriers every outline is drawn with
 tooltip, popup and label; up to :data:`LIGHT_MAX` (2,500) every outline still, on a canvas,
@@ -17,8 +17,9 @@ carriers are summed on a grid of at least :data:`GRID_MIN_CELL_M` (250 m) cells 
 :data:`GRID_MAX_CELLS` (500) — coloured by floor-area density, next to the zone outlines.
 """
 
-from layers._common import LANGS, LayerInputError, escape_text, format_wan
+from layers._common import LANGS, WORDS, LayerInputError, escape_text, format_number, format_wan
 from layers.assets import (
+    ASSET_COMPONENT,
     LEAFLET_VERSION,
     STATIC_DIR,
     STREAMLIT_ASSET_URL,
@@ -30,17 +31,19 @@ from layers.assets import (
 from layers.basemaps import (
     BASEMAP_KEYS,
     BasemapInfo,
+    MapNotice,
     available_basemaps,
     basemap_info,
+    basemap_problem,
     build_basemap,
     needs_gcj02,
     tianditu_token_from_env,
 )
-from layers.carriers import build_carriers_layer, carrier_depths, carriers_layer_data
-from layers.context import build_context_layer, build_context_layers, context_layer_data
+from layers.carriers import carrier_depths, carriers_layer_data
+from layers.context import context_layer_data
 from layers.display import display_geometry, prepare_display, to_gcj02
 from layers.grid import grid_cells, grid_layer_data
-from layers.labels import build_labels_layer, labels_layer_data
+from layers.labels import label_min_zooms, labels_layer_data, zone_label_piece
 from layers.layerdata import LayerData, Piece, to_feature_group
 from layers.legend import Legend, build_legend
 from layers.mapping import (
@@ -48,7 +51,6 @@ from layers.mapping import (
     LAYER_KEYS,
     MapParts,
     build_map,
-    build_overlays,
     layer_label,
     overlay_data,
 )
@@ -63,9 +65,10 @@ from layers.scale import (
     map_basis,
     view_note,
 )
-from layers.zones import build_zones_layer, summary_by_group, zones_layer_data
+from layers.zones import summary_by_group, zones_layer_data
 
 __all__ = [
+    "ASSET_COMPONENT",
     "BASEMAP_KEYS",
     "DEFAULT_LAYERS",
     "FULL_MAX",
@@ -77,36 +80,35 @@ __all__ = [
     "LIGHT_MAX",
     "STATIC_DIR",
     "STREAMLIT_ASSET_URL",
+    "WORDS",
     "BasemapInfo",
     "LayerData",
     "LayerInputError",
     "Legend",
     "MapBasis",
+    "MapNotice",
     "MapParts",
     "OfflineMap",
     "Piece",
     "asset_links",
     "available_basemaps",
     "basemap_info",
+    "basemap_problem",
     "build_basemap",
-    "build_carriers_layer",
-    "build_context_layer",
-    "build_context_layers",
-    "build_labels_layer",
     "build_legend",
     "build_map",
-    "build_overlays",
-    "build_zones_layer",
     "carrier_depths",
     "carriers_layer_data",
     "choose_view",
     "context_layer_data",
     "display_geometry",
     "escape_text",
+    "format_number",
     "format_wan",
     "grid_cell_m",
     "grid_cells",
     "grid_layer_data",
+    "label_min_zooms",
     "labels_layer_data",
     "layer_label",
     "make_map",
@@ -120,5 +122,6 @@ __all__ = [
     "to_feature_group",
     "to_gcj02",
     "view_note",
+    "zone_label_piece",
     "zones_layer_data",
 ]

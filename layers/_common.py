@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Sequence
-from typing import Literal
+from collections.abc import Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
 from pyproj import CRS
 
+from geo.text import LANGS, TERMS, UNKNOWN, Lang, Text, term
+
 __all__ = [
     "LANGS",
+    "WORDS",
     "Lang",
     "LayerInputError",
     "check_frame",
     "check_lang",
     "escape_text",
+    "format_number",
     "format_wan",
     "is_missing",
     "is_wgs84",
@@ -31,9 +34,6 @@ __all__ = [
     "pick_names",
     "word",
 ]
-
-Lang = Literal["zh", "en"]
-LANGS: tuple[str, ...] = ("zh", "en")
 
 
 class LayerInputError(ValueError):
@@ -45,7 +45,8 @@ def check_lang(lang: object) -> Lang:
     if lang not in LANGS:
         raise LayerInputError(
             f"lang={lang!r} is not a supported label language; pass one of {', '.join(LANGS)} "
-            "('zh' for Chinese labels, 'en' for English)"
+            "('zh' for Chinese labels, 'en' for English) · "
+            f"不支持的标注语言 {lang!r}：请用 'zh'（中文）或 'en'（英文）"
         )
     return lang  # type: ignore[return-value]
 
@@ -80,21 +81,36 @@ def is_missing(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-_UNKNOWN = {"zh": "未知", "en": "unknown"}
+def format_number(value: object, *, decimals: int = 2) -> str:
+    """A cell value as a planner reads it: whole numbers without ``.0``, others to ``decimals`` places, unknown "—".
+
+    Years stay years (2025, not 2025.0), a floor-area ratio reads 1.04, and a rounded zero is never "-0.00".
+
+    >>> format_number(2025.0), format_number(1.038134), format_number(None), format_number(-0.001)
+    ('2025', '1.04', '—', '0.00')
+    """
+    if is_missing(value) or (isinstance(value, str) and not value.strip()):
+        return UNKNOWN.zh
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if float(value).is_integer():
+        return str(int(value))
+    text = f"{float(value):.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def format_wan(value_m2: object, lang: Lang, *, signed: bool = False, unit: bool = True) -> str:
-    """A floor area in m² written in 万㎡ (10,000 m²); unknown values as '未知' / 'unknown'.
+    """A floor area in m² written in 万㎡ (10,000 m²); an unknown value as "—" (never zero).
 
     >>> format_wan(1_235_000, "zh")
     '123.5 万㎡'
     >>> format_wan(None, "en")
-    'unknown'
+    '—'
     >>> format_wan(-250_000, "en", signed=True)
     '−25 万㎡'
     """
     if is_missing(value_m2):
-        return _UNKNOWN[lang]
+        return UNKNOWN.in_(lang)
     wan = float(value_m2) / 10_000.0  # type: ignore[arg-type]
     text = f"{abs(wan):,.2f}".rstrip("0").rstrip(".")
     if text == "0" and wan != 0:
@@ -106,54 +122,66 @@ def format_wan(value_m2: object, lang: Lang, *, signed: bool = False, unit: bool
     return f"{text} 万㎡" if unit else text
 
 
-_WORDS: dict[str, dict[str, str]] = {
-    "existing": {"zh": "现状", "en": "existing"},
-    "under_construction": {"zh": "在建", "en": "under construction"},
-    "planned": {"zh": "规划", "en": "planned"},
-    "pole": {"zh": "增长极", "en": "pole"},
-    "belt": {"zh": "发展带", "en": "belt"},
-    "zone": {"zh": "片区", "en": "zone"},
-    "carriers": {"zh": "产业载体", "en": "Carriers"},
-    "zones": {"zh": "规划片区（两极两带）", "en": "Planning zones"},
-    "labels": {"zh": "名称标注", "en": "Labels"},
-    "district_boundary": {"zh": "区界", "en": "District boundary"},
-    "huangpu": {"zh": "黄浦江", "en": "Huangpu River"},
-    "line15": {"zh": "轨交15号线", "en": "Metro Line 15"},
-    "line15_stations": {"zh": "15号线车站", "en": "Line 15 stations"},
-    "outer_ring": {"zh": "外环", "en": "Outer Ring"},
-    "legend": {"zh": "图例", "en": "Legend"},
-    "declared": {"zh": "规划申报", "en": "declared"},
-    "itemized": {"zh": "分项合计", "en": "itemized"},
-    "difference": {"zh": "差额（分项−申报）", "en": "difference (itemized − declared)"},
-    "existing_area": {"zh": "现状面积", "en": "existing"},
-    "planned_area": {"zh": "规划新增", "en": "planned"},
-    "total_area": {"zh": "合计", "en": "total"},
-    "unknown_members": {"zh": "数据缺失", "en": "unknown"},
-    "members": {"zh": "成员", "en": "members"},
-    "no_summary": {"zh": "无分项汇总", "en": "no itemized sum"},
-    "status": {"zh": "状态", "en": "status"},
-    "kind": {"zh": "类型", "en": "kind"},
-    "type": {"zh": "类型", "en": "type"},
-    "parent": {"zh": "上级载体（面积已含本项）", "en": "parent (its figure includes this one)"},
-    "sources": {"zh": "来源", "en": "Sources"},
-    "source_missing": {"zh": "来源表中无此编号", "en": "not in the sources table"},
-    "source": {"zh": "来源", "en": "source"},
-    "accuracy": {"zh": "位置精度", "en": "outline accuracy"},
-    "unit_note": {"zh": "面积单位：万㎡（1万㎡ = 10,000 ㎡）", "en": "Floor areas in 万㎡ (1 万㎡ = 10,000 m²)"},
-    "gcj_note": {
-        "zh": "叠加图层已按GCJ-02偏移显示（仅显示，不改数据）",
-        "en": "Overlays shifted to GCJ-02 for display only (data unchanged)",
-    },
-    "nested_note": {"zh": "嵌套载体绘于上级之上", "en": "Nested carriers drawn above their parent"},
-    "stations": {"zh": "车站", "en": "stations"},
-    "other": {"zh": "其他", "en": "other"},
+#: The map's own words (layer names, legend and tooltip captions). Statuses, kinds and zone types come
+#: from the project's one vocabulary (:data:`geo.text.TERMS`) through :func:`word` too.
+WORDS: Mapping[str, Text] = {
+    "zone": TERMS["object"]["zone"],
+    "carriers": Text("产业载体", "Carriers"),
+    "zones": Text("规划片区（两极两带）", "Planning zones"),
+    "labels": Text("载体名称", "Carrier names"),
+    "district_boundary": Text("区界", "District boundary"),
+    "huangpu": Text("黄浦江", "Huangpu River"),
+    "line15": Text("轨交15号线", "Metro Line 15"),
+    "line15_stations": Text("15号线车站", "Line 15 stations"),
+    "outer_ring": Text("外环", "Outer Ring"),
+    "legend": Text("图例", "Legend"),
+    "map_title": Text("产业载体与规划片区地图", "Carriers and planning zones: map"),
+    "declared": Text("规划申报", "declared"),
+    "itemized": Text("分项合计", "itemized"),
+    "difference": Text("差额（分项−申报）", "difference (itemized − declared)"),
+    "existing_area": Text("现有", "existing"),
+    "planned_area": Text("规划新增", "planned"),
+    "total_area": Text("合计", "total"),
+    "unknown_members": Text("面积未知", "unknown figures"),
+    "no_summary": Text("无分项汇总", "no itemized sum"),
+    "parent": Text("上级载体（面积已含本项）", "parent (its figure includes this one)"),
+    "sources": Text("来源", "Sources"),
+    "source_missing": Text("来源表中无此编号", "not in the sources table"),
+    "source": Text("来源", "source"),
+    "line": Text("第 {line} 行", "line {line}"),
+    "accuracy": Text("边界精度", "outline accuracy"),
+    "unit_note": Text("面积单位：万㎡（1万㎡ = 10,000 ㎡）", "Floor areas in 万㎡ (1 万㎡ = 10,000 m²)"),
+    "gcj_note": Text(
+        "叠加图层已按GCJ-02偏移显示（仅显示，不改数据）", "Overlays shifted to GCJ-02 for display only (data unchanged)"
+    ),
+    "nested_note": Text("嵌套载体绘于上级之上", "Nested carriers drawn above their parent"),
+    "stations": Text("车站", "stations"),
+    "other": Text("其他", "other"),
+    "grid_title": Text("载体建筑面积密度", "Carrier floor-area density"),
+    "grid_cell": Text("（{cell} 米网格）", " ({cell} m grid)"),
+    "tiles_failed": Text(
+        "底图瓦片未能加载（可能无法访问该底图服务）。请改选「无底图（离线）」或其他底图。",
+        "The basemap tiles did not load (its server may be unreachable). Choose “No basemap (offline)” or "
+        "another basemap.",
+    ),
 }
+#: Vocabulary concepts :func:`word` looks a key up in, after :data:`WORDS`.
+_CONCEPTS = ("status", "zone_type", "kind")
 
 
 def word(key: str, lang: Lang) -> str:
-    """The label for ``key`` in ``lang`` (unescaped); the key itself when there is none."""
-    entry = _WORDS.get(key)
-    return entry[lang] if entry else key
+    """The label for ``key`` in ``lang`` (unescaped): a map word, else a status, zone type or kind, else ``key``.
+
+    >>> word("under_construction", "zh"), word("pole", "en"), word("zones", "zh")
+    ('在建', 'pole', '规划片区（两极两带）')
+    """
+    text = WORDS.get(key)
+    if text is not None:
+        return text.in_(lang)
+    for concept in _CONCEPTS:
+        if key in TERMS[concept]:
+            return term(concept, key, lang)
+    return key
 
 
 def pick_name(row: pd.Series, lang: Lang, *, fallback: str = "") -> str:

@@ -36,7 +36,10 @@ __all__ = [
     "script_json",
 ]
 
-# Popup content is given as an element, so streamlit-folium can read its innerText on click.
+# Popup content is given as an element, so streamlit-folium can read its innerText on click. Leaflet's own
+# auto-pan is replaced by one that also keeps the popup clear of the legend (bottom right) and of a notice
+# (bottom left): after the popup opens, the map pans once so that the popup lies inside the map, above or
+# beside them (controls are drawn above popups, so a popup under one would be hidden).
 BIND_JS = JsCode(
     """function (feature, layer) {
     var p = feature.properties || {};
@@ -45,19 +48,52 @@ BIND_JS = JsCode(
         var div = document.createElement("div");
         div.className = "xh-pop";
         div.innerHTML = p.pop;
-        layer.bindPopup(div, {maxWidth: 380, maxHeight: 420});
+        layer.bindPopup(div, {minWidth: 250, maxWidth: 340, maxHeight: 300, autoPan: false});
+        layer.on("popupopen", function (e) {
+            var map = e.popup._map, element = e.popup.getElement();
+            if (!map || !element) { return; }
+            var box = map.getContainer().getBoundingClientRect(), r = element.getBoundingClientRect();
+            var pad = 10, dx = 0, dy = 0;
+            if (r.right + pad > box.right) { dx = r.right + pad - box.right; }
+            if (r.left - dx < box.left + pad) { dx = r.left - box.left - pad; }
+            if (r.top < box.top + pad) { dy = r.top - box.top - pad; }
+            else if (r.bottom + pad > box.bottom) { dy = Math.min(r.bottom + pad - box.bottom, r.top - box.top - pad); }
+            map.getContainer().querySelectorAll(".xh-legend, .xh-notice").forEach(function (obstacle) {
+                if (obstacle.offsetParent === null) { return; }
+                var g = obstacle.getBoundingClientRect();
+                var left = r.left - dx, right = r.right - dx, top = r.top - dy, bottom = r.bottom - dy;
+                if (right + pad > g.left && left - pad < g.right && bottom + pad > g.top && top - pad < g.bottom) {
+                    var up = bottom + pad - g.top, aside = right + pad - g.left;
+                    var canUp = top - up >= box.top + pad, canAside = left - aside >= box.left + pad;
+                    if (canUp && (up <= aside || !canAside)) { dy += up; } else { dx += aside; }
+                }
+            });
+            if (dx || dy) { map.panBy([Math.round(dx), Math.round(dy)]); }
+        });
     }
 }"""
 )
 
 CIRCLE_POINTS_JS = JsCode("""function (feature, latlng) { return L.circleMarker(latlng, {radius: 4}); }""")
 
+# A label with a least zoom ``z`` (layers.labels) is hidden below it, so that no two labels overlap.
 LABEL_POINTS_JS = JsCode(
     """function (feature, latlng) {
-    return L.marker(latlng, {
+    var marker = L.marker(latlng, {
         icon: L.divIcon({className: "xh-label", html: feature.properties.label, iconSize: null}),
         interactive: false, keyboard: false
     });
+    var least = feature.properties.z;
+    if (typeof least === "number" && least > 0) {
+        var map = null;
+        var update = function () {
+            var element = marker.getElement();
+            if (map && element) { element.style.display = map.getZoom() >= least ? "" : "none"; }
+        };
+        marker.on("add", function () { map = marker._map; map.on("zoomend", update); update(); });
+        marker.on("remove", function () { if (map) { map.off("zoomend", update); } map = null; });
+    }
+    return marker;
 }"""
 )
 
@@ -140,6 +176,8 @@ class PieceLayer(folium.GeoJson):
         How point features are drawn (:data:`CIRCLE_POINTS_JS`, :data:`LABEL_POINTS_JS`).
     canvas
         Draw this layer on its own canvas.
+    layer_key
+        The map layer it belongs to (``"zones"``…), read by the legend (:class:`layers.legend.Legend`).
     """
 
     _template = Template(
@@ -193,6 +231,7 @@ class PieceLayer(folium.GeoJson):
         interactive: bool = True,
         point_to_layer: JsCode | None = None,
         canvas: bool = False,
+        layer_key: str | None = None,
     ) -> None:
         # No style/highlight function here: folium would build its per-feature id mapping from them.
         super().__init__(data, control=False)
@@ -208,6 +247,8 @@ class PieceLayer(folium.GeoJson):
             options["interactive"] = False
         if canvas:
             options["renderer"] = CANVAS_JS
+        if layer_key is not None:
+            options["xhLayer"] = str(layer_key)  # the legend shows the rows of the layers on the map
         self.options = options
         # What each feature is drawn with, as folium's style_function/highlight_function would give it.
         self.style_function = self._style_of

@@ -3,15 +3,17 @@
 Folium's ``Map`` lists CDN URLs (Leaflet, jQuery, Bootstrap, Font Awesome, awesome-markers) in its
 class attributes ``default_js`` / ``default_css``. The layers built here need Leaflet only (no
 folium ``Popup``/``Marker`` icons, which are what pull in jQuery and the icon fonts), so
-:class:`OfflineMap` replaces those lists *on the instance* with Leaflet from ``static/`` at the
-repository root, next to ``app.py``:
+:class:`OfflineMap` replaces those lists *on the instance* with Leaflet from :data:`STATIC_DIR`
+(``layers/static/``, package data of ``layers``: in a checkout and in an installed wheel alike):
 
 - in the Streamlit page, streamlit-folium loads every ``default_js``/``default_css`` URL of the map
-  tree into its component iframe (``<base>/component/streamlit_folium.st_folium/index.html``);
-  Streamlit serves ``<app dir>/static/`` at ``<base>/app/static/`` when
-  ``[server] enableStaticServing = true``, so the relative URL
-  ``../../app/static/vendor/leaflet-1.9.4/leaflet.js`` reaches it with or without a
-  ``server.baseUrlPath``;
+  tree into its component iframe (``<base>/component/streamlit_folium.st_folium/index.html``). The
+  page declares :data:`STATIC_DIR` as the files of a Streamlit component named
+  :data:`ASSET_COMPONENT` (:mod:`ui.leaflet_assets`; this package never imports Streamlit), which
+  Streamlit serves at ``<base>/component/<name>/``; so the relative URL
+  ``../ui.leaflet_assets.static/vendor/leaflet-1.9.4/leaflet.js`` reaches it with or without a
+  ``server.baseUrlPath``, whatever folder the page was started from, with no static-serving option and
+  no ``static/`` folder beside the page script;
 - :func:`standalone_html` writes the whole map as one file with Leaflet's code and CSS (its images
   as ``data:`` URIs) inline, so a downloaded map opens with no network at all except tiles.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import importlib.resources
 import re
 from pathlib import Path
 from typing import Any
@@ -28,9 +31,10 @@ import folium
 from branca.element import Figure, MacroElement
 from jinja2 import Template
 
-from layers._common import LayerInputError
+from layers._common import WORDS, LayerInputError, escape_text
 
 __all__ = [
+    "ASSET_COMPONENT",
     "LEAFLET_DIR",
     "LEAFLET_VERSION",
     "STATIC_DIR",
@@ -43,11 +47,18 @@ __all__ = [
 ]
 
 LEAFLET_VERSION = "1.9.4"
-#: ``static/`` next to ``app.py``; Streamlit serves it at ``app/static/``.
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+#: ``layers/static/``: the vendored files, package data of ``layers`` (see ``layers/static/README.md``).
+STATIC_DIR = Path(str(importlib.resources.files(__package__ or "layers") / "static"))
 LEAFLET_DIR = STATIC_DIR / "vendor" / f"leaflet-{LEAFLET_VERSION}"
-#: Base URL of the vendored Leaflet as seen from streamlit-folium's component iframe.
-STREAMLIT_ASSET_URL = f"../../app/static/vendor/leaflet-{LEAFLET_VERSION}/"
+#: The Streamlit component whose files are :data:`STATIC_DIR`: ``ui.leaflet_assets`` declares it (``static``
+#: in module ``ui.leaflet_assets``) and Streamlit serves it at ``<base>/component/ui.leaflet_assets.static/``.
+ASSET_COMPONENT = "ui.leaflet_assets.static"
+#: Base URL of the vendored Leaflet as seen from streamlit-folium's component iframe
+#: (``<base>/component/streamlit_folium.st_folium/index.html``).
+STREAMLIT_ASSET_URL = f"../{ASSET_COMPONENT}/vendor/leaflet-{LEAFLET_VERSION}/"
+
+#: The title of a map file whose language is not known.
+MAP_TITLE = f"{WORDS['map_title'].zh} · {WORDS['map_title'].en}"
 
 _JS_FILE = "leaflet.js"
 _CSS_FILE = "leaflet.css"
@@ -59,7 +70,8 @@ def _read(name: str) -> bytes:
     if not path.is_file():
         raise LayerInputError(
             f"the vendored Leaflet file {path} is missing, so the map cannot be served offline; "
-            "restore static/vendor/ from the repository (see static/README.md for how it was made)"
+            "reinstall xuhui-carriers, or restore layers/static/vendor/ from the repository "
+            "(layers/static/README.md says how it was made)"
         )
     return path.read_bytes()
 
@@ -126,10 +138,16 @@ _MAP_CSS = """
   text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; font-size: 12px; color: #111827; }
 .xh-label > span.xh-zone { font-weight: 700; font-size: 14px; }
 .xh-label > span.xh-nested { font-size: 11px; color: #374151; }
-.xh-pop table { font-size: 12px; border-collapse: collapse; }
-.xh-pop th { text-align: left; padding-right: 6px; vertical-align: top; font-weight: 600; }
+.xh-pop { font-size: 12px; line-height: 1.45; }
+.xh-pop table { font-size: 12px; border-collapse: collapse; margin-top: 4px; width: 100%; }
+.xh-pop th { text-align: left; padding: 1px 8px 1px 0; vertical-align: top; font-weight: 600;
+  white-space: nowrap; color: #374151; }
+.xh-pop td { padding: 1px 0; overflow-wrap: anywhere; }
 .xh-pop ol { margin: 2px 0 0 16px; padding: 0; font-size: 12px; }
-.xh-pop .xh-src { margin-top: 4px; }
+.xh-pop .xh-src { margin-top: 6px; }
+.xh-pop .xh-id { color: #6b7280; }
+.xh-notice { background: rgba(255, 251, 235, 0.96); border: 1px solid #f59e0b; border-radius: 4px;
+  padding: 6px 10px; max-width: 320px; font-size: 13px; line-height: 1.5; color: #78350f; }
 """
 
 
@@ -213,13 +231,16 @@ _CSS_LINK = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*\bhref=\"([^\"]*)\
 _ANY_LINK = re.compile(r"<link\b[^>]*\bhref=\"([^\"]*)\"[^>]*/?>", re.IGNORECASE)
 
 
-def standalone_html(fig: folium.Map | Figure) -> bytes:
-    """The whole map as one self-contained HTML file (UTF-8), Leaflet inlined.
+def standalone_html(fig: folium.Map | Figure, *, title: str | None = None) -> bytes:
+    """The whole map as one self-contained HTML file (UTF-8), Leaflet inlined, with a ``<title>``.
 
     Parameters
     ----------
     fig
         A map built with :func:`make_map` / :class:`OfflineMap` (or its ``Figure``).
+    title
+        The page title (plain text; escaped here). Default: the one :func:`layers.build_map` gave the
+        map (in its language), else a bilingual one.
 
     Returns
     -------
@@ -232,7 +253,10 @@ def standalone_html(fig: folium.Map | Figure) -> bytes:
         If the map references a script or stylesheet other than Leaflet (e.g. a folium plugin or
         a plain ``folium.Map`` with its CDN list), which would fail offline.
     """
-    html = fig.get_root().render()
+    root = fig.get_root()
+    if title is not None or not getattr(root, "title", None):
+        root.title = escape_text(title if title is not None else MAP_TITLE)
+    html = root.render()
     js_inline = "<script>\n" + _leaflet_js() + "\n</script>"
     css_inline = "<style>\n" + _leaflet_css() + "\n</style>"
     foreign: list[str] = []

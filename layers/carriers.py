@@ -10,19 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from geo.schema import STATUSES, split_ids
+from geo.text import UNKNOWN, Text, field_label, term
 from layers._common import (
     Lang,
     LayerInputError,
     check_frame,
     check_lang,
     escape_text,
+    format_number,
     format_wan,
     is_missing,
     pick_name,
@@ -32,11 +33,11 @@ from layers._common import (
 from layers._geojson import feature_collection
 from layers.display import DEFAULT_TOLERANCE_M, prepare_display
 from layers.grid import grid_layer_data
-from layers.layerdata import LayerData, Piece, to_feature_group
+from layers.layerdata import LayerData, Piece
 from layers.scale import LIGHT_DECIMALS, LIGHT_TOLERANCE_M, View, check_view, choose_view, view_note
 from layers.styles import carrier_style
 
-__all__ = ["CARRIER_COLUMNS", "SOURCE_COLUMNS", "build_carriers_layer", "carrier_depths", "carriers_layer_data"]
+__all__ = ["CARRIER_COLUMNS", "SOURCE_COLUMNS", "carrier_depths", "carriers_layer_data"]
 
 CARRIER_COLUMNS: tuple[str, ...] = (
     "id",
@@ -51,23 +52,13 @@ CARRIER_COLUMNS: tuple[str, ...] = (
 SOURCE_COLUMNS: tuple[str, ...] = ("id", "document", "line", "quote", "value", "unit", "note")
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
-_REFERENCE_FIELDS = frozenset({"parent_id", "zone_ids", "source_ids", "kind"})
 _AREA_FIELDS = frozenset({"floor_area_existing_m2", "floor_area_planned_m2", "site_area_m2"})
-_FIELD_LABELS: dict[str, tuple[str, str]] = {
-    "id": ("编号", "id"),
-    "name_zh": ("中文名", "Chinese name"),
-    "name_en": ("英文名", "English name"),
-    "kind": ("类型", "kind"),
-    "parent_id": ("上级载体", "parent"),
-    "zone_ids": ("所属片区", "zones"),
-    "floor_area_existing_m2": ("现状建筑面积", "existing floor area"),
-    "floor_area_planned_m2": ("规划新增建筑面积", "planned floor area (increment)"),
-    "planned_year": ("规划年份", "planned year"),
-    "opened_year": ("启用年份", "opened year"),
-    "status": ("状态", "status"),
-    "site_area_m2": ("用地面积", "site area"),
-    "geometry_accuracy_m": ("轮廓精度（米）", "outline accuracy (m)"),
-    "source_ids": ("来源编号", "source ids"),
+#: Shown in the title (in the page's language) or in the citations list, not as rows.
+_NOT_ROWS = frozenset({"source_ids"})
+#: References the popup shows by name, so their rows are not called ids.
+_NAMED_ROWS: Mapping[str, Text] = {
+    "parent_id": Text("上级载体", "parent carrier"),
+    "zone_ids": Text("所属片区", "zones"),
 }
 
 
@@ -126,22 +117,26 @@ def _sources_by_id(sources: pd.DataFrame | None) -> dict[str, list[pd.Series]]:
     return out
 
 
-def _value_text(column: str, value: object, lang: Lang) -> str:
+def _value_text(column: str, value: object, lang: Lang, names: Mapping[str, str]) -> str:
+    """A popup cell in the planner's words: 万㎡ figures, vocabulary terms, names for references, "—" unknown."""
     if is_missing(value) or (isinstance(value, str) and not value.strip()):
-        # An empty reference is "none"; an empty figure or year is unknown, never zero.
-        return "—" if column in _REFERENCE_FIELDS else format_wan(None, lang)
+        return UNKNOWN.in_(lang)  # unknown (or no parent, no zone): never zero
     if column in _AREA_FIELDS:
-        return f"{int(value):,} ㎡ ({format_wan(value, lang)})"  # type: ignore[call-overload]
+        exact = f"{int(value):,}"  # type: ignore[call-overload]
+        return f"{format_wan(value, lang)}（{exact} ㎡）" if lang == "zh" else f"{format_wan(value, lang)} ({exact} m²)"
     if column == "status":
-        return word(str(value), lang)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+        return term("status", str(value), lang)
+    if column == "kind":
+        return term("kind", str(value), lang)
+    if column in ("parent_id", "zone_ids"):
+        joiner = "、" if lang == "zh" else ", "
+        return joiner.join(names.get(i, i) for i in split_ids(value))
+    return format_number(value)
 
 
 def _tooltip(row: pd.Series, lang: Lang, parent_name: str | None) -> str:
     name = escape_text(pick_name(row, lang, fallback=str(row["id"])))
-    status = escape_text(word(str(row["status"]), lang))
+    status = escape_text(term("status", str(row["status"]), lang))
     existing, planned = row["floor_area_existing_m2"], row["floor_area_planned_m2"]
     total = None if is_missing(existing) or is_missing(planned) else int(existing) + int(planned)
     figures = " · ".join(
@@ -154,15 +149,46 @@ def _tooltip(row: pd.Series, lang: Lang, parent_name: str | None) -> str:
     return "<br>".join(lines)
 
 
-def _popup(row: pd.Series, columns: list[str], lang: Lang, sources: Mapping[str, list[pd.Series]]) -> str:
+def _citation(sid: str, src: pd.Series, lang: Lang) -> str:
+    """One cited source: the quote, then the document (by title when the table has one), line and value.
+
+    The sources table's ``note`` is the data editors' own working note (English, with ``USED: … ->``
+    shorthand), not something a planner reads on the map, so it is left out.
+    """
+    quote = "" if is_missing(src.get("quote")) else str(src.get("quote"))
+    document = next(
+        (str(src.get(c)) for c in ("title", "document") if c in src.index and not is_missing(src.get(c))), ""
+    )
+    where = [document] if document.strip() else []
+    if "line" in src.index and not is_missing(src.get("line")) and str(src.get("line")).strip():
+        where.append(word("line", lang).replace("{line}", str(src.get("line")).strip()))
+    value = " ".join(
+        str(src.get(c)).strip() for c in ("value", "unit") if c in src.index and not is_missing(src.get(c))
+    ).strip()
+    if value:
+        where.append(value)
+    small = " · ".join(escape_text(w) for w in where)
+    return (
+        f'<li>「{escape_text(quote)}」<br><small>{small}</small> <small class="xh-id">{escape_text(sid)}</small></li>'
+    )
+
+
+def _row_label(column: str, lang: Lang) -> str:
+    named = _NAMED_ROWS.get(column)
+    return named.in_(lang) if named is not None else field_label(column, lang)
+
+
+def _popup(
+    row: pd.Series, columns: list[str], lang: Lang, sources: Mapping[str, list[pd.Series]], names: Mapping[str, str]
+) -> str:
     title = escape_text(pick_name(row, lang, fallback=str(row["id"])))
-    cells = []
-    for column in columns:
-        zh, en = _FIELD_LABELS.get(column, (column, column))
-        label = zh if lang == "zh" else en
-        cells.append(
-            f"<tr><th>{escape_text(label)}</th><td>{escape_text(_value_text(column, row[column], lang))}</td></tr>"
-        )
+    own_name = "name_zh" if lang == "zh" else "name_en"
+    cells = [
+        f"<tr><th>{escape_text(_row_label(column, lang))}</th>"
+        f"<td>{escape_text(_value_text(column, row[column], lang, names))}</td></tr>"
+        for column in columns
+        if column not in _NOT_ROWS and column != own_name
+    ]
     parts = [f"<b>{title}</b>", f"<table>{''.join(cells)}</table>"]
     cited = split_ids(row["source_ids"]) if "source_ids" in row.index else []
     if cited:
@@ -170,22 +196,12 @@ def _popup(row: pd.Series, columns: list[str], lang: Lang, sources: Mapping[str,
         for sid in cited:
             rows = sources.get(sid)
             if not rows:
-                items.append(f"<li>[{escape_text(sid)}] <i>{escape_text(word('source_missing', lang))}</i></li>")
-                continue
-            for src in rows:
-                quote = "" if is_missing(src.get("quote")) else str(src.get("quote"))
-                where = " ".join(
-                    str(src.get(c)) for c in ("document", "line") if c in src.index and not is_missing(src.get(c))
-                )
-                value = " ".join(
-                    str(src.get(c)) for c in ("value", "unit") if c in src.index and not is_missing(src.get(c))
-                )
-                note = "" if "note" not in src.index or is_missing(src.get("note")) else str(src.get("note"))
-                extra = "; ".join(x for x in (value, note) if x)
                 items.append(
-                    f"<li>[{escape_text(sid)}] 「{escape_text(quote)}」"
-                    f"<br><small>{escape_text(where)}{' — ' + escape_text(extra) if extra else ''}</small></li>"
+                    f"<li><i>{escape_text(word('source_missing', lang))}</i> "
+                    f'<small class="xh-id">{escape_text(sid)}</small></li>'
                 )
+                continue
+            items.extend(_citation(sid, src, lang) for src in rows)
         parts.append(f'<div class="xh-src"><b>{escape_text(word("sources", lang))}</b><ol>{"".join(items)}</ol></div>')
     return "".join(parts)
 
@@ -223,14 +239,38 @@ def carriers_layer_data(
     view: View | None = None,
     name: str | None = None,
     show: bool = True,
+    zone_names: Mapping[str, str] | None = None,
 ) -> LayerData:
-    """The carriers layer as plain data (see :func:`build_carriers_layer` for the parameters).
+    """The carriers layer: styled by status, nested carriers drawn above their parents, as plain data.
+
+    Features come in depth order (parents first, larger first among equals), so a nested carrier is
+    always on top of, and clickable inside, the carrier whose figure includes it. Draw it with
+    :func:`layers.layerdata.to_feature_group`.
 
     Parameters
     ----------
+    carriers
+        Carrier polygons with at least :data:`CARRIER_COLUMNS` (EPSG:4326, or any CRS to reproject).
+    sources
+        The sources table; each popup cites the quotes of the carrier's ``source_ids``.
+    lang
+        ``"zh"`` or ``"en"``.
+    gcj02
+        Shift the display copy to GCJ-02 (AMap basemaps only).
+    tolerance_m
+        Display simplification in metres.
+    popups
+        Add the click popup with every attribute and the cited quotes (the largest part of the payload).
+        Full view only.
     view
         ``"full"``, ``"light"`` or ``"grid"`` (:mod:`layers.scale`); None chooses by the number of
-        carriers (:func:`layers.scale.choose_view`). ``popups`` only applies to the full view.
+        carriers (:func:`layers.scale.choose_view`).
+    name
+        Layer name (plain text; escaped here). Default: the localized "carriers".
+    show
+        Whether the layer starts visible.
+    zone_names
+        ``zone id → name`` in ``lang``: the popup names a carrier's zones (ids otherwise).
 
     Returns
     -------
@@ -238,6 +278,11 @@ def carriers_layer_data(
         Full and light views: one piece, features in depth order, each with ``tip`` (and ``pop`` in
         the full view) and its style class ``s`` (the status' index in ``STATUSES``, ``n`` appended for a
         carrier with a parent).
+
+    Raises
+    ------
+    LayerInputError
+        Missing columns, unknown status, empty geometry, duplicate ids, a parent cycle, a bad sources table.
     """
     lang = check_lang(lang)
     carriers = _check_carriers(carriers)
@@ -277,6 +322,7 @@ def carriers_layer_data(
         )
         return LayerData("carriers", layer_name, (piece,), show=show, view=view, note=note, gcj02=gcj02)
     by_id = dict(zip(ids.iloc[order], names, strict=True))
+    references = {**dict(zone_names or {}), **by_id}
     columns = [c for c in carriers.columns if c != carriers.geometry.name]
     display = prepare_display(carriers, gcj02=gcj02, tolerance_m=tolerance_m)
     props: list[dict[str, Any]] = []
@@ -285,7 +331,7 @@ def carriers_layer_data(
         parent_name = None if is_missing(parent) or not str(parent).strip() else by_id.get(str(parent), str(parent))
         prop: dict[str, Any] = {"tip": _tooltip(row, lang, parent_name), "s": cls}
         if popups:
-            prop["pop"] = _popup(row, columns, lang, source_rows)
+            prop["pop"] = _popup(row, columns, lang, source_rows, references)
         props.append(prop)
     piece = Piece(
         feature_collection(display, carriers["id"].astype(str).tolist(), props),
@@ -293,66 +339,3 @@ def carriers_layer_data(
         highlight={"weight_add": 1.5, "fillOpacity": 0.5},
     )
     return LayerData("carriers", layer_name, (piece,), show=show, view=view, note=note, gcj02=gcj02)
-
-
-def build_carriers_layer(
-    carriers: gpd.GeoDataFrame,
-    *,
-    sources: pd.DataFrame | None = None,
-    lang: Lang = "zh",
-    gcj02: bool = False,
-    tolerance_m: float = DEFAULT_TOLERANCE_M,
-    popups: bool = True,
-    view: View | None = None,
-    name: str | None = None,
-    show: bool = True,
-) -> folium.FeatureGroup:
-    """The carriers layer: styled by status, nested carriers drawn above their parents.
-
-    Features are added in depth order (parents first, larger first among equals), so a nested
-    carrier is always on top of, and clickable inside, the carrier whose figure includes it.
-    ``to_feature_group(carriers_layer_data(...))``.
-
-    Parameters
-    ----------
-    carriers
-        Carrier polygons with at least :data:`CARRIER_COLUMNS` (EPSG:4326, or any CRS to reproject).
-    sources
-        The sources table; each popup cites the quotes of the carrier's ``source_ids``.
-    lang
-        ``"zh"`` or ``"en"``.
-    gcj02
-        Shift the display copy to GCJ-02 (AMap basemaps only).
-    tolerance_m
-        Display simplification in metres.
-    popups
-        Add the click popup with every attribute and the cited quotes (the largest part of the payload).
-    view
-        ``"full"``, ``"light"``, ``"grid"`` or None (by the number of carriers; :mod:`layers.scale`).
-    name
-        Layer name (plain text; escaped here). Default: the localized "carriers".
-    show
-        Whether the layer starts visible.
-
-    Returns
-    -------
-    folium.FeatureGroup
-
-    Raises
-    ------
-    LayerInputError
-        Missing columns, unknown status, empty geometry, duplicate ids, a parent cycle, a bad sources table.
-    """
-    return to_feature_group(
-        carriers_layer_data(
-            carriers,
-            sources=sources,
-            lang=lang,
-            gcj02=gcj02,
-            tolerance_m=tolerance_m,
-            popups=popups,
-            view=view,
-            name=name,
-            show=show,
-        )
-    )

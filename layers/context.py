@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-import folium
 import geopandas as gpd
 import pandas as pd
 
-from layers._common import Lang, LayerInputError, check_frame, check_lang, escape_text, is_missing, pick_name, word
+from layers._common import Lang, check_frame, check_lang, escape_text, format_number, is_missing, pick_name, word
 from layers._geojson import feature_collection
 from layers.display import DEFAULT_TOLERANCE_M, prepare_display
-from layers.layerdata import LayerData, Piece, to_feature_group
+from layers.layerdata import LayerData, Piece
 from layers.styles import CONTEXT_OTHER, CONTEXT_STYLES
 
-__all__ = ["CONTEXT_KEYS", "build_context_layer", "build_context_layers", "context_layer_data"]
+__all__ = ["CONTEXT_KEYS", "context_layer_data"]
 
 #: The context layers the product knows by name; others are drawn with a neutral style.
 CONTEXT_KEYS: tuple[str, ...] = ("district_boundary", "huangpu", "line15", "line15_stations", "outer_ring")
@@ -22,14 +19,19 @@ _STATIONS_OF = {"line15_stations": "line15"}
 
 
 def _tooltip(row: pd.Series, key: str, lang: Lang) -> str:
+    """Name, source and outline accuracy. The bundled ``source`` notes are English provenance notes: the
+    Chinese map shows a ``source_zh`` column when the file has one, and no source line otherwise."""
     name = pick_name(row, lang, fallback=word(key, lang))
     lines = [f"<b>{escape_text(name)}</b>"]
-    source = row.get("source")
+    source = row.get("source_zh") if lang == "zh" else row.get("source_en", row.get("source"))
     if not is_missing(source) and str(source).strip():
         lines.append(f"<small>{escape_text(word('source', lang))}: {escape_text(source)}</small>")
     accuracy = row.get("geometry_accuracy_m")
     if not is_missing(accuracy):
-        lines.append(f"<small>{escape_text(word('accuracy', lang))}: ±{escape_text(accuracy)} m</small>")
+        unit = "米" if lang == "zh" else "m"
+        lines.append(
+            f"<small>{escape_text(word('accuracy', lang))}: ±{escape_text(format_number(accuracy))} {unit}</small>"
+        )
     return "<br>".join(lines)
 
 
@@ -57,36 +59,9 @@ def context_layer_data(
     tolerance_m: float = DEFAULT_TOLERANCE_M,
     show: bool = True,
 ) -> LayerData:
-    """One context layer as plain data (see :func:`build_context_layer` for the parameters).
+    """One context layer (lines, polygons or points; tooltip = name and source) as plain data.
 
-    Returns
-    -------
-    LayerData
-        The layer's piece, then the stations' piece when given.
-    """
-    lang = check_lang(lang)
-    pieces = [_context_piece(key, frame, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m)]
-    if stations is not None:
-        station_key = next((k for k, v in _STATIONS_OF.items() if v == key), f"{key}_stations")
-        pieces.append(_context_piece(station_key, stations, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m))
-    return LayerData(
-        str(key), escape_text(word(key, lang)), tuple(p for p in pieces if p is not None), show=show, gcj02=gcj02
-    )
-
-
-def build_context_layer(
-    key: str,
-    frame: gpd.GeoDataFrame,
-    *,
-    stations: gpd.GeoDataFrame | None = None,
-    lang: Lang = "zh",
-    gcj02: bool = False,
-    tolerance_m: float = DEFAULT_TOLERANCE_M,
-    show: bool = True,
-) -> folium.FeatureGroup:
-    """One context layer as a ``FeatureGroup`` (lines, polygons or points; tooltip = name and source).
-
-    ``to_feature_group(context_layer_data(...))``.
+    Draw it with :func:`layers.layerdata.to_feature_group`.
 
     Parameters
     ----------
@@ -108,46 +83,14 @@ def build_context_layer(
 
     Returns
     -------
-    folium.FeatureGroup
+    LayerData
+        The layer's piece, then the stations' piece when given.
     """
-    return to_feature_group(
-        context_layer_data(key, frame, stations=stations, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m, show=show)
+    lang = check_lang(lang)
+    pieces = [_context_piece(key, frame, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m)]
+    if stations is not None:
+        station_key = next((k for k, v in _STATIONS_OF.items() if v == key), f"{key}_stations")
+        pieces.append(_context_piece(station_key, stations, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m))
+    return LayerData(
+        str(key), escape_text(word(key, lang)), tuple(p for p in pieces if p is not None), show=show, gcj02=gcj02
     )
-
-
-def build_context_layers(
-    context: Mapping[str, gpd.GeoDataFrame],
-    *,
-    lang: Lang = "zh",
-    gcj02: bool = False,
-    tolerance_m: float = DEFAULT_TOLERANCE_M,
-) -> dict[str, folium.FeatureGroup]:
-    """Every context layer as its own ``FeatureGroup``; Line 15's stations join the Line 15 layer.
-
-    Parameters
-    ----------
-    context
-        ``name → GeoDataFrame`` (e.g. ``district_boundary``, ``huangpu``, ``line15``,
-        ``line15_stations``, ``outer_ring``).
-    lang, gcj02, tolerance_m
-        As in :func:`build_context_layer`.
-
-    Returns
-    -------
-    dict
-        ``key → FeatureGroup`` in the order given (``line15_stations`` folded into ``line15``
-        when both are present).
-    """
-    if not isinstance(context, Mapping):
-        raise LayerInputError(f"context: expected a mapping of layer name → GeoDataFrame, got {type(context).__name__}")
-    check_lang(lang)
-    out: dict[str, folium.FeatureGroup] = {}
-    for key, frame in context.items():
-        if key in _STATIONS_OF and _STATIONS_OF[key] in context:
-            continue
-        stations_key = next((k for k, v in _STATIONS_OF.items() if v == key), None)
-        stations = context.get(stations_key) if stations_key else None
-        out[str(key)] = build_context_layer(
-            str(key), frame, stations=stations, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m
-        )
-    return out

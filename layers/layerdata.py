@@ -131,5 +131,6 @@ def to_feature_group(layer: LayerData) -> folium.FeatureGroup:
             interactive=piece.interactive,
             point_to_layer=_POINT_JS.get(piece.points) if piece.points else None,
             canvas=piece.canvas,
+            layer_key=layer.key,
         ).add_to(group)
     return group

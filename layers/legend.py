@@ -1,4 +1,10 @@
-"""The legend: a Leaflet control drawn from the same styles as the layers, all text escaped."""
+"""The legend: a Leaflet control drawn from the same styles as the layers, all text escaped.
+
+It lists only the layers on the map: each row names its layer (``data-layer``), and the control shows
+the rows of the overlays present (their ``xhLayer`` option, :class:`layers._geojson.PieceLayer`) every
+time a layer is added or removed, whether by the layer control, a page's switches (streamlit-folium
+adds and removes feature groups) or a script. The map itself does not change with the switches.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo.schema import STATUSES
+from geo.text import term
 from layers._common import Lang, LayerInputError, check_lang, escape_text, word
 from layers.scale import GRID_BREAKS_WAN_PER_KM2, check_view
 from layers.styles import CARRIER_STYLES, CONTEXT_STYLES, GRID_UNKNOWN_STYLE, grid_style, zone_style
@@ -16,6 +23,8 @@ from layers.styles import CARRIER_STYLES, CONTEXT_STYLES, GRID_UNKNOWN_STYLE, gr
 __all__ = ["Legend", "build_legend"]
 
 _POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
+#: Every layer a legend row can belong to.
+LAYERS = ("carriers", "zones", "district_boundary", "huangpu", "outer_ring", "line15")
 
 
 class Legend(MacroElement):
@@ -34,6 +43,26 @@ class Legend(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
             var legend = L.control({position: {{ this.position|tojson }}});
+            var map = {{ this._parent.get_name() }};
+            var box = null;
+            var pending = false;
+            function update() {
+                pending = false;
+                if (!box) { return; }
+                var on = {};
+                map.eachLayer(function (layer) {
+                    if (layer.options && layer.options.xhLayer) { on[layer.options.xhLayer] = true; }
+                });
+                var shown = 0;
+                box.querySelectorAll("[data-layer]").forEach(function (row) {
+                    var keys = row.getAttribute("data-layer").split(" ");
+                    var visible = keys.some(function (k) { return on[k]; });
+                    row.style.display = visible ? "" : "none";
+                    if (visible && row.getAttribute("data-count") !== "no") { shown += 1; }
+                });
+                box.style.display = shown ? "" : "none";
+            }
+            function later() { if (!pending) { pending = true; setTimeout(update, 0); } }
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "xh-legend leaflet-control-layers");
                 div.style.cssText = "padding:6px 8px;font-size:12px;line-height:1.5;"
@@ -41,8 +70,11 @@ class Legend(MacroElement):
                 div.innerHTML = {{ this.html|tojson }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
+                box = div;
+                later();
                 return div;
             };
+            map.on("layeradd layerremove", later);
             legend.addTo({{ this._parent.get_name() }});
         })();
         {% endmacro %}
@@ -73,18 +105,25 @@ def _swatch(style: dict, *, line: bool = False) -> str:
     )
 
 
+def _row(html: str, layers: str, *, counts: bool = True) -> str:
+    """One legend row, shown while one of ``layers`` (space-separated keys) is on the map."""
+    count = "" if counts else ' data-count="no"'
+    return f'<div data-layer="{layers}"{count}>{html}</div>'
+
+
 def _grid_rows(lang: Lang, cell_m: float | None) -> list[str]:
     unit = "万㎡/km²"
-    title = "载体建筑面积密度" if lang == "zh" else "Carrier floor-area density"
+    title = word("grid_title", lang)
     if cell_m:
-        title += f"（{cell_m:,.0f} m 网格）" if lang == "zh" else f" ({cell_m:,.0f} m grid)"
-    rows = [f"<div><i>{escape_text(title)}</i></div>"]
+        title += word("grid_cell", lang).replace("{cell}", f"{cell_m:,.0f}")
+    rows = [_row(f"<i>{escape_text(title)}</i>", "carriers", counts=False)]
     breaks = [f"{b:g}" for b in GRID_BREAKS_WAN_PER_KM2]
     labels = [f"< {breaks[0]}", *(f"{a}–{b}" for a, b in pairwise(breaks)), f"≥ {breaks[-1]}"]
     rows.extend(
-        f"<div>{_swatch(grid_style(i))}{escape_text(text)} {escape_text(unit)}</div>" for i, text in enumerate(labels)
+        _row(f"{_swatch(grid_style(i))}{escape_text(text)} {escape_text(unit)}", "carriers")
+        for i, text in enumerate(labels)
     )
-    rows.append(f"<div>{_swatch(dict(GRID_UNKNOWN_STYLE))}{escape_text(word('unknown_members', lang))}</div>")
+    rows.append(_row(f"{_swatch(dict(GRID_UNKNOWN_STYLE))}{escape_text(word('unknown_members', lang))}", "carriers"))
     return rows
 
 
@@ -99,6 +138,9 @@ def build_legend(
     cell_m: float | None = None,
 ) -> Legend:
     """The map legend: carrier statuses, zone types, context lines, unit and datum notes.
+
+    Every row belongs to a layer and is shown only while that layer is on the map (the whole legend
+    is hidden when none is); the words are the project's vocabulary (:mod:`geo.text`).
 
     Parameters
     ----------
@@ -128,16 +170,21 @@ def build_legend(
     if check_view(view) == "grid":
         rows.extend(_grid_rows(lang, cell_m))
     else:
-        rows.append(f"<div><i>{escape_text(word('carriers', lang))}</i></div>")
-        rows.extend(f"<div>{_swatch(dict(CARRIER_STYLES[s]))}{escape_text(word(s, lang))}</div>" for s in STATUSES)
-        rows.append(f"<div><small>{escape_text(word('nested_note', lang))}</small></div>")
+        rows.append(_row(f"<i>{escape_text(word('carriers', lang))}</i>", "carriers", counts=False))
+        rows.extend(
+            _row(f"{_swatch(dict(CARRIER_STYLES[s]))}{escape_text(term('status', s, lang))}", "carriers")
+            for s in STATUSES
+        )
+        rows.append(_row(f"<small>{escape_text(word('nested_note', lang))}</small>", "carriers", counts=False))
     types = list(dict.fromkeys(str(t) for t in zone_types))
     if types:
-        rows.append(f"<div><i>{escape_text(word('zones', lang))}</i></div>")
-        rows.extend(f"<div>{_swatch(zone_style(t))}{escape_text(word(t, lang))}</div>" for t in types)
+        rows.append(_row(f"<i>{escape_text(word('zones', lang))}</i>", "zones", counts=False))
+        rows.extend(_row(f"{_swatch(zone_style(t))}{escape_text(term('zone_type', t, lang))}", "zones") for t in types)
     keys = [k for k in dict.fromkeys(context_keys) if k in CONTEXT_STYLES]
-    rows.extend(f"<div>{_swatch(dict(CONTEXT_STYLES[k]), line=True)}{escape_text(word(k, lang))}</div>" for k in keys)
-    rows.append(f"<div><small>{escape_text(word('unit_note', lang))}</small></div>")
+    rows.extend(
+        _row(f"{_swatch(dict(CONTEXT_STYLES[k]), line=True)}{escape_text(word(k, lang))}", escape_text(k)) for k in keys
+    )
+    rows.append(_row(f"<small>{escape_text(word('unit_note', lang))}</small>", "carriers zones", counts=False))
     if gcj02:
-        rows.append(f"<div><small>{escape_text(word('gcj_note', lang))}</small></div>")
+        rows.append(_row(f"<small>{escape_text(word('gcj_note', lang))}</small>", " ".join(LAYERS), counts=False))
     return Legend("".join(rows), position=position)

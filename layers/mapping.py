@@ -18,16 +18,16 @@ layers are on, so streamlit-folium's component key stays the same and the user's
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import folium
 import geopandas as gpd
 import pandas as pd
 
 from geo.crs import wgs84_to_gcj02
-from layers._common import Lang, LayerInputError, check_lang, pick_names, word
+from layers._common import Lang, LayerInputError, check_lang, escape_text, pick_names, word
 from layers.assets import STREAMLIT_ASSET_URL, make_map
-from layers.basemaps import BasemapInfo, basemap_info, build_basemap
+from layers.basemaps import BasemapInfo, basemap_info, basemap_problem, build_basemap
 from layers.carriers import carriers_layer_data
 from layers.context import context_layer_data
 from layers.display import DEFAULT_TOLERANCE_M
@@ -42,7 +42,6 @@ __all__ = [
     "LAYER_KEYS",
     "MapParts",
     "build_map",
-    "build_overlays",
     "layer_label",
     "overlay_data",
 ]
@@ -71,7 +70,8 @@ class MapParts:
         A collapsed ``folium.LayerControl`` for the overlays; for st_folium pass it as
         ``layer_control=`` (it must not be added to the map as well), or ignore it.
     basemap
-        The chosen basemap's description.
+        The chosen basemap's description; ``basemap.problem`` says why it could not be drawn (a
+        missing or malformed Tianditu token: the map then has no tiles and says so itself), else None.
     gcj02
         Whether the overlays were shifted WGS-84 → GCJ-02 for display.
     center
@@ -131,9 +131,9 @@ def overlay_data(
 ) -> dict[str, LayerData]:
     """Every overlay that is switched on, as plain picklable :class:`~layers.layerdata.LayerData`.
 
-    The expensive, pure half of :func:`build_overlays` (validation, display geometry, escaped
-    tooltips and popups, ordering, styles): cache it on plain values and pass it to
-    ``build_map(overlay_data=...)``. Layers whose data is absent (no ``context`` entry,
+    The expensive, pure half of the map (validation, display geometry, escaped tooltips and popups,
+    ordering, label zooms, styles): cache it on plain values and pass it to ``build_map(overlay_data=...)``;
+    ``to_feature_group(data)`` draws one layer. Layers whose data is absent (no ``context`` entry,
     ``zones=None``…) are left out silently; unknown keys are an error.
 
     Parameters
@@ -190,6 +190,9 @@ def overlay_data(
                 zones, summary=summary, carrier_names=names, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m
             )
         elif key == "carriers" and carriers is not None:
+            zone_names: dict[str, str] = {}
+            if zones is not None and {"id", "name_zh", "name_en"} <= set(zones.columns):
+                zone_names = dict(zip(zones["id"].astype(str), pick_names(zones, lang), strict=True))
             out[key] = carriers_layer_data(
                 carriers,
                 sources=sources,
@@ -198,51 +201,13 @@ def overlay_data(
                 tolerance_m=tolerance_m,
                 popups=popups,
                 view=chosen,
+                zone_names=zone_names,
             )
-        elif key == "labels" and (carriers is not None or zones is not None):
+        elif key == "labels" and carriers is not None:
             out[key] = labels_layer_data(
                 carriers=carriers, zones=zones, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m, view=chosen
             )
     return out
-
-
-def build_overlays(
-    carriers: gpd.GeoDataFrame | None,
-    zones: gpd.GeoDataFrame | None,
-    *,
-    context: Mapping[str, gpd.GeoDataFrame] | None = None,
-    summary: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
-    sources: pd.DataFrame | None = None,
-    layers: Iterable[str] = DEFAULT_LAYERS,
-    lang: Lang = "zh",
-    gcj02: bool = False,
-    tolerance_m: float = DEFAULT_TOLERANCE_M,
-    popups: bool = True,
-    view: View | None = None,
-) -> dict[str, folium.FeatureGroup]:
-    """The overlay ``FeatureGroup`` s that are switched on, keyed and ordered as :data:`LAYER_KEYS`.
-
-    ``{key: to_feature_group(data) for key, data in overlay_data(...).items()}``; the parameters
-    are those of :func:`overlay_data`.
-
-    Returns
-    -------
-    dict
-    """
-    data = overlay_data(
-        carriers,
-        zones,
-        context=context,
-        summary=summary,
-        sources=sources,
-        layers=layers,
-        lang=lang,
-        gcj02=gcj02,
-        tolerance_m=tolerance_m,
-        popups=popups,
-        view=view,
-    )
-    return {key: to_feature_group(layer) for key, layer in data.items()}
 
 
 def _check_center(center: object) -> tuple[float, float]:
@@ -370,6 +335,7 @@ def build_map(
     """
     lang = check_lang(lang)
     info = basemap_info(basemap)
+    info = replace(info, problem=basemap_problem(basemap, tianditu_token=tianditu_token))
     shift = info.gcj02 if gcj02 is None else bool(gcj02)
     wanted = _check_layers(layers)
     if basis is None:
@@ -401,6 +367,7 @@ def build_map(
         height=height,
         control_scale=True,
     )
+    m.get_root().title = escape_text(word("map_title", lang))  # the <title> of a downloaded map
     if basemap_in_map:
         tiles.add_to(m)
     if fit and bounds is not None:

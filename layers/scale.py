@@ -32,6 +32,7 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 
+from geo.text import Text
 from layers._common import Lang, LayerInputError, check_lang, is_wgs84
 
 __all__ = [
@@ -217,6 +218,19 @@ def map_basis(
     )
 
 
+_LIGHT_NOTE = Text(
+    "载体较多（{n} 个，超过 {limit}）：轮廓以画布绘制并简化，提示框只显示名称与合计，不提供点击弹窗和载体名称。",
+    "{n} carriers (more than {limit}): outlines are simplified and drawn on a canvas; "
+    "tooltips show the name and total only, without click popups or carrier names.",
+)
+_GRID_NOTE = Text(
+    "载体过多（{n} 个，超过 {limit}）：地图不逐个绘制轮廓，而按 {cell} 米网格汇总建筑面积（已建成＋规划，以万㎡计），"
+    "颜色表示面积密度；面积未知的载体单独计数。",
+    "{n} carriers (more than {limit}): the map shows floor area (existing + planned) summed on a {cell} m grid "
+    "instead of each outline, coloured by density; carriers with unknown figures are counted separately.",
+)
+
+
 def view_note(view: str, lang: Lang = "zh", *, n_carriers: int = 0, cell_m: float | None = None) -> str:
     """Plain text for the page saying how the map is reduced ("" in the full view).
 
@@ -225,25 +239,8 @@ def view_note(view: str, lang: Lang = "zh", *, n_carriers: int = 0, cell_m: floa
     """
     lang = check_lang(lang)
     if view == "light":
-        if lang == "zh":
-            return (
-                f"载体较多（{n_carriers:,} 个，超过 {FULL_MAX:,}）：轮廓以画布绘制并简化，"
-                "提示框只显示名称与合计，不提供点击弹窗和载体标注。"
-            )
-        return (
-            f"{n_carriers:,} carriers (more than {FULL_MAX:,}): outlines are simplified and drawn on a canvas; "
-            "tooltips show the name and total only, without click popups or carrier labels."
-        )
+        return _LIGHT_NOTE.format(n=f"{n_carriers:,}", limit=f"{FULL_MAX:,}").in_(lang)
     if view == "grid":
         cell = f"{cell_m or GRID_MIN_CELL_M:,.0f}"
-        if lang == "zh":
-            return (
-                f"载体过多（{n_carriers:,} 个，超过 {LIGHT_MAX:,}）：地图不逐个绘制轮廓，而按 {cell} 米网格汇总"
-                "建筑面积（现状＋规划，以万㎡计），颜色表示面积密度；面积未知的载体单独计数。"
-            )
-        return (
-            f"{n_carriers:,} carriers (more than {LIGHT_MAX:,}): the map shows floor area (existing + planned) "
-            f"summed on a {cell} m grid instead of each outline, coloured by density; carriers with unknown "
-            "figures are counted separately."
-        )
+        return _GRID_NOTE.format(n=f"{n_carriers:,}", limit=f"{LIGHT_MAX:,}", cell=cell).in_(lang)
     return ""

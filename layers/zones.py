@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import folium
 import geopandas as gpd
 import pandas as pd
 
 from geo.schema import split_ids
+from geo.text import term
 from layers._common import (
     Lang,
     LayerInputError,
@@ -23,10 +23,11 @@ from layers._common import (
 )
 from layers._geojson import feature_collection
 from layers.display import DEFAULT_TOLERANCE_M, prepare_display
-from layers.layerdata import LayerData, Piece, to_feature_group
+from layers.labels import zone_label_piece
+from layers.layerdata import LayerData, Piece
 from layers.styles import zone_style
 
-__all__ = ["SUMMARY_COLUMNS", "ZONE_COLUMNS", "build_zones_layer", "summary_by_group", "zones_layer_data"]
+__all__ = ["SUMMARY_COLUMNS", "ZONE_COLUMNS", "summary_by_group", "zones_layer_data"]
 
 ZONE_COLUMNS: tuple[str, ...] = ("id", "name_zh", "name_en", "type", "declared_floor_area_m2")
 #: Columns of the roll-up summary the tooltip reads.
@@ -92,7 +93,7 @@ def _unknown_list(value: object) -> list[str]:
 
 def _zone_tooltip(zone: pd.Series, row: pd.Series | None, lang: Lang, names: Mapping[str, str]) -> str:
     name = escape_text(pick_name(zone, lang, fallback=str(zone["id"])))
-    kind = escape_text(word(str(zone["type"]), lang))
+    kind = escape_text(term("zone_type", str(zone["type"]), lang))
     lines = [f"<b>{name}</b> · {kind}"]
     declared = zone.get("declared_floor_area_m2")
     if row is None:
@@ -137,14 +138,42 @@ def zones_layer_data(
     tolerance_m: float = DEFAULT_TOLERANCE_M,
     name: str | None = None,
     show: bool = True,
+    labels: bool = True,
 ) -> LayerData:
-    """The zones layer as plain data (see :func:`build_zones_layer` for the parameters).
+    """The zones layer: poles and belts styled apart, tooltip = declared vs itemized in 万㎡, and their names.
+
+    Draw it with :func:`layers.layerdata.to_feature_group`.
+
+    Parameters
+    ----------
+    zones
+        Zone polygons with :data:`ZONE_COLUMNS` (EPSG:4326, or any CRS to reproject).
+    summary
+        Roll-up table(s) (one per zone type, or concatenated) with :data:`SUMMARY_COLUMNS`;
+        without it the tooltip shows the declared figure only.
+    carrier_names
+        ``carrier id → name`` to name the members whose figure is unknown (ids otherwise).
+    zone_types
+        Draw only zones of these types (default: all).
+    lang
+        ``"zh"`` or ``"en"`` for names and words.
+    gcj02
+        Shift the display copy to GCJ-02 (AMap basemaps only).
+    tolerance_m
+        Display simplification in metres.
+    name
+        Layer name (plain text; escaped here). Default: the localized "planning zones".
+    show
+        Whether the layer starts visible.
+    labels
+        Write each zone's name on the map (:func:`layers.labels.zone_label_piece`): part of this layer,
+        so the names come and go with the outlines.
 
     Returns
     -------
     LayerData
-        One piece, larger zones first; each feature has ``tip`` and its style class ``s``
-        (``z0``, ``z1``… by zone type).
+        The outlines (larger zones first; each feature has ``tip`` and its style class ``s``:
+        ``z0``, ``z1``… by zone type), then the names.
     """
     lang = check_lang(lang)
     zones = check_frame(zones, "zones", required=ZONE_COLUMNS, geometry_types=_POLYGONAL)
@@ -175,61 +204,6 @@ def zones_layer_data(
         styles=styles,
         highlight={"weight_add": 1.5, "fillOpacity": 0.25},
     )
-    return LayerData("zones", layer_name, (piece,), show=show, gcj02=gcj02)
-
-
-def build_zones_layer(
-    zones: gpd.GeoDataFrame,
-    *,
-    summary: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
-    carrier_names: Mapping[str, str] | None = None,
-    zone_types: Iterable[str] | None = None,
-    lang: Lang = "zh",
-    gcj02: bool = False,
-    tolerance_m: float = DEFAULT_TOLERANCE_M,
-    name: str | None = None,
-    show: bool = True,
-) -> folium.FeatureGroup:
-    """The zones layer: poles and belts styled apart, tooltip = declared vs itemized in 万㎡.
-
-    ``to_feature_group(zones_layer_data(...))``.
-
-    Parameters
-    ----------
-    zones
-        Zone polygons with :data:`ZONE_COLUMNS` (EPSG:4326, or any CRS to reproject).
-    summary
-        Roll-up table(s) (one per zone type, or concatenated) with :data:`SUMMARY_COLUMNS`;
-        without it the tooltip shows the declared figure only.
-    carrier_names
-        ``carrier id → name`` to name the members whose figure is unknown (ids otherwise).
-    zone_types
-        Draw only zones of these types (default: all).
-    lang
-        ``"zh"`` or ``"en"`` for names and words.
-    gcj02
-        Shift the display copy to GCJ-02 (AMap basemaps only).
-    tolerance_m
-        Display simplification in metres.
-    name
-        Layer name (plain text; escaped here). Default: the localized "planning zones".
-    show
-        Whether the layer starts visible.
-
-    Returns
-    -------
-    folium.FeatureGroup
-    """
-    return to_feature_group(
-        zones_layer_data(
-            zones,
-            summary=summary,
-            carrier_names=carrier_names,
-            zone_types=zone_types,
-            lang=lang,
-            gcj02=gcj02,
-            tolerance_m=tolerance_m,
-            name=name,
-            show=show,
-        )
-    )
+    names_piece = zone_label_piece(zones, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m) if labels else None
+    pieces = (piece,) if names_piece is None else (piece, names_piece)
+    return LayerData("zones", layer_name, pieces, show=show, gcj02=gcj02)

@@ -176,6 +176,11 @@ def hostile_inputs(payload: str) -> dict:
     }
 
 
+def _draw(builder, *args, **kwargs) -> folium.FeatureGroup:
+    """``to_feature_group(builder(...))``: a layer's data, drawn as the map draws it."""
+    return layers.to_feature_group(builder(*args, **kwargs))
+
+
 def geojson_children(group: folium.FeatureGroup) -> list[folium.GeoJson]:
     return [c for c in group._children.values() if isinstance(c, folium.GeoJson)]
 
@@ -217,9 +222,9 @@ def test_escape_text_leaves_no_markup_or_template_syntax(payload: str) -> None:
         (1_235_000, "en", {}, "123.5 万㎡"),
         (12_345, "zh", {}, "1.23 万㎡"),
         (0, "zh", {}, "0 万㎡"),
-        (None, "zh", {}, "未知"),
-        (pd.NA, "en", {}, "unknown"),
-        (float("nan"), "en", {}, "unknown"),
+        (None, "zh", {}, "—"),
+        (pd.NA, "en", {}, "—"),
+        (float("nan"), "en", {}, "—"),
         (-5_300_000, "zh", {"signed": True}, "−530 万㎡"),
         (250_000, "en", {"signed": True}, "+25 万㎡"),
         (12, "en", {}, "0.0012 万㎡"),
@@ -232,7 +237,7 @@ def test_format_wan(value: object, lang: str, kwargs: dict, expected: str) -> No
 
 def test_lang_is_checked_everywhere() -> None:
     with pytest.raises(LayerInputError, match="lang='fr'"):
-        layers.build_carriers_layer(make_carriers(), lang="fr")
+        _draw(layers.carriers_layer_data, make_carriers(), lang="fr")
     with pytest.raises(ValueError, match="'zh'"):  # LayerInputError is a ValueError
         layers.build_map(make_carriers(), make_zones(), lang="de")
 
@@ -286,11 +291,48 @@ def test_basemap_tiles(key: str, lang: str, expected: list[str]) -> None:
     assert group.overlay is False
 
 
-def test_tianditu_without_a_token_says_how_to_get_one() -> None:
-    with pytest.raises(LayerInputError, match="TIANDITU_TOKEN"):
-        layers.build_basemap("tianditu_vec")
-    with pytest.raises(LayerInputError, match="letters and digits"):
-        layers.build_basemap("tianditu_img", tianditu_token=BAD_TOKEN)
+def test_tianditu_without_a_usable_token_says_why_on_the_map_instead_of_raising() -> None:
+    for token, words in ((None, ("TIANDITU_TOKEN", "需要令牌")), (BAD_TOKEN, ("letters and digits", "格式不正确"))):
+        for lang, word in zip(("en", "zh"), words, strict=True):
+            group = layers.build_basemap("tianditu_vec", tianditu_token=token, lang=lang)
+            assert tile_urls(group) == []
+            notices = [c for c in group._children.values() if isinstance(c, layers.MapNotice)]
+            assert [n.always for n in notices] == [True]
+            assert word in html.unescape(notices[0].html)
+            assert BAD_TOKEN not in notices[0].html  # the token itself is never shown
+
+
+def test_a_malformed_token_disables_tianditu_with_a_bilingual_reason() -> None:
+    offered = {b.key: b for b in layers.available_basemaps(tianditu_token=BAD_TOKEN)}
+    assert set(offered) == set(layers.BASEMAP_KEYS)
+    for key in ("tianditu_vec", "tianditu_img"):
+        problem = offered[key].problem
+        assert problem is not None
+        assert "格式不正确" in problem.zh
+        assert "malformed" in problem.en
+        assert offered[key].label("zh").endswith("（不可用）")
+    assert offered["osm"].problem is None
+    parts = layers.build_map(make_carriers(), make_zones(), basemap="tianditu_vec", tianditu_token=BAD_TOKEN)
+    assert parts.basemap.problem is not None
+    page = parts.map.get_root().render()
+    assert "xh-notice" in page
+    assert BAD_TOKEN not in page
+    good = layers.build_map(make_carriers(), make_zones(), basemap="tianditu_vec", tianditu_token=TOKEN)
+    assert good.basemap.problem is None
+    # the page passes its token whatever the basemap: a bad one must not break the others
+    for key in ("osm", "amap_vec", "none"):
+        other = layers.build_map(make_carriers(), make_zones(), basemap=key, tianditu_token=BAD_TOKEN)
+        assert other.basemap.problem is None
+
+
+@pytest.mark.parametrize("key", ["osm", "carto_light", "amap_vec", "amap_sat", "tianditu_img"])
+def test_tiles_that_fail_say_so_in_the_page_language(key: str) -> None:
+    for lang, word in (("zh", "无底图"), ("en", "No basemap")):
+        group = layers.build_basemap(key, tianditu_token=TOKEN, lang=lang)
+        (notice,) = [c for c in group._children.values() if isinstance(c, layers.MapNotice)]
+        assert notice.always is False
+        assert word in html.unescape(notice.html)
+    assert not [c for c in layers.build_basemap("none")._children.values() if isinstance(c, layers.MapNotice)]
 
 
 def test_unknown_basemap_lists_the_choices() -> None:
@@ -341,7 +383,7 @@ def test_display_geometry_refuses_projected_coordinates() -> None:
 
 
 def test_carriers_are_drawn_parents_first_and_styled_by_status() -> None:
-    group = layers.build_carriers_layer(make_carriers(), sources=make_sources())
+    group = _draw(layers.carriers_layer_data, make_carriers(), sources=make_sources())
     ids = [f["id"] for f in features(group)]
     assert ids.index("park") < ids.index("tower")  # nested above its parent
     assert ids[-1] == "tower"
@@ -359,38 +401,40 @@ def test_carriers_in_deeper_nesting_follow_their_ancestors() -> None:
     extra = carriers[carriers["id"] == "tower"].assign(id="floor", parent_id="tower")
     carriers = pd.concat([extra, carriers], ignore_index=True)
     assert layers.carrier_depths(carriers) == {"floor": 2, "tower": 1, "park": 0, "campus": 0, "site": 0}
-    ids = [f["id"] for f in features(layers.build_carriers_layer(carriers))]
+    ids = [f["id"] for f in features(_draw(layers.carriers_layer_data, carriers))]
     assert ids.index("park") < ids.index("tower") < ids.index("floor")
 
 
 def test_carrier_tooltip_shows_figures_in_wan_and_unknowns() -> None:
-    tips = {f["id"]: f["properties"]["tip"] for f in features(layers.build_carriers_layer(make_carriers()))}
+    tips = {f["id"]: f["properties"]["tip"] for f in features(_draw(layers.carriers_layer_data, make_carriers()))}
     assert "120 万㎡" in tips["park"]
-    assert "未知" in tips["park"]  # planned figure unknown, so the total too
+    assert "规划新增 —" in tips["park"]  # planned figure unknown, so the total too
+    assert "合计 —" in tips["park"]
     assert "35 万㎡" in tips["tower"]
     assert "园区" in tips["tower"]  # names the parent whose figure includes it
-    en = {f["id"]: f["properties"]["tip"] for f in features(layers.build_carriers_layer(make_carriers(), lang="en"))}
-    assert "unknown" in en["park"]
+    drawn = _draw(layers.carriers_layer_data, make_carriers(), lang="en")
+    en = {f["id"]: f["properties"]["tip"] for f in features(drawn)}
+    assert "total —" in en["park"]
     assert "Park" in en["park"]
 
 
 def test_carrier_popup_lists_attributes_and_cited_quotes() -> None:
-    group = layers.build_carriers_layer(make_carriers(), sources=make_sources(), lang="en")
+    group = _draw(layers.carriers_layer_data, make_carriers(), sources=make_sources(), lang="en")
     pops = {f["id"]: html.unescape(f["properties"]["pop"]) for f in features(group)}
     park = pops["park"]
     for text in (
-        "1,200,000 ㎡ (120 万㎡)",
-        "400,000 ㎡",
+        "120 万㎡ (1,200,000 m²)",
+        "40 万㎡ (400,000 m²)",
         "2030",
         "pole_a",
         "「550+100万方」",
         "「120万方」",
-        "001_d210a0fb95f39cab.txt 182",
-        "existing floor area",
+        "001_d210a0fb95f39cab.txt · line 182",
+        "existing floor area (m²)",
     ):
         assert text in park
     assert "not in the sources table" in pops["campus"]
-    without = layers.build_carriers_layer(make_carriers(), popups=False)
+    without = _draw(layers.carriers_layer_data, make_carriers(), popups=False)
     assert all("pop" not in f["properties"] for f in features(without))
 
 
@@ -409,20 +453,20 @@ def test_carrier_popup_lists_attributes_and_cited_quotes() -> None:
 )
 def test_bad_carriers_are_refused_before_building(mutate, message: str) -> None:
     with pytest.raises(LayerInputError, match=message) as info:
-        layers.build_carriers_layer(mutate(make_carriers()))
+        _draw(layers.carriers_layer_data, mutate(make_carriers()))
     assert str(info.value).startswith("carriers:")
 
 
 def test_all_problems_are_reported_at_once() -> None:
     frame = make_carriers().assign(id=["a", "a", "b", "c"]).drop(columns=["floor_area_planned_m2"])
     with pytest.raises(LayerInputError) as info:
-        layers.build_carriers_layer(frame)
+        _draw(layers.carriers_layer_data, frame)
     assert "duplicate id" in str(info.value)
     assert "missing column" in str(info.value)
 
 
 def test_carriers_in_another_crs_are_reprojected_at_the_boundary() -> None:
-    group = layers.build_carriers_layer(make_carriers().to_crs(4549))
+    group = _draw(layers.carriers_layer_data, make_carriers().to_crs(4549))
     coords = all_coords(group)
     assert coords[:, 0].min() > 121
     assert coords[:, 1].max() < 32
@@ -430,14 +474,14 @@ def test_carriers_in_another_crs_are_reprojected_at_the_boundary() -> None:
 
 def test_bad_sources_table_is_refused() -> None:
     with pytest.raises(LayerInputError, match="sources: missing column"):
-        layers.build_carriers_layer(make_carriers(), sources=make_sources().drop(columns=["quote"]))
+        _draw(layers.carriers_layer_data, make_carriers(), sources=make_sources().drop(columns=["quote"]))
 
 
 # --- zones ----------------------------------------------------------------------------------------
 
 
 def test_poles_and_belts_are_styled_apart() -> None:
-    styles = styles_of(layers.build_zones_layer(make_zones()))
+    styles = styles_of(_draw(layers.zones_layer_data, make_zones(), labels=False))
     assert styles["pole_a"]["color"] == ZONE_STYLES["pole"]["color"]
     assert styles["belt_b"]["color"] == ZONE_STYLES["belt"]["color"]
     assert styles["pole_a"]["color"] != styles["belt_b"]["color"]
@@ -448,36 +492,41 @@ def test_poles_and_belts_are_styled_apart() -> None:
 def test_zone_tooltip_sets_declared_beside_itemized() -> None:
     carriers = make_carriers()
     names = dict(zip(carriers["id"], carriers["name_zh"], strict=True))
-    group = layers.build_zones_layer(make_zones(), summary=make_summary(), carrier_names=names)
-    tips = {f["id"]: f["properties"]["tip"] for f in features(group)}
+    group = _draw(layers.zones_layer_data, make_zones(), summary=make_summary(), carrier_names=names)
+    tips = {f["id"]: f["properties"]["tip"] for f in features(group) if "tip" in f["properties"]}
     pole = tips["pole_a"]
     assert "规划申报: 650 万㎡" in pole
     assert "分项合计: 120 万㎡" in pole
     assert "−530 万㎡" in pole
-    assert "数据缺失 1: 园区" in pole
+    assert "面积未知 1: 园区" in pole
     assert "无分项汇总" in tips["belt_b"]
     en = {
         f["id"]: f["properties"]["tip"]
-        for f in features(layers.build_zones_layer(make_zones(), summary=pd.concat(make_summary().values()), lang="en"))
+        for f in features(
+            _draw(layers.zones_layer_data, make_zones(), summary=pd.concat(make_summary().values()), lang="en")
+        )
+        if "tip" in f["properties"]
     }
     assert "declared: 650 万㎡" in en["pole_a"]
     assert "itemized − declared" in en["pole_a"]
-    assert "unknown 1: park" in en["pole_a"]
+    assert "unknown figures 1: park" in en["pole_a"]
 
 
 def test_zone_type_filter_and_bad_summary() -> None:
-    only_belts = layers.build_zones_layer(make_zones(), zone_types=["belt"])
-    assert [f["id"] for f in features(only_belts)] == ["belt_b"]
+    only_belts = _draw(layers.zones_layer_data, make_zones(), zone_types=["belt"])
+    assert [f["id"] for f in features(only_belts)] == ["belt_b", "zone:belt_b"]  # the outline, then its name
+    bad = {"pole": make_summary()["pole"].drop(columns=["total_m2"])}
     with pytest.raises(LayerInputError, match="pole: missing column"):
-        layers.build_zones_layer(make_zones(), summary={"pole": make_summary()["pole"].drop(columns=["total_m2"])})
+        _draw(layers.zones_layer_data, make_zones(), summary=bad)
 
 
 # --- context, labels, legend ----------------------------------------------------------------------
 
 
 def test_context_layers_one_group_each_with_stations_on_line15() -> None:
-    groups = layers.build_context_layers(make_context(), lang="en")
-    assert list(groups) == ["district_boundary", "huangpu", "line15", "outer_ring"]
+    data = layers.overlay_data(None, None, context=make_context(), lang="en")
+    groups = {key: layers.to_feature_group(layer) for key, layer in data.items()}
+    assert list(groups) == ["district_boundary", "huangpu", "outer_ring", "line15"]
     line15 = groups["line15"]
     kinds = [f["geometry"]["type"] for f in features(line15)]
     assert kinds == ["LineString", "Point", "Point"]
@@ -487,9 +536,9 @@ def test_context_layers_one_group_each_with_stations_on_line15() -> None:
 
 
 def test_labels_are_div_icons_with_escaped_names() -> None:
-    group = layers.build_labels_layer(carriers=make_carriers(name_zh=XSS_IMG), zones=make_zones(), nested=False)
+    group = _draw(layers.labels_layer_data, carriers=make_carriers(name_zh=XSS_IMG), zones=make_zones(), nested=False)
     labels = [f["properties"]["label"] for f in features(group)]
-    assert len(labels) == 2 + 3  # two zones, three top-level carriers
+    assert len(labels) == 3  # three top-level carriers (the zones' names are in the zones layer)
     assert all(f["geometry"]["type"] == "Point" for f in features(group))
     assert any("&lt;img src=x" in label for label in labels)
     assert not any("<img" in label for label in labels)
@@ -527,8 +576,7 @@ def test_hostile_text_never_reaches_the_page_as_markup_or_code(payload: str, lan
 
 
 def test_hostile_context_key_becomes_an_escaped_layer_name() -> None:
-    groups = layers.build_context_layers({XSS_IMG: make_context()["huangpu"]})
-    (group,) = groups.values()
+    group = _draw(layers.context_layer_data, XSS_IMG, make_context()["huangpu"])
     assert group.layer_name == "&lt;img src=x onerror=alert(1)&gt;"
 
 
@@ -726,7 +774,7 @@ def test_lang_switches_every_label() -> None:
         "Metro Line 15",
         "Planning zones",
         "Carriers",
-        "Labels",
+        "Carrier names",
     ]
     en_labels = [f["properties"]["label"] for f in features(en.overlays["labels"])]
     assert any(">Park<" in label for label in en_labels)
@@ -775,7 +823,7 @@ def test_bundled_seed_data_builds() -> None:
 
 def test_crs84_counts_as_wgs84() -> None:
     carriers = make_carriers().set_crs("OGC:CRS84", allow_override=True)
-    group = layers.build_carriers_layer(carriers)
+    group = _draw(layers.carriers_layer_data, carriers)
     np.testing.assert_allclose(all_coords(group).min(axis=0), [121.40, 31.13], atol=1e-6)
     assert layers.display_geometry(carriers).crs == carriers.crs
 
@@ -804,3 +852,49 @@ def test_map_opens_fitted_to_the_data_unless_a_centre_is_given() -> None:
     assert json.loads(re.search(r"fitBounds\(\s*(\[\[.*?\]\])", shifted, re.DOTALL).group(1))[0][1] > west + 0.003
     centred = layers.build_map(make_carriers(), make_zones(), center=(31.2, 121.4)).map.get_root().render()
     assert "fitBounds" not in centred
+
+
+def test_the_chinese_map_speaks_the_project_vocabulary_and_no_working_notes() -> None:
+    """Tooltips, popups, labels, layer names and the legend of the bundled map, in Chinese."""
+    from geo.data import load_dataset  # noqa: PLC0415 - the bundled data, read once here
+    from geo.text import TERMS  # noqa: PLC0415
+
+    data = load_dataset()
+    parts = layers.build_map(
+        data.carriers, data.zones, context=data.context, sources=data.sources, basemap="none", lang="zh"
+    )
+    texts = [
+        html.unescape(re.sub(r"<[^>]+>", "\n", str(v)))
+        for layer in parts.overlays.values()
+        for f in features(layer)
+        for k, v in f["properties"].items()
+        if k in ("tip", "pop", "label")
+    ]
+    texts += [g.layer_name for g in parts.overlays.values()]
+    legend = next(c for c in parts.map._children.values() if isinstance(c, layers.Legend))
+    texts.append(html.unescape(re.sub(r"<[^>]+>", "\n", legend.html)))
+    cells = {line.strip() for text in texts for line in text.splitlines() if line.strip()}
+    joined = "\n".join(texts)
+    for concept in ("status", "kind", "zone_type"):
+        for code, word in TERMS[concept].items():
+            assert code not in cells, code  # never a raw code as a cell
+            if concept == "status":
+                assert word.zh in joined
+    for english in ("USED", "->", "AMap metro data", "unknown", "Carriers", "Legend"):
+        assert english not in joined, english
+    assert "现状" not in cells  # the project's word for existing is 已建成
+    assert not re.search(r"\b\d{4}\.0\b", joined)  # years are whole numbers
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"), [("zh", "产业载体与规划片区地图"), ("en", "Carriers and planning zones: map")]
+)
+def test_the_downloaded_map_has_a_title_in_its_language(lang: str, title: str) -> None:
+    parts = layers.build_map(make_carriers(), make_zones(), basemap="none", lang=lang)
+    page = layers.standalone_html(parts.map).decode("utf-8")
+    assert re.findall(r"<title>(.*?)</title>", page) == [title]
+    plain = layers.standalone_html(layers.make_map(location=(31.2, 121.4))).decode("utf-8")
+    assert re.findall(r"<title>(.*?)</title>", plain) == [layers.assets.MAP_TITLE]
+    hostile = layers.standalone_html(layers.make_map(location=(31.2, 121.4)), title="</title><script>x").decode()
+    assert "</title><script>" not in hostile
+    assert "&lt;/title&gt;&lt;script&gt;x" in hostile

@@ -1,5 +1,5 @@
 """The map works with no CDN: vendored Leaflet is intact, the downloadable HTML draws from file:// with
-every other request aborted, and streamlit-folium loads Leaflet from the app's own static route.
+every other request aborted, and streamlit-folium loads Leaflet from the page's own component route.
 
 Browser tests need headless Chromium (``conftest.find_chromium``: skipped on a machine without it,
 a failure in CI).
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,15 +39,22 @@ XSS_FLAG = '<img src=x onerror="window.__xss=1">'
 def test_vendored_leaflet_is_the_published_release(name: str, sha256: str) -> None:
     path = layers.assets.LEAFLET_DIR / name
     assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
-    assert sha256 in (REPO / "static" / "README.md").read_text(encoding="utf-8")
+    assert sha256 in (REPO / "layers" / "static" / "README.md").read_text(encoding="utf-8")
 
 
-def test_static_folder_is_next_to_the_app_and_served() -> None:
-    assert layers.STATIC_DIR == REPO / "static"
+def test_static_folder_is_package_data_of_layers() -> None:
+    assert layers.STATIC_DIR == REPO / "layers" / "static"
     assert "BSD 2-Clause" in (layers.assets.LEAFLET_DIR / "LICENSE").read_text(encoding="utf-8")
-    config = (REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8")
-    assert re.search(r"^\[server\][^\[]*^enableStaticServing\s*=\s*true", config, re.MULTILINE)
-    assert f"../../app/static/vendor/leaflet-{layers.LEAFLET_VERSION}/" == layers.STREAMLIT_ASSET_URL
+    # relative to streamlit-folium's iframe, <base>/component/streamlit_folium.st_folium/index.html
+    expected = f"../ui.leaflet_assets.static/vendor/leaflet-{layers.LEAFLET_VERSION}/"
+    assert expected == layers.STREAMLIT_ASSET_URL
+
+
+def test_the_page_declares_the_component_the_map_loads_from() -> None:
+    leaflet_assets = pytest.importorskip("ui.leaflet_assets")
+    assert leaflet_assets.serve() == layers.ASSET_COMPONENT  # outside a script run it only declares
+    source = (REPO / "app.py").read_text(encoding="utf-8")
+    assert re.search(r"^serve_leaflet\(\)", source, re.MULTILINE), "app.py must serve the Leaflet files"
 
 
 # --- browser --------------------------------------------------------------------------------------
@@ -155,6 +161,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 import layers
 import test_layers as fx
+from ui.leaflet_assets import serve
+
+serve()
 
 st.checkbox("labels", value=True, key="labels")
 on = ["district_boundary", "line15", "zones", "carriers"] + (["labels"] if st.session_state.labels else [])
@@ -171,14 +180,13 @@ def streamlit_app(tmp_path: Path) -> Iterator[str]:
     app_dir = tmp_path / "app"
     app_dir.mkdir()
     (app_dir / "app.py").write_text(APP.format(repo=str(REPO), tests=str(REPO / "tests")), encoding="utf-8")
-    shutil.copytree(REPO / "static", app_dir / "static")
-    shutil.copytree(REPO / ".streamlit", app_dir / ".streamlit", ignore=shutil.ignore_patterns("secrets.toml"))
+    # no static/ folder and no .streamlit/config.toml beside the script: the page serves Leaflet itself
     with streamlit_server(app_dir / "app.py", tmp_path) as url:
         yield url + "/"
 
 
 @pytest.mark.browser
-def test_st_folium_loads_leaflet_from_the_app_static_route(browser, streamlit_app: str) -> None:
+def test_st_folium_loads_leaflet_from_the_page_component_route(browser, streamlit_app: str) -> None:
     page = browser.new_page()
     page.set_viewport_size({"width": 1000, "height": 800})
     outside: list[str] = []
@@ -193,7 +201,7 @@ def test_st_folium_loads_leaflet_from_the_app_static_route(browser, streamlit_ap
             request_route.abort()
 
     def on_response(response) -> None:
-        if "/app/static/" in response.url:
+        if "/component/" in response.url and "/vendor/" in response.url:
             assets[response.url] = (response.status, response.headers.get("content-type", ""))
 
     browser.route("**/*", route)
@@ -209,7 +217,7 @@ def test_st_folium_loads_leaflet_from_the_app_static_route(browser, streamlit_ap
         else:
             page.wait_for_timeout(300)
     assert frame is not None, f"the map never drew; outside requests: {outside}"
-    base = f"{streamlit_app}app/static/vendor/leaflet-{layers.LEAFLET_VERSION}/"
+    base = f"{streamlit_app}component/{layers.ASSET_COMPONENT}/vendor/leaflet-{layers.LEAFLET_VERSION}/"
     assert assets[base + "leaflet.js"][0] == 200
     assert "javascript" in assets[base + "leaflet.js"][1]
     assert assets[base + "leaflet.css"] == (200, "text/css; charset=utf-8")
@@ -224,9 +232,9 @@ def test_st_folium_loads_leaflet_from_the_app_static_route(browser, streamlit_ap
     assert frame.evaluate("window.map.getZoom()") == 15
     page.get_by_text("labels", exact=True).click()
     deadline = time.monotonic() + 30
-    while frame.locator(".xh-label").count() and time.monotonic() < deadline:
+    while frame.locator(".xh-label").count() > 2 and time.monotonic() < deadline:
         page.wait_for_timeout(200)
-    assert frame.locator(".xh-label").count() == 0
+    assert frame.locator(".xh-label").count() == 2  # the carriers' names went; the zones' stay with the zones
     assert frame.locator(".leaflet-overlay-pane path").count() > 0
     assert frame.evaluate("window.__same_map === true && window.map.getZoom()") == 15
     assert outside == []
