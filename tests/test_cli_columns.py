@@ -184,7 +184,7 @@ def test_an_unforeseen_failure_is_a_short_message_with_an_id_never_a_traceback(m
 
     monkeypatch.setattr(geo.cli, "summarize", broken)
     code, out, err = run("--lang", "zh", "summary")
-    assert (code, out) == (3, b"")
+    assert (code, out) == (geo.cli.EXIT_UNEXPECTED, b"")
     assert "内部错误（编号 " in err
     assert "Traceback" not in err
     log = Path(err.split("详情已写入 ")[1].split("。")[0])
