@@ -10,11 +10,6 @@ import layers
 from geo.data import load_dataset
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the <title> is set by the map builder in layers/ (layers.build_map or layers.standalone_html, "
-    "owned by the map helper); remove this marker when it lands",
-)
 @pytest.mark.parametrize(("lang", "words"), [("zh", "载体"), ("en", "carriers")])
 def test_the_html_map_has_a_title(lang: str, words: str) -> None:
     data = load_dataset()
