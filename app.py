@@ -159,7 +159,15 @@ with st.sidebar:
         horizontal=True,
         format_func={"zh": "中文", "en": "English"}.get,
     )
-    coded(st.selectbox, t("basemap"), "basemap", list(basemap_names), basemap_names.__getitem__, lang=lang)
+    coded(
+        st.selectbox,
+        t("basemap"),
+        "basemap",
+        list(basemap_names),
+        basemap_names.__getitem__,
+        lang=lang,
+        placeholder=t("choose"),
+    )
     for problem in token_problems:
         st.warning(problem)
     if not any(b.needs_token for b in basemaps):

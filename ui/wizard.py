@@ -46,7 +46,8 @@ def read_options(
 def staged_names(lang: Lang) -> str:
     """The staged files, as ``name (role)``, escaped for Markdown."""
     items = st.session_state.get("staged", {})
-    return md(", ".join(f"{item['input'].name} ({term('object', role, lang)})" for role, item in items.items()))
+    names = {role: item["input"].name if "input" in item else item.get("name", role) for role, item in items.items()}
+    return md(", ".join(f"{name} ({term('object', role, lang)})" for role, name in names.items()))
 
 
 def apply_staged() -> None:
@@ -58,7 +59,8 @@ def apply_staged() -> None:
             how=st.session_state.get("import_how", "replace"),
             carriers=staged["carriers"]["frame"] if "carriers" in staged else None,
             zones=staged["zones"]["frame"] if "zones" in staged else None,
-            inputs={role: item["input"] for role, item in staged.items()},
+            inputs={role: item["input"] for role, item in staged.items() if "input" in item},
+            hashes={role: item["digest"] for role, item in staged.items() if "digest" in item},
         )
         st.session_state.import_error = None
     except DataError as exc:
