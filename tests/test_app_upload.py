@@ -170,3 +170,26 @@ def test_the_map_shows_the_uploaded_features_instead_of_the_bundled_ones():
     text = all_text(map_payload(at))
     assert "西岸智塔" not in text
     assert "east区" in text
+
+
+def test_adding_to_the_bundled_data_then_downloads_offers_every_file():
+    """It raised ExportError: the combined hash 'a+b' is not a sha256. Each input now has its own."""
+    extra = carriers(
+        {
+            "id": "my_new_tower",
+            "geometry": rect(100, 100, 300, 300),
+            "zone_ids": "pole_caohejing",
+            "floor_area_existing_m2": 10_000,
+            "floor_area_planned_m2": 0,
+        }
+    )
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    upload(at, "carriers", "towers.geojson", geojson_bytes(extra))
+    at.radio(key="import_how@zh").set_value("add").run()
+    at.button(key="apply_upload").click().run()
+    at.radio(key="section@zh").set_value("downloads").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert len(at.get("download_button")) == 7
+    data = at.session_state["user_data"]
+    assert set(data.hashes) >= {"carriers_bundled", "carriers_upload", "zones"}
