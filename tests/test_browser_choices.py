@@ -110,11 +110,20 @@ def choose_section(page: object, key: str, lang: str) -> None:
 
 
 def select(page: object, label: str, option: str) -> None:
+    """Open the select box labelled ``label`` and pick ``option`` (retried if a rerun closed the list)."""
     box = page.locator('[data-testid="stSelectbox"]').filter(  # type: ignore[attr-defined]
         has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)  # type: ignore[attr-defined]
     )
-    box.locator('input[role="combobox"]').click()
-    page.get_by_role("option", name=option, exact=True).click()  # type: ignore[attr-defined]
+    choice = page.get_by_role("option", name=option, exact=True)  # type: ignore[attr-defined]
+    for _attempt in range(5):
+        wait_for_run(page)
+        box.locator('button[aria-label="Open"]').click()
+        try:
+            choice.wait_for(timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: the list closed on a rerun
+            page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    choice.click()
     wait_for_run(page)
 
 
