@@ -142,3 +142,20 @@ def test_the_section_switcher_is_in_view_without_scrolling(server, page, tmp_pat
     assert box["y"] + box["height"] <= 1000, f"the switcher is at y={box['y']:.0f}, below the fold"
     assert page.evaluate("() => window.scrollY") == 0
     assert switcher.get_by_text(say("tab_downloads", "zh"), exact=True).is_visible()
+
+
+def test_the_file_uploader_speaks_chinese_on_the_chinese_page(server, page):
+    """Streamlit writes "Upload" and "… per file" in English; the page shows its own words instead."""
+    page.goto(f"{server}/?basemap=none&section=import")
+    wait_for_run(page)
+    zone = page.locator('[data-testid="stFileUploaderDropzone"]')
+    zone.wait_for()
+    shown = zone.evaluate(
+        """z => [z.querySelector('button p'),
+                 z.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span')]
+            .map(e => [getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content])"""
+    )
+    (button_size, button_text), (limit_size, limit_text) = shown
+    assert button_size == limit_size == "0px"  # Streamlit's English words are not shown
+    assert say("upload_button", "zh") in button_text
+    assert "单个文件不超过 50 MB" in limit_text

@@ -24,7 +24,15 @@ from ui.state import coded
 from ui.tables import preview_view, read_report_view
 from ui.words import bilingual, encoding_source, say
 
-__all__ = ["apply_staged", "import_section", "inspect_upload", "read_options", "reset_data", "staged_names"]
+__all__ = [
+    "apply_staged",
+    "import_section",
+    "inspect_upload",
+    "read_options",
+    "reset_data",
+    "staged_names",
+    "uploader_words",
+]
 
 ROLES = ("carriers", "zones")
 UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "parquet", "csv", "xlsx"]
@@ -74,6 +82,34 @@ def reset_data() -> None:
     st.session_state.import_error = None
 
 
+def uploader_words(lang: Lang) -> str:
+    """CSS that shows the file uploader's own button and limit in ``lang`` (Streamlit writes them in English).
+
+    The words are the page's own constants, never user text, and are written as CSS strings.
+    """
+    mb = st.get_option("server.maxUploadSize")
+    button = _css_string(say("upload_button", lang))
+    limit = _css_string(say("upload_limit", lang, mb=mb))
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    return (
+        "<style>"
+        f"{zone} button [data-testid='stMarkdownContainer'] p{{font-size:0}}"
+        f"{zone} button [data-testid='stMarkdownContainer'] p::after{{content:{button};font-size:.875rem}}"
+        f"{zone} [data-testid='stFileUploaderDropzoneInstructions'] span{{font-size:0}}"
+        f"{zone} [data-testid='stFileUploaderDropzoneInstructions'] span::after{{content:{limit};font-size:.875rem}}"
+        "</style>"
+    )
+
+
+def _css_string(text: str) -> str:
+    r"""``text`` as a quoted CSS string, every character but ASCII letters, digits and spaces escaped.
+
+    >>> print(_css_string("上传 <b>"))
+    "\4e0a \4f20  \3c b\3e "
+    """
+    return '"' + "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in text) + '"'
+
+
 def _crs_label(choice: object, lang: Lang) -> str:
     label = getattr(choice, "label", None)
     if label is not None and not callable(label):
@@ -99,6 +135,7 @@ def import_section(lang: Lang) -> None:
         horizontal=True,
     )
     uploaded = st.file_uploader(say("upload", lang), key="upload_file", type=UPLOAD_TYPES)
+    st.html(uploader_words(lang))
     if uploaded is not None:
         _upload(uploaded, role or "carriers", lang)
     if st.session_state.staged:
