@@ -192,7 +192,7 @@ def test_a_hostile_upload_never_runs_and_shows_as_text(server, page, tmp_path):
     page.set_default_timeout(90_000)  # a loaded two-core CI machine reruns slowly
     _wait_for_run(page)
     role_radio = page.locator('[data-testid="stRadio"]', has_text="文件内容")
-    for role, name, frame in (("分区", "zones.geojson", zone_frame), ("载体", "carriers.geojson", carrier_frame)):
+    for role, name, frame in (("片区", "zones.geojson", zone_frame), ("载体", "carriers.geojson", carrier_frame)):
         role_radio.get_by_text(role, exact=True).click()
         _wait_for_run(page)
         path = tmp_path / name
