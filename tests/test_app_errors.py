@@ -150,3 +150,25 @@ def test_a_malformed_pasted_token_is_refused_with_a_message(monkeypatch):
     run(at)
     assert any(say("token_where_page", "zh") in w.value for w in at.sidebar.warning)
     assert not at.error
+
+
+def test_a_failure_while_using_the_staged_data_is_a_message_with_an_id(monkeypatch, caplog):
+    """ "Use in this session" runs as a callback, outside the page's guards: it must not leak a traceback."""
+    from test_app_upload import other_district, upload  # noqa: PLC0415
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("internal detail")
+
+    _carrier_bytes, zone_bytes = other_district()
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    upload(at, "zones", "zones.geojson", zone_bytes)
+    monkeypatch.setattr(ui.wizard, "with_layers", broken)
+    with caplog.at_level(logging.ERROR, logger="xuhui_carriers.page"):
+        at.button(key="apply_upload").click()
+        run(at)
+    assert "internal detail" not in " ".join(e.value for e in at.error)
+    assert any(error_id(at) in r.getMessage() for r in caplog.records)
+    at.session_state["lang"] = "en"  # the message follows the language, with the same id
+    the_id = error_id(at)
+    run(at)
+    assert error_id(at) == the_id

@@ -17,10 +17,10 @@ import streamlit as st
 from geo.io import reader
 from geo.present import markdown_text as md
 from geo.schema import DataError
-from geo.text import Lang
-from ui.words import bilingual, say
+from geo.text import LANGS, Lang, Text
+from ui.words import TEXT, bilingual, say
 
-__all__ = ["LOG", "error_text", "guard", "new_error_id", "note_text", "read_failure"]
+__all__ = ["LOG", "error_text", "guard", "new_error_id", "note_text", "read_failure", "unexpected_read"]
 
 LOG = logging.getLogger("xuhui_carriers.page")
 
@@ -51,19 +51,28 @@ def _why(exc: BaseException) -> str:
     return "why_other"
 
 
-def read_failure(exc: Exception, lang: Lang, *, source: str) -> str:
-    """The message for any failure of reading an upload: the reader's own, or a short one with an id.
+def unexpected_read(exc: BaseException, *, source: str) -> Text:
+    """Log a failure of reading that is not the reader's own refusal; the message, with its id, in both languages.
 
-    A :class:`~geo.schema.DataError` (the reader's refusals) is shown as it is; anything else (an
-    unknown text encoding, a decoder running out of memory, an I/O error, a crashed worker…) is
-    logged with its traceback and named in a sentence, never shown as a traceback.
+    Named in a sentence (an unknown text encoding, a decoder running out of memory, an I/O error, a
+    crashed worker…), never shown as a traceback.
     """
-    if isinstance(exc, DataError):
-        return error_text(exc, lang)
     error_id = new_error_id()
     # The file name is the user's text: logged with %r, so it cannot forge log lines.
     LOG.error("error %s reading upload %r", error_id, source, exc_info=exc)
-    return md(say("read_unexpected", lang, error_id=error_id, why=say(_why(exc), lang)))
+    why = TEXT[_why(exc)]
+    return Text(*(md(say("read_unexpected", lang, error_id=error_id, why=why.in_(lang))) for lang in LANGS))
+
+
+def read_failure(exc: Exception, lang: Lang, *, source: str) -> str:
+    """The message for any failure of reading an upload: the reader's own, or a short one with an id.
+
+    A :class:`~geo.schema.DataError` (the reader's refusals) is shown as it is; anything else goes
+    through :func:`unexpected_read`.
+    """
+    if isinstance(exc, DataError):
+        return error_text(exc, lang)
+    return unexpected_read(exc, source=source).in_(lang)
 
 
 @contextlib.contextmanager

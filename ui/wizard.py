@@ -17,9 +17,9 @@ from geo.data import Input, with_layers
 from geo.io import reader
 from geo.present import markdown_text as md
 from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, DataError
-from geo.text import Lang, field_label, term
+from geo.text import Lang, Text, field_label, term
 from ui.cache import bundled
-from ui.errors import error_text, note_text, read_failure
+from ui.errors import error_text, note_text, read_failure, unexpected_read
 from ui.state import coded
 from ui.tables import preview_view, read_report_view
 from ui.words import bilingual, encoding_source, say
@@ -71,8 +71,10 @@ def apply_staged() -> None:
             hashes={role: item["digest"] for role, item in staged.items() if "digest" in item},
         )
         st.session_state.import_error = None
-    except DataError as exc:
+    except DataError as exc:  # the data breaks the contract: say which rows and why
         st.session_state.import_error = exc
+    except Exception as exc:  # noqa: BLE001 - a callback runs outside the page's guards: log, show an id
+        st.session_state.import_error = unexpected_read(exc, source="staged")
 
 
 def reset_data() -> None:
@@ -123,8 +125,11 @@ def import_section(lang: Lang) -> None:
     if st.session_state.user_data is not None:
         st.info(say("using_user", lang, items=staged_names(lang)))
         st.button(say("reset", lang), on_click=reset_data, key="reset_data")
-    if st.session_state.import_error is not None:
-        st.error(error_text(st.session_state.import_error, lang))
+    problem = st.session_state.import_error
+    if isinstance(problem, Text):
+        st.error(problem.in_(lang))
+    elif problem is not None:
+        st.error(error_text(problem, lang))
     role = coded(
         st.radio,
         say("role", lang),
