@@ -2,8 +2,11 @@
 
 Streamlit 1.67 sends a radio's or a select box's label back from the browser, not its value; the page
 used to read '申报' as a membership mode after a switch to English (``ValueError: unknown membership
-mode``) or reset the grouping and section silently. These tests find each widget by its label (the way
-a user does), switch the language, then change every choice in turn.
+mode``) or reset the grouping and section silently. AppTest sends the labels of the current run, so it
+cannot reproduce the browser's stale label (``test_browser_choices.py`` does, and failed before the
+fix); these tests check the page's own bookkeeping in every order of switches and choices: each
+choice is kept under its code, and each widget shows the kept code. Widgets are found by their label,
+the way a user finds them.
 """
 
 from __future__ import annotations
