@@ -63,7 +63,7 @@ FOOTPRINTS = 10_000
 # The page's own words (app.py, zh): import tab, role radio and its choices, buttons.
 IMPORT_TAB = "导入数据"
 ROLE_RADIO = "文件内容"
-ROLE_NAMES = {"carriers": "载体", "zones": "分区"}
+ROLE_NAMES = {"carriers": "载体", "zones": "片区"}  # geo.text.TERMS["object"]
 FILE_INFO = "：{features} 个要素"  # in the caption of an inspected file
 READ_BUTTON = "读取并检查"
 APPLY_BUTTON = "在本次会话中使用"

@@ -7,7 +7,9 @@ through the same validation; uploads in the page go through :mod:`geo.io.reader`
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import json
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -35,12 +37,18 @@ from geo.schema import (
 
 __all__ = [
     "CONTEXT_LAYERS",
+    "DOCUMENT_FIELDS",
     "SEEDS_DIR",
     "Dataset",
+    "Input",
+    "Origin",
+    "Provenance",
+    "document_titles",
     "file_hash",
     "frame_hash",
     "load_context",
     "load_dataset",
+    "load_documents",
     "load_sources",
     "read_frame",
     "with_layers",
@@ -50,15 +58,159 @@ SEEDS_DIR = seeds_dir()  # a checkout's seeds/, or the installed package data ge
 CONTEXT_LAYERS: tuple[str, ...] = ("district_boundary", "huangpu", "line15", "line15_stations", "outer_ring")
 
 
+#: What a dataset was built from: the bundled seeds only, uploads only, or both.
+Origin = Literal["bundled", "upload", "bundled + upload"]
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_NOT_IN_NAME = re.compile(r"[^\w-]+")
+
+
+def _option_text(value: object) -> str:
+    """An option value as canonical text: mappings as sorted JSON, booleans as true/false."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        return json.dumps({str(k): str(v) for k, v in value.items()}, sort_keys=True, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return json.dumps([str(v) for v in value], ensure_ascii=False)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input a dataset was built from: which file, its content hash, and the options that shaped it.
+
+    Attributes
+    ----------
+    role
+        ``"carriers"``, ``"zones"`` or ``"sources"``.
+    name
+        The file's name as given (for people; never part of a file name or stamp key).
+    sha256
+        64 lowercase hex digits: the sha256 of the file's bytes (of the frame's content for a frame
+        given in code, see :func:`frame_hash`).
+    bundled
+        True for the tool's own seed files.
+    options
+        Sorted ``(option, value)`` pairs that changed how the bytes became features: ``layer``,
+        ``columns`` (the column mapping), ``crs``, ``swap_xy``, ``encoding``, ``geometry``, ``role``.
+        Two reads of the same bytes with different options are different inputs.
+
+    >>> a = Input.of(role="carriers", name="a.gpkg", sha256="0" * 64, options={"layer": "x", "crs": None})
+    >>> a.options
+    (('layer', 'x'),)
+    """
+
+    role: str
+    name: str
+    sha256: str
+    bundled: bool = False
+    options: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _SHA256.fullmatch(self.sha256):
+            raise ValueError(f"{self.role} input {self.name!r}: sha256 must be 64 lowercase hex digits")
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        role: str,
+        name: str,
+        sha256: str,
+        bundled: bool = False,
+        options: Mapping[str, object] | None = None,
+    ) -> Input:
+        """An input with ``options`` made canonical (``None`` and empty values dropped, sorted by name)."""
+        pairs = tuple(
+            sorted((str(k), _option_text(v)) for k, v in (options or {}).items() if v is not None and v != {})
+        )
+        return cls(role=role, name=name, sha256=sha256.lower(), bundled=bundled, options=pairs)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a dataset was built from, input by input, in the order they were combined.
+
+    One value answers three questions that used to share one string: what to cache on
+    (:attr:`key`), what an export's stamp lists (:meth:`input_hashes`, each a real sha256) and
+    what to call the downloaded files (:meth:`file_stem`).
+    """
+
+    inputs: tuple[Input, ...] = ()
+
+    @property
+    def origin(self) -> Origin:
+        """``bundled``, ``upload`` or ``bundled + upload``, judged by the carriers and zones."""
+        kinds = {i.bundled for i in self.inputs if i.role in ("carriers", "zones")}
+        if kinds == {True} or not kinds:
+            return "bundled"
+        return "upload" if kinds == {False} else "bundled + upload"
+
+    @property
+    def key(self) -> str:
+        """A sha256 over every input's role, hash and options: equal keys, equal data.
+
+        Cache roll-ups, maps and tables on this: the same file read with another layer, column
+        mapping, CRS, axis order or encoding has another key.
+        """
+        canonical = [[i.role, i.sha256, i.bundled, [list(p) for p in i.options]] for i in self.inputs]
+        return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode()).hexdigest()
+
+    def input_hashes(self) -> dict[str, str]:
+        """Stamp name -> sha256 per input (for :func:`geo.io.export.make_stamp`).
+
+        A role with one input is named by its role (``carriers``); a role with several (the
+        bundled carriers plus an upload added to them) names each ``<role>_bundled`` or
+        ``<role>_upload`` (numbered when there are more). Names never hold a user's file name.
+        """
+        per_role: dict[str, list[Input]] = {}
+        for item in self.inputs:
+            per_role.setdefault(item.role, []).append(item)
+        out: dict[str, str] = {}
+        for role, items in per_role.items():
+            if len(items) == 1:
+                out[role] = items[0].sha256
+                continue
+            for item in items:
+                name = f"{role}_{'bundled' if item.bundled else 'upload'}"
+                number, unique = 1, name
+                while unique in out:
+                    number += 1
+                    unique = f"{name}{number}"
+                out[unique] = item.sha256
+        return out
+
+    def file_stem(self, *, bundled_stem: str = "xuhui") -> str:
+        """The stem for downloaded files: ``xuhui`` for the bundled data, else from the uploads' names.
+
+        >>> up = Input.of(role="carriers", name="Minhang carriers.gpkg", sha256="0" * 64)
+        >>> Provenance((up,)).file_stem()
+        'Minhang_carriers'
+        >>> Provenance((Input.of(role="zones", name="z.geojson", sha256="1" * 64, bundled=True), up)).file_stem()
+        'xuhui_plus_Minhang_carriers'
+        """
+        if self.origin == "bundled":
+            return bundled_stem
+        uploads = [i for i in self.inputs if not i.bundled and i.role in ("carriers", "zones")]
+        first = next((i for i in uploads if i.role == "carriers"), uploads[0])
+        slug = _NOT_IN_NAME.sub("_", Path(first.name).stem).strip("_")[:40] or "data"
+        return slug if self.origin == "upload" else f"{bundled_stem}_plus_{slug}"
+
+
 @dataclass(frozen=True)
 class Dataset:
-    """Validated carriers and zones (EPSG:4326), their sources, context layers and input hashes."""
+    """Validated carriers and zones (EPSG:4326), their sources, context layers and provenance."""
 
     carriers: gpd.GeoDataFrame
     zones: gpd.GeoDataFrame
     sources: pd.DataFrame
     context: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
-    hashes: dict[str, str] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        """Stamp name -> sha256 of each input (:meth:`Provenance.input_hashes`)."""
+        return self.provenance.input_hashes()
 
 
 def file_hash(path: Path) -> str:
@@ -126,6 +278,44 @@ def load_sources(path: Path | str | None = None) -> pd.DataFrame:
     return frame
 
 
+DOCUMENT_FIELDS: tuple[str, ...] = ("document", "title_zh", "title_en", "publisher_zh", "publisher_en", "date")
+
+
+def load_documents(path: Path | str | None = None) -> pd.DataFrame:
+    """The cited documents' titles (``seeds/documents.csv``): one row per ``document`` of the sources table.
+
+    Columns :data:`DOCUMENT_FIELDS`, all text; ``publisher_*`` and ``date`` are empty where the
+    document does not say. The page and the exports name a document by its title, not its file name.
+    """
+    path = Path(path) if path is not None else SEEDS_DIR / "documents.csv"
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataError(str(path), [unreadable_file_problem(str(exc), csv=True)]) from exc
+    missing = [c for c in DOCUMENT_FIELDS if c not in frame.columns]
+    if missing:
+        raise DataError(str(path), [missing_columns_problem(missing, DOCUMENT_FIELDS)])
+    return frame
+
+
+def document_titles(documents: pd.DataFrame, lang: Literal["zh", "en"]) -> dict[str, str]:
+    """``document`` -> how a reader names it in ``lang``: title, then publisher and date where known.
+
+    >>> docs = pd.DataFrame({"document": ["a.txt"], "title_zh": ["规划"], "title_en": ["Plan"],
+    ...     "publisher_zh": ["经济日报"], "publisher_en": ["Economic Daily"], "date": ["2023-03-21"]})
+    >>> document_titles(docs, "zh")
+    {'a.txt': '《规划》，经济日报，2023-03-21'}
+    >>> document_titles(docs, "en")
+    {'a.txt': 'Plan, Economic Daily, 2023-03-21'}
+    """
+    out: dict[str, str] = {}
+    for row in documents.to_dict("records"):
+        title = row[f"title_{lang}"] or row["title_zh"] or row["document"]
+        parts = [f"《{title}》" if lang == "zh" else title, row[f"publisher_{lang}"], row["date"]]
+        out[row["document"]] = ("，" if lang == "zh" else ", ").join(p for p in parts if p)
+    return out
+
+
 def load_context(directory: Path | None = None) -> dict[str, gpd.GeoDataFrame]:
     """The display-only context layers (district boundary, Huangpu, Line 15, stations, outer ring)."""
     directory = directory or SEEDS_DIR / "context"
@@ -172,18 +362,21 @@ def load_dataset(
     invalid input never yields a partial result. Zone and source references are checked against
     the zones and sources actually loaded.
     """
-    hashes: dict[str, str] = {}
+    inputs: list[Input] = []
     frames: dict[str, gpd.GeoDataFrame] = {}
     report = progress or (lambda _stage: None)
     for role, given in (("carriers", carriers), ("zones", zones)):
         report(f"read_{role}")
         if isinstance(given, gpd.GeoDataFrame):
             frames[role] = given
-            hashes[role] = frame_hash(given)
+            inputs.append(Input.of(role=role, name=role, sha256=frame_hash(given)))
         else:
             path = Path(given) if given is not None else SEEDS_DIR / f"{role}.geojson"
-            frames[role] = read_frame(path, **(read_options or {}).get(role, {}))
-            hashes[role] = file_hash(path)
+            options = (read_options or {}).get(role, {})
+            frames[role] = read_frame(path, **options)
+            inputs.append(
+                Input.of(role=role, name=path.name, sha256=file_hash(path), bundled=given is None, options=options)
+            )
     # Source references are checked only against the sources that go with the files: the user's
     # own sources table, or ours with our own carriers and zones.
     check_sources = sources is not None or (carriers is None and zones is None)
@@ -192,7 +385,8 @@ def load_dataset(
     else:
         source_path = Path(sources) if sources is not None else SEEDS_DIR / "sources.csv"
         source_table = load_sources(source_path)
-        hashes["sources"] = file_hash(source_path)
+        digest = file_hash(source_path)
+        inputs.append(Input.of(role="sources", name=source_path.name, sha256=digest, bundled=sources is None))
     source_ids = set(source_table["id"]) if check_sources else None
     report("validate")
     problems = _problems(frames["carriers"], frames["zones"], carrier_sources=source_ids, zone_sources=source_ids)
@@ -207,7 +401,7 @@ def load_dataset(
         zones=normalize_zones(frames["zones"]),
         sources=source_table,
         context=load_context() if context else {},
-        hashes=hashes,
+        provenance=Provenance(tuple(inputs)),
     )
 
 
@@ -217,7 +411,8 @@ def with_layers(
     carriers: gpd.GeoDataFrame | None = None,
     zones: gpd.GeoDataFrame | None = None,
     how: Literal["replace", "add"] = "replace",
-    hashes: dict[str, str] | None = None,
+    inputs: Mapping[str, Input] | None = None,
+    hashes: Mapping[str, str] | None = None,
 ) -> Dataset:
     """``base`` with the given carriers and/or zones in place of (or added to) its own, validated together.
 
@@ -234,8 +429,16 @@ def with_layers(
         Frames in EPSG:4326 per the data contract (e.g. :attr:`geo.io.reader.ReadResult.frame`).
     how
         ``replace`` the base's layer, or ``add`` the features to it (ids must stay unique).
+    inputs
+        Per role, the :class:`Input` each new frame was read from (file name, sha256 of its bytes
+        and the read options). It is what caches key on and what export stamps list.
     hashes
-        Content hashes of the new inputs (``{"carriers": …}``), for caching and export stamps.
+        Instead of ``inputs``: per role, the sha256 of the new input's bytes (no options known).
+        A role with neither is hashed from the frame's content (:func:`frame_hash`).
+
+    The result's :attr:`Dataset.provenance` lists the base's inputs that are kept, then the new
+    ones: replacing a role drops the base's input for it, adding keeps both (and the stamp lists
+    each hash on its own).
     """
     if how not in ("replace", "add"):
         raise ValueError(f"how={how!r}: use 'replace' or 'add'")
@@ -252,15 +455,19 @@ def with_layers(
     problems = _problems(frames["carriers"], frames["zones"], carrier_sources=own_sources, zone_sources=None)
     if problems:
         raise DataError(" + ".join(r for r, g in (("carriers", carriers), ("zones", zones)) if g is not None), problems)
-    new_hashes = dict(base.hashes)
-    for role, given in (("carriers", carriers), ("zones", zones)):
-        if given is not None:
+    new = {role: given for role, given in (("carriers", carriers), ("zones", zones)) if given is not None}
+    kept = [i for i in base.provenance.inputs if how == "add" or i.role not in new]
+    added = []
+    for role, given in new.items():
+        item = (inputs or {}).get(role)
+        if item is None:
             digest = (hashes or {}).get(role) or frame_hash(given)
-            new_hashes[role] = f"{base.hashes.get(role, '')}+{digest}" if how == "add" else digest
+            item = Input.of(role=role, name=role, sha256=digest)
+        added.append(item)
     return Dataset(
         carriers=normalize_carriers(frames["carriers"]),
         zones=normalize_zones(frames["zones"]),
         sources=base.sources,
         context=base.context,
-        hashes=new_hashes,
+        provenance=Provenance((*kept, *added)),
     )

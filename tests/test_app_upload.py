@@ -53,8 +53,8 @@ def other_district() -> tuple[bytes, bytes]:
 
 
 def upload(at: AppTest, role: str, name: str, data: bytes) -> AppTest:
-    at.radio(key="section").set_value("import").run()
-    at.radio(key="upload_role").set_value(role).run()
+    at.radio(key="section@zh").set_value("import").run()
+    at.radio(key="upload_role@zh").set_value(role).run()
     at.file_uploader(key="upload_file").set_value((name, data, "application/geo+json")).run()
     assert not at.exception, [e.value for e in at.exception]
     at.button(key="read_upload").click().run()
@@ -75,7 +75,7 @@ def test_a_district_of_ones_own_replaces_the_bundled_data():
     upload(at, "carriers", "carriers.geojson", carrier_bytes)
     at.button(key="apply_upload").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    at.radio(key="section").set_value("summary").run()
+    at.radio(key="section@zh").set_value("summary").run()
     table = summary_frame(at)
     assert table["分组"].tolist()[:2] == ["east区", "west区"]
     assert table["合计 (万㎡)"].tolist() == [6.0, 0.7, 0.0, 6.7]
@@ -91,7 +91,7 @@ def test_one_sessions_upload_is_invisible_to_another():
     upload(first, "zones", "zones.geojson", zone_bytes)
     upload(first, "carriers", "carriers.geojson", carrier_bytes)
     first.button(key="apply_upload").click().run()
-    first.radio(key="section").set_value("summary").run()
+    first.radio(key="section@zh").set_value("summary").run()
     assert summary_frame(first)["分组"].iloc[0] == "east区"
     after = run(second)
     assert summary_frame(after).equals(before)
@@ -116,7 +116,7 @@ def test_an_unreadable_file_gets_a_clear_message_in_the_pages_language(lang):
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["lang"] = lang
     run(at)
-    at.radio(key="section").set_value("import").run()
+    at.radio(key=f"section@{lang}").set_value("import").run()
     at.file_uploader(key="upload_file").set_value(("x.geojson", b"\x00\x01 not a map", "application/json")).run()
     assert not at.exception
     message = " ".join(e.value for e in at.error)
@@ -170,3 +170,26 @@ def test_the_map_shows_the_uploaded_features_instead_of_the_bundled_ones():
     text = all_text(map_payload(at))
     assert "西岸智塔" not in text
     assert "east区" in text
+
+
+def test_adding_to_the_bundled_data_then_downloads_offers_every_file():
+    """It raised ExportError: the combined hash 'a+b' is not a sha256. Each input now has its own."""
+    extra = carriers(
+        {
+            "id": "my_new_tower",
+            "geometry": rect(100, 100, 300, 300),
+            "zone_ids": "pole_caohejing",
+            "floor_area_existing_m2": 10_000,
+            "floor_area_planned_m2": 0,
+        }
+    )
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    upload(at, "carriers", "towers.geojson", geojson_bytes(extra))
+    at.radio(key="import_how@zh").set_value("add").run()
+    at.button(key="apply_upload").click().run()
+    at.radio(key="section@zh").set_value("downloads").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert len(at.get("download_button")) == 7
+    data = at.session_state["user_data"]
+    assert set(data.hashes) >= {"carriers_bundled", "carriers_upload", "zones"}

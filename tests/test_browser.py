@@ -7,6 +7,8 @@ download arrives with the right bytes, and with "no basemap" no request leaves 1
 from __future__ import annotations
 
 import io
+import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -131,10 +133,18 @@ def test_a_download_arrives_with_the_right_bytes(server, page, tmp_path):
     download = download_info.value
     path = tmp_path / download.suggested_filename
     download.save_as(path)
-    data = path.read_bytes()
-    assert download.suggested_filename == "summary_pole_declared_buildout.csv"
+    assert download.suggested_filename == "summary_pole_declared_buildout.zip"
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == [
+            "summary_pole_declared_buildout.csv",
+            "summary_pole_declared_buildout.csv-metadata.json",
+        ]
+        data = archive.read("summary_pole_declared_buildout.csv")
+        metadata = json.loads(archive.read("summary_pole_declared_buildout.csv-metadata.json"))
     assert data.startswith(b"\xef\xbb\xbf")
-    table = pd.read_csv(io.BytesIO(data), comment="#", encoding="utf-8-sig")
+    table = pd.read_csv(io.BytesIO(data))  # no options: the header is line 1
+    table.columns = [c.lstrip("\ufeff") for c in table.columns]
+    assert [c["name"] for c in metadata["tableSchema"]["columns"]] == list(table.columns)
     from geo.data import load_dataset  # noqa: PLC0415
     from geo.rollup import summarize  # noqa: PLC0415
 
@@ -193,7 +203,7 @@ def test_a_hostile_upload_never_runs_and_shows_as_text(server, page, tmp_path):
     page.set_default_timeout(90_000)  # a loaded two-core CI machine reruns slowly
     _wait_for_run(page)
     role_radio = page.locator('[data-testid="stRadio"]', has_text="文件内容")
-    for role, name, frame in (("分区", "zones.geojson", zone_frame), ("载体", "carriers.geojson", carrier_frame)):
+    for role, name, frame in (("片区", "zones.geojson", zone_frame), ("载体", "carriers.geojson", carrier_frame)):
         role_radio.get_by_text(role, exact=True).click()
         _wait_for_run(page)
         path = tmp_path / name

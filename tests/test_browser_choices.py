@@ -1,0 +1,241 @@
+"""In a real Chromium: switch the language, then click every radio, check box, select and section.
+
+Streamlit sends a radio's or select box's *label* back from the browser. Before the page held its
+choices as codes with per-language widgets, clicking 发展带 after switching to English turned the page
+into ``ValueError: unknown membership mode '申报'``, and other orders reset choices silently. Only
+a browser keeps the stale label, so only a browser test shows it. Both languages, with and
+without an uploaded file: no traceback, no error box, no lost choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import CHROMIUM_ARGS, streamlit_server
+
+import layers
+from geo.text import term
+from ui.words import say
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+OTHER = {"zh": "en", "en": "zh"}
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with streamlit_server(ROOT / "app.py", tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=list(CHROMIUM_ARGS))
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    yield page
+    context.close()
+
+
+def wait_for_run(page: object) -> None:
+    """Let the rerun an action started begin, then wait until the script has finished it."""
+    page.wait_for_timeout(400)  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.getAttribute('data-test-script-state') !== 'running';
+        }""",
+        timeout=90_000,
+    )
+
+
+def no_failure(page: object, after: str) -> None:
+    """No traceback and no error box on the page."""
+    exceptions = page.locator('[data-testid="stException"]')  # type: ignore[attr-defined]
+    assert exceptions.count() == 0, f"after {after}: {exceptions.first.inner_text()}"
+    errors = page.locator('[data-testid="stAlertContentError"]')  # type: ignore[attr-defined]
+    assert errors.count() == 0, f"after {after}: {errors.first.inner_text()}"
+    text = page.locator('[data-testid="stApp"]').inner_text()  # type: ignore[attr-defined]
+    for word in ("Traceback", "ValueError", "KeyError"):
+        assert word not in text, f"after {after}: {word} on the page"
+
+
+def radio(page: object, label: str) -> object:
+    return page.locator('[data-testid="stRadio"]').filter(  # type: ignore[attr-defined]
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)  # type: ignore[attr-defined]
+    )
+
+
+def checked(page: object, label: str) -> str:
+    """The text of the option checked in the radio group labelled ``label``."""
+    group = radio(page, label)
+    return group.locator("label:has(input:checked)").inner_text().strip()  # type: ignore[attr-defined]
+
+
+def click_option(page: object, label: str, option: str) -> None:
+    radio(page, label).get_by_text(option, exact=True).click()  # type: ignore[attr-defined]
+    wait_for_run(page)
+
+
+def switch_language(page: object, lang: str) -> None:
+    radio(page, "Language").get_by_text(LANG_NAMES[lang], exact=True).click()  # type: ignore[attr-defined]
+    wait_for_run(page)
+    page.get_by_text(say("layers", lang), exact=True).first.wait_for()  # type: ignore[attr-defined]
+
+
+def section_switcher(page: object) -> object:
+    """The section switcher (its label is hidden): the radio group offering the import section."""
+    return page.locator('[data-testid="stRadio"]', has_text=say("tab_import", "zh")).or_(  # type: ignore[attr-defined]
+        page.locator('[data-testid="stRadio"]', has_text=say("tab_import", "en"))  # type: ignore[attr-defined]
+    )
+
+
+def choose_section(page: object, key: str, lang: str) -> None:
+    section_switcher(page).get_by_text(say(f"tab_{key}", lang), exact=True).click()  # type: ignore[attr-defined]
+    wait_for_run(page)
+
+
+def select(page: object, label: str, option: str) -> None:
+    """Open the select box labelled ``label`` and pick ``option`` (retried if a rerun closed the list)."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(  # type: ignore[attr-defined]
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)  # type: ignore[attr-defined]
+    )
+    choice = page.get_by_role("option", name=option, exact=True)  # type: ignore[attr-defined]
+    for _attempt in range(5):
+        wait_for_run(page)
+        box.locator('button[aria-label="Open"]').click()
+        try:
+            choice.wait_for(timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: the list closed on a rerun
+            page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    choice.click()
+    wait_for_run(page)
+
+
+def selected(page: object, label: str) -> str:
+    box = page.locator('[data-testid="stSelectbox"]').filter(  # type: ignore[attr-defined]
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)  # type: ignore[attr-defined]
+    )
+    return box.locator('input[role="combobox"]').input_value().strip()  # type: ignore[attr-defined]
+
+
+def check_all_kept(page: object, lang: str, kept: dict[str, str]) -> None:
+    """Every choice made so far is what the page shows now, in ``lang``."""
+    if "by" in kept:
+        assert checked(page, say("grouping", lang)) == term("grouping", kept["by"], lang)
+    if "mode" in kept:
+        assert checked(page, say("mode", lang)) == term("mode", kept["mode"], lang)
+    if "section" in kept:
+        shown = section_switcher(page).locator("label:has(input:checked)").inner_text().strip()  # type: ignore[attr-defined]
+        assert shown == say(f"tab_{kept['section']}", lang)
+    if "basemap" in kept:
+        names = {b.key: b.label(lang) for b in layers.available_basemaps()}
+        assert selected(page, say("basemap", lang)) == names[kept["basemap"]]
+    if "carriers_layer" in kept:
+        box = page.get_by_test_id("stSidebarUserContent").get_by_role(  # type: ignore[attr-defined]
+            "checkbox", name=layers.layer_label("carriers", lang), exact=True
+        )
+        assert box.is_checked() == (kept["carriers_layer"] == "on")
+
+
+def click_everything(page: object, lang: str) -> dict[str, str]:
+    """Switch to ``lang`` and change every choice in turn, checking the page after each click."""
+    kept: dict[str, str] = {}
+    switch_language(page, lang)
+    no_failure(page, f"switching to {lang}")
+    steps = [
+        ("by", "belt", lambda: click_option(page, say("grouping", lang), term("grouping", "belt", lang))),
+        ("mode", "largest", lambda: click_option(page, say("mode", lang), term("mode", "largest", lang))),
+        (
+            "basemap",
+            "carto_light",
+            lambda: select(page, say("basemap", lang), layers.basemap_info("carto_light").label(lang)),
+        ),
+        ("basemap", "none", lambda: select(page, say("basemap", lang), layers.basemap_info("none").label(lang))),
+        (
+            "carriers_layer",
+            "off",
+            lambda: (
+                page.get_by_test_id("stSidebarUserContent")  # type: ignore[attr-defined]
+                .get_by_text(layers.layer_label("carriers", lang), exact=True)
+                .click(),
+                wait_for_run(page),
+            ),
+        ),
+        *[
+            (("section", key, lambda key=key: choose_section(page, key, lang)))
+            for key in ("carriers", "quality", "sources", "downloads", "import", "summary")
+        ],
+        ("by", "status", lambda: click_option(page, say("grouping", lang), term("grouping", "status", lang))),
+        ("by", "pole", lambda: click_option(page, say("grouping", lang), term("grouping", "pole", lang))),
+        ("mode", "area", lambda: click_option(page, say("mode", lang), term("mode", "area", lang))),
+    ]
+    for name, value, act in steps:
+        act()
+        kept[name] = value
+        no_failure(page, f"{name}={value} in {lang}")
+        check_all_kept(page, lang, kept)
+    # switching back keeps every choice too
+    switch_language(page, OTHER[lang])
+    no_failure(page, f"switching back to {OTHER[lang]}")
+    check_all_kept(page, OTHER[lang], kept)
+    return kept
+
+
+@pytest.mark.parametrize("first", ["zh", "en"])
+def test_switch_language_then_click_everything(server, page, first):
+    page.goto(f"{server}/?basemap=none&lang={first}")
+    wait_for_run(page)
+    no_failure(page, "opening")
+    click_everything(page, OTHER[first])
+
+
+def test_switch_language_then_click_everything_with_an_upload(server, page, tmp_path):
+    from factories import carriers, rect, zones  # noqa: PLC0415
+
+    zone_frame = zones(
+        {"id": "east", "type": "pole", "geometry": rect(0, 0, 1000, 1000)},
+        {"id": "north", "type": "belt", "geometry": rect(0, 0, 2000, 500)},
+    )
+    carrier_frame = carriers(
+        {
+            "id": "a",
+            "geometry": rect(100, 100, 300, 300),
+            "zone_ids": "east;north",
+            "floor_area_existing_m2": 10_000,
+            "floor_area_planned_m2": 0,
+        },
+    )
+    page.goto(f"{server}/?basemap=none")
+    wait_for_run(page)
+    choose_section(page, "import", "zh")
+    for role, frame in (("zones", zone_frame), ("carriers", carrier_frame)):
+        click_option(page, say("role", "zh"), term("object", role, "zh"))
+        path = tmp_path / f"{role}.geojson"
+        path.write_bytes(frame.to_crs(4326).to_json(drop_id=True).encode())
+        page.locator("input[type=file]").set_input_files(str(path))
+        wait_for_run(page)
+        no_failure(page, f"uploading {role}")
+        page.get_by_role("button", name=say("read", "zh")).click()
+        wait_for_run(page)
+        no_failure(page, f"reading {role}")
+    page.get_by_role("button", name=say("apply", "zh")).click()
+    wait_for_run(page)
+    no_failure(page, "using the upload")
+    assert page.get_by_text(say("title_other", "zh"), exact=True).count() == 1
+    click_everything(page, "en")

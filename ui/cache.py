@@ -1,0 +1,83 @@
+"""The page's caches, on plain values: each keyed by the dataset's provenance key and the choices.
+
+``data_key`` is :attr:`geo.data.Provenance.key`: a hash over every input's content *and* the
+options it was read with (layer, column mapping, CRS, axis order, encoding, role). Two sessions
+that upload the same file with different options never share a cached result; two that upload
+the same file the same way do, which is correct and cheap. The ``_data`` argument is not hashed
+(Streamlit skips arguments starting with ``_``): ``data_key`` stands for it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import layers
+from geo import present
+from geo.data import Dataset, load_dataset, load_documents
+from geo.quality import check_quality
+from geo.rollup import summarize, zone_types
+
+__all__ = ["bundled", "carriers_table", "documents", "findings", "map_basis", "map_overlays", "rollup"]
+
+
+@st.cache_data(show_spinner=False)
+def bundled() -> Dataset:
+    """The bundled Xuhui data (read once per server)."""
+    return load_dataset()
+
+
+@st.cache_data(show_spinner=False)
+def documents() -> pd.DataFrame:
+    """The cited documents' titles (``seeds/documents.csv``)."""
+    return load_documents()
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def rollup(data_key: str, by: str, mode: str, year: int | None, _data: Dataset) -> pd.DataFrame:
+    """:func:`geo.rollup.summarize` of the dataset ``data_key`` stands for."""
+    return summarize(_data.carriers, _data.zones, by=by, mode=mode, year=year)  # type: ignore[arg-type]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def carriers_table(data_key: str, lang: str, mode: str, _data: Dataset) -> pd.DataFrame:
+    """:func:`geo.present.carriers_table` of the dataset ``data_key`` stands for."""
+    return present.carriers_table(_data.carriers, _data.zones, lang, mode=mode)  # type: ignore[arg-type]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def findings(data_key: str, _data: Dataset) -> pd.DataFrame:
+    """:func:`geo.quality.check_quality` of the dataset ``data_key`` stands for."""
+    return check_quality(_data.carriers, _data.zones, _data.sources)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def map_basis(data_key: str, _data: Dataset) -> layers.MapBasis:
+    """The map's extent, legend contents and view (full / light / grid): the data's, nothing else."""
+    return layers.map_basis(_data.carriers, _data.zones, context=_data.context)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def map_overlays(  # noqa: PLR0917 - plain values are the cache key
+    data_key: str,
+    lang: str,
+    gcj02: bool,
+    mode: str,
+    year: int | None,
+    keys: tuple[str, ...],
+    popups: bool,
+    _data: Dataset,
+) -> dict[str, layers.LayerData]:
+    """The overlays as plain data (display geometry, escaped tooltips); Folium objects are built per run."""
+    summary = {zone_type: rollup(data_key, zone_type, mode, year, _data) for zone_type in zone_types(_data.zones)}
+    return layers.overlay_data(
+        _data.carriers,
+        _data.zones,
+        context=_data.context,
+        summary=summary,
+        sources=_data.sources,
+        layers=keys,
+        lang=lang,
+        gcj02=gcj02,
+        popups=popups,
+    )

@@ -1,0 +1,145 @@
+"""The page's state: every choice held as a code, shown through its label, kept across a language switch.
+
+Streamlit 1.67 sends a radio's or a select box's *label* back from the browser, not the code
+behind it (``RadioSerde``/``SelectboxSerde`` serialise through ``format_func``). A widget whose labels
+change with the language therefore comes back, after a switch, holding a label the new labels do
+not know: the page then read ``'申报'`` as a membership mode and crashed, or Streamlit silently reset
+the widget to its first option. So:
+
+- each choice lives under its own session key as a code (``st.session_state["mode"] == "declared"``),
+  which the page reads before any widget is drawn (so the map can be sent first);
+- the widget that changes it is keyed per language (``"mode@zh"``, ``"mode@en"``): a language switch
+  draws a fresh widget whose first value is the kept code, and no label ever crosses languages;
+- the widget copies its code to the choice's key in its ``on_change`` callback.
+
+Check boxes and sliders hold booleans and numbers, which do not depend on the language: they keep
+their plain keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from typing import Any
+
+import streamlit as st
+
+from geo.text import LANGS, Lang
+
+__all__ = ["DEFAULTS", "YEARS", "coded", "preset_from_url", "widget_key"]
+
+YEARS = (2015, 2035)
+
+#: The choices every session starts with (a link may preset some, see :func:`preset_from_url`).
+DEFAULTS: Mapping[str, object] = {
+    "lang": "zh",
+    "basemap": "osm",
+    "by": "pole",
+    "mode": "declared",
+    "buildout": True,
+    "year": 2025,
+    "section": "summary",
+}
+
+
+def preset_from_url(
+    state: MutableMapping[str, Any], params: Mapping[str, str], allowed: Mapping[str, Sequence[str]]
+) -> None:
+    """Fill the state with defaults, after a link's presets (``?lang=en&basemap=none``): known values only.
+
+    A preset applies once per session (when the key is not yet in the state), so the user's later
+    choices are never overwritten by the address bar.
+    """
+    for key, values in allowed.items():
+        if key not in state and params.get(key) in values:
+            state[key] = params[key]
+    for key, value in DEFAULTS.items():
+        if key not in state:
+            state[key] = value
+
+
+def widget_key(key: str, lang: Lang) -> str:
+    """The key of the widget that sets choice ``key`` while the page speaks ``lang``."""
+    return f"{key}@{lang}"
+
+
+def _copy(source: str, target: str) -> None:
+    st.session_state[target] = st.session_state[source]
+
+
+def _total(label: Callable[[str], str]) -> Callable[[Any], str]:
+    """A format function that never raises: an unknown code shows as itself."""
+
+    def format_code(code: Any) -> str:
+        try:
+            return label(code)
+        except (KeyError, IndexError, ValueError):
+            return str(code)
+
+    return format_code
+
+
+def coded(
+    widget: Callable[..., Any],
+    label: str,
+    key: str,
+    codes: Sequence[str],
+    words: Callable[[str], str],
+    *,
+    lang: Lang,
+    default: str | None = None,
+    **options: Any,
+) -> str | None:
+    """Draw ``widget`` (``st.radio``, ``st.selectbox``, ``column.selectbox``…) for the choice ``key``.
+
+    Parameters
+    ----------
+    widget
+        The bound Streamlit function to call.
+    label
+        The widget's label, in the page's language.
+    key
+        The session key that holds the choice's code.
+    codes
+        The codes to choose from, in order.
+    words
+        Code -> the label shown (in ``lang``).
+    lang
+        The page's language: part of the widget's key (see the module's notes).
+    default
+        The code to start with when the state holds none (or one no longer offered); the first code
+        otherwise.
+    **options
+        Passed on (``horizontal=``, ``help=``, ``disabled=``, ``placeholder=``…).
+
+    Returns
+    -------
+    str or None
+        The chosen code (also in ``st.session_state[key]``); None when there are no codes.
+    """
+    codes = list(codes)
+    if not codes:
+        return None
+    state = st.session_state
+    if state.get(key) not in codes:
+        state[key] = default if default in codes else codes[0]
+    for other in LANGS:  # a widget of the other language is gone: let it go with its stale label
+        if other != lang and widget_key(key, other) in state:
+            del state[widget_key(key, other)]
+    own = widget_key(key, lang)
+    where: dict[str, Any] = {"index": codes.index(state[key])}
+    if own in state and state[own] != state[key]:
+        # The choice was changed by the page itself (a link, a reset, new data): the widget follows it,
+        # and assigning its key tells the browser to show the new choice.
+        state[own] = state[key]
+        where = {}
+    chosen = widget(
+        label,
+        codes,
+        key=own,
+        format_func=_total(words),
+        on_change=_copy,
+        args=(own, key),
+        **where,
+        **options,
+    )
+    return chosen if chosen in codes else state[key]
