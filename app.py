@@ -81,11 +81,9 @@ def tianditu() -> tuple[str | None, list[str]]:
     for where, token in candidates:
         if token is None:
             continue
-        try:
-            if any(b.needs_token for b in layers.available_basemaps(tianditu_token=token)):
-                return token, refused
-        except layers.LayerInputError:
-            refused.append(t("token_bad", where=t(f"token_where_{where}")))
+        if layers.basemap_problem("tianditu_vec", tianditu_token=token) is None:
+            return token, refused
+        refused.append(t("token_bad", where=t(f"token_where_{where}")))
     return None, refused
 
 
@@ -246,7 +244,7 @@ with guard(f"section {section}", lang):
         st.html(present.chart_html(table, lang))
 
     if section == "carriers":
-        carriers_frame = carriers_view(cache.carriers_table(data_key, lang, mode, data), data.zones, lang)
+        carriers_frame = carriers_view(cache.carriers_table(data_key, lang, mode, data))
         st.dataframe(
             carriers_frame,
             width="stretch",

@@ -7,6 +7,7 @@ Pure pandas, no Streamlit, so the page's numbers can be checked against :mod:`ge
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from html import escape
 
 import geopandas as gpd
@@ -214,11 +215,29 @@ def carriers_table(
             label("parent", lang): [by_id.get(p, "") if isinstance(p, str) else "" for p in carriers["parent_id"]],
         }
     )
-    for zone_type, text in memberships(carriers, zones, mode=mode).items():
-        out[term("zone_type", zone_type, lang)] = text.to_numpy()
+    zone_names = dict(zip(zones["id"], zones["name_zh" if lang == "zh" else "name_en"], strict=True))
+    for zone_type, texts in memberships(carriers, zones, mode=mode).items():
+        out[term("zone_type", zone_type, lang)] = [_named_zones(text, zone_names, lang) for text in texts]
     out[label("accuracy", lang)] = carriers["geometry_accuracy_m"].astype("Int64").array
     out[label("sources", lang)] = [", ".join(split_ids(s)) for s in carriers["source_ids"]]
     return out
+
+
+def _named_zones(text: str, names: Mapping[str, object], lang: Lang) -> str:
+    """``"a, b (40%)"`` with each zone id replaced by its name (empty: in no zone of the type).
+
+    >>> _named_zones("pole_a, pole_b (40%)", {"pole_a": "甲", "pole_b": "乙"}, "zh")
+    '甲、乙 (40%)'
+    """
+    if not text:
+        return ""
+    shown = []
+    for part in text.split(", "):
+        zone_id, _, share = part.partition(" (")
+        name = names.get(zone_id)
+        name = zone_id if not isinstance(name, str) or not name else name
+        shown.append(f"{name} ({share}" if share else name)
+    return ("、" if lang == "zh" else ", ").join(shown)
 
 
 def district_metrics(table: pd.DataFrame) -> dict[str, float | int]:

@@ -117,31 +117,9 @@ def read_report_view(report: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     )
 
 
-def carriers_view(frame: pd.DataFrame, zones: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """:func:`geo.present.carriers_table` with kinds in words, zone-type columns named, zones by name."""
-    out = frame.copy()
-    kind = present_label("kind", lang)
-    if kind in out.columns:
-        out[kind] = [term("kind", k, lang) if isinstance(k, str) else UNKNOWN for k in out[kind]]
-    names = dict(zip(zones["id"], zones["name_zh" if lang == "zh" else "name_en"], strict=True))
-    for zone_type in pd.unique(zones["type"]):
-        if zone_type in out.columns:
-            out[zone_type] = [_zone_names(text, names, lang) for text in out[zone_type]]
-            out = out.rename(columns={zone_type: term("zone_type", str(zone_type), lang)})
-    return tidy_numbers(out)
-
-
-def _zone_names(text: object, names: Mapping[str, object], lang: Lang) -> str:
-    """``"a, b (40%)"`` with each zone id replaced by its name (empty: in no zone of the type)."""
-    if not isinstance(text, str) or not text:
-        return ""
-    shown = []
-    for part in text.split(", "):
-        zone_id, _, share = part.partition(" (")
-        name = names.get(zone_id)
-        name = zone_id if not isinstance(name, str) or not name else name
-        shown.append(f"{name} ({share}" if share else name)
-    return ("、" if lang == "zh" else ", ").join(shown)
+def carriers_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`geo.present.carriers_table` (planner words already) with numbers tidied for display."""
+    return tidy_numbers(frame)
 
 
 def preview_view(preview: pd.DataFrame) -> pd.DataFrame:
