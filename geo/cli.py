@@ -150,6 +150,12 @@ def _parser() -> argparse.ArgumentParser:
     partition.add_argument("--crs", metavar="CRS", help="the carriers file's coordinate system, when the reader asks")
     partition.add_argument("--layer", metavar="LAYER", help="the carriers file's layer, when it holds several")
     partition.add_argument("--encoding", metavar="ENCODING", help="a Shapefile's text encoding, when the reader asks")
+    partition.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the stages of the work on stderr (default: on a terminal only)",
+    )
     partition.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=lang_help)
 
     commands.add_parser("check", parents=[inputs], help="validation and data-quality report")

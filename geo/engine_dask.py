@@ -262,10 +262,19 @@ def nested_contributions(files: Sequence[Path], *, year: int | None = None) -> p
     partition computes those itself. Returns the :meth:`geo.rollup.Contributions.to_frame`
     columns indexed by carrier ``id`` (empty when no carrier has a parent).
     """
+    import pyarrow as pa  # noqa: PLC0415
     import pyarrow.compute as pc  # noqa: PLC0415
     import pyarrow.dataset as ds  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
 
-    dataset = ds.dataset([str(f) for f in files], format="parquet")
+    try:  # a partition whose column is all null has type null there: unify with the others
+        schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
+    except (pa.ArrowException, ValueError, TypeError) as exc:
+        raise DataError(
+            "carriers",
+            [_problem(f"the partitions' columns disagree ({exc})", f"各分区的字段类型不一致（{exc}）", _REWRITE)],
+        ) from exc
+    dataset = ds.dataset([str(f) for f in files], format="parquet", schema=schema)
     names = set(dataset.schema.names)
     if "parent_id" not in names:
         return Contributions.from_frame(_empty_contributions()).to_frame(pd.Index([], name="id", dtype=object))
@@ -380,7 +389,7 @@ def _start_cluster(*, workers: int | None, memory_per_worker: str | int | None, 
             threads_per_worker=1,
             processes=processes,
             memory_limit=memory_per_worker if memory_per_worker is not None else "auto",
-            dashboard_address=None,
+            dashboard_address=":0",
         )
     except (OSError, RuntimeError, ValueError) as exc:
         raise EngineError(
@@ -552,7 +561,7 @@ def write_partitions(
         out.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(out / "part.0.parquet", index=False, write_covering_bbox=False)
         return partition_files(out)
-    with dask.config.set(scheduler="threads"):
+    with dask.config.set({"scheduler": "threads", "dataframe.shuffle.method": "tasks"}):
         spread = dask_geopandas.from_geopandas(frame, npartitions=count)
         ordered = spread.spatial_shuffle(by="hilbert", level=level, npartitions=count, calculate_partitions=False)
         ordered.to_parquet(str(out), write_index=False)
