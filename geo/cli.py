@@ -389,7 +389,8 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
     lang: Lang = args.lang or default_lang()
     prefix = "错误" if lang == "zh" else "error"
     enabled = args.progress if args.progress is not None else err.isatty()
-    progress = Progress(err, total=5 if args.command == "summary" else 4, enabled=enabled, lang=lang)
+    stages = {"summary": 3 if getattr(args, "engine", "") == "dask" else 5, "partition": 3 + (args.zones is not None)}
+    progress = Progress(err, total=stages.get(args.command, 4), enabled=enabled, lang=lang)
     try:
         try:
             if args.command == "summary":

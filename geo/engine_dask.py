@@ -171,9 +171,12 @@ def _schemas(files: Sequence[Path]) -> tuple[list[set[str]], list[dict[str, Any]
                 [_problem(f"is not a readable Parquet file ({exc})", f"不是可读取的 Parquet 文件（{exc}）", _REWRITE)],
             ) from exc
         names.append(set(schema.names))
-        meta = json.loads((schema.metadata or {}).get(b"geo", b"null") or b"null")
-        column = (meta or {}).get("primary_column", "geometry")
-        geo.append(((meta or {}).get("columns") or {}).get(column))
+        try:
+            meta = json.loads((schema.metadata or {}).get(b"geo", b"null") or b"null")
+            column = meta.get("primary_column", "geometry")
+            geo.append(meta["columns"].get(column))
+        except (ValueError, AttributeError, KeyError, TypeError):  # no or broken GeoParquet metadata
+            geo.append(None)
     return names, geo
 
 

@@ -239,3 +239,21 @@ def test_a_directory_without_partitions_is_refused_in_plain_words(tmp_path):
     assert code == 2
     assert "没有 .parquet 文件" in err.getvalue()
     assert "python -m geo partition" in err.getvalue()
+
+
+@needs_dask
+def test_partition_refuses_a_directory_that_is_not_empty(tmp_path):
+    data, _ = _hand()
+    carriers_path = tmp_path / "carriers.geojson"
+    data.to_file(carriers_path, driver="GeoJSON", engine="pyogrio")
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "keep.txt").write_text("a planner's notes")
+    err = io.StringIO()
+    code = main(["--lang", "en", "partition", str(carriers_path), str(tmp_path / "parts")], out=io.StringIO(), err=err)
+    assert code == 2
+    assert "exists and is not empty" in err.getvalue()
+    assert (tmp_path / "parts" / "keep.txt").read_text() == "a planner's notes"
+    out = io.StringIO()
+    code = main(["--lang", "zh", "partition", str(carriers_path), str(tmp_path / "new")], out=out, err=io.StringIO())
+    assert code == 0
+    assert "已写出 6 个载体" in out.getvalue()
