@@ -35,8 +35,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from pyproj import CRS
 
-from geo.crs import to_metric
+from geo.crs import metric_crs_for, to_metric
 from geo.schema import OUTSIDE, STATUSES, TOTAL, DataError, geometry_problems, in_file, split_ids
 
 __all__ = [
@@ -898,18 +899,31 @@ def _by_status(carriers: pd.DataFrame) -> _Membership:
 
 
 def _measured(
-    carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, by: str, mode: Mode, crs: Any
+    carriers: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    by: str,
+    mode: Mode,
+    crs: Any,
+    land_only: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.object_], FloatArray, npt.NDArray[np.object_] | None]:
     """(carriers' outlines in the metric CRS, their areas, zones' outlines there when membership needs them).
 
-    ``crs`` is the metric CRS (``None``: :func:`geo.crs.metric_crs_for` the carriers). Land area
-    always comes from the outlines, so they are projected once, whatever the mode.
+    ``crs`` is the metric CRS (``None``: :func:`geo.crs.metric_crs_for` the carriers). Only what
+    the measurement needs is reprojected: the outlines alone (not the attribute columns); the
+    zones only when membership is spatial; and when it is not (``declared``, ``status``) and
+    ``land_only`` marks the carriers whose land area counts (top-level ones), only those, the
+    others' outlines and areas being left empty (None, NaN).
     """
-    metric = to_metric(carriers, crs=crs)
-    metric_geoms = metric.geometry.to_numpy()
-    metric_zones = None
-    if by != "status" and mode != "declared":
-        metric_zones = to_metric(zones, crs=metric.crs).geometry.to_numpy()
+    target = CRS.from_user_input(crs) if crs is not None else metric_crs_for(carriers)
+    outlines = carriers.geometry
+    spatial = by != "status" and mode != "declared"
+    if land_only is not None and not spatial and not land_only.all():
+        metric_geoms = np.full(len(carriers), None, dtype=object)
+        metric_geoms[land_only] = to_metric(outlines[land_only], crs=target).to_numpy()
+    else:
+        metric_geoms = to_metric(outlines, crs=target).to_numpy()
+    metric_zones = to_metric(zones, crs=target).geometry.to_numpy() if spatial else None
     return metric_geoms, shapely.area(metric_geoms), metric_zones
 
 
@@ -956,8 +970,8 @@ def measure(carriers: gpd.GeoDataFrame, *, crs: Any = None) -> pd.Series:
     Series
         ``area_m2`` (float64): NaN where the outline is missing.
     """
-    metric = to_metric(carriers, crs=crs)
-    return pd.Series(shapely.area(metric.geometry.to_numpy()), index=carriers.index, name="area_m2")
+    metric = to_metric(carriers.geometry, crs=crs)
+    return pd.Series(shapely.area(metric.to_numpy()), index=carriers.index, name="area_m2")
 
 
 def _membership_frame(membership: _Membership, index: pd.Index) -> pd.DataFrame:
@@ -1028,6 +1042,11 @@ def memberships(
     _check_by(zones, by)
     if by == "status":
         return _membership_frame(_by_status(carriers), carriers.index)
+    if mode == "declared":  # membership by the carriers' zone_ids: no outline is needed
+        return _membership_frame(
+            _membership(carriers, zones, zone_type=by, mode=mode, metric_geoms=None, metric_zones=None, areas=None),
+            carriers.index,
+        )
     metric_geoms, areas, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs)
     membership = _compact_membership(
         carriers,
@@ -1160,7 +1179,7 @@ def partition_sums(
     """
     if by != "status" and mode not in MODES:
         raise ValueError(f"unknown membership mode {mode!r}; use one of: {', '.join(MODES)}")
-    metric_geoms, areas, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs)
+    metric_geoms, areas, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs, land_only=contrib.top)
     membership = _compact_membership(
         carriers,
         zones,

@@ -205,3 +205,24 @@ def test_any_split_of_the_carriers_gives_the_same_table(seed, n_parts, mode, by,
             patch.setattr(geo.rollup, "_GRID_MIN_CARRIERS", 1)
         split = _split_sums(data, zone_frame, parts, by=by, mode=mode, year=year)
     pd.testing.assert_frame_equal(split, whole)
+
+
+@pytest.mark.parametrize(
+    ("by", "mode", "projected"), [("pole", "declared", 3), ("status", "area", 3), ("pole", "area", 5)]
+)
+def test_only_the_outlines_the_measurement_needs_are_reprojected(monkeypatch, by, mode, projected):
+    """Declared and status membership need no outline: only top-level carriers' (their land area) are projected."""
+    data, zone_frame = _hand()
+    data, zone_frame = to_wgs84(data), to_wgs84(zone_frame)
+    expected = summarize(data, zone_frame, by=by, mode=mode)
+    seen: list[int] = []
+    real = geo.rollup.to_metric
+
+    def counting(frame, **kwargs):
+        if "type" not in getattr(frame, "columns", ()):  # the carriers' outlines, not the zones
+            seen.append(len(frame))
+        return real(frame, **kwargs)
+
+    monkeypatch.setattr(geo.rollup, "to_metric", counting)
+    pd.testing.assert_frame_equal(summarize(data, zone_frame, by=by, mode=mode), expected)
+    assert seen == [projected]  # p, q, u are top-level; c1 and r are nested
