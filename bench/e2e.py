@@ -155,7 +155,14 @@ def main(argv: list[str] | None = None) -> int:
         for fmt in formats:
             for mode in modes:
                 project_out = OUT / "project.csv"
-                runs = [measure(project_command(paths[fmt], zones_path, mode, project_out)) for _ in range(args.repeat)]
+                try:
+                    runs = [
+                        measure(project_command(paths[fmt], zones_path, mode, project_out)) for _ in range(args.repeat)
+                    ]
+                except SystemExit as refused:  # e.g. the reader's size cap: say so in the row, go on
+                    reason = str(refused).splitlines()[-1].replace("|", "/")
+                    print(f"| {n:,} | {FORMATS[fmt]} | {mode} | failed: {reason} | | | | | |", flush=True)
+                    continue
                 wall, rss = statistics.median(r[0] for r in runs), max(r[1] for r in runs)
                 cells = [f"{n:,}", FORMATS[fmt], mode, f"{wall:.2f}", f"{rss:.0f}"]
                 if args.no_baseline:
