@@ -1,4 +1,4 @@
-"""Command line for analysts and scripts: ``python -m geo summary`` and ``python -m geo check``.
+"""Command line for analysts and scripts: ``python -m geo summary``, ``check`` and ``partition``.
 
 Output goes to stdout (or ``--output``); every problem goes to stderr in plain words with a
 non-zero exit, and nothing is written to stdout then. No traceback reaches the user. Reports and
@@ -30,10 +30,11 @@ from typing import Any, NoReturn, TextIO
 import pandas as pd
 
 from geo.crs import metric_crs_for
-from geo.data import Dataset, load_dataset
+from geo.data import SEEDS_DIR, Dataset, file_hash, load_dataset, read_frame
+from geo.engine_dask import EngineError
 from geo.quality import KINDS, check_quality
 from geo.rollup import MODES, summarize, zone_types
-from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, DataError
+from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, DataError, in_file, normalize_carriers, validate_carriers
 from geo.text import LANGS, Lang, Text, field_label, term
 
 __all__ = ["UsageError", "default_lang", "main", "parse_columns"]
@@ -168,6 +169,16 @@ def _year(text: str) -> int | None:
         ) from None
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with its refusals in the user's language."""
 
@@ -252,6 +263,42 @@ def _parser(lang: Lang = "en") -> argparse.ArgumentParser:
         help="CSV only: write the metadata stamp (CSV on the Web JSON) here; "
         "default: NAME.csv-metadata.json next to --output (none on stdout)",
     )
+    summary.add_argument(
+        "--engine",
+        default="memory",
+        choices=("memory", "dask"),
+        help="memory (default) or dask: --carriers is then a directory written by 'python -m geo partition', "
+        'summed partition by partition on a dask cluster (pip install -e ".[dask]")',
+    )
+    summary.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        help="memory engine: threads for the geometry; dask engine: local worker processes (default: 2)",
+    )
+    summary.add_argument("--memory-per-worker", metavar="SIZE", help="dask engine: memory limit per worker, e.g. 2GB")
+    summary.add_argument(
+        "--scheduler", metavar="ADDRESS", help="dask engine: a running scheduler (tcp://HOST:8786), not a local one"
+    )
+
+    partition = commands.add_parser(
+        "partition",
+        help="write a carriers file as GeoParquet partitions sorted in space, for 'summary --engine dask'",
+    )
+    partition.add_argument("input", type=Path, help="carriers file (any format the reader takes)")
+    partition.add_argument("out_dir", type=Path, help="a new or empty directory for the partitions")
+    partition.add_argument("--partitions", type=_positive, default=None, help="number of files (default: 1 per 250k)")
+    partition.add_argument("--zones", type=Path, help="zones file, to check the carriers' zone_ids against")
+    partition.add_argument("--crs", metavar="CRS", help="the carriers file's coordinate system, when the reader asks")
+    partition.add_argument("--layer", metavar="LAYER", help="the carriers file's layer, when it holds several")
+    partition.add_argument("--encoding", metavar="ENCODING", help="a Shapefile's text encoding, when the reader asks")
+    partition.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the stages of the work on stderr (default: on a terminal only)",
+    )
+    partition.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=lang_help)
 
     commands.add_parser("check", parents=[inputs], help="validation and data-quality report")
     return parser
@@ -396,8 +443,8 @@ def _mapping_hint(args: argparse.Namespace, lang: Lang) -> list[str]:
     return lines
 
 
-def _check_grouping(by: str, dataset: Dataset) -> None:
-    types = zone_types(dataset.zones)
+def _check_grouping(by: str, zones: pd.DataFrame) -> None:
+    types = zone_types(zones)
     if by == "status" or by in types:
         return
     choices = ", ".join([*types, "status"])
@@ -430,6 +477,36 @@ def _write(data: bytes, args: argparse.Namespace, out: TextIO) -> None:
     buffer.flush()
 
 
+def _summary_dask(args: argparse.Namespace, progress: Progress) -> tuple[pd.DataFrame, dict[str, str], str]:
+    """The table, input hashes and metric CRS of ``summary --engine dask``."""
+    from geo import engine_dask  # noqa: PLC0415
+
+    engine_dask.require()
+    if args.carriers is None:
+        raise UsageError(
+            "--engine dask 需要 --carriers 分区目录（先运行 python -m geo partition 载体文件 目录）",
+            "--engine dask needs --carriers DIRECTORY (write it first: python -m geo partition CARRIERS_FILE DIR)",
+        )
+    zones_path = args.zones if args.zones is not None else SEEDS_DIR / "zones.geojson"
+    progress("read_zones")
+    zones = engine_dask.read_zones(zones_path)
+    _check_grouping(args.by, zones)
+    files = engine_dask.partition_files(args.carriers)
+    progress("roll_up")
+    table = engine_dask.summarize(
+        args.carriers,
+        zones,
+        by=args.by,
+        mode=args.mode,
+        year=args.year,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        memory_per_worker=args.memory_per_worker,
+    )
+    hashes = {"carriers": engine_dask.dataset_hash(files), "zones": file_hash(zones_path)}
+    return table, hashes, engine_dask.metric_crs_of(files).to_string()
+
+
 def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     from geo.io import export  # noqa: PLC0415 - openpyxl is only needed when exporting
 
@@ -440,13 +517,19 @@ def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
                 f"--stamp is for CSV only: an {args.format.upper()} file carries its stamp inside",
             )
         )
-    dataset = _load(args, progress)
-    _check_grouping(args.by, dataset)
-    progress("roll_up")
-    table = summarize(dataset.carriers, dataset.zones, by=args.by, mode=args.mode, year=args.year)
+    if args.engine == "dask":
+        table, hashes, crs = _summary_dask(args, progress)
+    else:
+        dataset = _load(args, progress)
+        _check_grouping(args.by, dataset.zones)
+        progress("roll_up")
+        table = summarize(
+            dataset.carriers, dataset.zones, by=args.by, mode=args.mode, year=args.year, workers=args.workers
+        )
+        hashes = dataset.hashes
+        crs = metric_crs_for(dataset.carriers).to_string()  # where the areas were measured
     progress("write")
-    crs = metric_crs_for(dataset.carriers).to_string()  # where the areas were measured
-    stamp = export.make_stamp(input_hashes=dataset.hashes, by=args.by, mode=args.mode, year=args.year, crs=crs)
+    stamp = export.make_stamp(input_hashes=hashes, by=args.by, mode=args.mode, year=args.year, crs=crs)
     sidecar: tuple[Path, bytes] | None = None
     if args.format == "csv":
         data = export.summary_csv(table)
@@ -471,6 +554,31 @@ def _csv_name_for(stamp_path: Path) -> str:
     """The CSV a metadata file names when the CSV itself went to stdout: ``x.csv-metadata.json`` → ``x.csv``."""
     name = stamp_path.name
     return name.removesuffix("-metadata.json") if name.endswith(".csv-metadata.json") else "summary.csv"
+
+
+def _partition(args: argparse.Namespace, out: TextIO, lang: Lang, progress: Progress) -> int:
+    """``partition IN OUT_DIR``: the carriers file read and validated as ``summary`` does, then written in parts."""
+    from geo import engine_dask  # noqa: PLC0415
+
+    engine_dask.require()
+    progress("read_carriers")
+    options = {key: value for key in ("crs", "layer", "encoding") if (value := getattr(args, key, None))}
+    frame = read_frame(args.input, **options)
+    zone_ids = None
+    if args.zones is not None:
+        progress("read_zones")
+        zone_ids = {str(z) for z in engine_dask.read_zones(args.zones)["id"]}
+    progress("validate")
+    problems = in_file(validate_carriers(frame, zone_ids=zone_ids), "carriers")
+    if problems:
+        raise DataError(str(args.input), problems)
+    progress("write")
+    files = engine_dask.write_partitions(normalize_carriers(frame), args.out_dir, partitions=args.partitions)
+    if lang == "zh":
+        print(f"已写出 {len(frame)} 个载体，共 {len(files)} 个分区文件：{args.out_dir}", file=out)
+    else:
+        print(f"wrote {len(frame)} carriers in {len(files)} partition file(s) to {args.out_dir}", file=out)
+    return EXIT_OK
 
 
 def _check_report(dataset: Dataset, findings: pd.DataFrame, lang: Lang) -> list[str]:
@@ -559,11 +667,14 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
     args.lang_used = lang
     prefix = _ERROR.in_(lang)
     enabled = args.progress if args.progress is not None else err.isatty()
-    progress = Progress(err, total=5 if args.command == "summary" else 4, enabled=enabled, lang=lang)
+    stages = {"summary": 3 if getattr(args, "engine", "") == "dask" else 5, "partition": 3 + (args.zones is not None)}
+    progress = Progress(err, total=stages.get(args.command, 4), enabled=enabled, lang=lang)
     try:
         try:
             if args.command == "summary":
                 return _summary(args, out, progress)
+            if args.command == "partition":
+                return _partition(args, out, lang, progress)
             return _check(args, out, lang, progress)
         finally:  # end the progress line before any message goes to stderr
             progress.close()
@@ -574,6 +685,8 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
                 print(line, file=err)
     except UsageError as exc:
         print(f"{prefix}: {exc.text(lang)}", file=err)
+    except EngineError as exc:
+        print(f"{prefix}: {exc.text.in_(lang)}", file=err)
     except OSError as exc:
         where = exc.filename or ""
         reason = exc.strerror or str(exc)

@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from geo.crs import metric_crs_for, to_metric
 from geo.schema import OUTSIDE, STATUSES, TOTAL, DataError, geometry_problems, in_file, split_ids
@@ -44,6 +45,7 @@ __all__ = [
     "GRID_COLUMNS",
     "MODES",
     "OUTSIDE",
+    "PARTIAL_COLUMNS",
     "SHARE_EPS",
     "STATUS_NAMES",
     "SUMMARY_COLUMNS",
@@ -51,9 +53,15 @@ __all__ = [
     "Contributions",
     "apportion",
     "assign",
+    "combine",
     "contributions",
     "disjoint_zones",
+    "finish",
     "grid_sums",
+    "measure",
+    "memberships",
+    "partial_sums",
+    "partition_sums",
     "summarize",
     "zone_types",
 ]
@@ -94,6 +102,7 @@ _GRID_CELL_SIDES = 1.25
 # Carriers are placed on the grid this many at a time.
 _GRID_CHUNK = 65_536
 # Threads for the vectorised geometry (shapely releases the GIL), for at least this many pairs each.
+# The default when a caller does not say (``workers=``); read at each call, not fixed at import.
 _WORKERS = min(4, os.cpu_count() or 1)
 _CHUNK_MIN = 25_000
 # An intersection costs some 50 times a predicate: worth a thread from a few thousand pairs.
@@ -135,6 +144,45 @@ class Contributions:
     @property
     def unknown(self) -> npt.NDArray[np.bool_]:
         return self.existing_unknown | self.planned_unknown
+
+    def take(self, positions: npt.ArrayLike) -> Contributions:
+        """The contributions of the carriers at ``positions`` (e.g. one partition's rows)."""
+        at = np.asarray(positions, dtype=np.intp)
+        return Contributions(
+            existing=self.existing[at],
+            planned=self.planned[at],
+            existing_unknown=self.existing_unknown[at],
+            planned_unknown=self.planned_unknown[at],
+            top=self.top[at],
+        )
+
+    def to_frame(self, index: pd.Index | None = None) -> pd.DataFrame:
+        """The same, one row per carrier, indexed like the carriers (``index``; default 0…n−1).
+
+        Columns ``existing_m2``, ``planned_m2`` (int64), ``existing_unknown``,
+        ``planned_unknown`` and ``top`` (bool).
+        """
+        return pd.DataFrame(
+            {
+                "existing_m2": self.existing,
+                "planned_m2": self.planned,
+                "existing_unknown": self.existing_unknown,
+                "planned_unknown": self.planned_unknown,
+                "top": self.top,
+            },
+            index=index,
+        )
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> Contributions:
+        """The arrays of a frame made by :meth:`to_frame` (row order is kept, the index is not used)."""
+        return cls(
+            existing=frame["existing_m2"].to_numpy(dtype=np.int64),
+            planned=frame["planned_m2"].to_numpy(dtype=np.int64),
+            existing_unknown=frame["existing_unknown"].to_numpy(dtype=bool),
+            planned_unknown=frame["planned_unknown"].to_numpy(dtype=bool),
+            top=frame["top"].to_numpy(dtype=bool),
+        )
 
 
 def _int_values(column: pd.Series) -> tuple[IntArray, npt.NDArray[np.bool_]]:
@@ -440,7 +488,8 @@ def _pairwise(
     others: npt.NDArray[np.object_],
     other_idx: IntArray,
     *,
-    min_chunk: int = _CHUNK_MIN,
+    workers: int,
+    min_chunk: int | None = None,
 ) -> npt.NDArray[Any]:
     """``function(pieces[piece_idx], others[other_idx])``, split across the machine's cores when large.
 
@@ -448,7 +497,7 @@ def _pairwise(
     geometries must not be shared between threads (each builds its index lazily), so every extra
     thread works on its own prepared copy of ``pieces`` (zone pieces: few and small).
     """
-    workers = min(_WORKERS, len(piece_idx) // min_chunk)
+    workers = min(workers, len(piece_idx) // (_CHUNK_MIN if min_chunk is None else min_chunk))
     if workers < 2:
         return function(pieces[piece_idx], others[other_idx])
     bounds = np.linspace(0, len(piece_idx), workers + 1).astype(np.int64)
@@ -473,6 +522,7 @@ def _drop_inside_whole_zone(
     zones: npt.NDArray[np.object_],
     area: FloatArray,
     areas: FloatArray,
+    workers: int,
 ) -> IntArray:
     """The edge pairs still to intersect, once carriers wholly inside one zone are settled.
 
@@ -494,7 +544,9 @@ def _drop_inside_whole_zone(
     if not len(candidate):
         return edge
     shapely.prepare(zones)
-    within = _pairwise(shapely.contains_properly, zones, edge_zone[candidate], geoms, edge_carrier[candidate])
+    within = _pairwise(
+        shapely.contains_properly, zones, edge_zone[candidate], geoms, edge_carrier[candidate], workers=workers
+    )
     settled_first = candidate[within]
     area[edge[settled_first]] = areas[edge_carrier[settled_first]]
     settled = np.zeros(len(geoms), dtype=bool)
@@ -503,7 +555,12 @@ def _drop_inside_whole_zone(
 
 
 def _overlap_areas(
-    geoms: npt.NDArray[np.object_], areas: FloatArray, zones: npt.NDArray[np.object_], *, exact: bool = True
+    geoms: npt.NDArray[np.object_],
+    areas: FloatArray,
+    zones: npt.NDArray[np.object_],
+    *,
+    exact: bool = True,
+    workers: int,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """(carrier, zone, overlap area) for every carrier–zone pair that overlaps, summed per pair.
 
@@ -537,11 +594,11 @@ def _overlap_areas(
     carrier_idx = open_[query_idx]
     # Most candidates lie wholly inside a piece: test that first (pieces are prepared), then
     # intersect only the candidates that really cross a piece's edge.
-    inside = _pairwise(shapely.contains_properly, pieces, piece_idx, geoms, carrier_idx)
+    inside = _pairwise(shapely.contains_properly, pieces, piece_idx, geoms, carrier_idx, workers=workers)
     area = np.zeros(len(carrier_idx), dtype=np.float64)
     area[inside] = areas[carrier_idx[inside]]
     rest = np.flatnonzero(~inside)
-    edge = rest[_pairwise(shapely.intersects, pieces, piece_idx[rest], geoms, carrier_idx[rest])]
+    edge = rest[_pairwise(shapely.intersects, pieces, piece_idx[rest], geoms, carrier_idx[rest], workers=workers)]
     if not exact:
         # Interiors meet (a positive overlap) unless the shapes only touch along their boundaries.
         edge = edge[~shapely.touches(pieces[piece_idx[edge]], geoms[carrier_idx[edge]])]
@@ -570,9 +627,16 @@ def _overlap_areas(
         zones=zones,
         area=area,
         areas=areas,
+        workers=workers,
     )
     area[edge] = _pairwise(
-        _intersection_area, pieces, piece_idx[edge], geoms, carrier_idx[edge], min_chunk=_INTERSECTION_CHUNK_MIN
+        _intersection_area,
+        pieces,
+        piece_idx[edge],
+        geoms,
+        carrier_idx[edge],
+        workers=workers,
+        min_chunk=_INTERSECTION_CHUNK_MIN,
     )
     keep = area > 0
     carrier_idx = np.r_[fast, carrier_idx[keep]]
@@ -661,6 +725,7 @@ def assign(
     metric_geoms: npt.NDArray[np.object_] | None = None,
     metric_zones: npt.NDArray[np.object_] | None = None,
     areas: FloatArray | None = None,
+    workers: int | None = None,
 ) -> Assignment:
     """Which zone of ``zone_type`` each carrier belongs to, and by what share (rule 4).
 
@@ -669,7 +734,8 @@ def assign(
     overlap: outside); ``area`` splits by the share of the outline in each zone. Zones of one
     type are made disjoint first, so the part two zones share counts for the one listed first.
     ``metric_geoms``/``metric_zones`` (and the carriers' ``areas``) let a caller pass outlines
-    already in a metric CRS.
+    already in a metric CRS; ``workers`` is the number of threads for the geometry (default: up
+    to 4, by the machine's cores). :func:`memberships` gives the same as an index-aligned frame.
     """
     with _outlines_checked(carriers, zones):
         return _membership(
@@ -680,6 +746,7 @@ def assign(
             metric_geoms=metric_geoms,
             metric_zones=metric_zones,
             areas=areas,
+            workers=workers,
         ).rows()
 
 
@@ -710,6 +777,7 @@ def _membership(
     metric_geoms: npt.NDArray[np.object_] | None,
     metric_zones: npt.NDArray[np.object_] | None,
     areas: FloatArray | None,
+    workers: int | None = None,
 ) -> _Membership:
     """:func:`assign` in compact form."""
     if mode not in MODES:
@@ -727,7 +795,9 @@ def _membership(
     pieces = disjoint_zones(metric_zones[type_mask])
     if areas is None:
         areas = shapely.area(metric_geoms)
-    carrier_idx, zone_idx, overlap = _overlap_areas(metric_geoms, areas, pieces, exact=mode == "area")
+    carrier_idx, zone_idx, overlap = _overlap_areas(
+        metric_geoms, areas, pieces, exact=mode == "area", workers=_WORKERS if workers is None else workers
+    )
     real = ~(overlap <= SHARE_EPS * areas[carrier_idx])  # NaN (from invalid outlines) stays for the NaN path
     carrier_idx, zone_idx, overlap = carrier_idx[real], zone_idx[real], overlap[real]
     outside = len(groups) - 1
@@ -812,39 +882,18 @@ def _group_sums(values: IntArray, membership: _Membership, bins: IntArray) -> In
     return sums
 
 
-def _unknowns(
-    ids: pd.Series, unknown: npt.NDArray[np.bool_], membership: _Membership
-) -> tuple[list[str], IntArray, str]:
-    """Per group the ``;``-joined ids of its members whose figure is unknown, and their count; and
-    the ids of all such carriers, joined, for the total.
-    """
-    n_groups = len(membership.groups)
-    carriers = np.flatnonzero(unknown)
-    # Python strings (not an Arrow string array, which pandas 3 would iterate element by element),
-    # made once for the groups and the total.
-    texts = ids.iloc[carriers].astype(str).to_numpy(dtype=object)
-    # One row per (unknown carrier, group it is in): those wholly in a group, then the split rows.
-    held = membership.whole[carriers]
-    wholly = np.flatnonzero(held >= 0)
-    split_rows = np.flatnonzero(unknown[membership.carrier])
-    group = np.r_[held[wholly], membership.group[split_rows]]
-    text = np.r_[wholly, np.searchsorted(carriers, membership.carrier[split_rows])]
-    joined = _join_ids(texts[text], group, carriers[text], n_groups)
-    return joined, np.bincount(group, minlength=n_groups).astype(np.int64), ";".join(texts.tolist())
-
-
-def _join_ids(texts: npt.NDArray[np.object_], group: IntArray, carrier: IntArray, n_groups: int) -> list[str]:
-    """Per group, the ``;``-joined ``texts`` of the rows in that group, in carrier order."""
-    out = [""] * n_groups
-    if not len(texts):
-        return out
-    order = np.lexsort((carrier, group))
-    groups = group[order]
-    ordered = texts[order].tolist()
-    starts = _run_starts(groups)
-    for start, end in zip(starts, [*starts[1:], len(groups)], strict=True):
-        out[int(groups[start])] = ";".join(ordered[start:end])
-    return out
+# Columns of a partial-sums frame (:func:`partial_sums`): whole numbers that add across partitions,
+# then the unknown members of each group, as arrays (order keys and ids) that concatenate.
+PARTIAL_COLUMNS: tuple[str, ...] = (
+    "existing_m2",
+    "planned_m2",
+    "land_m2",
+    "member_count",
+    "unknown_count",
+    "unknown_order",
+    "unknown_ids",
+)
+_PARTIAL_SUMS = PARTIAL_COLUMNS[:5]
 
 
 def _group_names(zones: pd.DataFrame, by: str, groups: list[str]) -> list[Text]:
@@ -858,6 +907,13 @@ def _group_names(zones: pd.DataFrame, by: str, groups: list[str]) -> list[Text]:
     return [outside if g == OUTSIDE else Text(str(named.at[g, "name_zh"]), str(named.at[g, "name_en"])) for g in groups]
 
 
+def _check_by(zones: pd.DataFrame, by: str) -> None:
+    types = zone_types(zones)
+    if by != "status" and by not in types:
+        choices = ", ".join([*types, "status"]) or "status"
+        raise ValueError(f"cannot group by {by!r}: the zones have no zones of that type; use one of: {choices}")
+
+
 def _by_status(carriers: pd.DataFrame) -> _Membership:
     """Each carrier wholly in the group of its status."""
     groups = list(STATUSES)
@@ -868,12 +924,391 @@ def _by_status(carriers: pd.DataFrame) -> _Membership:
     return _wholly(status_group.astype(np.int64), groups)
 
 
+def _measured(
+    carriers: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    by: str,
+    mode: Mode,
+    crs: Any,
+    land_only: npt.NDArray[np.bool_] | None = None,
+) -> tuple[npt.NDArray[np.object_], FloatArray, npt.NDArray[np.object_] | None]:
+    """(carriers' outlines in the metric CRS, their areas, zones' outlines there when membership needs them).
+
+    ``crs`` is the metric CRS (``None``: :func:`geo.crs.metric_crs_for` the carriers). Only what
+    the measurement needs is reprojected: the outlines alone (not the attribute columns); the
+    zones only when membership is spatial; and when it is not (``declared``, ``status``) and
+    ``land_only`` marks the carriers whose land area counts (top-level ones), only those, the
+    others' outlines and areas being left empty (None, NaN).
+    """
+    target = CRS.from_user_input(crs) if crs is not None else metric_crs_for(carriers)
+    outlines = carriers.geometry
+    spatial = by != "status" and mode != "declared"
+    if land_only is not None and not spatial and not land_only.all():
+        metric_geoms = np.full(len(carriers), None, dtype=object)
+        metric_geoms[land_only] = to_metric(outlines[land_only], crs=target).to_numpy()
+    else:
+        metric_geoms = to_metric(outlines, crs=target).to_numpy()
+    metric_zones = to_metric(zones, crs=target).geometry.to_numpy() if spatial else None
+    return metric_geoms, shapely.area(metric_geoms), metric_zones
+
+
+def _compact_membership(
+    carriers: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    by: str,
+    mode: Mode,
+    metric_geoms: npt.NDArray[np.object_],
+    areas: FloatArray,
+    metric_zones: npt.NDArray[np.object_] | None,
+    workers: int | None,
+) -> _Membership:
+    if by == "status":
+        return _by_status(carriers)
+    with _outlines_checked(carriers, zones):
+        return _membership(
+            carriers,
+            zones,
+            zone_type=by,
+            mode=mode,
+            metric_geoms=metric_geoms,
+            metric_zones=metric_zones,
+            areas=areas,
+            workers=workers,
+        )
+
+
+def measure(carriers: gpd.GeoDataFrame, *, crs: Any = None) -> pd.Series:
+    """Each carrier's outline area in m², measured in the metric CRS, indexed like ``carriers``.
+
+    Parameters
+    ----------
+    carriers
+        Carriers per the data contract, in any CRS.
+    crs
+        The metric CRS to measure in; ``None`` picks the local one of the data
+        (:func:`geo.crs.metric_crs_for`). An engine that sees the carriers in parts passes the one
+        chosen for the whole, so that every part is measured alike.
+
+    Returns
+    -------
+    Series
+        ``area_m2`` (float64): NaN where the outline is missing.
+    """
+    metric = to_metric(carriers.geometry, crs=crs)
+    return pd.Series(shapely.area(metric.to_numpy()), index=carriers.index, name="area_m2")
+
+
+def _membership_frame(membership: _Membership, index: pd.Index) -> pd.DataFrame:
+    rows = membership.rows()
+    return pd.DataFrame(
+        {
+            "position": rows.carrier,
+            "group_id": pd.Categorical.from_codes(rows.group, categories=membership.groups),
+            "share": rows.share,
+        },
+        index=index.take(rows.carrier),
+    )
+
+
+def _membership_from_frame(frame: pd.DataFrame, n: int) -> _Membership:
+    """The compact form of a :func:`memberships` frame of ``n`` carriers."""
+    position = frame["position"].to_numpy(dtype=np.int64)
+    group_id = frame["group_id"]
+    if not isinstance(group_id.dtype, pd.CategoricalDtype):
+        raise ValueError("memberships: 'group_id' must be the categorical column made by geo.rollup.memberships")
+    groups = [str(g) for g in group_id.cat.categories]
+    group = group_id.cat.codes.to_numpy(dtype=np.int64)
+    share = frame["share"].to_numpy(dtype=np.float64)
+    if len(position) and (np.any(np.diff(position) < 0) or position.min() < 0 or position.max() >= n):
+        raise ValueError("memberships: rows must come sorted by carrier position, within the carriers given")
+    # A share of exactly 1 is its carrier's only row (shares add up to 1): it lies wholly in that group.
+    whole_rows = share == 1.0
+    whole = np.full(n, -1, dtype=np.int64)
+    whole[position[whole_rows]] = group[whole_rows]
+    split = ~whole_rows
+    return _Membership(whole, position[split], group[split], share[split], groups)
+
+
+def memberships(
+    carriers: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    by: str = "pole",
+    mode: Mode = "declared",
+    crs: Any = None,
+    workers: int | None = None,
+) -> pd.DataFrame:
+    """Which group each carrier belongs to, and by what share (rule 4), one row per carrier and group.
+
+    Parameters
+    ----------
+    carriers, zones
+        Frames per the data contract, in any CRS.
+    by
+        A zone type of ``zones`` (membership by ``mode``) or ``status`` (each carrier in its status).
+    mode
+        ``declared``, ``largest`` or ``area`` (see :func:`assign`).
+    crs
+        The metric CRS shares are measured in (``None``: the local one of the carriers).
+    workers
+        Threads for the geometry (shapely releases the GIL); ``None``: up to 4, by the machine's cores.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``carriers`` (a carrier split between groups repeats its label), sorted by
+        carrier then group: ``position`` (the carrier's row position), ``group_id`` (categorical:
+        the groups in order, ``__outside__`` last for zone types) and ``share`` (1.0 for a carrier
+        wholly in one group; a split carrier's shares add up to 1).
+    """
+    if by != "status" and mode not in MODES:
+        raise ValueError(f"unknown membership mode {mode!r}; use one of: {', '.join(MODES)}")
+    _check_by(zones, by)
+    if by == "status":
+        return _membership_frame(_by_status(carriers), carriers.index)
+    if mode == "declared":  # membership by the carriers' zone_ids: no outline is needed
+        return _membership_frame(
+            _membership(carriers, zones, zone_type=by, mode=mode, metric_geoms=None, metric_zones=None, areas=None),
+            carriers.index,
+        )
+    metric_geoms, areas, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs)
+    membership = _compact_membership(
+        carriers,
+        zones,
+        by=by,
+        mode=mode,
+        metric_geoms=metric_geoms,
+        areas=areas,
+        metric_zones=metric_zones,
+        workers=workers,
+    )
+    return _membership_frame(membership, carriers.index)
+
+
+def _partials(
+    contrib: Contributions,
+    membership: _Membership,
+    areas: FloatArray,
+    *,
+    ids: pd.Series,
+    order: IntArray | None,
+) -> pd.DataFrame:
+    """The partial sums of one set of carriers (see :func:`partial_sums`), from the compact membership."""
+    groups = membership.groups
+    n_groups = len(groups)
+    n = len(membership.whole)
+    keys = np.arange(n, dtype=np.int64) if order is None else np.asarray(order, dtype=np.int64)
+    if len(keys) != n or len(contrib.existing) != n or len(areas) != n or len(ids) != n:
+        raise ValueError("partial sums: contributions, memberships, areas, ids and order must be of the same carriers")
+    land_whole = np.where(contrib.top, np.rint(areas), 0).astype(np.int64)
+    bins = np.where(membership.whole >= 0, membership.whole, n_groups)
+    existing, planned, land = (
+        _group_sums(values, membership, bins) for values in (contrib.existing, contrib.planned, land_whole)
+    )
+    members = np.bincount(bins, minlength=n_groups + 1)[:n_groups] + np.bincount(membership.group, minlength=n_groups)
+    # Unknown members: one row per (unknown carrier, group it is in), those wholly in a group, then
+    # the split rows; and every unknown carrier once for the total.
+    unknown = contrib.unknown
+    carriers = np.flatnonzero(unknown)
+    # Python strings (not an Arrow string array, which pandas 3 would iterate element by element).
+    texts = ids.iloc[carriers].astype(str).to_numpy(dtype=object)
+    held = membership.whole[carriers]
+    wholly = np.flatnonzero(held >= 0)
+    split_rows = np.flatnonzero(unknown[membership.carrier])
+    group = np.r_[held[wholly], membership.group[split_rows]].astype(np.int64)
+    text = np.r_[wholly, np.searchsorted(carriers, membership.carrier[split_rows])].astype(np.int64)
+    row_keys = keys[carriers]
+    sort = np.lexsort((row_keys[text], group))
+    starts = np.searchsorted(group[sort], np.arange(n_groups + 1))
+    unknown_order = [row_keys[text[sort[starts[g] : starts[g + 1]]]] for g in range(n_groups)]
+    unknown_ids = [texts[text[sort[starts[g] : starts[g + 1]]]] for g in range(n_groups)]
+    frame = pd.DataFrame(
+        {
+            "existing_m2": np.r_[existing, contrib.existing.sum()],
+            "planned_m2": np.r_[planned, contrib.planned.sum()],
+            "land_m2": np.r_[land, land_whole.sum()],
+            "member_count": np.r_[members, n],
+            "unknown_count": np.r_[[len(o) for o in unknown_order], len(carriers)].astype(np.int64),
+        },
+        index=pd.Index([*groups, TOTAL], name="group_id", dtype=object),
+    ).astype(np.int64)
+    frame["unknown_order"] = pd.Series([*unknown_order, row_keys], index=frame.index, dtype=object)
+    frame["unknown_ids"] = pd.Series([*unknown_ids, texts], index=frame.index, dtype=object)
+    return frame
+
+
+def partial_sums(
+    contrib: Contributions | pd.DataFrame,
+    member: pd.DataFrame,
+    areas: pd.Series | FloatArray,
+    *,
+    ids: pd.Series,
+    order: npt.ArrayLike | None = None,
+) -> pd.DataFrame:
+    """Per group the whole m² and members of one set of carriers: the part that adds across partitions.
+
+    Parameters
+    ----------
+    contrib
+        :func:`contributions` of the carriers (or its :meth:`Contributions.to_frame`).
+    member
+        :func:`memberships` of the same carriers.
+    areas
+        :func:`measure` of the same carriers (land area comes from the outlines of top-level carriers).
+    ids
+        The carriers' ``id`` column, to name unknown members.
+    order
+        Per carrier a key that orders the names of unknown members (default: the row position);
+        an engine that holds the carriers in parts passes each carrier's row in the whole file.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``group_id`` (the groups in order, then ``__total__``), with the columns of
+        ``PARTIAL_COLUMNS``: whole-m² existing, planned and land area, member and unknown counts
+        (int64) and per group the order keys and ids of its unknown members (arrays). Each
+        split carrier's floor area is apportioned to its groups in whole m² here, by the largest
+        remainder over that carrier's rows only: a carrier lies in one part, so these integers
+        do not depend on how carriers are split into parts, and :func:`combine` only adds.
+    """
+    contributions_ = Contributions.from_frame(contrib) if isinstance(contrib, pd.DataFrame) else contrib
+    n = len(contributions_.existing)
+    membership = _membership_from_frame(member, n)
+    return _partials(
+        contributions_,
+        membership,
+        np.asarray(areas, dtype=np.float64),
+        ids=ids,
+        order=None if order is None else np.asarray(order, dtype=np.int64),
+    )
+
+
+def partition_sums(
+    carriers: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    contrib: Contributions,
+    *,
+    by: str = "pole",
+    mode: Mode = "declared",
+    crs: Any = None,
+    workers: int | None = None,
+    order: npt.ArrayLike | None = None,
+) -> pd.DataFrame:
+    """:func:`measure`, :func:`memberships` and :func:`partial_sums` in one pass over ``carriers``.
+
+    The outlines are projected once for land area and shares. This is the step that each
+    partition of an engine runs (:mod:`geo.engine_dask`), and :func:`summarize` on the whole.
+    Parameters as in those functions; ``contrib`` must come from the whole carriers' parent tree
+    (:func:`contributions`), row for row with ``carriers``.
+    """
+    if by != "status" and mode not in MODES:
+        raise ValueError(f"unknown membership mode {mode!r}; use one of: {', '.join(MODES)}")
+    metric_geoms, areas, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs, land_only=contrib.top)
+    membership = _compact_membership(
+        carriers,
+        zones,
+        by=by,
+        mode=mode,
+        metric_geoms=metric_geoms,
+        areas=areas,
+        metric_zones=metric_zones,
+        workers=workers,
+    )
+    return _partials(
+        contrib,
+        membership,
+        areas,
+        ids=carriers["id"],
+        order=None if order is None else np.asarray(order, dtype=np.int64),
+    )
+
+
+def combine(*partials: pd.DataFrame) -> pd.DataFrame:
+    """Partial sums of several parts of the carriers (:func:`partial_sums`) added into one.
+
+    Whole numbers add and the unknown members' arrays concatenate, so the result does not depend
+    on how the carriers were split nor on the order of the parts; combining combined parts again
+    is the same (a tree reduction may be used). The parts must share their groups.
+    """
+    if not partials:
+        raise ValueError("combine: give at least one partial-sums frame")
+    first = partials[0]
+    for other in partials[1:]:
+        if not other.index.equals(first.index):
+            raise ValueError(
+                f"combine: partial sums of different groups ({list(first.index)} vs {list(other.index)}); "
+                "compute every part with the same zones, grouping and mode"
+            )
+    out = first[list(_PARTIAL_SUMS)].copy()
+    for other in partials[1:]:
+        out += other[list(_PARTIAL_SUMS)]
+    out = out.astype(np.int64)
+    for column in ("unknown_order", "unknown_ids"):
+        cells = [np.concatenate([p[column].iloc[g] for p in partials]) for g in range(len(first))]
+        out[column] = pd.Series(cells, index=out.index, dtype=object)
+    return out
+
+
 def _declared_figures(zones: pd.DataFrame, by: str, groups: list[str]) -> list[int | None]:
     """The plan's declared figure per group (None for outside, status groups and unknowns)."""
     if by == "status":
         return [None] * len(groups)
     by_id = dict(zip(zones["id"].astype(str), pd.Series(zones["declared_floor_area_m2"]).astype("Int64"), strict=True))
     return [None if g == OUTSIDE or pd.isna(by_id[g]) else int(by_id[g]) for g in groups]
+
+
+def _joined(order: IntArray, ids: npt.NDArray[np.object_]) -> str:
+    """``ids`` joined with ``;`` in the order of their keys."""
+    if not len(ids):
+        return ""
+    return ";".join(ids[np.argsort(order, kind="stable")].tolist())
+
+
+def finish(sums: pd.DataFrame, zones: pd.DataFrame, *, by: str = "pole") -> pd.DataFrame:
+    """The summary table from (combined) partial sums: names, declared figures, differences and FAR.
+
+    Parameters
+    ----------
+    sums
+        :func:`partial_sums` of all the carriers, or :func:`combine` of those of their parts.
+    zones
+        The zones the sums were made with (names and declared figures).
+    by
+        The grouping the sums were made with.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`summarize` returns it (``SUMMARY_COLUMNS``).
+    """
+    groups = [str(g) for g in sums.index if g != TOTAL]
+    names = [*_group_names(zones, by, groups), _TOTAL_NAME]
+    declared = [*_declared_figures(zones, by, groups), None]
+    table = pd.DataFrame(
+        {
+            "group_id": [*groups, TOTAL],
+            "name_zh": [name.zh for name in names],
+            "name_en": [name.en for name in names],
+            "existing_m2": pd.array(sums["existing_m2"].to_numpy(dtype=np.int64), dtype="Int64"),
+            "planned_m2": pd.array(sums["planned_m2"].to_numpy(dtype=np.int64), dtype="Int64"),
+            "unknown_count": sums["unknown_count"].to_numpy(dtype=np.int64),
+            "unknown_ids": [
+                _joined(o, i) for o, i in zip(sums["unknown_order"].tolist(), sums["unknown_ids"].tolist(), strict=True)
+            ],
+            "declared_m2": pd.array(declared, dtype="Int64"),
+            "land_m2": pd.array(sums["land_m2"].to_numpy(dtype=np.int64), dtype="Int64"),
+            "member_count": sums["member_count"].to_numpy(dtype=np.int64),
+        }
+    )
+    table["total_m2"] = (table["existing_m2"] + table["planned_m2"]).astype("Int64")
+    table["difference_m2"] = (table["total_m2"] - table["declared_m2"]).astype("Int64")
+    land_float = table["land_m2"].astype("float64")
+    table["far"] = (table["total_m2"].astype("float64") / land_float.where(land_float > 0)).astype("float64")
+    for column in ("group_id", "name_zh", "name_en", "unknown_ids"):
+        table[column] = table[column].astype(object)
+    return table[list(SUMMARY_COLUMNS)]
 
 
 def summarize(
@@ -883,8 +1318,14 @@ def summarize(
     by: str = "pole",
     mode: Mode = "declared",
     year: int | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Floor area per group, with unknowns, declared figures, land area and FAR.
+
+    The composition of the public steps: :func:`contributions`, then :func:`partition_sums`
+    (:func:`measure`, :func:`memberships` and :func:`partial_sums` in one pass) over all the
+    carriers, then :func:`finish`. An engine that holds the carriers in parts runs the same steps
+    per part and :func:`combine` before :func:`finish` (:mod:`geo.engine_dask`).
 
     Parameters
     ----------
@@ -896,6 +1337,8 @@ def summarize(
         Membership mode for zone types: ``declared``, ``largest`` or ``area`` (ignored for status).
     year
         As of this year (rule 1); ``None`` for build-out.
+    workers
+        Threads for the geometry (shapely releases the GIL); ``None``: up to 4, by the machine's cores.
 
     Returns
     -------
@@ -916,87 +1359,10 @@ def summarize(
     ValueError
         When ``by`` is not a zone type of ``zones`` nor ``status``, or a status is unknown.
     """
-    types = zone_types(zones)
-    if by != "status" and by not in types:
-        choices = ", ".join([*types, "status"]) or "status"
-        raise ValueError(f"cannot group by {by!r}: the zones have no zones of that type; use one of: {choices}")
+    _check_by(zones, by)
     contrib = contributions(carriers, year=year)
-    # Land area always comes from the outlines, so they are projected once, whatever the mode.
-    metric = to_metric(carriers)
-    metric_geoms = metric.geometry.to_numpy()
-    areas = shapely.area(metric_geoms)
-    metric_zones = None
-    if by != "status" and mode != "declared":
-        metric_zones = to_metric(zones, crs=metric.crs).geometry.to_numpy()
-    n = len(carriers)
-    if by == "status":
-        membership = _by_status(carriers)
-    else:
-        with _outlines_checked(carriers, zones):
-            membership = _membership(
-                carriers,
-                zones,
-                zone_type=by,
-                mode=mode,
-                metric_geoms=metric_geoms,
-                metric_zones=metric_zones,
-                areas=areas,
-            )
-    groups = membership.groups
-    land_whole = np.where(contrib.top, np.rint(areas), 0).astype(np.int64)
-    n_groups = len(groups)
-    bins = np.where(membership.whole >= 0, membership.whole, n_groups)
-    existing, planned, land = (
-        _group_sums(values, membership, bins) for values in (contrib.existing, contrib.planned, land_whole)
-    )
-    members = np.bincount(bins, minlength=n_groups + 1)[:n_groups] + np.bincount(membership.group, minlength=n_groups)
-    total_unknown = contrib.unknown
-    unknown_ids, unknown_count, total_unknown_ids = _unknowns(carriers["id"], total_unknown, membership)
-
-    names = _group_names(zones, by, groups)
-    declared = _declared_figures(zones, by, groups)
-
-    table = pd.DataFrame(
-        {
-            "group_id": groups,
-            "name_zh": [name.zh for name in names],
-            "name_en": [name.en for name in names],
-            "existing_m2": existing,
-            "planned_m2": planned,
-            "total_m2": existing + planned,
-            "unknown_count": unknown_count,
-            "unknown_ids": unknown_ids,
-            "declared_m2": pd.array(declared, dtype="Int64"),
-            "land_m2": land,
-            "member_count": members,
-        }
-    )
-    total = {
-        "group_id": TOTAL,
-        "name_zh": _TOTAL_NAME.zh,
-        "name_en": _TOTAL_NAME.en,
-        "existing_m2": int(contrib.existing.sum()),
-        "planned_m2": int(contrib.planned.sum()),
-        "total_m2": int(contrib.total.sum()),
-        "unknown_count": int(total_unknown.sum()),
-        "unknown_ids": total_unknown_ids,
-        "declared_m2": pd.NA,
-        "land_m2": int(land_whole.sum()),
-        "member_count": n,
-    }
-    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
-    for column in ("existing_m2", "planned_m2", "total_m2", "declared_m2", "land_m2"):
-        table[column] = table[column].astype("Int64")
-    for column in ("unknown_count", "member_count"):
-        table[column] = table[column].astype(np.int64)
-    table["difference_m2"] = (table["total_m2"] - table["declared_m2"]).astype("Int64")
-    land_float = table["land_m2"].astype("float64")
-    table["far"] = (table["total_m2"].astype("float64") / land_float.where(land_float > 0)).astype("float64")
-    table["name_zh"] = table["name_zh"].astype(object)
-    table["name_en"] = table["name_en"].astype(object)
-    table["group_id"] = table["group_id"].astype(object)
-    table["unknown_ids"] = table["unknown_ids"].astype(object)
-    return table[list(SUMMARY_COLUMNS)]
+    sums = partition_sums(carriers, zones, contrib, by=by, mode=mode, workers=workers)
+    return finish(sums, zones, by=by)
 
 
 #: Columns of :func:`grid_sums`.

@@ -457,6 +457,6 @@ def test_threads_and_the_grid_give_the_same_result_as_one_thread(monkeypatch, mo
     monkeypatch.setattr(geo.rollup, "_GRID_MIN_CARRIERS", 1)
     monkeypatch.setattr(geo.rollup, "_CHUNK_MIN", 50)
     monkeypatch.setattr(geo.rollup, "_INTERSECTION_CHUNK_MIN", 10)
-    monkeypatch.setattr(geo.rollup, "_WORKERS", 3)
-    fast = summarize(data, zone_frame, by="pole", mode=mode)
+    fast_kwargs = {"workers": 3}
+    fast = summarize(data, zone_frame, by="pole", mode=mode, **fast_kwargs)
     pd.testing.assert_frame_equal(plain, fast)
