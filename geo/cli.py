@@ -112,6 +112,9 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--output", type=Path, help="write here instead of stdout (required for xlsx on a terminal)")
 
     commands.add_parser("check", parents=[inputs], help="validation and data-quality report")
+    from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
+
+    cli_timeline.add_commands(commands, inputs)  # `timeline` and `targets`
     return parser
 
 
@@ -281,11 +284,15 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
     lang: Lang = args.lang or default_lang()
     prefix = "错误" if lang == "zh" else "error"
     enabled = args.progress if args.progress is not None else err.isatty()
-    progress = Progress(err, total=5 if args.command == "summary" else 4, enabled=enabled, lang=lang)
+    progress = Progress(err, total=4 if args.command == "check" else 5, enabled=enabled, lang=lang)
     try:
         try:
             if args.command == "summary":
                 return _summary(args, out, progress)
+            if args.command in ("timeline", "targets"):
+                from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
+
+                return cli_timeline.run(args, out, progress)
             return _check(args, out, lang, progress)
         finally:  # end the progress line before any message goes to stderr
             progress.close()

@@ -1,0 +1,143 @@
+"""``python -m geo timeline`` and ``python -m geo targets``: floor space through time, and against targets.
+
+Registered by :mod:`geo.cli` (``add_commands`` in its parser, ``run`` in its dispatch), so the
+inputs, languages, progress, error handling and output writing are the same as ``summary``'s.
+
+``timeline`` writes one row per group per year (``--from``/``--to``, default 2015–2035):
+``group_id, name_zh, name_en, year, built_m2, under_construction_m2, planned_m2, total_m2,
+target_m2, gap_m2, target_status, unknown_count, unknown_ids, undated_ids``, with ``__outside__``
+(zone types) and ``__total__`` rows every year. ``targets`` writes every target with the capacity
+it is measured against and the gap. The bundled data brings its own ``tranches.csv`` and
+``targets.csv``; with other carriers, give ``--tranches``/``--targets`` (else the carriers' two
+columns are read as tranches and there are no targets).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+
+from geo.cli import EXIT_OK, Progress, UsageError, _check_grouping, _load, _write
+from geo.crs import metric_crs_for
+from geo.data import Dataset
+from geo.rollup import MODES
+from geo.timeline import DEFAULT_SPAN, Figures, bundled_figure_paths, load_figures, target_report, timeline
+
+__all__ = ["COMMANDS", "add_commands", "run"]
+
+COMMANDS: tuple[str, ...] = ("timeline", "targets")
+_MAX_SPAN = 200
+
+# Headers of the XLSX sheets (the CSV and JSON keep the column ids): 中文 English (unit).
+_HEADERS: dict[str, str] = {
+    "year": "年份 year",
+    "built_m2": "已建成 built (m²)",
+    "under_construction_m2": "在建 under construction (m²)",
+    "planned_m2": "规划 planned (m²)",
+    "total_m2": "合计 total (m²)",
+    "target_m2": "目标 target (m²)",
+    "gap_m2": "与目标差额 gap to target (m²)",
+    "target_status": "目标状态 target status",
+    "unknown_count": "未知数 unknown (count)",
+    "unknown_ids": "未知成员 unknown ids",
+    "undated_ids": "年份未知的已建成员 undated built ids",
+    "target_id": "目标编号 target id",
+    "subject_type": "对象类型 subject type",
+    "subject_id": "对象编号 subject id",
+    "indicator": "指标 indicator",
+    "value": "目标值 value",
+    "unit": "单位 unit",
+    "qualifier": "限定 qualifier",
+    "year_basis": "年份依据 year basis",
+    "capacity_m2": "容量 capacity (m²)",
+    "source_ids": "来源编号 source ids",
+}
+
+
+def _year_arg(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year; give e.g. 2015") from None
+    if not 1900 <= year <= 2100:
+        raise argparse.ArgumentTypeError(f"{year} is outside 1900–2100")
+    return year
+
+
+def add_commands(commands: argparse._SubParsersAction, inputs: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    """Add ``timeline`` and ``targets`` to the command line's sub-commands (``inputs``: the shared options)."""
+    figures = argparse.ArgumentParser(add_help=False)
+    figures.add_argument("--tranches", type=Path, help="tranches table (CSV, XLSX sheet, GeoPackage table)")
+    figures.add_argument("--targets", type=Path, help="targets table (CSV, XLSX sheet, GeoPackage table)")
+    figures.add_argument("--mode", default="declared", choices=MODES, help="membership mode (default: declared)")
+    figures.add_argument("--format", default="csv", choices=("csv", "json", "xlsx"), help="output format")
+    figures.add_argument("--output", type=Path, help="write here instead of stdout (required for xlsx on a terminal)")
+
+    line = commands.add_parser(
+        "timeline", parents=[inputs, figures], help="built / under construction / planned floor area by group and year"
+    )
+    line.add_argument("--by", default="pole", help="a zone type (pole, belt, ...) or 'status' (default: pole)")
+    line.add_argument("--from", dest="year_from", type=_year_arg, default=DEFAULT_SPAN[0], help="first year (2015)")
+    line.add_argument("--to", dest="year_to", type=_year_arg, default=DEFAULT_SPAN[1], help="last year (2035)")
+    commands.add_parser("targets", parents=[inputs, figures], help="every target with its capacity and gap")
+
+
+def _figures(args: argparse.Namespace, dataset: Dataset) -> Figures:
+    bundled = args.carriers is None and args.zones is None
+    tranches, targets = args.tranches, args.targets
+    if bundled:
+        own_tranches, own_targets = bundled_figure_paths()
+        tranches = tranches or (own_tranches if own_tranches.is_file() else None)
+        targets = targets or (own_targets if own_targets.is_file() else None)
+    check = bundled or args.sources is not None
+    source_ids = set(dataset.sources["id"].astype(str)) if check else None
+    return load_figures(dataset.carriers, dataset.zones, tranches=tranches, targets=targets, source_ids=source_ids)
+
+
+def _xlsx_table(table: pd.DataFrame) -> pd.DataFrame:
+    return table.rename(columns={c: _HEADERS[c] for c in table.columns if c in _HEADERS and c != "total_m2"})
+
+
+def run(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
+    """Run ``timeline`` or ``targets`` (parsed by :func:`add_commands`); returns the exit code."""
+    from geo.io import export  # noqa: PLC0415 - openpyxl is only needed when exporting
+
+    if args.command == "timeline":
+        if args.year_from > args.year_to:
+            raise UsageError(
+                f"--from {args.year_from} 晚于 --to {args.year_to}：请给出从早到晚的年份",
+                f"--from {args.year_from} is after --to {args.year_to}: give the earlier year first",
+            )
+        if args.year_to - args.year_from >= _MAX_SPAN:
+            raise UsageError(
+                f"年份跨度过大（{args.year_to - args.year_from + 1} 年）：最多 {_MAX_SPAN} 年",
+                f"the span is {args.year_to - args.year_from + 1} years: at most {_MAX_SPAN}",
+            )
+    dataset = _load(args, progress)
+    if args.command == "timeline":
+        _check_grouping(args.by, dataset)
+    figures = _figures(args, dataset)
+    progress("roll_up")
+    if args.command == "timeline":
+        years = range(args.year_from, args.year_to + 1)
+        table = timeline(dataset.carriers, dataset.zones, figures=figures, by=args.by, mode=args.mode, years=years)
+        by = args.by
+    else:
+        table = target_report(dataset.carriers, dataset.zones, figures, mode=args.mode)
+        by = "targets"
+    progress("write")
+    crs = metric_crs_for(dataset.carriers).to_string()
+    stamp = export.make_stamp(input_hashes=dataset.hashes, by=by, mode=args.mode, year=None, crs=crs)
+    if args.command == "timeline":
+        stamp["year"] = f"{args.year_from}-{args.year_to}"
+    if args.format == "csv":
+        data = export.summary_csv(table, stamp)
+    elif args.format == "json":
+        data = export.summary_json(table)
+    else:
+        data = export.summary_xlsx({by: _xlsx_table(table)}, stamp)
+    _write(data, args, out)
+    return EXIT_OK
