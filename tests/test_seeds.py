@@ -422,6 +422,8 @@ def test_readme_documents_every_file() -> None:
         "sources.csv",
         "build_seeds.py",
         "documents/",
+        "tranches.csv",
+        "targets.csv",
         *[f"{n}.geojson" for n in CONTEXT_LAYERS],
     ):
         assert name in text, f"README.md does not describe {name}"
