@@ -18,8 +18,6 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-import pandas as pd
-
 from geo.cli import EXIT_OK, Progress, UsageError, _check_grouping, _load, _write
 from geo.crs import metric_crs_for
 from geo.data import Dataset
@@ -30,31 +28,6 @@ __all__ = ["COMMANDS", "add_commands", "run"]
 
 COMMANDS: tuple[str, ...] = ("timeline", "targets")
 _MAX_SPAN = 200
-
-# Headers of the XLSX sheets (the CSV and JSON keep the column ids): 中文 English (unit).
-_HEADERS: dict[str, str] = {
-    "year": "年份 year",
-    "built_m2": "已建成 built (m²)",
-    "under_construction_m2": "在建 under construction (m²)",
-    "planned_m2": "规划 planned (m²)",
-    "total_m2": "合计 total (m²)",
-    "target_m2": "目标 target (m²)",
-    "gap_m2": "与目标差额 gap to target (m²)",
-    "target_status": "目标状态 target status",
-    "unknown_count": "未知数 unknown (count)",
-    "unknown_ids": "未知成员 unknown ids",
-    "undated_ids": "年份未知的已建成员 undated built ids",
-    "target_id": "目标编号 target id",
-    "subject_type": "对象类型 subject type",
-    "subject_id": "对象编号 subject id",
-    "indicator": "指标 indicator",
-    "value": "目标值 value",
-    "unit": "单位 unit",
-    "qualifier": "限定 qualifier",
-    "year_basis": "年份依据 year basis",
-    "capacity_m2": "容量 capacity (m²)",
-    "source_ids": "来源编号 source ids",
-}
 
 
 def _year_arg(text: str) -> int:
@@ -97,13 +70,9 @@ def _figures(args: argparse.Namespace, dataset: Dataset) -> Figures:
     return load_figures(dataset.carriers, dataset.zones, tranches=tranches, targets=targets, source_ids=source_ids)
 
 
-def _xlsx_table(table: pd.DataFrame) -> pd.DataFrame:
-    return table.rename(columns={c: _HEADERS[c] for c in table.columns if c in _HEADERS and c != "total_m2"})
-
-
 def run(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     """Run ``timeline`` or ``targets`` (parsed by :func:`add_commands`); returns the exit code."""
-    from geo.io import export  # noqa: PLC0415 - openpyxl is only needed when exporting
+    from geo.io import export, figures  # noqa: PLC0415 - openpyxl is only needed when exporting
 
     if args.command == "timeline":
         if args.year_from > args.year_to:
@@ -119,14 +88,14 @@ def run(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     dataset = _load(args, progress)
     if args.command == "timeline":
         _check_grouping(args.by, dataset)
-    figures = _figures(args, dataset)
+    loaded = _figures(args, dataset)
     progress("roll_up")
     if args.command == "timeline":
         years = range(args.year_from, args.year_to + 1)
-        table = timeline(dataset.carriers, dataset.zones, figures=figures, by=args.by, mode=args.mode, years=years)
+        table = timeline(dataset.carriers, dataset.zones, figures=loaded, by=args.by, mode=args.mode, years=years)
         by = args.by
     else:
-        table = target_report(dataset.carriers, dataset.zones, figures, mode=args.mode)
+        table = target_report(dataset.carriers, dataset.zones, loaded, mode=args.mode)
         by = "targets"
     progress("write")
     crs = metric_crs_for(dataset.carriers).to_string()
@@ -134,10 +103,10 @@ def run(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     if args.command == "timeline":
         stamp["year"] = f"{args.year_from}-{args.year_to}"
     if args.format == "csv":
-        data = export.summary_csv(table, stamp)
+        data = figures.figures_csv(table, stamp)
     elif args.format == "json":
         data = export.summary_json(table)
     else:
-        data = export.summary_xlsx({by: _xlsx_table(table)}, stamp)
+        data = figures.figures_xlsx({by: table}, stamp)
     _write(data, args, out)
     return EXIT_OK

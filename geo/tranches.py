@@ -628,7 +628,9 @@ def _typed(frame: pd.DataFrame, int_columns: tuple[str, ...]) -> pd.DataFrame:
         if column in int_columns:
             frame[column] = pd.array(frame[column].tolist(), dtype="Int64")
         else:
-            frame[column] = frame[column].astype(object)
+            frame[column] = pd.Series(
+                [None if _blank(v) else v for v in frame[column].tolist()], index=frame.index, dtype=object
+            )
     return frame
 
 
