@@ -99,7 +99,7 @@ def timeline_chart(table: pd.DataFrame, group: str, *, lang: Lang) -> alt.LayerC
     target_title = _WORDS["target"].in_(lang)
     line = (
         alt.Chart(pd.DataFrame(target_records or [{"year": None, "wan": None}]))
-        .mark_line(point=True, color="#c53030", strokeDash=[4, 3])
+        .mark_line(point=alt.OverlayMarkDef(color="#c53030"), color="#c53030", strokeDash=[4, 3])
         .encode(
             x=alt.X("year:O"),
             y=alt.Y("wan:Q"),
@@ -108,7 +108,7 @@ def timeline_chart(table: pd.DataFrame, group: str, *, lang: Lang) -> alt.LayerC
     )
     layers = [bars, line] if target_records else [bars]
     title = _name(rows.iloc[0], lang) if len(rows) else group
-    return alt.layer(*layers).properties(height=220, title=title)
+    return alt.layer(*layers).properties(height=220, title=alt.TitleParams(text=title, anchor="start", offset=6))
 
 
 def timeline_table(table: pd.DataFrame, *, lang: Lang) -> pd.DataFrame:
