@@ -46,16 +46,19 @@ from geo.tranches import (
     normalize_targets,
     normalize_tranches,
     resolve_tranches,
+    tranche_adds,
     validate_targets,
     validate_tranches,
 )
 
 __all__ = [
+    "CHANGES_COLUMNS",
     "DEFAULT_SPAN",
     "TARGETS_REPORT_COLUMNS",
     "TIMELINE_COLUMNS",
     "Figures",
     "bundled_figure_paths",
+    "changes_in_year",
     "load_figures",
     "target_report",
     "timeline",
@@ -98,6 +101,21 @@ TARGETS_REPORT_COLUMNS: tuple[str, ...] = (
     "target_status",
     "unknown_count",
     "unknown_ids",
+    "source_ids",
+)
+
+
+CHANGES_COLUMNS: tuple[str, ...] = (
+    "tranche_id",
+    "carrier_id",
+    "name_zh",
+    "name_en",
+    "phase",
+    "floor_area_m2",
+    "year",
+    "year_basis",
+    "qualifier",
+    "adds",
     "source_ids",
 )
 
@@ -444,4 +462,43 @@ def target_report(
         )
     table = _frame(rows, TARGETS_REPORT_COLUMNS, ("year", "built_m2", "capacity_m2", "gap_m2"))
     table["unknown_count"] = table["unknown_count"].astype(np.int64)
+    return table
+
+
+def changes_in_year(carriers: gpd.GeoDataFrame, year: int, *, figures: Figures | None = None) -> pd.DataFrame:
+    """What changes in ``year``: the tranches dated that year (built: opens; under construction or planned:
+    due), with whether each adds to sums on its own (``adds``: false when an ancestor's figure already holds
+    it, or its area is unknown). Tranches of unknown year are never listed here: they are in the timeline's
+    ``unknown_ids`` / ``undated_ids``.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`CHANGES_COLUMNS`, in carrier order.
+    """
+    tranches = resolve_tranches(carriers) if figures is None else figures.tranches
+    adds = tranche_adds(carriers, tranches)
+    dated = tranches["year"].notna().to_numpy()
+    in_year = np.zeros(len(tranches), dtype=bool)
+    in_year[dated] = tranches["year"].to_numpy()[dated].astype(np.int64) == year
+    chosen = tranches[in_year]
+    named = carriers.set_index(carriers["id"].astype(str))
+    rows = [
+        {
+            "tranche_id": row["id"],
+            "carrier_id": row["carrier_id"],
+            "name_zh": str(named.at[row["carrier_id"], "name_zh"]),
+            "name_en": str(named.at[row["carrier_id"], "name_en"]),
+            "phase": row["phase"],
+            "floor_area_m2": row["floor_area_m2"],
+            "year": year,
+            "year_basis": row["year_basis"],
+            "qualifier": row["qualifier"],
+            "adds": bool(flag),
+            "source_ids": row["source_ids"],
+        }
+        for (_, row), flag in zip(chosen.iterrows(), adds[in_year], strict=True)
+    ]
+    table = _frame(rows, CHANGES_COLUMNS, ("floor_area_m2", "year"))
+    table["adds"] = table["adds"].astype(bool)
     return table

@@ -59,6 +59,7 @@ __all__ = [
     "normalize_targets",
     "normalize_tranches",
     "resolve_tranches",
+    "tranche_adds",
     "tranches_from_columns",
     "validate_targets",
     "validate_tranches",
@@ -166,6 +167,11 @@ VOCABULARY: Mapping[str, Mapping[str, Text]] = {
         "at_least": Text("不少于", "at least "),
     },
     "subject_type": {"carrier": Text("载体", "carrier"), "zone": Text("片区", "zone")},
+    "change": {
+        "built": Text("建成启用", "opens"),
+        "under_construction": Text("预计建成（在建）", "due (under construction)"),
+        "planned": Text("预计建成（规划）", "due (planned)"),
+    },
     "target_status": {
         "met": Text("已达到", "met"),
         "open": Text("未达到，未知数据可能补足", "short; unknown figures could close the gap"),
@@ -931,6 +937,13 @@ def _contributions(prepared: _Prepared, year: int | None) -> TimedContributions:
         undated=_any_per_carrier(undated, p.carrier, p.n),
         top=p.carrier_top,
     )
+
+
+def tranche_adds(carriers: pd.DataFrame, tranches: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Per tranche (positional): whether it adds on its own once due (known area, no ancestor's figure of its
+    class known); a tranche that does not add is itemized by an ancestor, or unknown."""
+    prepared = _prepare(carriers, tranches)
+    return prepared.area_known & prepared.top
 
 
 def contributions_by_year(

@@ -527,3 +527,17 @@ def test_property_conservation_monotone_built_and_last_year_is_build_out(drawn, 
         if mode != "area":  # area mode apportions the two coming phases apart (±1 m² per split carrier)
             assert coming == summary["planned_m2"].tolist()
         assert last["unknown_ids"].tolist() == summary["unknown_ids"].tolist()
+
+
+def test_changes_in_a_year_list_what_opens_and_what_is_due(squares, world, figures):
+    from geo.timeline import changes_in_year  # noqa: PLC0415
+
+    opened = changes_in_year(squares, 2019, figures=figures)
+    assert opened[["carrier_id", "phase", "floor_area_m2", "adds"]].values.tolist() == [["k", "built", 40, False]]
+    due = changes_in_year(squares, 2027, figures=figures)
+    assert due[["carrier_id", "phase", "floor_area_m2", "year_basis", "adds"]].values.tolist() == [
+        ["c2", "planned", 200, "inferred", True]
+    ]
+    assert changes_in_year(squares, 2099, figures=figures).empty
+    # c3's under-construction 80 has no year: never listed in any year's changes.
+    assert not any("c3" in set(changes_in_year(squares, y, figures=figures)["carrier_id"]) for y in range(2015, 2036))

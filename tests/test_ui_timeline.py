@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -45,7 +46,7 @@ def test_chart_stacks_the_three_phases_in_wan_and_draws_the_target(table):
 def test_chart_speaks_english_and_names_the_group(table):
     spec = timeline_chart(table, "pole_westbund", lang="en").to_dict()
     bars = _layers(spec)[0]
-    assert spec["title"] == "West Bund AI Valley Industrial Cluster Growth Pole"
+    assert spec["title"]["text"] == "West Bund AI Valley Industrial Cluster Growth Pole"
     assert bars["encoding"]["x"]["title"] == "year"
     assert bars["encoding"]["color"]["scale"]["domain"] == ["built", "under construction", "planned"]
 
@@ -96,8 +97,33 @@ def test_the_section_draws_a_chart_per_group_and_its_table(lang, heading):
     assert heading in at.subheader[0].value
     charts = at.get("vega_lite_chart")
     assert len(charts) == 3  # two poles and the district total
-    titles = [json.loads(chart.proto.spec)["title"] for chart in charts]
+    titles = [json.loads(chart.proto.spec)["title"]["text"] for chart in charts]
     expected = {"zh": "漕河泾产业创新增长极", "en": "Caohejing Industrial Innovation Growth Pole"}[lang]
     assert titles[0] == expected
     assert titles[-1] == {"zh": "全区合计", "en": "District total"}[lang]
     assert len(at.dataframe) == 1
+
+
+def test_changes_table_speaks_the_planners_language():
+    from geo.timeline import changes_in_year  # noqa: PLC0415
+    from ui.timeline import changes_table  # noqa: PLC0415
+
+    data = load_dataset(context=False)
+    tranches, targets = bundled_figure_paths()
+    figures = load_figures(data.carriers, data.zones, tranches=tranches, targets=targets)
+    zh = changes_table(changes_in_year(data.carriers, 2027, figures=figures), lang="zh")
+    assert zh.iloc[0].tolist() == ["北杨人工智能小镇", "预计建成（在建）", 100.0, "不少于", "推定", "是"]
+    en = changes_table(changes_in_year(data.carriers, 2020, figures=figures), lang="en")
+    assert en.iloc[0]["adds to sums"] == "no (held by its parent, or unknown)"
+    assert pd.isna(en.iloc[0]["floor area (10,000 m²)"])  # AI Tower's area is unknown, never 0
+
+
+def test_the_section_lists_the_changes_of_the_as_of_year():
+    at = AppTest.from_function(_page, default_timeout=120)
+    at.session_state["buildout"] = False
+    at.session_state["year"] = 2025
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("2025 年的变化" in m.value for m in at.markdown)
+    changes = at.dataframe[1].value
+    assert changes.iloc[0]["载体"] == "漕河泾开发区（徐汇部分）"

@@ -18,10 +18,10 @@ import pandas as pd
 from geo.data import Dataset
 from geo.rollup import OUTSIDE, TOTAL
 from geo.text import Lang, Text
-from geo.timeline import DEFAULT_SPAN, Figures, timeline
+from geo.timeline import DEFAULT_SPAN, Figures, changes_in_year, timeline
 from geo.tranches import VOCABULARY
 
-__all__ = ["PICK", "on_pick", "render_timeline", "timeline_chart", "timeline_table"]
+__all__ = ["PICK", "changes_table", "on_pick", "render_timeline", "timeline_chart", "timeline_table"]
 
 PICK = "year_pick"  # the chart's selection: the year clicked
 _WAN = 10_000.0
@@ -39,6 +39,16 @@ _WORDS: dict[str, Text] = {
     "status": Text("目标状态", "target status"),
     "unknown": Text("未知数", "unknown"),
     "click": Text("点击某一年的柱子，将页面的“截至年份”设为该年。", "Click a year's bar to set the page's as-of year."),
+    "changes": Text("{year} 年的变化：建成启用与预计建成", "What changes in {year}: opening and due"),
+    "carrier": Text("载体", "carrier"),
+    "change": Text("变化", "change"),
+    "floor": Text("建筑面积（万㎡）", "floor area (10,000 m²)"),
+    "basis": Text("年份依据", "year basis"),
+    "qualifier": Text("限定", "qualifier"),
+    "adds": Text("计入合计", "adds to sums"),
+    "yes": Text("是", "yes"),
+    "no": Text("否（已含于上级或面积未知）", "no (held by its parent, or unknown)"),
+    "no_changes": Text("{year} 年没有已知年份的变化。", "Nothing dated changes in {year}."),
     "unknown_note": Text(
         "未知面积与未知年份的在建、规划部分不计入柱高，单列于表中（不按零计）。",
         "Unknown areas, and under-construction or planned space of unknown year, are not in the bars: "
@@ -134,6 +144,22 @@ def timeline_table(table: pd.DataFrame, *, lang: Lang) -> pd.DataFrame:
     )
 
 
+def changes_table(changes: pd.DataFrame, *, lang: Lang) -> pd.DataFrame:
+    """What changes in a year (:func:`geo.timeline.changes_in_year`) as the page shows it, in ``lang``."""
+    words = {key: text.in_(lang) for key, text in _WORDS.items()}
+    vocabulary = VOCABULARY
+    return pd.DataFrame(
+        {
+            words["carrier"]: [_name(row, lang) for _, row in changes.iterrows()],
+            words["change"]: [vocabulary["change"][p].in_(lang) for p in changes["phase"]],
+            words["floor"]: changes["floor_area_m2"].astype("Float64") / _WAN,
+            words["qualifier"]: [vocabulary["qualifier"][q].in_(lang).strip() or "—" for q in changes["qualifier"]],
+            words["basis"]: [vocabulary["year_basis"][b].in_(lang) for b in changes["year_basis"]],
+            words["adds"]: [words["yes"] if a else words["no"] for a in changes["adds"]],
+        }
+    )
+
+
 def on_pick(
     state: MutableMapping[str, Any], chart_key: str, *, year_key: str = "year", buildout_key: str = "buildout"
 ) -> None:
@@ -206,4 +232,12 @@ def render_timeline(
         )
     st.dataframe(timeline_table(table, lang=lang), hide_index=True, width="stretch", placeholder="—")
     st.caption(_WORDS["unknown_note"].in_(lang))
+    if not st.session_state.get(buildout_key, True):
+        year = int(st.session_state[year_key])
+        st.markdown(f"**{_WORDS['changes'].in_(lang).format(year=year)}**")
+        changes = changes_in_year(data.carriers, year, figures=figures)
+        if len(changes):
+            st.dataframe(changes_table(changes, lang=lang), hide_index=True, width="stretch", placeholder="—")
+        else:
+            st.caption(_WORDS["no_changes"].in_(lang).format(year=year))
     return table
