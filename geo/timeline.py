@@ -377,6 +377,20 @@ def _descendants(carriers: pd.DataFrame, root: str) -> list[int]:
     return sorted(out)
 
 
+def _carrier_capacity(
+    carriers: gpd.GeoDataFrame, tranches: pd.DataFrame, subject: str, year: int | None
+) -> tuple[int, int, list[str]]:
+    """(built, total, unknown ids) of a carrier and everything below it, as of ``year``, nesting counted
+    once within that subtree (the subject stands as its root, whatever is above it)."""
+    members = _descendants(carriers, subject)
+    subtree = carriers.iloc[members].copy()
+    subtree.loc[subtree["id"].astype(str) == subject, "parent_id"] = None
+    own = tranches[tranches["carrier_id"].isin(set(subtree["id"].astype(str)))]
+    contrib = contributions_by_year(subtree, own, [year])[year]
+    ids = subtree["id"].astype(str).to_numpy()
+    return int(contrib.built.sum()), int(contrib.total.sum()), ids[contrib.unknown].tolist()
+
+
 def _value(target: dict[str, object]) -> float | int:
     """A target's value: whole for areas and counts."""
     value = float(target["value"])  # type: ignore[arg-type]
@@ -405,7 +419,6 @@ def target_report(
     """
     targets = figures.targets
     years = sorted({None if pd.isna(y) else int(y) for y in targets["year"]}, key=lambda y: (y is None, y or 0))
-    by_year = contributions_by_year(carriers, figures.tranches, years)
     zone_table = zones.set_index(zones["id"].astype(str))
     carrier_table = carriers.set_index(carriers["id"].astype(str))
     timelines: dict[str, pd.DataFrame] = {}
@@ -431,12 +444,7 @@ def target_report(
                 built, capacity = int(row["built_m2"]), int(row["total_m2"])
                 unknown = [i for i in str(row["unknown_ids"]).split(";") if i]
             else:
-                contrib = by_year[year]
-                members = _descendants(carriers, subject)
-                built = int(contrib.built[members].sum())
-                capacity = int(contrib.total[members].sum())
-                ids = carriers["id"].astype(str).to_numpy()
-                unknown = [ids[m] for m in members if contrib.unknown[m]]
+                built, capacity, unknown = _carrier_capacity(carriers, figures.tranches, subject, year)
         gap = None if capacity is None else capacity - int(target["value"])
         rows.append(
             {

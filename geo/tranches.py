@@ -209,7 +209,14 @@ def load_table(path: Path | str, *, table: str) -> pd.DataFrame:
 
             frame = pd.DataFrame(pyogrio.read_dataframe(path, layer=table, read_geometry=False))
         else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", comment=None)
+            # The tool's own CSV exports open with a stamp of `#` lines: skip them.
+            with path.open(encoding="utf-8-sig") as handle:
+                stamp_lines = 0
+                for line in handle:
+                    if not line.startswith("#"):
+                        break
+                    stamp_lines += 1
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skiprows=stamp_lines)
     except (OSError, ValueError, UnicodeDecodeError, KeyError, ImportError) as exc:
         raise DataError(
             where,
@@ -683,11 +690,11 @@ def resolve_tranches(carriers: pd.DataFrame, table: pd.DataFrame | None = None) 
     if table is None or not len(table):
         return converted
     listed = set(table["carrier_id"])
+    present = set(zip(table["carrier_id"], table["phase"].map(CLASS_OF_PHASE), strict=True))
     implied = []
     for carrier in dict.fromkeys(table["carrier_id"]):
-        classes = {CLASS_OF_PHASE[p] for p in table.loc[table["carrier_id"] == carrier, "phase"]}
         for klass, phase in (("built", "built"), ("coming", "planned")):
-            if klass not in classes:
+            if (carrier, klass) not in present:
                 implied.append(
                     {
                         "id": f"{carrier}#{klass}-unknown",

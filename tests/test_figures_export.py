@@ -83,3 +83,11 @@ def test_csv_keeps_unknown_empty(bundled, stamp):
     table = pd.read_csv(io.BytesIO(figures_csv(figures.tranches, stamp)), comment="#", encoding="utf-8-sig")
     valley = table[table["carrier_id"] == "westbund_valley"]
     assert valley["floor_area_m2"].isna().all()  # unknown stays empty, never 0
+
+
+def test_an_exported_tranches_csv_reads_back_as_tranches(tmp_path, bundled, stamp):
+    data, figures = bundled
+    path = tmp_path / "tranches.csv"
+    path.write_bytes(figures_csv(figures.tranches, stamp))  # opens with `#` stamp lines
+    again = load_figures(data.carriers, data.zones, tranches=path)
+    pd.testing.assert_frame_equal(again.tranches, figures.tranches)

@@ -541,3 +541,10 @@ def test_changes_in_a_year_list_what_opens_and_what_is_due(squares, world, figur
     assert changes_in_year(squares, 2099, figures=figures).empty
     # c3's under-construction 80 has no year: never listed in any year's changes.
     assert not any("c3" in set(changes_in_year(squares, y, figures=figures)["carrier_id"]) for y in range(2015, 2036))
+
+
+def test_a_target_on_a_nested_carrier_is_measured_by_its_own_figure(squares, world):
+    targets = pd.DataFrame([("k", "floor_area", 50, 2025)], columns=["subject_id", "indicator", "value", "year"])
+    report = target_report(squares, world, load_figures(squares, world, tranches=TRANCHES, targets=targets))
+    row = report.iloc[0]  # k's 40 never adds to sums (p's 300 holds it), but it is k's own capacity
+    assert (row["capacity_m2"], row["gap_m2"], row["target_status"]) == (40, -10, "short")
