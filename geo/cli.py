@@ -108,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--by", default="pole", help="a zone type (pole, belt, ...) or 'status' (default: pole)")
     summary.add_argument("--mode", default="declared", choices=MODES, help="membership mode (default: declared)")
     summary.add_argument("--year", type=_year, default=None, help="as of this year (default: build-out)")
+    summary.add_argument("--tranches", type=Path, help="tranches table (CSV, XLSX sheet, GeoPackage table)")
     summary.add_argument("--format", default="csv", choices=("csv", "json", "xlsx"), help="output format")
     summary.add_argument("--output", type=Path, help="write here instead of stdout (required for xlsx on a terminal)")
 
@@ -200,7 +201,10 @@ def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     dataset = _load(args, progress)
     _check_grouping(args.by, dataset)
     progress("roll_up")
-    table = summarize(dataset.carriers, dataset.zones, by=args.by, mode=args.mode, year=args.year)
+    from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
+
+    contrib = cli_timeline.summary_contributions(args, dataset)  # from tranches, when there are any
+    table = summarize(dataset.carriers, dataset.zones, by=args.by, mode=args.mode, year=args.year, contrib=contrib)
     progress("write")
     crs = metric_crs_for(dataset.carriers).to_string()  # where the areas were measured
     stamp = export.make_stamp(input_hashes=dataset.hashes, by=args.by, mode=args.mode, year=args.year, crs=crs)

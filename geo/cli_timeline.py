@@ -21,10 +21,11 @@ from typing import TextIO
 from geo.cli import EXIT_OK, Progress, UsageError, _check_grouping, _load, _write
 from geo.crs import metric_crs_for
 from geo.data import Dataset
-from geo.rollup import MODES
+from geo.rollup import MODES, Contributions
 from geo.timeline import DEFAULT_SPAN, Figures, bundled_figure_paths, load_figures, target_report, timeline
+from geo.tranches import contributions_by_year
 
-__all__ = ["COMMANDS", "add_commands", "run"]
+__all__ = ["COMMANDS", "add_commands", "run", "summary_contributions"]
 
 COMMANDS: tuple[str, ...] = ("timeline", "targets")
 _MAX_SPAN = 200
@@ -60,7 +61,7 @@ def add_commands(commands: argparse._SubParsersAction, inputs: argparse.Argument
 
 def _figures(args: argparse.Namespace, dataset: Dataset) -> Figures:
     bundled = args.carriers is None and args.zones is None
-    tranches, targets = args.tranches, args.targets
+    tranches, targets = args.tranches, getattr(args, "targets", None)
     if bundled:
         own_tranches, own_targets = bundled_figure_paths()
         tranches = tranches or (own_tranches if own_tranches.is_file() else None)
@@ -68,6 +69,17 @@ def _figures(args: argparse.Namespace, dataset: Dataset) -> Figures:
     check = bundled or args.sources is not None
     source_ids = set(dataset.sources["id"].astype(str)) if check else None
     return load_figures(dataset.carriers, dataset.zones, tranches=tranches, targets=targets, source_ids=source_ids)
+
+
+def summary_contributions(args: argparse.Namespace, dataset: Dataset) -> Contributions | None:
+    """For ``summary``: what each carrier adds as of ``--year``, from the tranches (``--tranches``, or the
+    bundled data's own), so that ``summary --year Y`` and the timeline's row for Y agree; ``None`` when
+    there are no tranches (the two columns are read as they always were)."""
+    own = args.carriers is None and args.zones is None and bundled_figure_paths()[0].is_file()
+    if args.tranches is None and not own:
+        return None
+    figures = _figures(args, dataset)
+    return contributions_by_year(dataset.carriers, figures.tranches, [args.year])[args.year].as_rollup()
 
 
 def run(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:

@@ -841,6 +841,7 @@ def summarize(
     by: str = "pole",
     mode: Mode = "declared",
     year: int | None = None,
+    contrib: Contributions | None = None,
 ) -> pd.DataFrame:
     """Floor area per group, with unknowns, declared figures, land area and FAR.
 
@@ -854,6 +855,9 @@ def summarize(
         Membership mode for zone types: ``declared``, ``largest`` or ``area`` (ignored for status).
     year
         As of this year (rule 1); ``None`` for build-out.
+    contrib
+        What each carrier adds as of ``year``, when computed elsewhere (from tranches:
+        :func:`geo.tranches.contributions_by_year`); ``None``: from the carriers' two columns.
 
     Returns
     -------
@@ -869,7 +873,7 @@ def summarize(
     if by != "status" and by not in types:
         choices = ", ".join([*types, "status"]) or "status"
         raise ValueError(f"cannot group by {by!r}: the zones have no zones of that type; use one of: {choices}")
-    contrib = contributions(carriers, year=year)
+    contrib = contributions(carriers, year=year) if contrib is None else contrib
     # Land area always comes from the outlines, so they are projected once, whatever the mode.
     metric = to_metric(carriers)
     metric_geoms = metric.geometry.to_numpy()

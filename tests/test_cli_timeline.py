@@ -156,3 +156,34 @@ def test_an_inverted_span_is_a_usage_error():
     assert done.returncode == 2
     assert "请给出从早到晚的年份" in done.stderr.decode()
     assert "Traceback" not in done.stderr.decode()
+
+
+def test_summary_with_tranches_agrees_with_the_timeline_where_the_two_columns_cannot(tmp_path):
+    """Tranches in 2018 and 2022: the two columns can only date the carrier's built space at one year."""
+    path = tmp_path / "carriers.geojson"
+    to_wgs84(carriers({"id": "x", "geometry": square(100, 100, 50)})).to_file(path, driver="GeoJSON")
+    tranches = tmp_path / "tranches.csv"
+    tranches.write_text(
+        "carrier_id,phase,floor_area_m2,year\nx,built,100,2018\nx,built,50,2022\nx,planned,200,2027\n", encoding="utf-8"
+    )
+    line = run("timeline", "--carriers", str(path), "--tranches", str(tranches), "--by", "status", "--format", "json")
+    rows = {r["year"]: r for r in json.loads(line.stdout) if r["group_id"] == "__total__"}
+    for year in (2017, 2018, 2021, 2022, 2027):
+        summary = run(
+            "summary",
+            "--carriers",
+            str(path),
+            "--tranches",
+            str(tranches),
+            "--by",
+            "status",
+            "--year",
+            str(year),
+            "--format",
+            "json",
+        )
+        assert summary.returncode == 0, summary.stderr.decode()
+        total = next(r for r in json.loads(summary.stdout) if r["group_id"] == "__total__")
+        assert total["existing_m2"] == rows[year]["built_m2"]
+        assert total["planned_m2"] == rows[year]["under_construction_m2"] + rows[year]["planned_m2"]
+    assert rows[2021]["built_m2"] == 100  # the 2018 tranche alone
