@@ -37,6 +37,8 @@ from geo.rollup import (
 )
 from geo.schema import DataError, Problem
 from geo.tranches import (
+    CONVERTED_NOTES,
+    IMPLIED_NOTE,
     INDICATORS,
     TARGET_COLUMNS,
     TimedContributions,
@@ -60,6 +62,7 @@ __all__ = [
     "bundled_figure_paths",
     "changes_in_year",
     "load_figures",
+    "phase_by_carrier",
     "target_report",
     "timeline",
 ]
@@ -510,3 +513,33 @@ def changes_in_year(carriers: gpd.GeoDataFrame, year: int, *, figures: Figures |
     table = _frame(rows, CHANGES_COLUMNS, ("floor_area_m2", "year"))
     table["adds"] = table["adds"].astype(bool)
     return table
+
+
+def phase_by_carrier(carriers: gpd.GeoDataFrame, year: int | None, *, figures: Figures | None = None) -> pd.Series:
+    """Each carrier's phase as of ``year``, for colouring the map: ``built``, ``under_construction``,
+    ``planned`` or ``unknown`` (indexed by carrier id).
+
+    The most advanced phase among the carrier's tranches that exist by then: a built tranche completed
+    by ``year`` (or of unknown year), and any under-construction or planned tranche, as reported. A
+    tranche of 0 m² (a stated "nothing") does not count, nor one the tool made up for an empty column
+    or a missing class (unknown area and year); a stated one of unknown area does. ``None``: build-out.
+    """
+    tranches = resolve_tranches(carriers) if figures is None else figures.tranches
+    area = pd.Series(tranches["floor_area_m2"]).astype("Int64")
+    years = pd.Series(tranches["year"]).astype("Int64")
+    made_up = tranches["note"].isin([*CONVERTED_NOTES.values(), IMPLIED_NOTE]).to_numpy()
+    stated = ~made_up | years.notna().to_numpy() | area.notna().to_numpy()
+    something = (area.isna() | (area != 0)).to_numpy(dtype=bool) & stated
+    built = (tranches["phase"] == "built").to_numpy()
+    in_use = years.isna().to_numpy() | (True if year is None else (years.fillna(0) <= year).to_numpy())
+    rank = {"built": 3, "under_construction": 2, "planned": 1}
+    ranks = tranches["phase"].map(rank).to_numpy()
+    keep = something & (~built | in_use)
+    best = (
+        pd.Series(ranks[keep], index=tranches["carrier_id"].to_numpy()[keep]).groupby(level=0).max()
+        if keep.any()
+        else pd.Series(dtype="int64")
+    )
+    names = {3: "built", 2: "under_construction", 1: "planned"}
+    ids = carriers["id"].astype(str)
+    return pd.Series([names[int(best[i])] if i in best.index else "unknown" for i in ids], index=ids.to_numpy())

@@ -41,6 +41,8 @@ from geo.text import Lang, Text
 
 __all__ = [
     "CLASS_OF_PHASE",
+    "CONVERTED_NOTES",
+    "IMPLIED_NOTE",
     "INDICATORS",
     "PHASES",
     "QUALIFIERS",
@@ -97,6 +99,13 @@ TARGET_COLUMNS: tuple[str, ...] = (
     "source_ids",
     "note",
 )
+# Notes of tranches the tool made itself (not stated by the data): read from the two columns, or standing
+# for a class a carrier's tranche rows leave out. Such a tranche of unknown area and year says nothing.
+CONVERTED_NOTES: Mapping[str, str] = {
+    "built": "from the two columns (floor_area_existing_m2, opened_year)",
+    "planned": "from the two columns (floor_area_planned_m2, planned_year)",
+}
+IMPLIED_NOTE = "no tranche of this kind in the table: unknown"
 _YEAR_RANGE = (1900, 2100)
 _MAX_AREA_M2 = 10**12
 _LIST_AT_MOST = 5
@@ -672,7 +681,7 @@ def tranches_from_columns(carriers: pd.DataFrame) -> pd.DataFrame:
                     "year_basis": np.where(pd.isna(years), "unknown", "stated"),
                     "qualifier": "exact",
                     "source_ids": carriers["source_ids"].tolist() if "source_ids" in carriers.columns else None,
-                    "note": None,
+                    "note": CONVERTED_NOTES[phase],
                 }
             )
         )
@@ -705,7 +714,7 @@ def resolve_tranches(carriers: pd.DataFrame, table: pd.DataFrame | None = None) 
                         "year_basis": "unknown",
                         "qualifier": "exact",
                         "source_ids": None,
-                        "note": "no tranche of this kind: unknown",
+                        "note": IMPLIED_NOTE,
                     }
                 )
     frames = [converted[~converted["carrier_id"].isin(listed)], table]

@@ -548,3 +548,30 @@ def test_a_target_on_a_nested_carrier_is_measured_by_its_own_figure(squares, wor
     report = target_report(squares, world, load_figures(squares, world, tranches=TRANCHES, targets=targets))
     row = report.iloc[0]  # k's 40 never adds to sums (p's 300 holds it), but it is k's own capacity
     assert (row["capacity_m2"], row["gap_m2"], row["target_status"]) == (40, -10, "short")
+
+
+def test_phase_by_carrier_colours_the_map_for_a_year(squares, world, figures):
+    from geo.timeline import phase_by_carrier  # noqa: PLC0415
+
+    in_2017 = phase_by_carrier(squares, 2017, figures=figures).to_dict()
+    # c1 opens 2018; c2's stated built 0 says nothing is built, its 200 is planned; c3 under construction;
+    # q's built tranche (unknown area) is dated 2020.
+    assert in_2017 == {
+        "c1": "unknown",
+        "c2": "planned",
+        "c3": "under_construction",
+        "p": "built",
+        "k": "unknown",
+        "q": "unknown",
+        "r": "unknown",
+    }
+    in_2021 = phase_by_carrier(squares, 2021, figures=figures)
+    assert (in_2021["c1"], in_2021["q"], in_2021["r"]) == ("built", "built", "built")
+    # Two-column carriers: an empty column says nothing; a stated year does.
+    old = carriers(
+        {"id": "a", "geometry": square(1, 1, 2), "opened_year": 2020},
+        {"id": "b", "geometry": square(4, 1, 2)},
+        {"id": "c", "geometry": square(7, 1, 2), "floor_area_planned_m2": 10, "planned_year": 2030},
+    )
+    assert phase_by_carrier(old, 2021).to_dict() == {"a": "built", "b": "unknown", "c": "planned"}
+    assert phase_by_carrier(old, 2019)["a"] == "unknown"
