@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
         try:
             if args.command == "summary":
                 return _summary(args, out, progress)
-            if args.command in ("timeline", "targets"):
+            if args.command in ("timeline", "targets", "indicators"):
                 from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
 
                 return cli_timeline.run(args, out, progress)

@@ -22,12 +22,21 @@ from geo.cli import EXIT_OK, Progress, UsageError, _check_grouping, _load, _writ
 from geo.crs import metric_crs_for
 from geo.data import Dataset
 from geo.rollup import MODES, Contributions
-from geo.timeline import DEFAULT_SPAN, Figures, bundled_figure_paths, load_figures, target_report, timeline
+from geo.timeline import (
+    DEFAULT_SPAN,
+    Figures,
+    bundled_figure_paths,
+    bundled_indicators_path,
+    indicator_report,
+    load_figures,
+    target_report,
+    timeline,
+)
 from geo.tranches import contributions_by_year
 
 __all__ = ["COMMANDS", "add_commands", "run", "summary_contributions"]
 
-COMMANDS: tuple[str, ...] = ("timeline", "targets")
+COMMANDS: tuple[str, ...] = ("timeline", "targets", "indicators")
 _MAX_SPAN = 200
 
 
@@ -57,18 +66,32 @@ def add_commands(commands: argparse._SubParsersAction, inputs: argparse.Argument
     line.add_argument("--from", dest="year_from", type=_year_arg, default=DEFAULT_SPAN[0], help="first year (2015)")
     line.add_argument("--to", dest="year_to", type=_year_arg, default=DEFAULT_SPAN[1], help="last year (2035)")
     commands.add_parser("targets", parents=[inputs, figures], help="every target with its capacity and gap")
+    values = commands.add_parser(
+        "indicators", parents=[inputs, figures], help="every indicator value the sources report (firms, output, ...)"
+    )
+    values.add_argument("--indicators", type=Path, help="indicators table (CSV, XLSX sheet, GeoPackage table)")
 
 
 def _figures(args: argparse.Namespace, dataset: Dataset) -> Figures:
     bundled = args.carriers is None and args.zones is None
     tranches, targets = args.tranches, getattr(args, "targets", None)
+    indicators = getattr(args, "indicators", None)
     if bundled:
         own_tranches, own_targets = bundled_figure_paths()
+        own_indicators = bundled_indicators_path()
         tranches = tranches or (own_tranches if own_tranches.is_file() else None)
         targets = targets or (own_targets if own_targets.is_file() else None)
+        indicators = indicators or (own_indicators if own_indicators.is_file() else None)
     check = bundled or args.sources is not None
     source_ids = set(dataset.sources["id"].astype(str)) if check else None
-    return load_figures(dataset.carriers, dataset.zones, tranches=tranches, targets=targets, source_ids=source_ids)
+    return load_figures(
+        dataset.carriers,
+        dataset.zones,
+        tranches=tranches,
+        targets=targets,
+        indicators=indicators if args.command == "indicators" else None,
+        source_ids=source_ids,
+    )
 
 
 def summary_contributions(args: argparse.Namespace, dataset: Dataset) -> Contributions | None:
@@ -106,9 +129,12 @@ def run(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
         years = range(args.year_from, args.year_to + 1)
         table = timeline(dataset.carriers, dataset.zones, figures=loaded, by=args.by, mode=args.mode, years=years)
         by = args.by
-    else:
+    elif args.command == "targets":
         table = target_report(dataset.carriers, dataset.zones, loaded, mode=args.mode)
         by = "targets"
+    else:
+        table = indicator_report(dataset.carriers, dataset.zones, loaded)
+        by = "indicators"
     progress("write")
     crs = metric_crs_for(dataset.carriers).to_string()
     stamp = export.make_stamp(input_hashes=dataset.hashes, by=by, mode=args.mode, year=None, crs=crs)

@@ -56,11 +56,14 @@ from geo.tranches import (
 __all__ = [
     "CHANGES_COLUMNS",
     "DEFAULT_SPAN",
+    "INDICATORS_REPORT_COLUMNS",
     "TARGETS_REPORT_COLUMNS",
     "TIMELINE_COLUMNS",
     "Figures",
     "bundled_figure_paths",
+    "bundled_indicators_path",
     "changes_in_year",
+    "indicator_report",
     "load_figures",
     "phase_by_carrier",
     "target_report",
@@ -123,17 +126,43 @@ CHANGES_COLUMNS: tuple[str, ...] = (
 )
 
 
+INDICATORS_REPORT_COLUMNS: tuple[str, ...] = (
+    "indicator_id",
+    "subject_type",
+    "subject_id",
+    "name_zh",
+    "name_en",
+    "indicator",
+    "indicator_zh",
+    "indicator_en",
+    "additive",
+    "value",
+    "unit",
+    "qualifier",
+    "year",
+    "year_basis",
+    "source_ids",
+)
+
+
 @dataclass(frozen=True)
 class Figures:
-    """Every carrier's tranches (resolved: table rows, or converted from the two columns) and the targets."""
+    """Every carrier's tranches (resolved: table rows, or converted from the two columns), the targets, and
+    the indicator values sources report (same columns as the targets; ``None``: none given)."""
 
     tranches: pd.DataFrame
     targets: pd.DataFrame
+    indicators: pd.DataFrame | None = None
 
 
 def bundled_figure_paths() -> tuple[Path, Path]:
     """The bundled data's tranches and targets tables (``seeds/tranches.csv``, ``seeds/targets.csv``)."""
     return SEEDS_DIR / "tranches.csv", SEEDS_DIR / "targets.csv"
+
+
+def bundled_indicators_path() -> Path:
+    """The bundled data's indicator values (``seeds/indicators.csv``)."""
+    return SEEDS_DIR / "indicators.csv"
 
 
 def _empty_targets() -> pd.DataFrame:
@@ -146,6 +175,7 @@ def load_figures(
     *,
     tranches: Path | str | pd.DataFrame | None = None,
     targets: Path | str | pd.DataFrame | None = None,
+    indicators: Path | str | pd.DataFrame | None = None,
     source_ids: set[str] | None = None,
 ) -> Figures:
     """Tranches and targets for validated carriers and zones, checked against them.
@@ -154,9 +184,9 @@ def load_figures(
     ----------
     carriers, zones
         Validated frames (e.g. :attr:`geo.data.Dataset.carriers`).
-    tranches, targets
+    tranches, targets, indicators
         A table (CSV, XLSX sheet, GeoPackage table; see :func:`geo.tranches.load_table`) or a frame;
-        ``None``: carriers are read from their two columns, and there are no targets.
+        ``None``: carriers are read from their two columns, and there are no targets or indicator values.
     source_ids
         Ids of the sources table to check citations against (``None``: not checked).
 
@@ -185,12 +215,22 @@ def load_figures(
         problems += found
         if not found:
             target_frame = normalize_targets(raw, zone_ids=zone_ids)
+    indicator_frame = None
+    if indicators is not None:
+        raw = indicators if isinstance(indicators, pd.DataFrame) else load_table(indicators, table="indicators")
+        where.append(str(indicators) if not isinstance(indicators, pd.DataFrame) else "indicators")
+        found = validate_targets(
+            raw, carrier_ids=carrier_ids, zone_ids=zone_ids, source_ids=source_ids, kind="indicators"
+        )
+        problems += found
+        if not found:
+            indicator_frame = normalize_targets(raw, zone_ids=zone_ids)
     resolved = resolve_tranches(carriers, table)
     if table is not None:
         problems += flat_mismatches(carriers, resolved, table)
     if problems:
         raise DataError(" + ".join(where), problems)
-    return Figures(tranches=resolved, targets=target_frame)
+    return Figures(tranches=resolved, targets=target_frame, indicators=indicator_frame)
 
 
 # --- the roll-up -----------------------------------------------------------------------------------
@@ -301,13 +341,15 @@ def _missing(value: object) -> bool:
 
 
 def _frame(rows: list[dict[str, object]], columns: Sequence[str], ints: Iterable[str]) -> pd.DataFrame:
-    table = pd.DataFrame(rows, columns=list(columns))
-    for column in table.columns:
+    ints = set(ints)
+    data = {}
+    for column in columns:
+        values = [row[column] for row in rows]
         if column in ints:
-            table[column] = pd.array(table[column].tolist(), dtype="Int64")
-        elif column != "value":
-            table[column] = pd.Series([None if _missing(v) else v for v in table[column]], dtype=object)
-    return table
+            data[column] = pd.array([None if _missing(v) else v for v in values], dtype="Int64")
+        else:  # as given: whole numbers stay whole, text stays text, None for empty
+            data[column] = pd.Series([None if _missing(v) else v for v in values], dtype=object)
+    return pd.DataFrame(data, columns=list(columns))
 
 
 def timeline(
@@ -394,6 +436,15 @@ def _carrier_capacity(
     return int(contrib.built.sum()), int(contrib.total.sum()), ids[contrib.unknown].tolist()
 
 
+def _subject_names(
+    carrier_table: pd.DataFrame, zone_table: pd.DataFrame, subject_type: str, subject: str
+) -> tuple[str, str]:
+    if subject_type == "district":
+        return "全区", "whole district"
+    named = zone_table if subject_type == "zone" else carrier_table
+    return str(named.at[subject, "name_zh"]), str(named.at[subject, "name_en"])
+
+
 def _value(target: dict[str, object]) -> float | int:
     """A target's value: whole for areas and counts."""
     value = float(target["value"])  # type: ignore[arg-type]
@@ -429,7 +480,7 @@ def target_report(
     for target in targets.to_dict("records"):
         year = None if pd.isna(target["year"]) else int(target["year"])
         subject, subject_type = str(target["subject_id"]), str(target["subject_type"])
-        named = zone_table if subject_type == "zone" else carrier_table
+        name_zh, name_en = _subject_names(carrier_table, zone_table, subject_type, subject)
         built = capacity = None
         unknown: list[str] = []
         if target["indicator"] == "floor_area":
@@ -454,8 +505,8 @@ def target_report(
                 "target_id": target["id"],
                 "subject_type": subject_type,
                 "subject_id": subject,
-                "name_zh": str(named.at[subject, "name_zh"]),
-                "name_en": str(named.at[subject, "name_en"]),
+                "name_zh": name_zh,
+                "name_en": name_en,
                 "indicator": target["indicator"],
                 "value": _value(target),
                 "unit": target["unit"],
@@ -543,3 +594,45 @@ def phase_by_carrier(carriers: gpd.GeoDataFrame, year: int | None, *, figures: F
     names = {3: "built", 2: "under_construction", 1: "planned"}
     ids = carriers["id"].astype(str)
     return pd.Series([names[int(best[i])] if i in best.index else "unknown" for i in ids], index=ids.to_numpy())
+
+
+def indicator_report(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, figures: Figures) -> pd.DataFrame:
+    """Every indicator value the sources report, named in both languages, with whether it adds up.
+
+    Returns
+    -------
+    DataFrame
+        One row per value, columns :data:`INDICATORS_REPORT_COLUMNS` (``additive``: members' values of
+        this indicator are summed; otherwise a group's value is recomputed from sums, see
+        :func:`geo.tranches.aggregate_indicator`).
+    """
+    frame = figures.indicators if figures.indicators is not None else _empty_targets()
+    carrier_table = carriers.set_index(carriers["id"].astype(str))
+    zone_table = zones.set_index(zones["id"].astype(str))
+    rows = []
+    for value in frame.to_dict("records"):
+        subject, subject_type = str(value["subject_id"]), str(value["subject_type"])
+        name_zh, name_en = _subject_names(carrier_table, zone_table, subject_type, subject)
+        indicator = INDICATORS[str(value["indicator"])]
+        rows.append(
+            {
+                "indicator_id": value["id"],
+                "subject_type": subject_type,
+                "subject_id": subject,
+                "name_zh": name_zh,
+                "name_en": name_en,
+                "indicator": indicator.code,
+                "indicator_zh": indicator.name.zh,
+                "indicator_en": indicator.name.en,
+                "additive": indicator.additive,
+                "value": _value(value),
+                "unit": value["unit"],
+                "qualifier": value["qualifier"],
+                "year": None if pd.isna(value["year"]) else int(value["year"]),
+                "year_basis": value["year_basis"],
+                "source_ids": value["source_ids"],
+            }
+        )
+    table = _frame(rows, INDICATORS_REPORT_COLUMNS, ("year",))
+    table["additive"] = table["additive"].astype(bool)
+    return table

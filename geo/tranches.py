@@ -73,7 +73,7 @@ PHASES: tuple[str, ...] = ("built", "under_construction", "planned")
 CLASS_OF_PHASE: Mapping[str, str] = {"built": "built", "under_construction": "coming", "planned": "coming"}
 YEAR_BASES: tuple[str, ...] = ("stated", "inferred", "unknown")
 QUALIFIERS: tuple[str, ...] = ("exact", "about", "at_least")
-SUBJECT_TYPES: tuple[str, ...] = ("carrier", "zone")
+SUBJECT_TYPES: tuple[str, ...] = ("carrier", "zone", "district")
 
 TRANCHE_COLUMNS: tuple[str, ...] = (
     "id",
@@ -285,7 +285,11 @@ def _text(value: object) -> str | None:
 
 def _row_where(table: str, frame: pd.DataFrame, position: int) -> Text:
     ident = _text(frame["id"].iloc[position]) if "id" in frame.columns else None
-    label_zh, label_en = {"tranches": ("分期表", "tranches"), "targets": ("目标表", "targets")}[table]
+    label_zh, label_en = {
+        "tranches": ("分期表", "tranches"),
+        "targets": ("目标表", "targets"),
+        "indicators": ("指标表", "indicators"),
+    }[table]
     number = position + 2  # the header is line 1
     if ident:
         return Text(f"{label_zh}第 {number} 行（{ident}）", f"{label_en} row {number} ({ident})")
@@ -392,7 +396,11 @@ def _check_required(frame: pd.DataFrame, table: str, required: tuple[str, ...]) 
     missing = [c for c in required if c not in frame.columns]
     if not missing:
         return []
-    label = Text("分期表", "the tranches table") if table == "tranches" else Text("目标表", "the targets table")
+    label = {
+        "tranches": Text("分期表", "the tranches table"),
+        "targets": Text("目标表", "the targets table"),
+        "indicators": Text("指标表", "the indicators table"),
+    }[table]
     return [
         _problem(
             label,
@@ -500,14 +508,19 @@ def validate_targets(
     carrier_ids: set[str],
     zone_ids: set[str],
     source_ids: set[str] | None = None,
+    kind: str = "targets",
 ) -> list[Problem]:
-    """Every problem of a targets table, each naming its row, in 中文 and English (empty: valid)."""
-    problems = _check_required(table, "targets", ("subject_id", "indicator", "value"))
+    """Every problem of a targets table, each naming its row, in 中文 and English (empty: valid).
+
+    ``kind="indicators"`` checks an indicators table: the same columns, values a source reports
+    instead of values a plan aims for. ``subject_type`` ``district`` names the whole district (any id).
+    """
+    problems = _check_required(table, kind, ("subject_id", "indicator", "value"))
     if problems:
         return problems
-    _check_unique_ids(table, "targets", problems)
+    _check_unique_ids(table, kind, problems)
     for position in range(len(table)):
-        where = _row_where("targets", table, position)
+        where = _row_where(kind, table, position)
         subject_type = _text(table["subject_type"].iloc[position]) if "subject_type" in table.columns else None
         subject = _text(table["subject_id"].iloc[position])
         if subject_type is not None and subject_type not in SUBJECT_TYPES:
@@ -515,12 +528,12 @@ def validate_targets(
                 _problem(
                     where,
                     Text(f"subject_type 为 {subject_type!r}", f"subject_type is {subject_type!r}"),
-                    Text("请改为 carrier（载体）或 zone（片区）", "use carrier or zone"),
+                    Text("请改为 carrier（载体）、zone（片区）或 district（全区）", "use carrier, zone or district"),
                 )
             )
         else:
             known = {"carrier": carrier_ids, "zone": zone_ids}.get(subject_type or "", carrier_ids | zone_ids)
-            if subject is None or subject not in known:
+            if subject is None or (subject_type != "district" and subject not in known):
                 problems.append(
                     _problem(
                         where,
@@ -575,9 +588,9 @@ def validate_targets(
                     ),
                 )
             )
-        _check_year(table, "targets", position, problems)
-        _check_choice(table, "targets", position, column="qualifier", allowed=QUALIFIERS, problems=problems)
-        _check_sources(table, "targets", position, source_ids, problems)
+        _check_year(table, kind, position, problems)
+        _check_choice(table, kind, position, column="qualifier", allowed=QUALIFIERS, problems=problems)
+        _check_sources(table, kind, position, source_ids, problems)
     return problems
 
 

@@ -11,7 +11,8 @@ It reads the project's reference geodata and the five source documents (by defau
 * ``documents/`` — verbatim copies of the source documents, so citations can be checked in the repo;
 * ``sources.csv`` — one row per cited figure or fact (every quote is checked against its line here);
 * ``carriers.geojson`` and ``zones.geojson`` — the 两极两带 layout and its carriers;
-* ``tranches.csv`` and ``targets.csv`` — dated pieces of floor space, and the plan's targets;
+* ``tranches.csv``, ``targets.csv`` and ``indicators.csv`` — dated pieces of floor space, the plan's targets,
+  and indicator values (firms, output) the sources report;
 * ``context/*.geojson`` — district boundary, Huangpu, Metro Line 15 and stations, outer ring.
 
 The tool itself never reads the reference directory: the files written here are what it ships.
@@ -613,6 +614,91 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
         "家",
         "USED: beiyang's firms TARGET for 2027 (stated, at least 600): targets.csv tg_beiyang_firms_600.",
     ),
+    # --- district indicators and the output target ---
+    (
+        "s001_043_output_453",
+        D1,
+        43,
+        "2020 年，徐汇人工智能及相关产业总产出达 453 亿元",
+        "453",
+        "亿元",
+        "USED: the district's AI output in 2020, 453亿元 (indicators.csv ind_output_2020).",
+    ),
+    (
+        "s001_043_year_2020",
+        D1,
+        43,
+        "2020 年，徐汇人工智能及相关产业总产出",
+        "2020",
+        "年",
+        "The year of the 453亿元 output (same sentence).",
+    ),
+    (
+        "s003_228_output_705",
+        D3,
+        228,
+        "2022 年总产出 705 亿元",
+        "705",
+        "亿元",
+        "USED: the district's AI output in 2022, 705亿元 (indicators.csv ind_output_2022).",
+    ),
+    (
+        "s003_228_year_2022",
+        D3,
+        228,
+        "2022 年总产出",
+        "2022",
+        "年",
+        "The year of the 705亿元 output (same sentence).",
+    ),
+    (
+        "s003_224_firms_710",
+        D3,
+        224,
+        "已有人工智能相关企业约 710",
+        "710",
+        "家",
+        (
+            "USED: about 710 AI-related firms in the district (目前, a 2022/23 feature; year not stated): "
+            "indicators.csv ind_firms_710."
+        ),
+    ),
+    (
+        "s004_059_firms_1500",
+        D4,
+        59,
+        "徐汇已集聚 1500 余家人工智能企业",
+        "1500",
+        "家",
+        "USED: over 1500 AI firms in the district by October 2025 (indicators.csv ind_firms_1500).",
+    ),
+    (
+        "s004_059_year_2025",
+        D4,
+        59,
+        "截至 2025 年 10 月",
+        "2025",
+        "年",
+        "The date of the 1500余家 count (same sentence).",
+    ),
+    (
+        "s001_403_output_target",
+        D1,
+        403,
+        "到 2025 年突破 1000 亿元",
+        "1000",
+        "亿元",
+        "USED: the plan's output target, over 1000亿元 by 2025 (targets.csv tg_district_output_1000).",
+    ),
+    (
+        "s001_403_year_2025",
+        D1,
+        403,
+        "到 2025 年",
+        "2025",
+        "年",
+        "The year of the 1000亿元 output target (same sentence).",
+    ),
     # --- 中部融合升级区 ---
     (
         "s001_164_renewal_400",
@@ -1169,6 +1255,88 @@ TARGETS: list[tuple[str, str, str, str, int, str, int | None, str, str, str, str
         "s004_031_beiyang_firms_600;s004_031_beiyang_2027",
         "到 2027 年…聚集不少于 600 家企业 (004:31)",
     ),
+    (
+        "tg_district_output_1000",
+        "district",
+        "xuhui",
+        "output",
+        1000,
+        "亿元",
+        2025,
+        "stated",
+        "at_least",
+        "s001_403_output_target;s001_403_year_2025",
+        "到 2025 年突破 1000 亿元 (001:403): 突破, over",
+    ),
+]
+
+# Indicator values the sources report (indicators.csv): the same columns as the targets.
+INDICATOR_VALUES: list[tuple[str, str, str, str, int, str, int | None, str, str, str, str]] = [
+    (
+        "ind_output_2020",
+        "district",
+        "xuhui",
+        "output",
+        453,
+        "亿元",
+        2020,
+        "stated",
+        "exact",
+        "s001_043_output_453;s001_043_year_2020",
+        "2020 年…总产出达 453 亿元 (001:43)",
+    ),
+    (
+        "ind_output_2022",
+        "district",
+        "xuhui",
+        "output",
+        705,
+        "亿元",
+        2022,
+        "stated",
+        "exact",
+        "s003_228_output_705;s003_228_year_2022",
+        "2022 年总产出 705 亿元 (003:228)",
+    ),
+    (
+        "ind_firms_710",
+        "district",
+        "xuhui",
+        "firms",
+        710,
+        "家",
+        None,
+        "unknown",
+        "about",
+        "s003_224_firms_710",
+        "目前…约 710 家 (003:224-226); the feature is of 2022/23, the year is not stated",
+    ),
+    (
+        "ind_firms_1500",
+        "district",
+        "xuhui",
+        "firms",
+        1500,
+        "家",
+        2025,
+        "stated",
+        "at_least",
+        "s004_059_firms_1500;s004_059_year_2025",
+        "截至 2025 年 10 月…1500 余家 (004:59)",
+    ),
+    (
+        "ind_ai_tower_output_density",
+        "carrier",
+        "ai_tower",
+        "output_per_m2",
+        1,
+        "万元/平方米",
+        None,
+        "unknown",
+        "at_least",
+        "s003_458_ai_tower_output",
+        "每平方米产值超过 1 万元 (003:458); derived: never summed",
+    ),
 ]
 TRANCHE_FIELDS = ("id", "carrier_id", "phase", "floor_area_m2", "year", "year_basis", "qualifier", "source_ids", "note")
 TARGET_FIELDS = (
@@ -1695,7 +1863,7 @@ def check_flat_form() -> None:
                 f"{carrier_id}: columns {[record[k] for k in flat]} but tranches give {list(flat.values())}"
             )
     source_ids = {row[0] for row in SOURCES}
-    for row in [*TRANCHES, *TARGETS]:
+    for row in [*TRANCHES, *TARGETS, *INDICATOR_VALUES]:
         problems += [f"{row[0]}: unknown source {s}" for s in row[-2].split(";") if s not in source_ids]
     if problems:
         raise ValueError("\n".join(problems))
@@ -1716,6 +1884,7 @@ def main(argv: list[str] | None = None) -> None:
     check_flat_form()
     write_table(HERE / "tranches.csv", TRANCHE_FIELDS, TRANCHES)
     write_table(HERE / "targets.csv", TARGET_FIELDS, TARGETS)
+    write_table(HERE / "indicators.csv", TARGET_FIELDS, INDICATOR_VALUES)
 
     ref = Reference(args.reference)
     carriers_m = build_carrier_geometry(ref)

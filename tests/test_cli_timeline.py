@@ -99,7 +99,7 @@ def test_targets_lists_every_target_with_capacity_and_gap():
     done = run("targets", "--format", "json")
     assert done.returncode == 0, done.stderr.decode()
     rows = {r["target_id"]: r for r in json.loads(done.stdout)}
-    assert len(rows) == 6
+    assert len(rows) == 7
     chj = rows["tg_pole_caohejing_650"]
     assert (chj["capacity_m2"], chj["gap_m2"], chj["target_status"], chj["qualifier"]) == (6_500_000, 0, "met", "about")
     valley = rows["tg_valley_120"]
@@ -187,3 +187,17 @@ def test_summary_with_tranches_agrees_with_the_timeline_where_the_two_columns_ca
         assert total["existing_m2"] == rows[year]["built_m2"]
         assert total["planned_m2"] == rows[year]["under_construction_m2"] + rows[year]["planned_m2"]
     assert rows[2021]["built_m2"] == 100  # the 2018 tranche alone
+
+
+def test_indicators_lists_every_cited_value_with_its_additivity():
+    done = run("--lang", "zh", "indicators", "--format", "json")
+    assert done.returncode == 0, done.stderr.decode()
+    rows = {r["indicator_id"]: r for r in json.loads(done.stdout)}
+    assert rows["ind_firms_1500"]["value"] == 1500
+    assert rows["ind_firms_1500"]["additive"] is True
+    density = rows["ind_ai_tower_output_density"]
+    assert (density["additive"], density["indicator_zh"], density["name_zh"]) == (
+        False,
+        "每平方米产值",
+        "西岸智塔（上海西岸国际人工智能中心）",
+    )

@@ -424,6 +424,7 @@ def test_readme_documents_every_file() -> None:
         "documents/",
         "tranches.csv",
         "targets.csv",
+        "indicators.csv",
         *[f"{n}.geojson" for n in CONTEXT_LAYERS],
     ):
         assert name in text, f"README.md does not describe {name}"
@@ -435,6 +436,8 @@ def test_readme_documents_every_file() -> None:
 
 TRANCHES = pd.read_csv(SEEDS / "tranches.csv", dtype=str, keep_default_na=False, encoding="utf-8")
 TARGETS = pd.read_csv(SEEDS / "targets.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+INDICATOR_VALUES = pd.read_csv(SEEDS / "indicators.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+INDICATOR_ROWS = {row["id"]: row for row in INDICATOR_VALUES.to_dict("records")}
 TRANCHE_ROWS = {row["id"]: row for row in TRANCHES.to_dict("records")}
 TARGET_ROWS = {row["id"]: row for row in TARGETS.to_dict("records")}
 LINES = {name: (DOCUMENTS / name).read_text(encoding="utf-8").splitlines() for name in SEED_DOCUMENTS}
@@ -460,6 +463,15 @@ def test_tranche_and_target_tables_pass_the_contract() -> None:
     assert (
         validate_targets(TARGETS, carrier_ids=set(CARRIER_PROPS), zone_ids=set(ZONE_PROPS), source_ids=source_ids) == []
     )
+    assert list(INDICATOR_VALUES.columns) == list(TARGET_COLUMNS)
+    problems = validate_targets(
+        INDICATOR_VALUES,
+        carrier_ids=set(CARRIER_PROPS),
+        zone_ids=set(ZONE_PROPS),
+        source_ids=source_ids,
+        kind="indicators",
+    )
+    assert problems == []
 
 
 def test_the_carriers_two_columns_are_the_flat_form_of_their_tranches(carriers: gpd.GeoDataFrame) -> None:
@@ -476,10 +488,11 @@ def test_the_carriers_two_columns_are_the_flat_form_of_their_tranches(carriers: 
 
 def test_every_tranche_and_target_figure_has_a_matching_source() -> None:
     problems = []
-    for row in [*TRANCHE_ROWS.values(), *TARGET_ROWS.values()]:
+    for row in [*TRANCHE_ROWS.values(), *TARGET_ROWS.values(), *INDICATOR_ROWS.values()]:
         cited = [SOURCE_ROWS[s] for s in split_ids(row["source_ids"])]
         amounts = {a for a in (_amount(c) for c in cited) if a is not None}
-        counts = {Decimal(c["value"]) for c in cited if c["value"] and c["unit"] == "家"}
+        # Figures in other units (家, 亿元, 万元/平方米): a cited row with the same unit and value.
+        counts = {Decimal(c["value"]) for c in cited if c["value"] and c["unit"] == row.get("unit")}
         by_line: dict[tuple[str, str], Decimal] = {}
         for c in cited:
             if _amount(c) is not None and c["unit"] in AREA_UNITS:
@@ -586,3 +599,37 @@ def test_the_plans_figures_come_out_where_the_plan_states_them() -> None:
     _cites(chj, D1, 182, "“十四五”期间预计新增100万方")
     built, planned = TRANCHE_ROWS["caohejing_built"], TRANCHE_ROWS["caohejing_fyp"]
     assert int(built["floor_area_m2"]) + int(planned["floor_area_m2"]) == int(chj["value"])
+
+
+def test_indicator_values_are_cited_dated_and_declared_additive_or_derived() -> None:
+    from geo.tranches import INDICATORS  # noqa: PLC0415
+
+    output = INDICATOR_ROWS["ind_output_2020"]
+    assert (output["subject_type"], output["indicator"], output["value"], output["year"]) == (
+        "district",
+        "output",
+        "453",
+        "2020",
+    )
+    _cites(output, D1, 43, "2020 年，徐汇人工智能及相关产业总产出达 453 亿元")
+    firms = INDICATOR_ROWS["ind_firms_1500"]
+    assert (firms["value"], firms["qualifier"], firms["year"]) == ("1500", "at_least", "2025")  # 1500 余家
+    _cites(firms, D4, 59, "徐汇已集聚 1500 余家人工智能企业")
+    assert INDICATOR_ROWS["ind_firms_710"]["qualifier"] == "about"  # 约 710
+    assert INDICATOR_ROWS["ind_firms_710"]["year_basis"] == "unknown"  # 目前, in an undated feature
+    density = INDICATOR_ROWS["ind_ai_tower_output_density"]
+    assert (density["subject_id"], density["indicator"], density["qualifier"]) == (
+        "ai_tower",
+        "output_per_m2",
+        "at_least",
+    )
+    assert INDICATORS["output"].additive
+    assert not INDICATORS["output_per_m2"].additive  # derived: recomputed from sums, never added
+    target = TARGET_ROWS["tg_district_output_1000"]
+    assert (target["indicator"], target["value"], target["year"], target["qualifier"]) == (
+        "output",
+        "1000",
+        "2025",
+        "at_least",
+    )
+    _cites(target, D1, 403, "到 2025 年突破 1000 亿元")
