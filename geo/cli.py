@@ -255,6 +255,7 @@ def _parser(lang: Lang = "en") -> argparse.ArgumentParser:
     summary.add_argument("--by", default="pole", help="a zone type (pole, belt, ...) or 'status' (default: pole)")
     summary.add_argument("--mode", default="declared", choices=MODES, help="membership mode (default: declared)")
     summary.add_argument("--year", type=_year, default=None, help="as of this year (default: build-out)")
+    summary.add_argument("--tranches", type=Path, help="tranches table (CSV, XLSX sheet, GeoPackage table)")
     summary.add_argument("--format", default="csv", choices=("csv", "json", "xlsx"), help="output format")
     summary.add_argument("--output", type=Path, help="write here instead of stdout (required for xlsx on a terminal)")
     summary.add_argument(
@@ -301,6 +302,9 @@ def _parser(lang: Lang = "en") -> argparse.ArgumentParser:
     partition.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=lang_help)
 
     commands.add_parser("check", parents=[inputs], help="validation and data-quality report")
+    from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
+
+    cli_timeline.add_commands(commands, inputs)  # `timeline` and `targets`
     return parser
 
 
@@ -484,8 +488,10 @@ def _summary_dask(args: argparse.Namespace, progress: Progress) -> tuple[pd.Data
     engine_dask.require()
     if args.carriers is None:
         raise UsageError(
-            "--engine dask 需要 --carriers 分区目录（先运行 python -m geo partition 载体文件 目录）",
-            "--engine dask needs --carriers DIRECTORY (write it first: python -m geo partition CARRIERS_FILE DIR)",
+            Text(
+                "--engine dask 需要 --carriers 分区目录（先运行 python -m geo partition 载体文件 目录）",
+                "--engine dask needs --carriers DIRECTORY (write it first: python -m geo partition CARRIERS_FILE DIR)",
+            )
         )
     zones_path = args.zones if args.zones is not None else SEEDS_DIR / "zones.geojson"
     progress("read_zones")
@@ -523,31 +529,49 @@ def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
         dataset = _load(args, progress)
         _check_grouping(args.by, dataset.zones)
         progress("roll_up")
+        from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
+
+        contrib = cli_timeline.summary_contributions(args, dataset)  # from tranches, when there are any
         table = summarize(
-            dataset.carriers, dataset.zones, by=args.by, mode=args.mode, year=args.year, workers=args.workers
+            dataset.carriers,
+            dataset.zones,
+            by=args.by,
+            mode=args.mode,
+            year=args.year,
+            workers=args.workers,
+            contrib=contrib,
         )
         hashes = dataset.hashes
         crs = metric_crs_for(dataset.carriers).to_string()  # where the areas were measured
     progress("write")
     stamp = export.make_stamp(input_hashes=hashes, by=args.by, mode=args.mode, year=args.year, crs=crs)
-    sidecar: tuple[Path, bytes] | None = None
     if args.format == "csv":
-        data = export.summary_csv(table)
-        stamp_path = args.stamp
-        if stamp_path is None and args.output is not None:
-            stamp_path = args.output.with_name(export.csv_metadata_name(args.output.name))
-        if stamp_path is not None:
-            url = args.output.name if args.output is not None else _csv_name_for(stamp_path)
-            title = Text(f"按{term('grouping', args.by, 'zh')}汇总", f"summary by {term('grouping', args.by, 'en')}")
-            sidecar = stamp_path, export.csv_metadata(table, stamp, url=url, title=title)
+        title = Text(f"按{term('grouping', args.by, 'zh')}汇总", f"summary by {term('grouping', args.by, 'en')}")
+        write_csv(table, stamp, args, out, title=title)
     elif args.format == "json":
-        data = export.summary_json(table)
+        _write(export.summary_json(table), args, out)
     else:
-        data = export.summary_xlsx({args.by: table}, stamp, lang=args.lang_used)
-    _write(data, args, out)
-    if sidecar is not None:
-        sidecar[0].write_bytes(sidecar[1])
+        _write(export.summary_xlsx({args.by: table}, stamp, lang=args.lang_used), args, out)
     return EXIT_OK
+
+
+def write_csv(
+    table: pd.DataFrame, stamp: dict[str, str], args: argparse.Namespace, out: TextIO, *, title: Text
+) -> None:
+    """The table as CSV (header on line 1) to ``--output`` or stdout, its stamp beside it as CSVW metadata.
+
+    The metadata goes to ``--stamp FILE``, else to ``NAME.csv-metadata.json`` next to ``--output``;
+    on stdout without ``--stamp`` there is nowhere beside it, so none is written.
+    """
+    from geo.io import export  # noqa: PLC0415 - openpyxl is only needed when exporting
+
+    stamp_path = getattr(args, "stamp", None)
+    if stamp_path is None and args.output is not None:
+        stamp_path = args.output.with_name(export.csv_metadata_name(args.output.name))
+    _write(export.summary_csv(table), args, out)
+    if stamp_path is not None:
+        url = args.output.name if args.output is not None else _csv_name_for(stamp_path)
+        stamp_path.write_bytes(export.csv_metadata(table, stamp, url=url, title=title))
 
 
 def _csv_name_for(stamp_path: Path) -> str:
@@ -668,14 +692,12 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
     prefix = _ERROR.in_(lang)
     enabled = args.progress if args.progress is not None else err.isatty()
     stages = {"summary": 3 if getattr(args, "engine", "") == "dask" else 5, "partition": 3 + (args.zones is not None)}
-    progress = Progress(err, total=stages.get(args.command, 4), enabled=enabled, lang=lang)
+    progress = Progress(
+        err, total=stages.get(args.command, 4 if args.command == "check" else 5), enabled=enabled, lang=lang
+    )
     try:
         try:
-            if args.command == "summary":
-                return _summary(args, out, progress)
-            if args.command == "partition":
-                return _partition(args, out, lang, progress)
-            return _check(args, out, lang, progress)
+            return _run(args, out, lang, progress)
         finally:  # end the progress line before any message goes to stderr
             progress.close()
     except DataError as exc:
@@ -702,6 +724,19 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
         print(f"{prefix}: {_unexpected(exc).in_(lang)}", file=err)
         return EXIT_UNEXPECTED
     return EXIT_BAD_INPUT
+
+
+def _run(args: argparse.Namespace, out: TextIO, lang: Lang, progress: Progress) -> int:
+    """The chosen command's own work (its errors are worded by :func:`main`)."""
+    if args.command == "summary":
+        return _summary(args, out, progress)
+    if args.command == "partition":
+        return _partition(args, out, lang, progress)
+    if args.command in ("timeline", "targets", "indicators"):
+        from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
+
+        return cli_timeline.run(args, out, progress)
+    return _check(args, out, lang, progress)
 
 
 def _unexpected(exc: BaseException) -> Text:

@@ -896,6 +896,41 @@ PARTIAL_COLUMNS: tuple[str, ...] = (
 _PARTIAL_SUMS = PARTIAL_COLUMNS[:5]
 
 
+def _unknowns(
+    ids: pd.Series, unknown: npt.NDArray[np.bool_], membership: _Membership
+) -> tuple[list[str], IntArray, str]:
+    """Per group the ``;``-joined ids of its members whose figure is unknown, and their count; and
+    the ids of all such carriers, joined, for the total.
+    """
+    n_groups = len(membership.groups)
+    carriers = np.flatnonzero(unknown)
+    # Python strings (not an Arrow string array, which pandas 3 would iterate element by element),
+    # made once for the groups and the total.
+    texts = ids.iloc[carriers].astype(str).to_numpy(dtype=object)
+    # One row per (unknown carrier, group it is in): those wholly in a group, then the split rows.
+    held = membership.whole[carriers]
+    wholly = np.flatnonzero(held >= 0)
+    split_rows = np.flatnonzero(unknown[membership.carrier])
+    group = np.r_[held[wholly], membership.group[split_rows]]
+    text = np.r_[wholly, np.searchsorted(carriers, membership.carrier[split_rows])]
+    joined = _join_ids(texts[text], group, carriers[text], n_groups)
+    return joined, np.bincount(group, minlength=n_groups).astype(np.int64), ";".join(texts.tolist())
+
+
+def _join_ids(texts: npt.NDArray[np.object_], group: IntArray, carrier: IntArray, n_groups: int) -> list[str]:
+    """Per group, the ``;``-joined ``texts`` of the rows in that group, in carrier order."""
+    out = [""] * n_groups
+    if not len(texts):
+        return out
+    order = np.lexsort((carrier, group))
+    groups = group[order]
+    ordered = texts[order].tolist()
+    starts = _run_starts(groups)
+    for start, end in zip(starts, [*starts[1:], len(groups)], strict=True):
+        out[int(groups[start])] = ";".join(ordered[start:end])
+    return out
+
+
 def _group_names(zones: pd.DataFrame, by: str, groups: list[str]) -> list[Text]:
     if by == "status":
         return [STATUS_NAMES[g] for g in groups]
@@ -1319,6 +1354,7 @@ def summarize(
     mode: Mode = "declared",
     year: int | None = None,
     workers: int | None = None,
+    contrib: Contributions | None = None,
 ) -> pd.DataFrame:
     """Floor area per group, with unknowns, declared figures, land area and FAR.
 
@@ -1339,6 +1375,9 @@ def summarize(
         As of this year (rule 1); ``None`` for build-out.
     workers
         Threads for the geometry (shapely releases the GIL); ``None``: up to 4, by the machine's cores.
+    contrib
+        What each carrier adds as of ``year``, when computed elsewhere (from tranches:
+        :func:`geo.tranches.contributions_by_year`); ``None``: from the carriers' two columns.
 
     Returns
     -------
@@ -1360,7 +1399,7 @@ def summarize(
         When ``by`` is not a zone type of ``zones`` nor ``status``, or a status is unknown.
     """
     _check_by(zones, by)
-    contrib = contributions(carriers, year=year)
+    contrib = contributions(carriers, year=year) if contrib is None else contrib
     sums = partition_sums(carriers, zones, contrib, by=by, mode=mode, workers=workers)
     return finish(sums, zones, by=by)
 

@@ -11,6 +11,8 @@ It reads the project's reference geodata and the five source documents (by defau
 * ``documents/`` — verbatim copies of the source documents, so citations can be checked in the repo;
 * ``sources.csv`` — one row per cited figure or fact (every quote is checked against its line here);
 * ``carriers.geojson`` and ``zones.geojson`` — the 两极两带 layout and its carriers;
+* ``tranches.csv``, ``targets.csv`` and ``indicators.csv`` — dated pieces of floor space, the plan's targets,
+  and indicator values (firms, output) the sources report;
 * ``context/*.geojson`` — district boundary, Huangpu, Metro Line 15 and stations, outer ring.
 
 The tool itself never reads the reference directory: the files written here are what it ships.
@@ -142,8 +144,9 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
         "550",
         "万方",
         (
-            "USED: caohejing floor_area_existing_m2 = 5,500,000; with s001_182_chj_new it gives "
-            "pole_caohejing declared_floor_area_m2 = 6,500,000 (550 + 100 万方, one sentence)."
+            "USED: caohejing's built tranche of 5,500,000 m², qualifier ABOUT (约), year unknown (目前: in use "
+            "when the plan was written, 2021; no completion year); with s001_182_chj_new it gives "
+            "pole_caohejing declared_floor_area_m2 and its target 6,500,000 (550 + 100 万方, one sentence)."
         ),
     ),
     (
@@ -154,8 +157,8 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
         "100",
         "万方",
         (
-            "USED: caohejing floor_area_planned_m2 = 1,000,000 (an increment, due within the 14th FYP, i.e. by "
-            "2025: see s000_220_fyp_end_2025)."
+            "USED: caohejing's planned tranche of 1,000,000 m² (an increment, 预计 expected within the 14th FYP: "
+            "year 2025 INFERRED from the period's end, s000_220_fyp_end_2025)."
         ),
     ),
     (
@@ -166,8 +169,8 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
         "2025",
         "年",
         (
-            "The 14th Five-Year Plan (十四五) ends in 2025. USED as caohejing planned_year: its 十四五 increment of "
-            "100万方 is due by 2025."
+            "The 14th Five-Year Plan (十四五) ends in 2025. USED to INFER years: caohejing planned_year (its 十四五 "
+            "increment of 100万方 is due by 2025) and the year of the plan's targets (targets.csv)."
         ),
     ),
     (
@@ -231,8 +234,10 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
         "120",
         "万平方米",
         (
-            "2020 brochure: the valley (then 西岸智慧谷) is 建筑面积 120万平方米 (line 97 ends 建筑), supported by "
-            "the buildings listed at 000:92-97. Agrees with the plan's 120万方 (001:172, 184)."
+            "2020 brochure: the buildings listed at 000:92-97, six of them still 在建 (under construction), 将支撑起 "
+            "(will support) a valley of 建筑面积 120万平方米 (line 97 ends 建筑): a size to reach, not floor space "
+            "in use. USED as a source of the valley's TARGET (targets.csv tg_valley_120); agrees with the plan's "
+            "120万方 (001:172, 184)."
         ),
     ),
     (
@@ -242,7 +247,11 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
         "打造以西岸智塔为旗舰的120万方",
         "120",
         "万方",
-        "Plan summary box: the valley pole is a 120万方 cluster with AI Tower as flagship (same as 001:184).",
+        (
+            "USED: the plan's summary box: 打造 (to build up) a 120万方 growth pole with AI Tower as flagship. A "
+            "TARGET of the pole, not built floor space: targets.csv tg_pole_westbund_120 (by 2025, the plan's "
+            "end, inferred from s000_220_fyp_end_2025); pole_westbund declared_floor_area_m2 = 1,200,000."
+        ),
     ),
     (
         "s001_184_valley_120",
@@ -252,12 +261,12 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
         "120",
         "万方",
         (
-            "USED: the plan states 120万方 as the valley cluster's full size -> westbund_valley "
-            "floor_area_existing_m2 = 1,200,000 and floor_area_planned_m2 = 0 (the full size is the existing "
-            "figure, nothing further is planned), and pole_westbund declared_floor_area_m2 = 1,200,000. "
-            "opened_year stays null: no source dates the whole 120万 (in 2020 part was still being built, "
-            "000:94-97), so as-of views count it in every year. Conflicts: 100万方 (s001_190_valley_100) and "
-            "占地 120万 (s003_432_valley_site_120)."
+            "USED as a TARGET: 打造…120万方…集聚区 (to build up to) is what the plan aims for, so it is the "
+            "valley's floor-space target (targets.csv tg_valley_120, by 2025 inferred), not built floor space. "
+            "The valley's own built and coming floor space are unknown (null): six of its nine named buildings "
+            "were still 在建 in 2020 (000:94-97) and no source gives what is in use. Corrects the earlier reading "
+            "existing = 120万, planned = 0 (no source says nothing more is planned). Conflicts kept: 100万方 "
+            "(s001_190_valley_100) and 占地 120万 (s003_432_valley_site_120)."
         ),
     ),
     (
@@ -268,8 +277,8 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
         "100",
         "万方",
         (
-            "CONFLICT, not used: the belt paragraph calls the valley a 100万方 park. The carrier and the pole use "
-            "120万方 (001:172, 184; 000:98), stated three times, twice as the pole's own figure."
+            "CONFLICT, not used: the belt paragraph calls the valley a 100万方 park. The valley's and the pole's "
+            "targets use 120万方 (001:172, 184; 000:98), stated three times, twice as the pole's own figure."
         ),
     ),
     (
@@ -563,8 +572,11 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
         "2024",
         "年",
         (
-            "2024: first R&D office buildings and talent flats delivered (same line: 首批研发办公楼和人才公寓的交付). "
-            "No delivered floor area is given, so floor_area_existing_m2 stays null (unknown), not 0."
+            "USED: beiyang's built tranche is dated 2024 (stated): first R&D office buildings and talent flats "
+            "delivered (same line: 首批研发办公楼和人才公寓的交付); opened_year = 2024. No delivered floor area is "
+            "given, so its area (and floor_area_existing_m2) stays null (unknown), not 0. The delivered part lies "
+            "within the town's 超100万 capacity, which stays one under-construction tranche: a figure for it "
+            "must be taken off that tranche."
         ),
     ),
     (
@@ -575,8 +587,9 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
         "2027",
         "年",
         (
-            "USED: beiyang planned_year = 2027, the town's plan horizon in the most recent source (late 2025), "
-            "which still describes it as being built out. The 2025 reading (s004_011_beiyang_fyp) is kept."
+            "USED: beiyang planned_year = 2027, INFERRED: the year of the town's enterprise targets (same line: "
+            "600 firms, 10 platforms) in the most recent source (late 2025), not a stated completion year. The "
+            "2025 reading (s004_011_beiyang_fyp) is kept."
         ),
     ),
     (
@@ -592,6 +605,100 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
             "ha); site_area_m2 stays null because the press text could not be checked offline."
         ),
     ),
+    (
+        "s004_031_beiyang_firms_600",
+        D4,
+        31,
+        "聚集不少于 600 家企业",
+        "600",
+        "家",
+        "USED: beiyang's firms TARGET for 2027 (stated, at least 600): targets.csv tg_beiyang_firms_600.",
+    ),
+    # --- district indicators and the output target ---
+    (
+        "s001_043_output_453",
+        D1,
+        43,
+        "2020 年，徐汇人工智能及相关产业总产出达 453 亿元",
+        "453",
+        "亿元",
+        "USED: the district's AI output in 2020, 453亿元 (indicators.csv ind_output_2020).",
+    ),
+    (
+        "s001_043_year_2020",
+        D1,
+        43,
+        "2020 年，徐汇人工智能及相关产业总产出",
+        "2020",
+        "年",
+        "The year of the 453亿元 output (same sentence).",
+    ),
+    (
+        "s003_228_output_705",
+        D3,
+        228,
+        "2022 年总产出 705 亿元",
+        "705",
+        "亿元",
+        "USED: the district's AI output in 2022, 705亿元 (indicators.csv ind_output_2022).",
+    ),
+    (
+        "s003_228_year_2022",
+        D3,
+        228,
+        "2022 年总产出",
+        "2022",
+        "年",
+        "The year of the 705亿元 output (same sentence).",
+    ),
+    (
+        "s003_224_firms_710",
+        D3,
+        224,
+        "已有人工智能相关企业约 710",
+        "710",
+        "家",
+        (
+            "USED: about 710 AI-related firms in the district (目前, a 2022/23 feature; year not stated): "
+            "indicators.csv ind_firms_710."
+        ),
+    ),
+    (
+        "s004_059_firms_1500",
+        D4,
+        59,
+        "徐汇已集聚 1500 余家人工智能企业",
+        "1500",
+        "家",
+        "USED: over 1500 AI firms in the district by October 2025 (indicators.csv ind_firms_1500).",
+    ),
+    (
+        "s004_059_year_2025",
+        D4,
+        59,
+        "截至 2025 年 10 月",
+        "2025",
+        "年",
+        "The date of the 1500余家 count (same sentence).",
+    ),
+    (
+        "s001_403_output_target",
+        D1,
+        403,
+        "到 2025 年突破 1000 亿元",
+        "1000",
+        "亿元",
+        "USED: the plan's output target, over 1000亿元 by 2025 (targets.csv tg_district_output_1000).",
+    ),
+    (
+        "s001_403_year_2025",
+        D1,
+        403,
+        "到 2025 年",
+        "2025",
+        "年",
+        "The year of the 1000亿元 output target (same sentence).",
+    ),
     # --- 中部融合升级区 ---
     (
         "s001_164_renewal_400",
@@ -600,7 +707,10 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
         "撬动400万方中部融合升级区的存量更新和土地置换",
         "400",
         "万方",
-        "Central renewal area: 400万方 of existing stock to renew / swap (summary box; repeated at 001:194).",
+        (
+            "Central renewal area: 撬动 (set in motion) the renewal / land swap of 400万方 of stock (summary box; "
+            "repeated at 001:194): a renewal TARGET (targets.csv tg_central_renewal_400), not AI floor space."
+        ),
     ),
     (
         "s001_194_renewal_400",
@@ -610,9 +720,10 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
         "400",
         "万方",
         (
-            "USED: central_renewal floor_area_existing_m2 = 4,000,000 with status existing, because the figure "
-            "is existing stock (存量) to be renewed, not new build; planned stays null (no figure for what "
-            "renewal adds). NB it is stock to renew, not AI floor space in use today."
+            "USED as a RENEWAL TARGET: 撬动 400万方…存量更新和土地置换 is a volume of stock renewal and land swap "
+            "to set in motion in the plan period (targets.csv tg_central_renewal_400, indicator renewal_area, by "
+            "2025 inferred), shown apart from AI floor space. The area's AI floor space is unknown (null). "
+            "Corrects the earlier reading floor_area_existing_m2 = 4,000,000."
         ),
     ),
     (
@@ -824,8 +935,8 @@ CARRIERS: dict[str, dict[str, Any]] = {
         "kind": "park",
         "parent_id": None,
         "zone_ids": WESTBUND_ZONES,
-        "floor_area_existing_m2": 1_200_000,
-        "floor_area_planned_m2": 0,
+        "floor_area_existing_m2": None,
+        "floor_area_planned_m2": None,
         "planned_year": None,
         "opened_year": None,
         "status": "existing",
@@ -872,6 +983,7 @@ CARRIERS: dict[str, dict[str, Any]] = {
         **NULL_FIGURES,
         "floor_area_planned_m2": 1_000_000,
         "planned_year": 2027,
+        "opened_year": 2024,
         "status": "under_construction",
         "geometry_accuracy_m": 1200,
         "source_ids": "s001_192_beiyang_100;s000_108_beiyang_100;s004_031_beiyang_2027;s000_107_beiyang_location;"
@@ -886,7 +998,6 @@ CARRIERS: dict[str, dict[str, Any]] = {
         "parent_id": None,
         "zone_ids": "belt_line15",
         **NULL_FIGURES,
-        "floor_area_existing_m2": 4_000_000,
         "status": "existing",
         "geometry_accuracy_m": 1000,
         "source_ids": "s001_194_renewal_400;s001_164_renewal_400;s001_192_line15_tie",
@@ -930,6 +1041,317 @@ MEMBERS: tuple[tuple[str, str, str, bool], ...] = (
 )
 # (The valley's 120万 row is not cited here: it is the parent's figure, not the building's.)
 MEMBER_SOURCES = "s000_092_members_built;s000_094_members;s000_095_members_uc;s000_097_members_carriers"
+
+# ---------------------------------------------------------------------------------------------
+# Tranches (tranches.csv): dated pieces of a carrier's floor space. Carriers without rows here are
+# read from their two columns (all null: unknown). Each row: (id, carrier_id, phase, floor_area_m2,
+# year, year_basis, qualifier, source_ids, note). The carriers' two columns are the flat form of
+# these rows, checked in main().
+# ---------------------------------------------------------------------------------------------
+TRANCHES: list[tuple[str, str, str, int | None, int | None, str, str, str, str]] = [
+    (
+        "caohejing_built",
+        "caohejing",
+        "built",
+        5_500_000,
+        None,
+        "unknown",
+        "about",
+        "s001_182_chj_existing;s001_158_chj_existing",
+        "目前载体面积约550万方 (001:182): in use when the plan was written (2021); completion year not stated",
+    ),
+    (
+        "caohejing_fyp",
+        "caohejing",
+        "planned",
+        1_000_000,
+        2025,
+        "inferred",
+        "exact",
+        "s001_182_chj_new;s001_158_chj_new;s000_220_fyp_end_2025",
+        "“十四五”期间预计新增100万方 (001:182): due by the end of the 14th FYP, 2025 (000:220)",
+    ),
+    (
+        "westbund_valley_built",
+        "westbund_valley",
+        "built",
+        None,
+        None,
+        "unknown",
+        "exact",
+        "s000_092_members_built;s000_094_members",
+        (
+            "part of the valley was in use in 2020 (000:92-94: 绿地汇中心, 东航滨江中心, 航汇大厦); no figure for "
+            "what is in use. The 120万方 is the valley's target (targets.csv), not built floor space"
+        ),
+    ),
+    (
+        "westbund_valley_uc",
+        "westbund_valley",
+        "under_construction",
+        None,
+        None,
+        "unknown",
+        "exact",
+        "s000_094_members;s000_095_members_uc;s000_097_members_carriers",
+        "six of its nine named buildings were 在建 (under construction) in 2020 (000:94-97); no figure, no year",
+    ),
+    (
+        "ai_tower_built",
+        "ai_tower",
+        "built",
+        None,
+        2020,
+        "stated",
+        "exact",
+        "s003_434_ai_tower_2020;s000_081_ai_tower_in_use",
+        "西岸智塔（东塔）投入使用 in 2020 (003:434-436); no floor area in the seeds",
+    ),
+    (
+        "modelspeed_built",
+        "modelspeed",
+        "built",
+        50_000,
+        2023,
+        "stated",
+        "exact",
+        "s004_053_modelspeed_5;s002_189_modelspeed_2023",
+        "总建筑面积 5 万平方米 (004:53); opened 2023-09 (002:189-191)",
+    ),
+    (
+        "beiyang_delivered",
+        "beiyang",
+        "built",
+        None,
+        2024,
+        "stated",
+        "exact",
+        "s004_017_beiyang_2024",
+        (
+            "首批研发办公楼和人才公寓的交付 in 2024 (004:17); no delivered floor area. It lies within the 超100万 "
+            "capacity below"
+        ),
+    ),
+    (
+        "beiyang_capacity",
+        "beiyang",
+        "under_construction",
+        1_000_000,
+        2027,
+        "inferred",
+        "at_least",
+        "s001_192_beiyang_100;s000_108_beiyang_100;s004_015_beiyang_construction;s004_031_beiyang_2027",
+        (
+            "总建筑容量超 100万平方米 (000:108; 001:192: 100 万方), being built (004:15); 2027 inferred from the "
+            "town's enterprise targets (004:31), no completion year is stated"
+        ),
+    ),
+    (
+        "central_renewal_ai",
+        "central_renewal",
+        "built",
+        None,
+        None,
+        "unknown",
+        "exact",
+        "s001_194_renewal_400;s001_164_renewal_400",
+        "AI floor space in use not stated; the 400万方 is a renewal target (targets.csv), not AI floor space",
+    ),
+    *[
+        (
+            f"{member_id}_built" if built else f"{member_id}_uc",
+            member_id,
+            "built" if built else "under_construction",
+            None,
+            None,
+            "unknown",
+            "exact",
+            "s000_092_members_built;s000_094_members" if built else "s000_094_members;s000_095_members_uc",
+            ("in use by 2020 (000:92-94)" if built else "在建 (under construction) in 2020 (000:94-97)")
+            + "; no floor area, no year",
+        )
+        for member_id, _zh, _en, built in MEMBERS
+    ],
+]
+
+# Targets (targets.csv): what the plan aims for, apart from capacity. Each row: (id, subject_type,
+# subject_id, indicator, value, unit, year, year_basis, qualifier, source_ids, note).
+TARGETS: list[tuple[str, str, str, str, int, str, int | None, str, str, str, str]] = [
+    (
+        "tg_pole_caohejing_650",
+        "zone",
+        "pole_caohejing",
+        "floor_area",
+        6_500_000,
+        "m²",
+        2025,
+        "inferred",
+        "about",
+        "s001_182_chj_existing;s001_182_chj_new;s000_220_fyp_end_2025",
+        "约550万方 + “十四五”期间预计新增100万方 (001:182), by the end of the plan period (000:220)",
+    ),
+    (
+        "tg_pole_westbund_120",
+        "zone",
+        "pole_westbund",
+        "floor_area",
+        1_200_000,
+        "m²",
+        2025,
+        "inferred",
+        "exact",
+        "s001_172_valley_120;s000_220_fyp_end_2025",
+        "打造…120万方人工智能产业集聚增长极 (001:172), by the end of the plan period (000:220)",
+    ),
+    (
+        "tg_valley_120",
+        "carrier",
+        "westbund_valley",
+        "floor_area",
+        1_200_000,
+        "m²",
+        2025,
+        "inferred",
+        "exact",
+        "s001_184_valley_120;s000_098_valley_120;s000_220_fyp_end_2025",
+        "打造…120万方人工智能产业集聚区 (001:184); 将支撑起…建筑面积 120万平方米 (000:97-98)",
+    ),
+    (
+        "tg_belt_riverside_400",
+        "zone",
+        "belt_riverside",
+        "floor_area",
+        4_000_000,
+        "m²",
+        2025,
+        "inferred",
+        "at_least",
+        "s001_178_belt_400yu;s001_190_belt_400;s000_220_fyp_end_2025",
+        "带动周边400余万方 (001:178; 001:190: 400 万方) of the 一港一谷一城一湾, read as the belt's figure",
+    ),
+    (
+        "tg_central_renewal_400",
+        "carrier",
+        "central_renewal",
+        "renewal_area",
+        4_000_000,
+        "m²",
+        2025,
+        "inferred",
+        "exact",
+        "s001_194_renewal_400;s001_164_renewal_400;s000_220_fyp_end_2025",
+        "撬动 400 万方…存量更新和土地置换 (001:194): stock renewal and land swap, not AI floor space",
+    ),
+    (
+        "tg_beiyang_firms_600",
+        "carrier",
+        "beiyang",
+        "firms",
+        600,
+        "家",
+        2027,
+        "stated",
+        "at_least",
+        "s004_031_beiyang_firms_600;s004_031_beiyang_2027",
+        "到 2027 年…聚集不少于 600 家企业 (004:31)",
+    ),
+    (
+        "tg_district_output_1000",
+        "district",
+        "xuhui",
+        "output",
+        1000,
+        "亿元",
+        2025,
+        "stated",
+        "at_least",
+        "s001_403_output_target;s001_403_year_2025",
+        "到 2025 年突破 1000 亿元 (001:403): 突破, over",
+    ),
+]
+
+# Indicator values the sources report (indicators.csv): the same columns as the targets.
+INDICATOR_VALUES: list[tuple[str, str, str, str, int, str, int | None, str, str, str, str]] = [
+    (
+        "ind_output_2020",
+        "district",
+        "xuhui",
+        "output",
+        453,
+        "亿元",
+        2020,
+        "stated",
+        "exact",
+        "s001_043_output_453;s001_043_year_2020",
+        "2020 年…总产出达 453 亿元 (001:43)",
+    ),
+    (
+        "ind_output_2022",
+        "district",
+        "xuhui",
+        "output",
+        705,
+        "亿元",
+        2022,
+        "stated",
+        "exact",
+        "s003_228_output_705;s003_228_year_2022",
+        "2022 年总产出 705 亿元 (003:228)",
+    ),
+    (
+        "ind_firms_710",
+        "district",
+        "xuhui",
+        "firms",
+        710,
+        "家",
+        None,
+        "unknown",
+        "about",
+        "s003_224_firms_710",
+        "目前…约 710 家 (003:224-226); the feature is of 2022/23, the year is not stated",
+    ),
+    (
+        "ind_firms_1500",
+        "district",
+        "xuhui",
+        "firms",
+        1500,
+        "家",
+        2025,
+        "stated",
+        "at_least",
+        "s004_059_firms_1500;s004_059_year_2025",
+        "截至 2025 年 10 月…1500 余家 (004:59)",
+    ),
+    (
+        "ind_ai_tower_output_density",
+        "carrier",
+        "ai_tower",
+        "output_per_m2",
+        1,
+        "万元/平方米",
+        None,
+        "unknown",
+        "at_least",
+        "s003_458_ai_tower_output",
+        "每平方米产值超过 1 万元 (003:458); derived: never summed",
+    ),
+]
+TRANCHE_FIELDS = ("id", "carrier_id", "phase", "floor_area_m2", "year", "year_basis", "qualifier", "source_ids", "note")
+TARGET_FIELDS = (
+    "id",
+    "subject_type",
+    "subject_id",
+    "indicator",
+    "value",
+    "unit",
+    "year",
+    "year_basis",
+    "qualifier",
+    "source_ids",
+    "note",
+)
 
 # English names of the Line 15 stations, in the order of line15_stations.csv.
 STATION_EN: dict[str, str] = {
@@ -1192,10 +1614,6 @@ SOURCE_FIELD: dict[str, str] = {
     "s001_182_chj_existing": "floor_area_existing_m2",
     "s001_158_chj_new": "floor_area_planned_m2",
     "s001_182_chj_new": "floor_area_planned_m2",
-    "s000_098_valley_120": "floor_area_total_m2",
-    "s001_172_valley_120": "floor_area_total_m2",
-    "s001_184_valley_120": "floor_area_total_m2",
-    "s001_190_valley_100": "floor_area_total_m2",
     "s003_432_valley_site_120": "site_area_m2",
     "press_valley_site_30": "site_area_m2",
     "press_ai_tower_51": "floor_area_total_m2",
@@ -1204,8 +1622,6 @@ SOURCE_FIELD: dict[str, str] = {
     "s000_108_beiyang_100": "floor_area_planned_m2",
     "s001_192_beiyang_100": "floor_area_planned_m2",
     "press_beiyang_site_and_gfa": "floor_area_planned_m2",
-    "s001_164_renewal_400": "floor_area_existing_m2",
-    "s001_194_renewal_400": "floor_area_existing_m2",
     "s001_178_belt_400yu": "declared_floor_area_m2",
     "s001_190_belt_400": "declared_floor_area_m2",
     "press_financial_city_170": "floor_area_total_m2",
@@ -1400,6 +1816,59 @@ def write_sources(path: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
+def write_table(path: Path, fields: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """UTF-8 (no BOM) CSV, empty cells for unknown."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(fields)
+        writer.writerows([["" if v is None else v for v in row] for row in rows])
+
+
+def flat_form(carrier_id: str) -> dict[str, int | None] | None:
+    """The two columns a carrier's tranches imply (docs/contract.md), or None if it has no tranches."""
+    rows = [t for t in TRANCHES if t[1] == carrier_id]
+    if not rows:
+        return None
+    out: dict[str, int | None] = {}
+    for phases, area_field, year_field in (
+        (("built",), "floor_area_existing_m2", "opened_year"),
+        (("under_construction", "planned"), "floor_area_planned_m2", "planned_year"),
+    ):
+        part = [t for t in rows if t[2] in phases]
+        areas, years = [t[3] for t in part], [t[4] for t in part]
+        out[area_field] = sum(areas) if part and None not in areas else None  # type: ignore[arg-type]
+        out[year_field] = max(years) if part and None not in years else None  # type: ignore[type-var]
+    return out
+
+
+def check_flat_form() -> None:
+    """Every carrier's two columns are the flat form of its tranches (and its sources exist)."""
+    records = {
+        **CARRIERS,
+        **{
+            m[0]: {
+                "floor_area_existing_m2": None,
+                "floor_area_planned_m2": None,
+                "planned_year": None,
+                "opened_year": None,
+            }
+            for m in MEMBERS
+        },
+    }
+    problems = []
+    for carrier_id, record in records.items():
+        flat = flat_form(carrier_id)
+        if flat is not None and any(record[k] != v for k, v in flat.items()):
+            problems.append(
+                f"{carrier_id}: columns {[record[k] for k in flat]} but tranches give {list(flat.values())}"
+            )
+    source_ids = {row[0] for row in SOURCES}
+    for row in [*TRANCHES, *TARGETS, *INDICATOR_VALUES]:
+        problems += [f"{row[0]}: unknown source {s}" for s in row[-2].split(";") if s not in source_ids]
+    if problems:
+        raise ValueError("\n".join(problems))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Build everything in seeds/."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -1412,6 +1881,10 @@ def main(argv: list[str] | None = None) -> None:
     for name in DOCUMENTS:
         shutil.copyfile(args.documents / name, documents_out / name)
     write_sources(HERE / "sources.csv", build_sources(documents_out))
+    check_flat_form()
+    write_table(HERE / "tranches.csv", TRANCHE_FIELDS, TRANCHES)
+    write_table(HERE / "targets.csv", TARGET_FIELDS, TARGETS)
+    write_table(HERE / "indicators.csv", TARGET_FIELDS, INDICATOR_VALUES)
 
     ref = Reference(args.reference)
     carriers_m = build_carrier_geometry(ref)

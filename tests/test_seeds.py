@@ -272,7 +272,8 @@ def test_children_are_declared_in_their_parents_zones() -> None:
 
 def test_the_modelling_decisions_hold() -> None:
     valley = CARRIER_PROPS["westbund_valley"]
-    assert (valley["floor_area_existing_m2"], valley["floor_area_planned_m2"]) == (1_200_000, 0)
+    # The valley's 120万 is a target (targets.csv), not built floor space: its own figures are unknown.
+    assert (valley["floor_area_existing_m2"], valley["floor_area_planned_m2"]) == (None, None)
     assert CARRIER_PROPS["ai_tower"]["parent_id"] == "westbund_valley"
     assert CARRIER_PROPS["ai_tower"]["opened_year"] == 2020
     speed = CARRIER_PROPS["modelspeed"]
@@ -289,7 +290,9 @@ def test_the_modelling_decisions_hold() -> None:
     )
     assert CARRIER_PROPS["beiyang"]["floor_area_planned_m2"] == 1_000_000
     assert CARRIER_PROPS["beiyang"]["status"] == "under_construction"
-    assert CARRIER_PROPS["central_renewal"]["floor_area_existing_m2"] == 4_000_000
+    assert CARRIER_PROPS["beiyang"]["opened_year"] == 2024  # first offices delivered (004:17), area unknown
+    # The renewal area's 400万 is a renewal target, not AI floor space in use.
+    assert CARRIER_PROPS["central_renewal"]["floor_area_existing_m2"] is None
     assert ZONE_PROPS["pole_caohejing"]["declared_floor_area_m2"] == 6_500_000
     assert ZONE_PROPS["pole_westbund"]["declared_floor_area_m2"] == 1_200_000
     assert ZONE_PROPS["belt_line15"]["declared_floor_area_m2"] is None
@@ -419,8 +422,214 @@ def test_readme_documents_every_file() -> None:
         "sources.csv",
         "build_seeds.py",
         "documents/",
+        "tranches.csv",
+        "targets.csv",
+        "indicators.csv",
         *[f"{n}.geojson" for n in CONTEXT_LAYERS],
     ):
         assert name in text, f"README.md does not describe {name}"
     assert re.search(r"python -m geo check --carriers", text)
     assert "geometry_accuracy_m" in text
+
+
+# --- tranches and targets (docs/contract.md) ------------------------------------------------------
+
+TRANCHES = pd.read_csv(SEEDS / "tranches.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+TARGETS = pd.read_csv(SEEDS / "targets.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+INDICATOR_VALUES = pd.read_csv(SEEDS / "indicators.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+INDICATOR_ROWS = {row["id"]: row for row in INDICATOR_VALUES.to_dict("records")}
+TRANCHE_ROWS = {row["id"]: row for row in TRANCHES.to_dict("records")}
+TARGET_ROWS = {row["id"]: row for row in TARGETS.to_dict("records")}
+LINES = {name: (DOCUMENTS / name).read_text(encoding="utf-8").splitlines() for name in SEED_DOCUMENTS}
+D0, D1, D4 = SEED_DOCUMENTS[0], SEED_DOCUMENTS[1], SEED_DOCUMENTS[4]
+
+
+def _cites(row: dict[str, str], document: str, line: int, words: str) -> None:
+    """``row`` cites a source on ``document:line`` whose quote holds ``words``, verbatim on that line."""
+    assert words in LINES[document][line - 1], f"{words!r} is not on {document}:{line}"
+    cited = [SOURCE_ROWS[s] for s in split_ids(row["source_ids"])]
+    hits = [c for c in cited if c["document"] == document and c["line"] == str(line) and words in c["quote"]]
+    assert hits, f"{row['id']} cites no quote with {words!r} on {document}:{line}"
+
+
+def test_tranche_and_target_tables_pass_the_contract() -> None:
+    from geo.tranches import TARGET_COLUMNS, TRANCHE_COLUMNS, validate_targets, validate_tranches  # noqa: PLC0415
+
+    assert list(TRANCHES.columns) == list(TRANCHE_COLUMNS)
+    assert list(TARGETS.columns) == list(TARGET_COLUMNS)
+    assert not (SEEDS / "tranches.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    source_ids = set(SOURCES["id"])
+    assert validate_tranches(TRANCHES, carrier_ids=set(CARRIER_PROPS), source_ids=source_ids) == []
+    assert (
+        validate_targets(TARGETS, carrier_ids=set(CARRIER_PROPS), zone_ids=set(ZONE_PROPS), source_ids=source_ids) == []
+    )
+    assert list(INDICATOR_VALUES.columns) == list(TARGET_COLUMNS)
+    problems = validate_targets(
+        INDICATOR_VALUES,
+        carrier_ids=set(CARRIER_PROPS),
+        zone_ids=set(ZONE_PROPS),
+        source_ids=source_ids,
+        kind="indicators",
+    )
+    assert problems == []
+
+
+def test_the_carriers_two_columns_are_the_flat_form_of_their_tranches(carriers: gpd.GeoDataFrame) -> None:
+    from geo.schema import normalize_carriers  # noqa: PLC0415
+    from geo.tranches import flat_columns, normalize_tranches, resolve_tranches  # noqa: PLC0415
+
+    frame = normalize_carriers(carriers)
+    flat = flat_columns(frame, resolve_tranches(frame, normalize_tranches(TRANCHES))).set_index("id")
+    for carrier_id, props in CARRIER_PROPS.items():
+        for column in ("floor_area_existing_m2", "floor_area_planned_m2", "planned_year", "opened_year"):
+            value = flat.at[carrier_id, column]
+            assert (None if pd.isna(value) else int(value)) == props[column], (carrier_id, column)
+
+
+def test_every_tranche_and_target_figure_has_a_matching_source() -> None:
+    problems = []
+    for row in [*TRANCHE_ROWS.values(), *TARGET_ROWS.values(), *INDICATOR_ROWS.values()]:
+        cited = [SOURCE_ROWS[s] for s in split_ids(row["source_ids"])]
+        amounts = {a for a in (_amount(c) for c in cited) if a is not None}
+        # Figures in other units (家, 亿元, 万元/平方米): a cited row with the same unit and value.
+        counts = {Decimal(c["value"]) for c in cited if c["value"] and c["unit"] == row.get("unit")}
+        by_line: dict[tuple[str, str], Decimal] = {}
+        for c in cited:
+            if _amount(c) is not None and c["unit"] in AREA_UNITS:
+                by_line[c["document"], c["line"]] = by_line.get((c["document"], c["line"]), Decimal(0)) + _amount(c)
+        figure = row.get("floor_area_m2", row.get("value"))
+        if figure and Decimal(figure) not in amounts | counts | set(by_line.values()):
+            problems.append(f"{row['id']}: {figure} has no cited source with that value × unit")
+        if row["year"] and Decimal(row["year"]) not in amounts:
+            problems.append(f"{row['id']}: year {row['year']} has no cited source giving it")
+        if not row["source_ids"]:
+            problems.append(f"{row['id']}: cites nothing")
+    assert not problems, "\n".join(problems)
+
+
+def test_correction_the_valley_120_wan_is_a_target_not_built() -> None:
+    """001:172/184 say 打造…120万方 (to build up to); 000:94–97 list six of nine buildings 在建 in 2020."""
+    target = TARGET_ROWS["tg_valley_120"]
+    assert (target["subject_type"], target["subject_id"], target["indicator"], target["value"]) == (
+        "carrier",
+        "westbund_valley",
+        "floor_area",
+        "1200000",
+    )
+    _cites(target, D1, 184, "为旗舰的120万方人工智能产业集聚区")
+    assert "打造" in LINES[D1][184 - 1]
+    pole = TARGET_ROWS["tg_pole_westbund_120"]
+    assert (pole["subject_id"], pole["value"]) == ("pole_westbund", "1200000")
+    _cites(pole, D1, 172, "打造以西岸智塔为旗舰的120万方")
+    # Nothing of the valley is stated as built floor space, and planned is unknown, not 0.
+    valley = [r for r in TRANCHE_ROWS.values() if r["carrier_id"] == "westbund_valley"]
+    assert {r["phase"] for r in valley} == {"built", "under_construction"}
+    assert all(r["floor_area_m2"] == "" for r in valley)
+    building = TRANCHE_ROWS["westbund_valley_uc"]
+    _cites(building, D0, 94, "航汇大厦以及在建中的滨江城开中心")
+    # The buildings the brochure lists as under construction in 2020 each have that tranche.
+    for member in ("wb_binjiang_chengkai", "wb_alibaba", "wb_netease", "wb_xiaomi", "wb_tencent_east_china"):
+        row = TRANCHE_ROWS[f"{member}_uc"]
+        assert row["phase"] == "under_construction"
+        _cites(row, D0, 95, "里巴巴、网易、小米、腾讯华东总部、梦响")
+    for member in ("wb_greenland_hui", "wb_ceair_riverside", "wb_hanghui"):
+        assert TRANCHE_ROWS[f"{member}_built"]["phase"] == "built"
+        _cites(TRANCHE_ROWS[f"{member}_built"], D0, 92, "包括绿地汇中心、东航滨江中心、")
+
+
+def test_correction_the_renewal_400_wan_is_a_renewal_target_apart_from_ai_floor_space() -> None:
+    """001:164/194 say 撬动400万方…存量更新和土地置换: a renewal volume to set in motion."""
+    target = TARGET_ROWS["tg_central_renewal_400"]
+    assert (target["subject_id"], target["indicator"], target["value"]) == (
+        "central_renewal",
+        "renewal_area",
+        "4000000",
+    )
+    _cites(target, D1, 194, "撬动 400 万方中部融合升级区的存量更新和土地置换")
+    _cites(target, D1, 164, "撬动400万方中部融合升级区的存量更新和土地置换")
+    assert all(r["floor_area_m2"] == "" for r in TRANCHE_ROWS.values() if r["carrier_id"] == "central_renewal")
+    assert not any(
+        r["indicator"] == "floor_area" and r["subject_id"] == "central_renewal" for r in TARGET_ROWS.values()
+    )
+
+
+@pytest.mark.parametrize(
+    ("row_id", "qualifier", "document", "line", "words"),
+    [
+        ("caohejing_built", "about", D1, 182, "目前载体面积约550万方"),  # 约 550万
+        ("beiyang_capacity", "at_least", D0, 108, "量超 100万平方米"),  # 超 100万
+    ],
+)
+def test_tranche_qualifiers_are_kept(row_id, qualifier, document, line, words) -> None:
+    row = TRANCHE_ROWS[row_id]
+    assert row["qualifier"] == qualifier
+    _cites(row, document, line, words)
+
+
+def test_target_qualifiers_are_kept() -> None:
+    belt = TARGET_ROWS["tg_belt_riverside_400"]
+    assert belt["qualifier"] == "at_least"
+    _cites(belt, D1, 178, "带动周边400余万方")  # 400余万: over 400
+    firms = TARGET_ROWS["tg_beiyang_firms_600"]
+    assert (firms["indicator"], firms["value"], firms["qualifier"], firms["year"]) == (
+        "firms",
+        "600",
+        "at_least",
+        "2027",
+    )
+    _cites(firms, D4, 31, "聚集不少于 600 家企业")
+
+
+def test_inferred_years_are_flagged_and_stated_ones_cited() -> None:
+    beiyang = TRANCHE_ROWS["beiyang_capacity"]
+    assert (beiyang["year"], beiyang["year_basis"]) == ("2027", "inferred")  # from an enterprise target
+    _cites(beiyang, D4, 31, "根据规划,到 2027 年")
+    chj = TRANCHE_ROWS["caohejing_fyp"]
+    assert (chj["year"], chj["year_basis"], chj["floor_area_m2"]) == ("2025", "inferred", "1000000")  # 十四五
+    _cites(chj, D0, 220, "期末（2025年）")
+    assert (TRANCHE_ROWS["ai_tower_built"]["year"], TRANCHE_ROWS["ai_tower_built"]["year_basis"]) == ("2020", "stated")
+    assert TRANCHE_ROWS["modelspeed_built"]["year_basis"] == "stated"
+    assert TRANCHE_ROWS["caohejing_built"]["year_basis"] == "unknown"  # 目前: in use, year not stated
+
+
+def test_the_plans_figures_come_out_where_the_plan_states_them() -> None:
+    chj = TARGET_ROWS["tg_pole_caohejing_650"]
+    assert (chj["subject_id"], chj["value"]) == ("pole_caohejing", "6500000")
+    _cites(chj, D1, 182, "目前载体面积约550万方")
+    _cites(chj, D1, 182, "“十四五”期间预计新增100万方")
+    built, planned = TRANCHE_ROWS["caohejing_built"], TRANCHE_ROWS["caohejing_fyp"]
+    assert int(built["floor_area_m2"]) + int(planned["floor_area_m2"]) == int(chj["value"])
+
+
+def test_indicator_values_are_cited_dated_and_declared_additive_or_derived() -> None:
+    from geo.tranches import INDICATORS  # noqa: PLC0415
+
+    output = INDICATOR_ROWS["ind_output_2020"]
+    assert (output["subject_type"], output["indicator"], output["value"], output["year"]) == (
+        "district",
+        "output",
+        "453",
+        "2020",
+    )
+    _cites(output, D1, 43, "2020 年，徐汇人工智能及相关产业总产出达 453 亿元")
+    firms = INDICATOR_ROWS["ind_firms_1500"]
+    assert (firms["value"], firms["qualifier"], firms["year"]) == ("1500", "at_least", "2025")  # 1500 余家
+    _cites(firms, D4, 59, "徐汇已集聚 1500 余家人工智能企业")
+    assert INDICATOR_ROWS["ind_firms_710"]["qualifier"] == "about"  # 约 710
+    assert INDICATOR_ROWS["ind_firms_710"]["year_basis"] == "unknown"  # 目前, in an undated feature
+    density = INDICATOR_ROWS["ind_ai_tower_output_density"]
+    assert (density["subject_id"], density["indicator"], density["qualifier"]) == (
+        "ai_tower",
+        "output_per_m2",
+        "at_least",
+    )
+    assert INDICATORS["output"].additive
+    assert not INDICATORS["output_per_m2"].additive  # derived: recomputed from sums, never added
+    target = TARGET_ROWS["tg_district_output_1000"]
+    assert (target["indicator"], target["value"], target["year"], target["qualifier"]) == (
+        "output",
+        "1000",
+        "2025",
+        "at_least",
+    )
+    _cites(target, D1, 403, "到 2025 年突破 1000 亿元")
