@@ -103,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     # Also accepted after the command; SUPPRESS keeps a top-level --lang when it is not repeated.
     inputs.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=lang_help)
+    from geo import cli_scenario  # noqa: PLC0415 - it builds on this module
+
+    cli_scenario.add_options(inputs)  # --scenario, --workspace
 
     summary = commands.add_parser("summary", parents=[inputs], help="floor area summed by zone type or status")
     summary.add_argument("--by", default="pole", help="a zone type (pole, belt, ...) or 'status' (default: pole)")
@@ -115,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
 
     cli_timeline.add_commands(commands, inputs)  # `timeline` and `targets`
+    cli_scenario.add_commands(commands, inputs)  # `scenario …` and `compare`
     return parser
 
 
@@ -156,6 +160,10 @@ class Progress:
 
 
 def _load(args: argparse.Namespace, progress: Progress) -> Dataset:
+    if getattr(args, "scenario", None):
+        from geo import cli_scenario  # noqa: PLC0415 - it builds on this module
+
+        return cli_scenario.load_scenario(args, progress)
     options = {
         role: {key: value for key in ("crs", "layer", "encoding") if (value := getattr(args, f"{role}_{key}", None))}
         for role in ("carriers", "zones")
@@ -289,6 +297,10 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
         try:
             if args.command == "summary":
                 return _summary(args, out, progress)
+            if args.command in ("scenario", "compare"):
+                from geo import cli_scenario  # noqa: PLC0415 - it builds on this module
+
+                return cli_scenario.run(args, out, err, lang)
             if args.command in ("timeline", "targets"):
                 from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
 
