@@ -113,6 +113,16 @@ def _ids(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _edit_ids(text: str) -> list[int]:
+    try:
+        ids = [int(part) for part in _ids(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give edit ids from scenario log, e.g. 12 or 12,13") from None
+    if not ids:
+        raise argparse.ArgumentTypeError("give at least one edit id")
+    return ids
+
+
 def add_commands(commands: argparse._SubParsersAction, inputs: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]  # noqa: PLR0915
     """Add ``scenario`` (with its sub-commands) and ``compare`` to the command line."""
     common = argparse.ArgumentParser(add_help=False)
@@ -151,7 +161,12 @@ def add_commands(commands: argparse._SubParsersAction, inputs: argparse.Argument
     log.add_argument("--format", default="csv", choices=("csv", "json"))
     undo = actions.add_parser("undo", parents=[common, person], help="restore the value an edit replaced")
     undo.add_argument("name")
-    undo.add_argument("--edit", type=int, required=True, help="the edit_id (from scenario log)")
+    undo.add_argument(
+        "--edit",
+        type=_edit_ids,
+        required=True,
+        help="the edit_id (from scenario log); several, comma-separated, are undone together, as one save",
+    )
     conflicts = actions.add_parser("conflicts", parents=[common, output], help="edits the parent has overtaken")
     conflicts.add_argument("name", nargs="?")
     export = actions.add_parser("export", parents=[common], help="the scenario's layers, summary and change set")

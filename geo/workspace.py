@@ -92,7 +92,10 @@ _INT_FIELDS = frozenset(
 _LAYER_OF: Mapping[str, str] = {"carrier": "carriers", "zone": "zones", "tranche": "tranches", "target": "targets"}
 
 Record = dict[str, object]
-State = dict[str, dict[str, Record]]  # object_type -> id -> record (insertion order = table order)
+State = dict[str, dict[str, Record]]
+_Row = tuple[
+    str, str, str, object, object, int | None
+]  # object type, id, field, before, after, undoes  # object_type -> id -> record (insertion order = table order)
 
 
 # --- errors ----------------------------------------------------------------------------------------
@@ -579,6 +582,33 @@ def _table(objects: Mapping[str, Record], kind: str, first: Sequence[str] = ()) 
     return frame.drop(columns=[c for c in (GEOMETRY,) if c in frame.columns])
 
 
+def _gpkg_geometry(blob: bytes | None) -> str | None:
+    """A GeoPackage geometry blob (header + WKB, GeoPackage 1.3 §2.1.3) as WKT."""
+    if blob is None or len(blob) < 8 or blob[:2] != b"GP":
+        return None
+    flags = blob[3]
+    if flags & 0b10000:  # the empty-geometry flag
+        return None
+    envelope = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}.get((flags >> 1) & 0b111, 0)
+    return _plain(shapely.from_wkb(bytes(blob[8 + envelope :])))  # type: ignore[return-value]
+
+
+def _read_layer(con: sqlite3.Connection, layer: str) -> pd.DataFrame:
+    """One table of the workspace as written at its creation (its primary key left out; geometry as WKT)."""
+    found = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)).fetchone()
+    geometry = found[0] if found else None
+    info = con.execute(f'PRAGMA table_info("{layer}")').fetchall()  # a name of _LAYER_OF or "sources"
+    keys = [r[1] for r in info if r[5]]
+    columns = [r[1] for r in info if not r[5]]
+    order = ", ".join(f'"{k}"' for k in keys) or "rowid"
+    rows = con.execute(f'SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)} FROM "{layer}" ORDER BY {order}')  # noqa: S608
+    frame = pd.DataFrame(rows.fetchall(), columns=columns, dtype=object)
+    if geometry is not None:
+        frame[geometry] = [_gpkg_geometry(b) for b in frame[geometry]]
+        frame = frame.rename(columns={geometry: GEOMETRY})
+    return frame
+
+
 class Workspace:
     """A workspace file (see the module's description). Each call opens its own SQLite connection,
     so one object may be used from several threads; several processes may use the same file."""
@@ -624,12 +654,19 @@ class Workspace:
                     raise self._unreadable(exc) from exc
         return self._meta
 
+    # The workspace is read with Python's sqlite3 only, never through GDAL once it exists: GDAL
+    # carries its own copy of SQLite, and two copies in one process release each other's POSIX
+    # locks on the same file (https://www.sqlite.org/howtocorrupt.html#_multiple_copies_of_sqlite_linked_into_the_same_application),
+    # which showed as "disk I/O error" under concurrent saves.
+
     def _layers(self) -> set[str]:
         if self._layer_names is None:
-            try:
-                self._layer_names = {str(name) for name, _ in pyogrio.list_layers(self.path)}
-            except pyogrio.errors.DataSourceError as exc:
-                raise self._unreadable(exc) from exc
+            with self._connection() as con:
+                try:
+                    rows = con.execute("SELECT table_name FROM gpkg_contents").fetchall()
+                except sqlite3.Error as exc:
+                    raise self._unreadable(exc) from exc
+            self._layer_names = {str(r[0]) for r in rows}
         return self._layer_names
 
     def _base_state(self) -> State:
@@ -637,14 +674,9 @@ class Workspace:
         if self._base is None:
             layers = self._layers()
             state: State = {}
-            for kind, layer in _LAYER_OF.items():
-                if layer not in layers:
-                    state[kind] = {}
-                    continue
-                frame = pyogrio.read_dataframe(self.path, layer=layer, read_geometry=kind in ("carrier", "zone"))
-                if kind in ("carrier", "zone"):
-                    frame = frame.rename_geometry(GEOMETRY) if frame.geometry.name != GEOMETRY else frame
-                state[kind] = _records(frame, layer)
+            with self._connection() as con:
+                for kind, layer in _LAYER_OF.items():
+                    state[kind] = _records(_read_layer(con, layer), layer) if layer in layers else {}
             self._base = state
         return _copy(self._base)
 
@@ -653,8 +685,8 @@ class Workspace:
         if "sources" not in self._layers():
             return None
         if self._sources is None:
-            frame = pd.DataFrame(pyogrio.read_dataframe(self.path, layer="sources", read_geometry=False))
-            frame = frame.drop(columns=[c for c in ("fid",) if c in frame.columns])
+            with self._connection() as con:
+                frame = _read_layer(con, "sources")
             self._sources = frame.astype(object).where(frame.notna(), "").astype(str)
         return self._sources.copy()
 
@@ -714,9 +746,16 @@ class Workspace:
 
     def _state(self, con: sqlite3.Connection, name: str) -> State:
         state = self._base_state()
+        order = {kind: {key: i for i, key in enumerate(objects)} for kind, objects in state.items()}
         for scenario in self._chain(con, name):
             for edit in self._edits(con, scenario):
                 _apply(state, edit)
+        # The base's objects in the base's order (a removed one restored goes back to its place), then
+        # added objects in the order they were added.
+        for kind, objects in state.items():
+            rank = order[kind]
+            keys = sorted(objects, key=lambda k, rank=rank: rank.get(k, len(rank)))  # stable for added ones
+            state[kind] = {k: objects[k] for k in keys}
         return state
 
     def state(self, name: str = BASE) -> State:
@@ -818,7 +857,8 @@ class Workspace:
                 )
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
                 raise
         return self.scenario(name)
 
@@ -874,87 +914,114 @@ class Workspace:
                     con.execute("ROLLBACK")
                     return SaveResult(name, info.version, ())
                 after = _copy(state)
-                for kind, ident, fld, _before, value in rows:
+                for kind, ident, fld, _before, value, _undoes in rows:
                     _apply(after, _stub(kind, ident, fld, value))
                 first: dict[str, list[str]] = {}
                 for change in changes:
                     first.setdefault(change.object_type, []).append(change.object_id)
                 self._validated(after, first)
-                ids = self._insert(con, name, info.version + 1, rows, who, reason, None, progress)
+                ids = self._insert(con, name, info.version + 1, rows, who, reason, progress)
                 con.execute("UPDATE scenarios SET version = version + 1 WHERE name = ?", (name,))
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
                 raise
         return SaveResult(name, info.version + 1, tuple(ids))
 
-    def undo(self, name: str, edit_id: int, *, who: Who, reason: str = "", if_version: int | None = None) -> SaveResult:
-        """Restore the value an edit replaced, as a new edit (the log is never changed).
+    def undo(
+        self,
+        name: str,
+        edit_ids: int | Sequence[int],
+        *,
+        who: Who,
+        reason: str = "",
+        if_version: int | None = None,
+    ) -> SaveResult:
+        """Restore the values edits replaced, as new edits in one save (the log is never changed).
 
-        Raises :class:`WorkspaceError` when the edit is not one of the scenario's, or when its
-        object has since been removed (undo that removal first).
+        Give every edit of a save (e.g. all edits of one version) to undo it whole: each edit alone
+        may leave the data inconsistent (a carrier's two columns against its tranches), which the
+        contract refuses. Edits are undone in the order given (latest first undoes a sequence).
+
+        Raises :class:`WorkspaceError` when an edit is not one of the scenario's, or when its
+        object has since been removed (undo that removal first); :class:`DataError` when the
+        result breaks the contract; :class:`ConflictError` as :meth:`save`.
         """
+        wanted = [int(edit_ids)] if isinstance(edit_ids, int) else [int(i) for i in edit_ids]
         with self._connection() as con:
             con.execute("BEGIN IMMEDIATE")
             try:
                 info = self._info(con, name)
                 if if_version is not None and info.version != if_version:
                     raise ConflictError(name, if_version, info.version)
-                row = con.execute(
-                    f"SELECT {_EDIT_COLUMNS} FROM edit_log WHERE edit_id = ? AND scenario = ?",  # noqa: S608
-                    (int(edit_id), name),
-                ).fetchone()
-                if row is None:
-                    raise WorkspaceError(
-                        Text(
-                            f"方案 {name!r} 中没有编号为 {edit_id} 的修改（用 scenario log {name} 查看编号）",
-                            f"scenario {name!r} has no edit {edit_id} (scenario log {name} lists them)",
-                        )
-                    )
-                target = _edit(row)
                 state = self._state(con, name)
-                objects = state[target.object_type]
-                current: object
-                if target.field == FEATURE:
-                    current = objects.get(target.object_id)
-                elif target.object_id not in objects:
-                    raise WorkspaceError(
-                        Text(
-                            f"{target.object_type} {target.object_id!r} 已被删除：请先撤销删除它的修改",
-                            f"{target.object_type} {target.object_id!r} has been removed since: undo its removal first",
+                after = _copy(state)
+                rows: list[_Row] = []
+                for edit_id in wanted:
+                    target = self._own_edit(con, name, edit_id)
+                    objects = after[target.object_type]
+                    current: object
+                    if target.field == FEATURE:
+                        current = objects.get(target.object_id)
+                    elif target.object_id not in objects:
+                        raise WorkspaceError(
+                            Text(
+                                f"{target.object_type} {target.object_id!r} 已被删除：请先撤销删除它的修改",
+                                f"{target.object_type} {target.object_id!r} has been removed since: "
+                                "undo its removal first",
+                            )
                         )
-                    )
-                else:
-                    current = objects[target.object_id].get(target.field)
-                if _same(current, target.value_before, key=target.field):
+                    else:
+                        current = objects[target.object_id].get(target.field)
+                    if _same(current, target.value_before, key=target.field):
+                        continue
+                    row = (target.object_type, target.object_id, target.field, current, target.value_before)
+                    rows.append((*row, target.edit_id))
+                    _apply(after, _stub(*row[:3], row[4]))
+                if not rows:
                     con.execute("ROLLBACK")
                     return SaveResult(name, info.version, ())
-                rows = [(target.object_type, target.object_id, target.field, current, target.value_before)]
-                after = _copy(state)
-                _apply(after, _stub(*rows[0][:3], rows[0][4]))
-                self._validated(after, {target.object_type: [target.object_id]})
-                ids = self._insert(con, name, info.version + 1, rows, who, reason, target.edit_id, None)
+                first: dict[str, list[str]] = {}
+                for row in rows:
+                    first.setdefault(row[0], []).append(row[1])
+                self._validated(after, first)
+                ids = self._insert(con, name, info.version + 1, rows, who, reason, None)
                 con.execute("UPDATE scenarios SET version = version + 1 WHERE name = ?", (name,))
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
                 raise
         return SaveResult(name, info.version + 1, tuple(ids))
+
+    def _own_edit(self, con: sqlite3.Connection, name: str, edit_id: int) -> Edit:
+        row = con.execute(
+            f"SELECT {_EDIT_COLUMNS} FROM edit_log WHERE edit_id = ? AND scenario = ?",  # noqa: S608
+            (edit_id, name),
+        ).fetchone()
+        if row is None:
+            raise WorkspaceError(
+                Text(
+                    f"方案 {name!r} 中没有编号为 {edit_id} 的修改（用 scenario log {name} 查看编号）",
+                    f"scenario {name!r} has no edit {edit_id} (scenario log {name} lists them)",
+                )
+            )
+        return _edit(row)
 
     def _insert(  # noqa: PLR0917 - private, called twice
         self,
         con: sqlite3.Connection,
         name: str,
         version: int,
-        rows: list[tuple[str, str, str, object, object]],
+        rows: list[_Row],
         who: Who,
         reason: str,
-        undoes: int | None,
         progress: Callable[[int, int], None] | None,
     ) -> list[int]:
         at = _now()
         ids = []
-        for done, (kind, ident, fld, before, value) in enumerate(rows, start=1):
+        for done, (kind, ident, fld, before, value, undoes) in enumerate(rows, start=1):
             cursor = con.execute(
                 "INSERT INTO edit_log (scenario, object_type, object_id, field, value_before, value_after, who,"
                 " who_verified, at_utc, reason, scenario_version, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1006,9 +1073,9 @@ def _value(value: object, key: str) -> object:
     return plain
 
 
-def _rows_for(state: State, changes: list[Change]) -> list[tuple[str, str, str, object, object]]:
+def _rows_for(state: State, changes: list[Change]) -> list[_Row]:
     """The edits (object type, id, field, before, after) that ``changes`` make to ``state``."""
-    rows: list[tuple[str, str, str, object, object]] = []
+    rows: list[_Row] = []
     work = _copy(state)
     for change in changes:
         if change.object_type not in OBJECT_TYPES:
@@ -1029,7 +1096,7 @@ def _rows_for(state: State, changes: list[Change]) -> list[tuple[str, str, str, 
                         f"{change.object_type} {ident!r} to remove is not in the scenario",
                     )
                 )
-            rows.append((change.object_type, ident, FEATURE, record, None))
+            rows.append((change.object_type, ident, FEATURE, record, None, None))
             del objects[ident]
             continue
         values = {str(k): _value(v, str(k)) for k, v in change.values.items()}
@@ -1039,7 +1106,7 @@ def _rows_for(state: State, changes: list[Change]) -> list[tuple[str, str, str, 
             if change.object_type in ("carrier", "zone"):
                 new[GEOMETRY] = None
             new.update(values)
-            rows.append((change.object_type, ident, FEATURE, None, new))
+            rows.append((change.object_type, ident, FEATURE, None, new, None))
             objects[ident] = new
             continue
         for key, value in values.items():
@@ -1047,7 +1114,7 @@ def _rows_for(state: State, changes: list[Change]) -> list[tuple[str, str, str, 
                 continue  # a feature without geometry keeps its outline
             before = record.get(key)
             if not _same(before, value, key=key):
-                rows.append((change.object_type, ident, key, before, value))
+                rows.append((change.object_type, ident, key, before, value, None))
                 record[key] = value
     return rows
 
