@@ -214,10 +214,13 @@ def _scenario_data(args: argparse.Namespace) -> ScenarioData:
     return cached
 
 
-def _change_set_hash(edit_ids: Iterable[int], workspace: Workspace) -> str:
-    digest = hashlib.sha256(str(workspace.path.resolve()).encode())
-    for edit_id in edit_ids:
-        digest.update(f"{edit_id};".encode())
+def _change_set_hash(workspace: Workspace, name: str) -> str:
+    """SHA-256 of the edits that make a scenario (its own and its parents'): what changed, not where it is kept."""
+    digest = hashlib.sha256()
+    for scenario in _lineage(workspace, name):
+        for e in workspace.edits(scenario):
+            row = [e.edit_id, e.scenario, e.object_type, e.object_id, e.field, e.value_before, e.value_after]
+            digest.update(json.dumps(row, ensure_ascii=False, sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -232,7 +235,7 @@ def load_scenario(args: argparse.Namespace, progress: Progress) -> Dataset:
     progress("validate")
     info = data.info
     key = f"scenario {info.name} version {info.version} edits {len(data.edit_ids)}"
-    hashes = {**data.dataset.hashes, key: _change_set_hash(data.edit_ids, _workspace(args))}
+    hashes = {**data.dataset.hashes, key: _change_set_hash(_workspace(args), info.name)}
     dataset = data.dataset
     return Dataset(dataset.carriers, dataset.zones, dataset.sources, dataset.context, hashes)
 
@@ -319,6 +322,9 @@ def read_changes(path: Path, *, options: dict[str, str] | None = None) -> list[C
         ):
             raise
         frame = pd.DataFrame([{**props, "geometry": None} for props in properties.values()])
+    if "layer" in frame.columns and (frame["layer"] == "carriers").any():
+        # The tool's own GeoJSON export holds carriers and zones, told apart by `layer`.
+        frame = frame[frame["layer"] == "carriers"].drop(columns="layer")
     _missing_ids(frame, where)
     geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else "geometry"
     columns = [c for c in frame.columns if c != geometry]
@@ -326,7 +332,11 @@ def read_changes(path: Path, *, options: dict[str, str] | None = None) -> list[C
     for record in frame.to_dict("records"):
         ident = str(record["id"]).strip()
         given = properties.get(ident) if properties is not None else None
-        values = {c: (given[c] if given is not None else record[c]) for c in columns if given is None or c in given}
+        values = {
+            c: (given[c] if given is not None else record[c])
+            for c in columns
+            if (given is None or c in given) and c != "layer"
+        }
         values["geometry"] = record.get(geometry)
         changes.append(Change("carrier", ident, values))
     return changes
@@ -396,13 +406,13 @@ def _stamp(workspace: Workspace, data: ScenarioData, *, by: str, mode: str, year
     note = stamp.pop("note")
     stamp.update(
         {
-            "workspace": str(workspace.path),
+            "workspace": workspace.path.name,
             "scenario": data.info.name,
             "scenario_parent": data.info.parent or "",
             "scenario_version": str(data.info.version),
             "change_set_edits": str(len(data.edit_ids)),
             "change_set_edit_ids": _ranges(data.edit_ids),
-            "change_set_sha256": _change_set_hash(data.edit_ids, workspace),
+            "change_set_sha256": _change_set_hash(workspace, data.info.name),
             "note": note,
         }
     )

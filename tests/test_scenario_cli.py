@@ -265,6 +265,13 @@ def test_exports_carry_the_scenario_its_version_and_change_set(workspace: Path, 
     assert (stamp["scenario"], stamp["scenario_version"]) == ("s", "1")
     book.close()
 
+    # The scenario's own exports, applied to a scenario built on it, change nothing: they round-trip exactly.
+    assert geo(workspace, "scenario", "new", "copy", "--from", "s").returncode == 0
+    for path, layer in ((gpkg, ("--carriers-layer", "carriers")), (geojson, ())):
+        again = geo(workspace, "scenario", "apply", "copy", "--carriers", str(path), *layer)
+        assert again.returncode == 0, again.stderr
+        assert "unchanged" in again.stdout
+
 
 def test_the_workspace_log_cannot_be_rewritten_from_another_program(workspace: Path) -> None:
     assert geo(workspace, "scenario", "new", "s").returncode == 0
