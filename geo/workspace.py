@@ -50,7 +50,7 @@ import pyogrio
 import shapely
 
 from geo.data import Dataset, load_dataset, load_sources
-from geo.schema import CARRIER_FIELDS, SOURCE_FIELDS, ZONE_FIELDS
+from geo.schema import CARRIER_FIELDS, SOURCE_FIELDS, ZONE_FIELDS, DataError, Problem
 from geo.text import Lang, Text
 from geo.timeline import Figures, bundled_figure_paths, load_figures
 from geo.tranches import TARGET_COLUMNS, TRANCHE_COLUMNS, load_table
@@ -814,6 +814,30 @@ class Workspace:
             dataset.carriers, dataset.zones, tranches=tranches, targets=targets, source_ids=source_ids
         )
         return dataset, figures, tranches, targets
+
+    def last_edit_id(self) -> int:
+        """The newest ``edit_id`` of the whole log (0 when empty): changes whenever any scenario is saved."""
+        with self._connection() as con:
+            return int(con.execute("SELECT coalesce(max(edit_id), 0) FROM edit_log").fetchone()[0])
+
+    def preview(self, name: str, changes: Iterable[Change]) -> list[Problem]:
+        """The contract's problems with ``changes`` applied to scenario ``name`` (empty: they may be saved).
+
+        Nothing is written; :meth:`save` checks again, on the state current when it saves.
+        """
+        changes = list(changes)
+        state = self.state(name)
+        after = _copy(state)
+        for kind, ident, fld, _before, value, _undoes in _rows_for(state, changes):
+            _apply(after, _stub(kind, ident, fld, value))
+        first: dict[str, list[str]] = {}
+        for change in changes:
+            first.setdefault(change.object_type, []).append(change.object_id)
+        try:
+            self._validated(after, first)
+        except DataError as exc:
+            return list(exc.problems)
+        return []
 
     def conflicts(self, name: str | None = None) -> list[Conflict]:
         """Edits of a scenario (or of every scenario but ``base``) made on a parent value that has
