@@ -298,3 +298,22 @@ def test_errors_name_the_scenarios_there_are(workspace: Path) -> None:
     missing = geo(workspace, "scenario", "undo", "base", "--edit", "42")
     assert missing.returncode == 2
     assert "no edit 42" in missing.stderr
+
+
+def test_a_workspace_from_another_districts_files(tmp_path: Path) -> None:
+    own = tmp_path / "district.gpkg"
+    carriers, zones = SEEDS_DIR / "carriers.geojson", SEEDS_DIR / "zones.geojson"
+    made = geo(own, "scenario", "init", "--workspace", str(own), "--carriers", str(carriers), "--zones", str(zones))
+    assert made.returncode == 0, made.stderr
+    again = geo(own, "scenario", "init", "--workspace", str(own), "--carriers", str(carriers), "--zones", str(zones))
+    assert again.returncode == 2
+    assert "never overwritten" in again.stderr
+    from_store = geo(own, "summary", "--scenario", "base", "--by", "belt", "--mode", "area")
+    from_files = geo(
+        own, "summary", "--carriers", str(carriers), "--zones", str(zones), "--by", "belt", "--mode", "area"
+    )
+    assert from_store.returncode == 0, from_store.stderr
+    pd.testing.assert_frame_equal(table(from_store.stdout), table(from_files.stdout))
+    both = geo(own, "summary", "--scenario", "base", "--carriers", str(carriers))
+    assert both.returncode == 2
+    assert "exclude each other" in both.stderr
