@@ -124,3 +124,13 @@ def test_table_changes_reads_words_back_to_codes() -> None:
         Change("carrier", "a", {"status": "planned", "floor_area_planned_m2": 5000, "opened_year": None})
     ]
     assert table_changes(original, original.copy(), "zh") == []
+
+
+def test_a_notes_markdown_is_shown_as_text(workspace) -> None:
+    workspace.new_scenario("linked", note="![x](http://e/x.png) <b>bold</b>", who=Who("lead"))
+    at = AppTest.from_function(_page, default_timeout=120)
+    at.run()
+    at.selectbox(key="scenario").select("linked")
+    at.run()
+    captions = [c.value for c in at.caption]
+    assert any(r"\!\[x\]\(http" in c and r"\<b\>" in c for c in captions), captions

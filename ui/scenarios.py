@@ -25,6 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.cli_scenario import compare_table, log_table
+from geo.present import markdown_text as md
 from geo.schema import DataError, Problem
 from geo.text import Lang, Text, field_label, term
 from geo.workspace import (
@@ -172,7 +173,7 @@ def scenario_selector(workspace: Workspace, lang: Lang, who: Who | None = None, 
     names = [s.name for s in workspace.scenarios()]
     name = st.selectbox(_t("scenario", lang), names, key=key, format_func=lambda n: _label(n, lang))
     info = workspace.scenario(name)
-    st.caption(_t("version", lang, version=info.version) + (f" · {info.note}" if info.note else ""))
+    st.caption(_t("version", lang, version=info.version) + (f" · {md(info.note)}" if info.note else ""))
     with st.expander(_t("new", lang)):
         new_name = st.text_input(_t("new_name", lang), key=f"{key}_new_name")
         note = st.text_input(_t("new_note", lang), key=f"{key}_new_note")
@@ -183,7 +184,7 @@ def scenario_selector(workspace: Workspace, lang: Lang, who: Who | None = None, 
                 try:
                     workspace.new_scenario(new_name, parent=name, note=note, who=who)
                 except WorkspaceError as exc:
-                    st.error(exc.report(lang))
+                    st.error(md(exc.report(lang)))
                 else:
                     st.session_state[key] = new_name.strip()
                     st.rerun()
@@ -238,7 +239,7 @@ def table_changes(original: pd.DataFrame, edited: pd.DataFrame, lang: Lang) -> l
 
 
 def _problems(problems: list[Problem], lang: Lang) -> None:
-    st.error(_t("invalid", lang) + "\n\n" + "\n".join(f"- {p.render(lang)}" for p in problems))
+    st.error(_t("invalid", lang) + "\n\n" + "\n".join(f"- {md(p.render(lang))}" for p in problems))
 
 
 def edit_table(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, key: str = "scenario_edit") -> None:
@@ -283,7 +284,7 @@ def edit_table(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, 
     if pending is not None:
         conflict = st.session_state.get(f"{key}:{name}:conflict")
         if conflict is not None:
-            st.warning(conflict.in_(lang))
+            st.warning(md(conflict.in_(lang)))
         left, right = st.columns(2)
         if left.button(_t("reload", lang), key=f"{key}:{name}:reload"):
             _reset(key, name, generation)
@@ -325,7 +326,7 @@ def _save(  # noqa: PLR0917 - the page's own helper
         _problems(list(exc.problems), lang)
         return
     except WorkspaceError as exc:
-        st.error(exc.report(lang))
+        st.error(md(exc.report(lang)))
         return
     _reset(key, name, generation)
     st.session_state["scenario_saved"] = (
@@ -470,7 +471,7 @@ def scenario_page(lang: Lang, *, by: str = "pole", mode: str = "declared", year:
     name = scenario_selector(workspace, lang, who)
     saved = st.session_state.pop("scenario_saved", None)
     if saved:
-        st.success(saved)
+        st.success(saved)  # our own words and numbers
     edit_table(workspace, name, lang, who)
     compare_section(workspace, lang, by=by, mode=mode, year=year)
     history_section(workspace, lang)
