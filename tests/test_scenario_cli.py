@@ -317,3 +317,25 @@ def test_a_workspace_from_another_districts_files(tmp_path: Path) -> None:
     both = geo(own, "summary", "--scenario", "base", "--carriers", str(carriers))
     assert both.returncode == 2
     assert "exclude each other" in both.stderr
+
+
+def _rename(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / f"{name}.geojson"
+    feature = {"type": "Feature", "properties": {"id": "caohejing", "name_en": name}, "geometry": None}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
+    return path
+
+
+def test_a_base_update_reports_the_scenario_edits_it_overtakes(workspace: Path, tmp_path: Path) -> None:
+    assert geo(workspace, "scenario", "new", "s").returncode == 0
+    mine = geo(workspace, "scenario", "apply", "s", "--carriers", str(_rename(tmp_path, "mine")))
+    assert mine.returncode == 0, mine.stderr
+    update = geo(workspace, "scenario", "apply", "base", "--carriers", str(_rename(tmp_path, "corrected")))
+    assert update.returncode == 0, update.stderr
+    assert "scenario 's'" in update.stderr
+    assert "caohejing" in update.stderr
+    listed = table(geo(workspace, "scenario", "conflicts", "s").stdout)
+    assert listed[["scenario", "object_id", "field"]].values.tolist() == [["s", "caohejing", "name_en"]]
+    assert json.loads(listed.loc[0, "parent_value"]) == "corrected"
+    assert json.loads(listed.loc[0, "value_after"]) == "mine"
+    assert table(geo(workspace, "scenario", "list").stdout).set_index("name").loc["s", "conflicts"] == 1
