@@ -632,6 +632,8 @@ class Workspace:
             raise self._unreadable(exc) from exc
         try:
             yield con
+        except sqlite3.DatabaseError as exc:  # not a workspace, damaged, or locked for longer than the timeout
+            raise self._unreadable(exc) from exc
         finally:
             con.close()
 

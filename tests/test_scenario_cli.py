@@ -339,3 +339,12 @@ def test_a_base_update_reports_the_scenario_edits_it_overtakes(workspace: Path, 
     assert json.loads(listed.loc[0, "parent_value"]) == "corrected"
     assert json.loads(listed.loc[0, "value_after"]) == "mine"
     assert table(geo(workspace, "scenario", "list").stdout).set_index("name").loc["s", "conflicts"] == 1
+
+
+def test_a_file_that_is_not_a_workspace_is_refused_in_plain_words(tmp_path: Path) -> None:
+    other = tmp_path / "notes.gpkg"
+    other.write_text("not a database", encoding="utf-8")
+    refused = geo(other, "--lang", "zh", "scenario", "list")
+    assert refused.returncode == 2
+    assert "无法打开工作区" in refused.stderr
+    assert "Traceback" not in refused.stderr
