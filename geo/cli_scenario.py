@@ -70,9 +70,16 @@ COMPARE_COLUMNS: tuple[str, ...] = (
     "existing_m2",
     "planned_m2",
     "total_m2",
+    "built_m2",
+    "under_construction_m2",
+    "target_m2",
+    "gap_m2",
     "unknown_count",
     "difference_m2",
 )
+# From the timeline (tranches) for the same year: what of the total is built and under construction
+# by then, the group's floor-space target in force, and total − target.
+_PHASE_COLUMNS = ("built_m2", "under_construction_m2", "target_m2", "gap_m2")
 LOG_COLUMNS: tuple[str, ...] = (
     "edit_id",
     "scenario",
@@ -376,15 +383,33 @@ def log_table(edits: Iterable[Edit]) -> pd.DataFrame:
 def compare_table(
     workspace: Workspace, names: list[str], *, by: str, mode: str = "declared", year: int | None = None
 ) -> pd.DataFrame:
-    """Long rows per scenario and group (:data:`COMPARE_COLUMNS`); ``difference_m2`` is the total
-    minus the first scenario's total for the same group (empty when that group is not in it)."""
+    """Long rows per scenario and group (:data:`COMPARE_COLUMNS`), as of ``year`` (``None``: build-out).
+
+    The figures are the summary's (``existing_m2``, ``planned_m2``, ``total_m2``, ``unknown_count``)
+    and the timeline's for the same year (``built_m2``, ``under_construction_m2``, ``target_m2``,
+    ``gap_m2``); ``difference_m2`` is the total minus the first scenario's total for the same group
+    (empty when that group is not in it). Whole m², unknown empty.
+    """
+    from geo.timeline import timeline  # noqa: PLC0415
+
     parts = []
     first: pd.Series | None = None
     for name in names:
-        dataset = workspace.load(name).dataset
+        data = workspace.load(name)
+        dataset = data.dataset
         _check_grouping(by, dataset)
         table = summarize(dataset.carriers, dataset.zones, by=by, mode=mode, year=year)  # type: ignore[arg-type]
         table = table[[c for c in COMPARE_COLUMNS if c in table.columns]].copy()
+        phases = timeline(
+            dataset.carriers,
+            dataset.zones,
+            figures=data.figures,
+            by=by,
+            mode=mode,
+            years=[year],  # type: ignore[arg-type]
+        ).set_index("group_id")
+        for column in _PHASE_COLUMNS:
+            table[column] = pd.array(phases[column].reindex(table["group_id"]).tolist(), dtype="Int64")
         totals = table.set_index("group_id")["total_m2"]
         if first is None:
             first = totals

@@ -118,6 +118,20 @@ def workspace(tmp_path: Path) -> Path:
     return tmp_path / "store" / "workspace.gpkg"
 
 
+def _compare_agrees_with_the_timeline(workspace: Path, scenario: str, year: int) -> None:
+    """compare --year carries the timeline's phases and targets for that year."""
+    compared = geo(workspace, "compare", "base", scenario, "--by", "belt", "--year", str(year), "--format", "json")
+    assert compared.returncode == 0, compared.stderr
+    mine = {r["group_id"]: r for r in json.loads(compared.stdout) if r["scenario"] == scenario}
+    line = geo(workspace, "timeline", "--scenario", scenario, "--by", "belt", "--from", str(year), "--to", str(year),
+               "--format", "json")  # fmt: skip
+    rows = json.loads(line.stdout)
+    assert {r["group_id"] for r in rows} == set(mine)
+    for row in rows:
+        for column in ("built_m2", "under_construction_m2", "target_m2", "gap_m2"):
+            assert mine[row["group_id"]][column] == row[column]
+
+
 def test_a_scenario_from_new_to_compare_to_undo(workspace: Path, tmp_path: Path) -> None:
     changed, tranches = _change_files(tmp_path)
     listed = geo(workspace, "scenario", "list")
@@ -149,9 +163,9 @@ def test_a_scenario_from_new_to_compare_to_undo(workspace: Path, tmp_path: Path)
     compared = geo(workspace, "compare", "base", "北杨提速", "--by", "belt")
     assert compared.returncode == 0, compared.stderr
     rows = table(compared.stdout)
-    assert rows.columns.tolist()[:9] == [
-        "scenario", "group_id", "name_zh", "name_en", "existing_m2", "planned_m2", "total_m2", "unknown_count",
-        "difference_m2",
+    assert rows.columns.tolist() == [
+        "scenario", "group_id", "name_zh", "name_en", "existing_m2", "planned_m2", "total_m2", "built_m2",
+        "under_construction_m2", "target_m2", "gap_m2", "unknown_count", "difference_m2",
     ]  # fmt: skip
     line15 = rows.set_index(["scenario", "group_id"]).loc[("北杨提速", "belt_line15")]
     expected = NEW_TOWER_M2 + BEIYANG_M2 - _seed("beiyang", "floor_area_planned_m2")
@@ -169,6 +183,7 @@ def test_a_scenario_from_new_to_compare_to_undo(workspace: Path, tmp_path: Path)
     timeline = geo(workspace, "timeline", "--scenario", "北杨提速", "--by", "belt", "--from", "2026", "--to", "2026")
     assert timeline.returncode == 0, timeline.stderr
     assert table(timeline.stdout).set_index("group_id").loc["belt_line15", "total_m2"] == line15["total_m2"]
+    _compare_agrees_with_the_timeline(workspace, "北杨提速", 2026)
 
     ids = ",".join(str(e["edit_id"]) for e in reversed(log))
     undone = geo(workspace, "scenario", "undo", "北杨提速", "--edit", ids, "--reason", "撤回")
