@@ -57,6 +57,7 @@ __all__ = [
     "read_changes",
     "run",
     "scenario_figures",
+    "scenario_stamp",
 ]
 
 COMMANDS: tuple[str, ...] = ("scenario", "compare")
@@ -423,7 +424,9 @@ def compare_table(
     return out[list(COMPARE_COLUMNS)]
 
 
-def _stamp(workspace: Workspace, data: ScenarioData, *, by: str, mode: str, year: int | None) -> dict[str, str]:
+def scenario_stamp(workspace: Workspace, data: ScenarioData, *, by: str, mode: str, year: int | None) -> dict[str, str]:
+    """The export stamp (:func:`geo.io.export.make_stamp`) plus the scenario's name, parent, version and
+    change set (edit ids and the SHA-256 of its edits)."""
     from geo.io import export  # noqa: PLC0415
 
     crs = metric_crs_for(data.dataset.carriers).to_string()
@@ -632,7 +635,7 @@ def _run_scenario(args: argparse.Namespace, out: TextIO, err: TextIO, lang: Lang
     data = workspace.load(args.name)
     _check_grouping(args.group_by, data.dataset)
     summary = summarize(data.dataset.carriers, data.dataset.zones, by=args.group_by, mode=args.mode)
-    stamp = _stamp(workspace, data, by=args.group_by, mode=args.mode, year=None)
+    stamp = scenario_stamp(workspace, data, by=args.group_by, mode=args.mode, year=None)
     edits = [e for s in _lineage(workspace, args.name) for e in workspace.edits(s)]
     change_set = log_table(edits)
     if args.format == "geojson":
@@ -676,7 +679,7 @@ def _run_compare(args: argparse.Namespace, out: TextIO) -> int:
     workspace = _workspace(args)
     table = compare_table(workspace, list(args.scenarios), by=args.by, mode=args.mode, year=args.year)
     first = workspace.load(args.scenarios[0])
-    stamp = _stamp(workspace, first, by=args.by, mode=args.mode, year=args.year)
+    stamp = scenario_stamp(workspace, first, by=args.by, mode=args.mode, year=args.year)
     stamp["compared"] = " | ".join(f"{s.name} v{s.version}" for s in (workspace.scenario(n) for n in args.scenarios))
     if args.format == "csv":
         data = export.summary_csv(table, stamp)

@@ -348,7 +348,7 @@ def compare_section(
     """Pick 2–3 scenarios; their figures per group side by side (万㎡), a chart of the differences, the
     CSV/XLSX downloads (stamped with each scenario's version) and the edits that make the difference.
     Returns the long comparison table (``None`` until two scenarios are chosen)."""
-    from geo.cli_scenario import _stamp  # noqa: PLC0415
+    from geo.cli_scenario import scenario_stamp  # noqa: PLC0415
     from geo.io import export  # noqa: PLC0415
 
     names = [s.name for s in workspace.scenarios()]
@@ -384,7 +384,7 @@ def compare_section(
     if len(differences.columns):
         st.bar_chart(differences.loc[groups].astype(float))
     data = workspace.load(chosen[0])
-    stamp = _stamp(workspace, data, by=by, mode=mode, year=year)
+    stamp = scenario_stamp(workspace, data, by=by, mode=mode, year=year)
     stamp["compared"] = " | ".join(f"{n} v{workspace.scenario(n).version}" for n in chosen)
     long = table.drop(columns="group")
     left, right = st.columns(2)
