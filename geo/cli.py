@@ -250,6 +250,9 @@ def _parser(lang: Lang = "en") -> argparse.ArgumentParser:
     )
     # Also accepted after the command; SUPPRESS keeps a top-level --lang when it is not repeated.
     inputs.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=lang_help)
+    from geo import cli_scenario  # noqa: PLC0415 - it builds on this module
+
+    cli_scenario.add_options(inputs)  # --scenario, --workspace
 
     summary = commands.add_parser("summary", parents=[inputs], help="floor area summed by zone type or status")
     summary.add_argument("--by", default="pole", help="a zone type (pole, belt, ...) or 'status' (default: pole)")
@@ -305,6 +308,7 @@ def _parser(lang: Lang = "en") -> argparse.ArgumentParser:
     from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
 
     cli_timeline.add_commands(commands, inputs)  # `timeline` and `targets`
+    cli_scenario.add_commands(commands, inputs)  # `scenario …` and `compare`
     return parser
 
 
@@ -391,6 +395,10 @@ def _mappings(args: argparse.Namespace) -> dict[str, dict[str, str]]:
 
 
 def _load(args: argparse.Namespace, progress: Progress) -> Dataset:
+    if getattr(args, "scenario", None):
+        from geo import cli_scenario  # noqa: PLC0415 - it builds on this module
+
+        return cli_scenario.load_scenario(args, progress)
     mappings = _mappings(args)
     options: dict[str, dict[str, Any]] = {}
     for role in ROLES:
@@ -697,7 +705,7 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
     )
     try:
         try:
-            return _run(args, out, lang, progress)
+            return _run(args, out, err, lang, progress)
         finally:  # end the progress line before any message goes to stderr
             progress.close()
     except DataError as exc:
@@ -726,10 +734,14 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, err: TextI
     return EXIT_BAD_INPUT
 
 
-def _run(args: argparse.Namespace, out: TextIO, lang: Lang, progress: Progress) -> int:
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO, lang: Lang, progress: Progress) -> int:
     """The chosen command's own work (its errors are worded by :func:`main`)."""
     if args.command == "summary":
         return _summary(args, out, progress)
+    if args.command in ("scenario", "compare"):
+        from geo import cli_scenario  # noqa: PLC0415 - it builds on this module
+
+        return cli_scenario.run(args, out, err, lang)
     if args.command == "partition":
         return _partition(args, out, lang, progress)
     if args.command in ("timeline", "targets", "indicators"):

@@ -80,6 +80,10 @@ def add_commands(commands: argparse._SubParsersAction, inputs: argparse.Argument
 
 
 def _figures(args: argparse.Namespace, dataset: Dataset) -> Figures:
+    if getattr(args, "scenario", None):
+        from geo import cli_scenario  # noqa: PLC0415 - a scenario's figures are in the workspace
+
+        return cli_scenario.scenario_figures(args)
     bundled = args.carriers is None and args.zones is None
     tranches, targets = args.tranches, getattr(args, "targets", None)
     indicators = getattr(args, "indicators", None)

@@ -1,0 +1,478 @@
+"""The page's scenario parts: who is editing, the scenario selector, the edit table, compare and history.
+
+Streamlit only here; the store is :mod:`geo.workspace`, the comparison :func:`geo.cli_scenario.compare_table`.
+``app.py`` calls, in its own layout (see :func:`scenario_page` for all of them in one place)::
+
+    workspace = page_workspace()                       # the same file as the command line
+    who = session_who(lang)                            # st.user when [auth] is set, else a typed name
+    name = scenario_selector(workspace, lang, who)     # "base" or a scenario: drives map, tables, downloads
+    data = scenario_data(workspace, name)              # geo.workspace.ScenarioData: .dataset, .figures
+    edit_table(workspace, name, lang, who)             # st.data_editor keyed by carrier id; save with version check
+    compare_section(workspace, lang, by=…, mode=…, year=…)
+    history_section(workspace, lang)
+
+Every label comes from :mod:`geo.text` (field labels, statuses) or from this module's ``Text`` s; ids
+stay available as the table index, never as the label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo.cli_scenario import compare_table, log_table
+from geo.present import markdown_text as md
+from geo.schema import DataError, Problem
+from geo.text import Lang, Text, field_label, term
+from geo.workspace import (
+    BASE,
+    FEATURE,
+    Change,
+    ConflictError,
+    ScenarioData,
+    Who,
+    Workspace,
+    WorkspaceError,
+    default_workspace_path,
+    open_workspace,
+)
+
+__all__ = [
+    "EDITABLE",
+    "TEXTS",
+    "compare_section",
+    "edit_table",
+    "history_section",
+    "page_workspace",
+    "scenario_data",
+    "scenario_page",
+    "scenario_selector",
+    "session_who",
+    "table_changes",
+]
+
+EDITABLE: tuple[str, ...] = (
+    "name_zh",
+    "name_en",
+    "status",
+    "floor_area_existing_m2",
+    "floor_area_planned_m2",
+    "opened_year",
+    "planned_year",
+)
+_INT_COLUMNS = ("floor_area_existing_m2", "floor_area_planned_m2", "opened_year", "planned_year")
+
+TEXTS: Mapping[str, Text] = {
+    "who": Text("你的姓名（记录在修改记录中，未验证）", "your name (recorded in the change log, unverified)"),
+    "who_needed": Text("请先填写姓名，再保存修改。", "Give your name before saving changes."),
+    "scenario": Text("方案", "scenario"),
+    "base": Text("基础数据（规划）", "base data (the plan)"),
+    "version": Text("第 {version} 版", "version {version}"),
+    "reason": Text("修改原因", "reason for the change"),
+    "remove": Text("删除载体", "remove carriers"),
+    "save": Text("保存修改", "save changes"),
+    "saved": Text("已保存为第 {version} 版（{n} 条修改）。", "Saved as version {version} ({n} edits)."),
+    "unchanged": Text("没有修改需要保存。", "Nothing to save."),
+    "invalid": Text("以下问题修正前不会保存：", "Nothing is saved until these are fixed:"),
+    "reload": Text("重新载入（放弃我的修改）", "reload (drop my changes)"),
+    "reapply": Text("重新载入并再次应用我的修改", "reload and apply my changes again"),
+    "base_warning": Text(
+        "你正在修改基础数据：在其上建立的方案会显示冲突。",
+        "You are editing the base data: scenarios on it will show conflicts.",
+    ),
+    "new": Text("新建方案", "new scenario"),
+    "new_name": Text("新方案名称", "name of the new scenario"),
+    "new_note": Text("说明", "note"),
+    "compare": Text("对比方案（2–3 个）", "scenarios to compare (2–3)"),
+    "difference": Text("与 {first} 的差额（万㎡）", "difference to {first} (万㎡)"),
+    "total": Text("{name} 合计（万㎡）", "{name} total (万㎡)"),
+    "edits_between": Text("造成差异的修改", "the edits that make the difference"),
+    "download_csv": Text("下载对比（CSV）", "download the comparison (CSV)"),
+    "download_xlsx": Text("下载对比（XLSX）", "download the comparison (XLSX)"),
+    "history": Text("修改记录", "change log"),
+    "by_scenario": Text("方案", "scenarios"),
+    "by_carrier": Text("对象编号", "object ids"),
+    "by_person": Text("修改人", "people"),
+    "dates": Text("日期范围", "dates"),
+    "download_log": Text("下载修改记录（CSV）", "download the change log (CSV)"),
+    "group": Text("分组", "group"),
+}
+
+# Headers of the change log as a planner reads it.
+LOG_LABELS: Mapping[str, Text] = {
+    "edit_id": Text("修改编号", "edit id"),
+    "scenario": Text("方案", "scenario"),
+    "object_type": Text("对象类型", "object type"),
+    "object_id": Text("对象编号", "object id"),
+    "field": Text("字段", "field"),
+    "value_before": Text("修改前", "before"),
+    "value_after": Text("修改后", "after"),
+    "who": Text("修改人", "who"),
+    "who_verified": Text("已验证身份", "verified"),
+    "at_utc": Text("时间（UTC）", "time (UTC)"),
+    "reason": Text("原因", "reason"),
+    "scenario_version": Text("方案版本", "scenario version"),
+    "undoes": Text("撤销的修改", "undoes edit"),
+}
+_OBJECTS: Mapping[str, Text] = {
+    "carrier": Text("载体", "carrier"),
+    "zone": Text("片区", "zone"),
+    "tranche": Text("分期", "tranche"),
+    "target": Text("目标", "target"),
+}
+_WHOLE = Text("整个对象（新增/删除）", "whole object (added/removed)")
+
+
+def _t(key: str, lang: Lang, **values: object) -> str:
+    return TEXTS[key].format(**values).in_(lang) if values else TEXTS[key].in_(lang)
+
+
+# --- the store and who --------------------------------------------------------------------------------
+
+
+@st.cache_resource
+def page_workspace(path: str | None = None) -> Workspace:
+    """The workspace the page uses: ``path``, else ``$XUHUI_WORKSPACE``, else the user data directory's
+    (the command line's), created from the bundled data on first use. One per server process."""
+    return open_workspace(path)
+
+
+def session_who(lang: Lang) -> Who | None:
+    """Who is editing: the logged-in user (``st.user``, verified) when Streamlit authentication is set up
+    (``[auth]`` in ``.streamlit/secrets.toml``), else a name typed once per session (unverified)."""
+    try:
+        user: Any = st.user
+        if user.get("is_logged_in"):
+            name = str(user.get("name") or user.get("email") or "").strip()
+            if name:
+                return Who(name, verified=True)
+    except (AttributeError, KeyError, RuntimeError, st.errors.StreamlitAPIException):
+        pass
+    typed = st.text_input(_t("who", lang), key="scenario_who").strip()
+    return Who(typed) if typed else None
+
+
+# --- choosing and loading ------------------------------------------------------------------------------
+
+
+def _label(name: str, lang: Lang) -> str:
+    # Never the version: a label that changes when someone else saves would make Streamlit see a new
+    # widget and drop this session's choice.
+    return _t("base", lang) if name == BASE else name
+
+
+def scenario_selector(workspace: Workspace, lang: Lang, who: Who | None = None, *, key: str = "scenario") -> str:
+    """A select box of ``base`` and every scenario (name and version); returns the chosen name.
+
+    Also offers to create a scenario (on the chosen one) in an expander.
+    """
+    names = [s.name for s in workspace.scenarios()]
+    name = st.selectbox(_t("scenario", lang), names, key=key, format_func=lambda n: _label(n, lang))
+    info = workspace.scenario(name)
+    st.caption(_t("version", lang, version=info.version) + (f" · {md(info.note)}" if info.note else ""))
+    with st.expander(_t("new", lang)):
+        new_name = st.text_input(_t("new_name", lang), key=f"{key}_new_name")
+        note = st.text_input(_t("new_note", lang), key=f"{key}_new_note")
+        if st.button(_t("new", lang), key=f"{key}_create", disabled=not new_name.strip()):
+            if who is None:
+                st.warning(_t("who_needed", lang))
+            else:
+                try:
+                    workspace.new_scenario(new_name, parent=name, note=note, who=who)
+                except WorkspaceError as exc:
+                    st.error(md(exc.report(lang)))
+                else:
+                    st.session_state[key] = new_name.strip()
+                    st.rerun()
+    return str(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _cached_data(path: str, name: str, last_edit: int, _workspace: Workspace) -> ScenarioData:
+    return _workspace.load(name)
+
+
+def scenario_data(workspace: Workspace, name: str) -> ScenarioData:
+    """A scenario's validated data for the map, summaries, timeline and downloads (cached until any save)."""
+    return _cached_data(str(workspace.path), name, workspace.last_edit_id(), workspace)
+
+
+# --- editing --------------------------------------------------------------------------------------------
+
+
+def _editor_frame(data: ScenarioData, lang: Lang) -> pd.DataFrame:
+    carriers = data.dataset.carriers
+    frame = pd.DataFrame(carriers[["id", *EDITABLE]]).set_index("id")
+    frame["status"] = [term("status", s, lang) if s else None for s in frame["status"]]
+    for column in _INT_COLUMNS:
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def table_changes(original: pd.DataFrame, edited: pd.DataFrame, lang: Lang) -> list[Change]:
+    """The carriers whose cells differ between the shown and the edited table, as changes (status words
+    back to codes, empty cells to unknown). One change per carrier, with only its changed fields."""
+    words = {term("status", code, lang): code for code in ("existing", "under_construction", "planned")}
+    changes = []
+    for ident in edited.index:
+        if ident not in original.index:
+            continue
+        values: dict[str, object] = {}
+        for column in EDITABLE:
+            before, after = original.at[ident, column], edited.at[ident, column]
+            if pd.isna(before) and pd.isna(after):
+                continue
+            if pd.isna(before) or pd.isna(after) or before != after:
+                value: object = None if pd.isna(after) else after
+                if column == "status" and value is not None:
+                    value = words.get(str(value), value)
+                if column in _INT_COLUMNS and value is not None:
+                    value = int(value)  # type: ignore[call-overload]
+                values[column] = value
+        if values:
+            changes.append(Change("carrier", str(ident), values))
+    return changes
+
+
+def _problems(problems: list[Problem], lang: Lang) -> None:
+    st.error(_t("invalid", lang) + "\n\n" + "\n".join(f"- {md(p.render(lang))}" for p in problems))
+
+
+def edit_table(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, key: str = "scenario_edit") -> None:
+    """The scenario's carriers in an ``st.data_editor`` keyed by carrier id: figures, years, status, names.
+
+    Edits are checked with the data contract as they are made (the problems listed under the table,
+    in ``lang``); the save button stays off until they are valid. The save states the version the
+    table was loaded at: when someone else saved first, it is refused, and the page offers to reload
+    (dropping the edits) or to reload and apply them again.
+    """
+    data = scenario_data(workspace, name)
+    loaded = st.session_state.setdefault(f"{key}:{name}:version", data.info.version)
+    generation = st.session_state.setdefault(f"{key}:{name}:generation", 0)
+    if name == BASE:
+        st.caption(_t("base_warning", lang))
+    original = _editor_frame(data, lang)
+    statuses = [term("status", c, lang) for c in ("existing", "under_construction", "planned")]
+    config: dict[str, Any] = {
+        column: st.column_config.NumberColumn(field_label(column, lang), step=1, format="%d") for column in _INT_COLUMNS
+    }
+    config["status"] = st.column_config.SelectboxColumn(field_label("status", lang), options=statuses, required=True)
+    config["name_zh"] = st.column_config.TextColumn(field_label("name_zh", lang), required=True)
+    config["name_en"] = st.column_config.TextColumn(field_label("name_en", lang), required=True)
+    edited = st.data_editor(
+        original, key=f"{key}:{name}:{generation}", column_config=config, num_rows="fixed", width="stretch"
+    )
+    names = dict(
+        zip(data.dataset.carriers["id"], data.dataset.carriers["name_zh" if lang == "zh" else "name_en"], strict=True)
+    )
+    removed = st.multiselect(
+        _t("remove", lang),
+        list(original.index),
+        key=f"{key}:{name}:remove:{generation}",
+        format_func=lambda i: names.get(i, i),
+    )
+    changes = table_changes(original, edited, lang) + [Change("carrier", i, None) for i in removed]
+    problems = workspace.preview(name, changes) if changes else []
+    if problems:
+        _problems(problems, lang)
+    reason = st.text_input(_t("reason", lang), key=f"{key}:{name}:reason")
+    pending = st.session_state.get(f"{key}:{name}:pending")
+    if pending is not None:
+        conflict = st.session_state.get(f"{key}:{name}:conflict")
+        if conflict is not None:
+            st.warning(md(conflict.in_(lang)))
+        left, right = st.columns(2)
+        if left.button(_t("reload", lang), key=f"{key}:{name}:reload"):
+            _reset(key, name, generation)
+            st.rerun()
+        if right.button(_t("reapply", lang), key=f"{key}:{name}:reapply") and who is not None:
+            current = workspace.scenario(name).version  # on what is there now, still refused if it moves again
+            _save(workspace, name, lang, who, pending, reason, current, key, generation)
+    disabled = not changes or bool(problems) or who is None
+    if who is None and changes:
+        st.info(_t("who_needed", lang))
+    if st.button(_t("save", lang), key=f"{key}:{name}:save", disabled=disabled, type="primary") and who is not None:
+        _save(workspace, name, lang, who, changes, reason, loaded, key, generation)
+
+
+def _reset(key: str, name: str, generation: int) -> None:
+    for suffix in ("version", "pending", "conflict"):
+        st.session_state.pop(f"{key}:{name}:{suffix}", None)
+    st.session_state[f"{key}:{name}:generation"] = generation + 1
+
+
+def _save(  # noqa: PLR0917 - the page's own helper
+    workspace: Workspace,
+    name: str,
+    lang: Lang,
+    who: Who,
+    changes: list[Change],
+    reason: str,
+    if_version: int | None,
+    key: str,
+    generation: int,
+) -> None:
+    try:
+        result = workspace.save(name, changes, who=who, reason=reason, if_version=if_version)
+    except ConflictError as exc:
+        st.session_state[f"{key}:{name}:pending"] = changes
+        st.session_state[f"{key}:{name}:conflict"] = exc.text
+        st.rerun()
+    except DataError as exc:
+        _problems(list(exc.problems), lang)
+        return
+    except WorkspaceError as exc:
+        st.error(md(exc.report(lang)))
+        return
+    _reset(key, name, generation)
+    st.session_state["scenario_saved"] = (
+        _t("saved", lang, version=result.version, n=len(result.edit_ids)) if result.edit_ids else _t("unchanged", lang)
+    )
+    st.rerun()
+
+
+# --- compare and history ----------------------------------------------------------------------------
+
+
+def _group_label(row: pd.Series, lang: Lang) -> str:
+    return str(row["name_zh"] if lang == "zh" else row["name_en"])
+
+
+def compare_section(
+    workspace: Workspace, lang: Lang, *, by: str = "pole", mode: str = "declared", year: int | None = None
+) -> pd.DataFrame | None:
+    """Pick 2–3 scenarios; their figures per group side by side (万㎡), a chart of the differences, the
+    CSV/XLSX downloads (stamped with each scenario's version) and the edits that make the difference.
+    Returns the long comparison table (``None`` until two scenarios are chosen)."""
+    from geo.cli_scenario import scenario_stamp  # noqa: PLC0415
+    from geo.io import export  # noqa: PLC0415
+
+    names = [s.name for s in workspace.scenarios()]
+    chosen = st.multiselect(
+        _t("compare", lang),
+        names,
+        default=names[:2] if len(names) >= 2 else names,
+        max_selections=3,
+        key="scenario_compare",
+        format_func=lambda n: _label(n, lang),
+    )
+    if len(chosen) < 2:
+        return None
+    table = compare_table(workspace, chosen, by=by, mode=mode, year=year)
+    table["group"] = [_group_label(r, lang) for _, r in table.iterrows()]
+    wide = pd.DataFrame(index=pd.Index(dict.fromkeys(table["group"]), name=_t("group", lang)))
+    difference_columns = []
+    for name in chosen:
+        part = table[table["scenario"] == name].set_index("group")
+        shown = _t("base", lang) if name == BASE else name
+        wide[_t("total", lang, name=shown)] = part["total_m2"].astype("Float64") / 10_000
+        if name != chosen[0]:
+            first = _t("base", lang) if chosen[0] == BASE else chosen[0]
+            # No ":" in a column name: the chart (Vega-Lite) would read it as a field type.
+            column = f"{shown} · {_t('difference', lang, first=first)}"
+            wide[column] = part["difference_m2"].astype("Float64") / 10_000
+            difference_columns.append(column)
+    st.dataframe(
+        wide, width="stretch", column_config={c: st.column_config.NumberColumn(format="%.1f") for c in wide.columns}
+    )
+    differences = wide[difference_columns]
+    groups = [g for g in differences.index if g not in (table.loc[table["group_id"] == "__total__", "group"].tolist())]
+    if len(differences.columns):
+        st.bar_chart(differences.loc[groups].astype(float))
+    data = workspace.load(chosen[0])
+    stamp = scenario_stamp(workspace, data, by=by, mode=mode, year=year)
+    stamp["compared"] = " | ".join(f"{n} v{workspace.scenario(n).version}" for n in chosen)
+    long = table.drop(columns="group")
+    left, right = st.columns(2)
+    left.download_button(
+        _t("download_csv", lang),
+        export.summary_csv(long, stamp),
+        file_name="compare.csv",
+        mime="text/csv",
+        key="scenario_compare_csv",
+    )
+    right.download_button(
+        _t("download_xlsx", lang),
+        export.summary_xlsx({"compare": long}, stamp, lang=lang),
+        file_name="compare.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="scenario_compare_xlsx",
+    )
+    st.markdown(f"**{_t('edits_between', lang)}**")
+    first_edits = {e.edit_id for e in _lineage_edits(workspace, chosen[0])}
+    edits = [e for n in chosen[1:] for e in _lineage_edits(workspace, n) if e.edit_id not in first_edits]
+    st.dataframe(_readable_log(log_table(edits).drop_duplicates("edit_id"), lang), hide_index=True, width="stretch")
+    return long
+
+
+def _lineage_edits(workspace: Workspace, name: str) -> list:  # type: ignore[type-arg]
+    chain = [name]
+    while (parent := workspace.scenario(chain[-1]).parent) is not None:
+        chain.append(parent)
+    return [e for n in reversed(chain) for e in workspace.edits(n)]
+
+
+def _readable_log(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    out = table.copy()
+    out["object_type"] = [_OBJECTS[o].in_(lang) if o in _OBJECTS else o for o in out["object_type"]]
+    out["field"] = [_WHOLE.in_(lang) if f == FEATURE else field_label(f, lang) for f in out["field"]]
+    return out.rename(columns={c: LOG_LABELS[c].in_(lang) for c in out.columns if c in LOG_LABELS})
+
+
+def history_section(workspace: Workspace, lang: Lang) -> pd.DataFrame:
+    """The change log, filtered by scenario, object id, person and date, with a CSV download.
+
+    Returns the filtered log (column ids as in ``scenario log``)."""
+    from geo.io import export  # noqa: PLC0415
+
+    log = log_table(workspace.edits())
+    st.markdown(f"**{_t('history', lang)}**")
+    a, b, c, d = st.columns(4)
+    scenarios = a.multiselect(_t("by_scenario", lang), sorted(set(log["scenario"])), key="history_scenarios")
+    objects = b.multiselect(_t("by_carrier", lang), sorted(set(log["object_id"])), key="history_objects")
+    people = c.multiselect(_t("by_person", lang), sorted(set(log["who"])), key="history_people")
+    days = pd.to_datetime(log["at_utc"], utc=True).dt.date if len(log) else pd.Series(dtype=object)
+    span = (
+        d.date_input(_t("dates", lang), value=(min(days), max(days)) if len(log) else (), key="history_dates")
+        if len(log)
+        else ()
+    )
+    keep = pd.Series(True, index=log.index)
+    if scenarios:
+        keep &= log["scenario"].isin(scenarios)
+    if objects:
+        keep &= log["object_id"].isin(objects)
+    if people:
+        keep &= log["who"].isin(people)
+    if isinstance(span, tuple) and len(span) == 2 and all(isinstance(x, date) for x in span):
+        keep &= (days >= span[0]) & (days <= span[1])
+    shown = log[keep]
+    st.dataframe(_readable_log(shown, lang), hide_index=True, width="stretch")
+    stamp = {"content": "edit log", "workspace": workspace.path.name, "filtered": str(len(shown) != len(log))}
+    st.download_button(
+        _t("download_log", lang),
+        export.summary_csv(shown, stamp),
+        file_name="edit_log.csv",
+        mime="text/csv",
+        key="history_csv",
+    )
+    return shown
+
+
+def scenario_page(lang: Lang, *, by: str = "pole", mode: str = "declared", year: int | None = None) -> ScenarioData:
+    """Every scenario part in one place, in the order a planner uses them; returns the chosen scenario's data
+    for the rest of the page (map, summaries, timeline, downloads)."""
+    workspace = page_workspace(str(default_workspace_path()))
+    who = session_who(lang)
+    name = scenario_selector(workspace, lang, who)
+    saved = st.session_state.pop("scenario_saved", None)
+    if saved:
+        st.success(saved)  # our own words and numbers
+    edit_table(workspace, name, lang, who)
+    compare_section(workspace, lang, by=by, mode=mode, year=year)
+    history_section(workspace, lang)
+    return scenario_data(workspace, name)
