@@ -18,6 +18,8 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from geo import nesting
+
 __all__ = [
     "CARRIER_FIELDS",
     "CARRIER_INT_FIELDS",
@@ -320,8 +322,9 @@ def missing_columns_problem(missing: Iterable[str], required: Iterable[str], *, 
 
 
 def duplicate_id_problem(value: str, rows: Iterable[int] = ()) -> Problem:
-    """An id used by more than one row (``rows`` are 1-based, if known)."""
-    listed = ", ".join(str(r) for r in rows)
+    """An id used by more than one row (``rows`` are 1-based, if known; the first 20 are listed)."""
+    numbers = list(rows)
+    listed = ", ".join(str(r) for r in numbers[:20]) + (f", … ({len(numbers):,})" if len(numbers) > 20 else "")
     return Problem(
         f"id {value!r}",
         "is used by more than one row" + (f" (rows {listed})" if listed else ""),
@@ -606,10 +609,11 @@ def _check_ids(frame: pd.DataFrame, problems: list[Problem]) -> None:
     if "id" not in frame.columns:
         return
     ids = frame["id"].map(lambda v: None if _is_missing(v) else str(v).strip())
-    duplicated = ids[ids.notna() & ids.duplicated(keep=False)]
-    for value in sorted(set(duplicated)):
-        rows = [int(i) + 1 for i in np.flatnonzero((ids == value).to_numpy())]
-        problems.append(duplicate_id_problem(value, rows))
+    repeated = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
+    if repeated.any():  # one pass: rows grouped by id, ids in sorted order
+        rows_of = pd.Series(np.flatnonzero(repeated) + 1).groupby(ids[repeated].to_numpy(), sort=True).agg(list)
+        for value, rows in rows_of.items():
+            problems.append(duplicate_id_problem(str(value), [int(r) for r in rows]))
     for reserved in (OUTSIDE, TOTAL):
         if (ids == reserved).any():
             problems.append(
@@ -782,12 +786,7 @@ def _check_zone_types(frame: pd.DataFrame, problems: list[Problem]) -> None:
             )
 
 
-def _parents(frame: pd.DataFrame) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for child, parent in zip(frame["id"].tolist(), frame["parent_id"].tolist(), strict=True):
-        if not _is_missing(child) and not _is_missing(parent) and str(parent).strip():
-            out[str(child).strip()] = str(parent).strip()
-    return out
+_CYCLE_SHOWN = 12  # a cycle's path is listed up to this many carriers
 
 
 def _check_parents(frame: pd.DataFrame, problems: list[Problem]) -> None:
@@ -797,22 +796,20 @@ def _check_parents(frame: pd.DataFrame, problems: list[Problem]) -> None:
     for position, value in enumerate(frame["id"].tolist()):
         if not _is_missing(value):
             positions.setdefault(str(value).strip(), position)
-    ids = set(positions)
-    parents = _parents(frame)
-    for child, parent in parents.items():
-        where = _at(frame, positions[child], "parent_id")
+    links = nesting.parent_links(frame["id"].tolist(), frame["parent_id"].tolist())
+    for child, parent in links.items():
         if parent == child:
             problems.append(
                 _problem(
-                    where,
+                    _at(frame, positions[child], "parent_id"),
                     ("names the carrier itself as its parent", "把自身设为母载体"),
                     ("clear its parent_id", "请清空其 parent_id"),
                 )
             )
-        elif parent not in ids:
+        elif parent not in positions:
             problems.append(
                 _problem(
-                    where,
+                    _at(frame, positions[child], "parent_id"),
                     (f"names an unknown parent {parent!r}", f"指向不存在的母载体 {parent!r}"),
                     (
                         "use the id of another carrier in the same file, or leave it empty",
@@ -820,30 +817,23 @@ def _check_parents(frame: pd.DataFrame, problems: list[Problem]) -> None:
                     ),
                 )
             )
-    reported: set[str] = set()
-    for start in parents:
-        seen = [start]
-        node = start
-        while node in parents:
-            node = parents[node]
-            if node == start and len(seen) > 1:
-                cycle = " → ".join([*seen, start])
-                if not reported.intersection(seen):
-                    problems.append(
-                        _problem(
-                            _at(frame, positions[start], "parent_id"),
-                            (f"parent_id forms a cycle ({cycle})", f"parent_id 形成循环（{cycle}）"),
-                            (
-                                "break the cycle: clear the parent_id of the top-most carrier in it",
-                                "请打断循环：清空其中最上层载体的 parent_id",
-                            ),
-                        )
-                    )
-                reported.update(seen)
-                break
-            if node in seen:
-                break
-            seen.append(node)
+    for members in nesting.cycles(links):
+        if len(members) < 2:  # a carrier naming itself is reported above
+            continue
+        shown = members if len(members) <= _CYCLE_SHOWN else [*members[: _CYCLE_SHOWN - 1], "…"]
+        cycle = " → ".join([*shown, members[0]])
+        if len(members) > _CYCLE_SHOWN:
+            cycle += f"; {len(members):,} carriers"
+        problems.append(
+            _problem(
+                _at(frame, positions[members[0]], "parent_id"),
+                (f"parent_id forms a cycle ({cycle})", f"parent_id 形成循环（{cycle}）"),
+                (
+                    "break the cycle: clear the parent_id of the top-most carrier in it",
+                    "请打断循环：清空其中最上层载体的 parent_id",
+                ),
+            )
+        )
 
 
 def _known_list(ids: set[str]) -> str:

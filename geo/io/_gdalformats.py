@@ -40,6 +40,7 @@ from geo.io._sources import (
     text_head,
     to_utf8,
     too_many,
+    user_codec,
 )
 from geo.io._tabular import unique_names
 
@@ -457,6 +458,9 @@ class ShapefileZip(Opened):
             cpg = None
             if ".cpg" in group:
                 cpg = self.archive.read(group[".cpg"])[:200].decode("ascii", errors="replace")
+                refuse_cpg(self.source, layer, cpg, user=self.encoding)
+            if self.encoding is not None:
+                user_codec(self.source, self.encoding)  # names a non-text or unknown encoding as such
             try:
                 check = _dbf.detect_encoding(original, header, cpg=cpg, user=self.encoding, source=f"{layer}.dbf")
             except LookupError:
@@ -553,6 +557,26 @@ class ShapefileZip(Opened):
                 )
             )
         return raw
+
+
+def refuse_cpg(source: str, layer: str, cpg: str, *, user: str | None) -> None:
+    """Refuse a ``.cpg`` naming a Python codec that is not a text encoding (``rot13``…), naming it.
+
+    A user's ``encoding=`` answers the question, so it wins over the ``.cpg``.
+    """
+    transform = _dbf.not_text_encoding(cpg)
+    if transform is None or user is not None:
+        return
+    label = cpg.strip()[:40]
+    raise fail(
+        source,
+        "needs-encoding",
+        f"{layer}.cpg names {label!r} ({transform}), which is not a text encoding but a data transform; "
+        f"choose the encoding the text was written in (or fix the .cpg)",
+        f"{layer}.cpg 声明的 {label!r}({transform})不是文字编码，而是数据变换；"
+        "请选择文字实际使用的编码(或修正 .cpg 文件)",
+        choices=ENCODING_CHOICES,
+    )
 
 
 def encoding_error(source: str, layer: str, check: _dbf.EncodingCheck) -> ReadError:

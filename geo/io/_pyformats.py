@@ -48,7 +48,19 @@ def kml_utf8(data: bytes, source: str, encoding: str | None) -> tuple[bytes, Enc
         data = _XML_DECL.sub(b'<?xml version="1.0" encoding="UTF-8"', data.decode("utf-16").encode("utf-8"), count=1)
     body = strip_bom(data)
     match = _XML_DECL.match(body)
-    declared = _dbf.codec_from_label(match.group(1).decode("ascii")) if match else None
+    label = match.group(1).decode("ascii") if match else None
+    declared = _dbf.codec_from_label(label) if label else None
+    transform = _dbf.not_text_encoding(label) if label else None
+    if transform is not None and encoding is None:
+        raise fail(
+            source,
+            "needs-encoding",
+            f"the KML's XML declaration names {label!r} ({transform}), which is not a text encoding but a data "
+            "transform; choose the encoding the text was written in (KML is normally UTF-8)",
+            f"该 KML 的 XML 声明中的编码 {label!r}({transform})不是文字编码，而是数据变换；"
+            "请选择文字实际使用的编码(KML 通常为 UTF-8)",
+            choices=ENCODING_CHOICES,
+        )
     if encoding is None:
         if declared in (None, "utf-8") and valid_text(body, "utf-8"):
             return body, EncodingInfo("UTF-8", "xml-declaration" if declared else "detected-utf-8", (), ())

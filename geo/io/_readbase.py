@@ -60,6 +60,11 @@ class Limits:
     #: The ratio is only enforced once a member has produced this many bytes (tiny files compress
     #: oddly: a 5-byte ``.cpg`` can "expand" 0.3:1 or 20:1).
     ratio_grace_bytes: int = 1 * MB
+    #: The isolated reader process (see :mod:`geo.io._worker`): address space (``RLIMIT_AS``; GeoPandas,
+    #: PyArrow and GDAL map about 0.5 GB at start) and wall-clock seconds before it is killed. The
+    #: server's outer limits per upload are 2 GB and 60 s.
+    worker_memory_bytes: int = 1536 * MB
+    worker_seconds: float = 45.0
 
 
 @dataclass(frozen=True)
