@@ -5,8 +5,9 @@ from __future__ import annotations
 import ctypes
 import socket
 import time
+from pathlib import Path
 
-__all__ = ["allocate", "connect", "echo", "segfault", "spin"]
+__all__ = ["allocate", "connect", "echo", "read_peak", "segfault", "spin"]
 
 
 def segfault() -> None:
@@ -36,3 +37,18 @@ def connect(host: str, port: int) -> str:
 def echo(value: object) -> object:
     """Send a value back, as the reader sends a result."""
     return value
+
+
+def read_peak(data: bytes, filename: str, kwargs: dict[str, object]) -> dict[str, int]:
+    """Read in the worker and report its peak address space and resident memory (kB), for measurements."""
+    import resource  # noqa: PLC0415
+
+    from geo.io import reader  # noqa: PLC0415
+
+    reader._read_here(data, filename, **kwargs)  # the worker's side of reader.read
+    with Path("/proc/self/status").open(encoding="ascii") as lines:
+        status = dict(line.split(":", 1) for line in lines)
+    return {
+        "VmPeak": int(status["VmPeak"].split()[0]),
+        "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }

@@ -31,6 +31,7 @@ __all__ = [
     "Opened",
     "Raw",
     "bounds_of",
+    "bracket_depth",
     "check_counts",
     "envelope",
     "from_wkb",
@@ -41,7 +42,6 @@ __all__ = [
     "screen_wkb",
     "strip_bom",
     "text_head",
-    "text_nesting",
     "text_preview",
     "to_utf8",
     "too_many",
@@ -381,13 +381,22 @@ def screen_wkb(values: np.ndarray) -> dict[int, Note]:
     return out
 
 
-def text_nesting(text: str | bytes, opening: bytes = b"([{", closing: bytes = b")]}") -> int:
-    """The deepest bracket nesting in WKT or GeoJSON text, counted without a parser (vectorised)."""
-    raw = text.encode("utf-8", errors="ignore") if isinstance(text, str) else text
-    codes = np.frombuffer(raw, dtype=np.uint8)
-    step = np.isin(codes, np.frombuffer(opening, dtype=np.uint8)).astype(np.int32)
-    step -= np.isin(codes, np.frombuffer(closing, dtype=np.uint8))
-    return int(np.cumsum(step).max(initial=0))
+def bracket_depth(data: bytes, opening: bytes = b"[{", closing: bytes = b"]}") -> int:
+    """The deepest bracket nesting in JSON-like text, counted in chunks without a parser.
+
+    Brackets inside strings count too: an upper bound, which is what a cap needs.
+    """
+    opens = np.frombuffer(opening, dtype=np.uint8)
+    closes = np.frombuffer(closing, dtype=np.uint8)
+    level = deepest = 0
+    for start in range(0, len(data), 1 << 22):
+        codes = np.frombuffer(data[start : start + (1 << 22)], dtype=np.uint8)
+        step = np.isin(codes, opens).astype(np.int64) - np.isin(codes, closes)
+        running = np.cumsum(step) + level
+        if len(running):
+            deepest = max(deepest, int(running.max()))
+            level = int(running[-1])
+    return deepest
 
 
 def from_wkb(values: np.ndarray) -> tuple[np.ndarray, dict[int, Note], dict[int, list[Note]]]:

@@ -23,6 +23,8 @@ Nothing else of the caller's state is shared: a new child per call, so one uploa
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import importlib
 import io
 import logging
@@ -47,7 +49,14 @@ __all__ = ["run_isolated"]
 log = logging.getLogger(__name__)
 
 #: Modules the forkserver imports once, so that each child starts warm.
-PRELOAD = ["geo.io.reader", "geo.io._pyformats", "geo.io._gdalformats", "pyarrow.parquet", "openpyxl"]
+PRELOAD = [
+    "geo.io._workerenv",
+    "geo.io.reader",
+    "geo.io._pyformats",
+    "geo.io._gdalformats",
+    "pyarrow.parquet",
+    "openpyxl",
+]
 
 _LOCK = threading.Lock()
 _CONTEXT: Any = None
@@ -128,6 +137,21 @@ def _no_network() -> None:
     socket.gethostbyname = refuse  # type: ignore[assignment]
 
 
+def _lean() -> None:
+    """Fewer threads and malloc arenas: each reserves address space (a 64 MB arena, an 8 MB stack)
+    that counts against ``RLIMIT_AS`` although it is never used."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(_M_ARENA_MAX, 1)
+    with contextlib.suppress(ImportError):
+        import pyarrow  # noqa: PLC0415 - preloaded
+
+        pyarrow.set_cpu_count(1)
+        pyarrow.set_io_thread_count(1)
+
+
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
 def _limit(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     seconds = max(1, int(limits.worker_seconds) + 1)
@@ -140,6 +164,7 @@ def _child(conn: Connection, target: str, args: tuple[Any, ...], kwargs: dict[st
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _no_network()
+        _lean()
         _limit(limits)
         module, _, name = target.partition(":")
         func: Callable[..., Any] = getattr(importlib.import_module(module), name)  # preloaded: no import cost
