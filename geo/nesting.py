@@ -43,6 +43,17 @@ def _key(value: object) -> str | None:
     return text or None
 
 
+def _keys(values: Iterable[object]) -> list[str | None]:
+    """Cells as link ends (trimmed text, None when empty or missing), at array speed."""
+    column = pd.Series(list(values), dtype=object)
+    out = np.full(len(column), None, dtype=object)
+    present = np.flatnonzero(column.notna().to_numpy(dtype=bool))
+    text = column.iloc[present].map(str).str.strip()
+    keep = (text != "").to_numpy(dtype=bool)
+    out[present[keep]] = text.to_numpy(dtype=object)[keep]
+    return out.tolist()
+
+
 def parent_links(ids: Iterable[object], parents: Iterable[object]) -> dict[str, str]:
     """Each carrier's id → its parent's id, in row order (a later row with the same id wins its link).
 
@@ -51,12 +62,7 @@ def parent_links(ids: Iterable[object], parents: Iterable[object]) -> dict[str, 
     >>> parent_links([" a ", "b", None], ["b", "", "a"])
     {'a': 'b'}
     """
-    out: dict[str, str] = {}
-    for child, parent in zip(ids, parents, strict=True):
-        child_key, parent_key = _key(child), _key(parent)
-        if child_key is not None and parent_key is not None:
-            out[child_key] = parent_key
-    return out
+    return {c: p for c, p in zip(_keys(ids), _keys(parents), strict=True) if c is not None and p is not None}
 
 
 def _walk(links: Mapping[str, str], ids: Collection[str] = frozenset()) -> tuple[dict[str, int], list[list[str]]]:
@@ -133,16 +139,17 @@ def parent_positions(ids: Sequence[object], parents: Sequence[object]) -> IntArr
     >>> parent_positions(["a", "b", "c"], [None, "a", "x"]).tolist()
     [-1, 0, -1]
     """
-    first: dict[str, int] = {}
-    for position, value in enumerate(ids):
-        key = _key(value)
-        if key is not None:
-            first.setdefault(key, position)
-    out = np.full(len(ids), -1, dtype=np.int64)
-    for position, value in enumerate(parents):
-        key = _key(value)
-        if key is not None:
-            out[position] = first.get(key, -1)
+    keys = pd.Series(_keys(ids), dtype=object)
+    keys = keys[keys.notna()]
+    first = keys[~keys.duplicated()]
+    index = pd.Index(first.to_numpy(dtype=object))
+    wanted = pd.Series(_keys(parents), dtype=object)
+    out = np.full(len(wanted), -1, dtype=np.int64)
+    has = wanted.notna().to_numpy(dtype=bool)
+    if has.any():
+        found = index.get_indexer(wanted[has].to_numpy(dtype=object))
+        rows = first.index.to_numpy(dtype=np.int64)
+        out[has] = np.where(found >= 0, rows[np.maximum(found, 0)], -1)
     return out
 
 

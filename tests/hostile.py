@@ -126,7 +126,7 @@ def parquet_of(frame: Any) -> bytes:
     return buffer.getvalue()
 
 
-def shared_ids_parquet(rows: int = 190_000, distinct: int = 10) -> bytes:
+def shared_ids_parquet(rows: int = 190_000, distinct: int = 95_000) -> bytes:
     """Valid carriers but for their ids: ``rows`` features sharing ``distinct`` ids."""
     import geopandas as gpd  # noqa: PLC0415
     import shapely  # noqa: PLC0415

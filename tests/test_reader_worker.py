@@ -99,3 +99,34 @@ def test_check_refuses_the_crashing_file_cleanly(tmp_path: Path) -> None:
     assert run.returncode == 2, (run.returncode, run.stderr)
     assert "Traceback" not in run.stderr
     assert "nested more than 32 levels" in run.stderr
+
+
+@pytest.mark.parametrize("name", ["rot13", "base64", "zlib_codec"])
+def test_a_non_text_encoding_on_the_command_line_is_named_and_refused(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "carriers.geojson"
+    path.write_bytes(hostile.corpus.xuhui_geojson())
+    run = subprocess.run(
+        [sys.executable, "-m", "geo", "--lang", "en", "check", "--carriers", str(path), "--carriers-encoding", name],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 2, (run.returncode, run.stderr)
+    assert "Traceback" not in run.stderr
+    assert f"'{name}'" in run.stderr
+    assert "not a text encoding" in run.stderr
+
+
+def test_reader_texts_are_bilingual_text() -> None:
+    from geo.text import Text  # noqa: PLC0415
+
+    with pytest.raises(reader.ReadError) as info:
+        reader.read(b"not a file at all", "x.bin")
+    assert isinstance(info.value.message, Text)
+    assert info.value.message.in_("zh") == info.value.message_zh
+    result = reader.read(hostile.corpus.xuhui_geojson(), "carriers.geojson")
+    assert isinstance(result.crs_note, Text)
+    assert result.crs_note.in_("en") == result.crs_note.en
+    assert all(f.reason.in_("zh") == f.reason_zh for f in result.report)

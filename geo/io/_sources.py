@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -358,19 +359,35 @@ def _too_deep_note(depth: int | None) -> Note:
     )
 
 
-def _simple_wkb(blob: object) -> bool:
-    """A point, line or polygon WKB (nothing nested), told from the first five bytes."""
-    if not isinstance(blob, (bytes, bytearray, memoryview)) or len(blob) < 5 or blob[0] > 1:
-        return False
-    code = int.from_bytes(blob[1:5], "little" if blob[0] == 1 else "big") & 0x0FFFFFFF
-    return code % 1000 in (1, 2, 3) and code // 1000 <= 3
+_NO_HEADER = b"\xff" * 5
+_WKB_HEADER = 9  # byte order, type and count: the least a nested level takes
+#: Below this size a blob cannot nest 512 levels (9 bytes each), which decoders handle without harm:
+#: only larger ones have their headers walked (a 100,000-deep geometry is 900 KB).
+_SCAN_FROM_BYTES = _WKB_HEADER * 512
+
+
+def _simple_mask(values: list[object]) -> npt.NDArray[np.bool_]:
+    """Which blobs are a plain point, line or polygon (nothing nested), read from all headers at once."""
+    heads = b"".join(v[:5] if isinstance(v, (bytes, bytearray)) and len(v) >= 5 else _NO_HEADER for v in values)
+    head = np.frombuffer(heads, dtype=np.uint8).reshape(-1, 5).astype(np.uint32)
+    little = head[:, 0] == 1
+    big = head[:, 0] == 0
+    code_le = head[:, 1] | (head[:, 2] << 8) | (head[:, 3] << 16) | (head[:, 4] << 24)
+    code_be = head[:, 4] | (head[:, 3] << 8) | (head[:, 2] << 16) | (head[:, 1] << 24)
+    code = np.where(little, code_le, code_be) & 0x0FFFFFFF
+    return (little | big) & np.isin(code % 1000, (1, 2, 3)) & (code // 1000 <= 3)
 
 
 def screen_wkb(values: np.ndarray) -> dict[int, Note]:
     """Rows whose WKB nests too deep or cannot be followed: refused before any decoder sees them."""
     out: dict[int, Note] = {}
-    for i, blob in enumerate(values.tolist()):
-        if blob is None or _simple_wkb(blob):
+    items = values.tolist()
+    if not items:
+        return out
+    simple = _simple_mask(items)
+    for i in np.flatnonzero(~simple).tolist():
+        blob = items[i]
+        if blob is None or (isinstance(blob, bytes) and _WKB_HEADER < len(blob) < _SCAN_FROM_BYTES):
             continue
         if not isinstance(blob, (bytes, bytearray, memoryview)):
             out[i] = _too_deep_note(None)

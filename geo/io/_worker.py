@@ -56,6 +56,7 @@ PRELOAD = [
     "geo.io._gdalformats",
     "pyarrow.parquet",
     "openpyxl",
+    "geo.io._workerwarm",
 ]
 
 _LOCK = threading.Lock()
