@@ -20,8 +20,8 @@ def _warm() -> None:
     feature = {"type": "Feature", "properties": {"id": "a"}, "geometry": {"type": "Polygon", "coordinates": [square]}}
     data = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
     with contextlib.suppress(Exception):  # warming is an optimisation: a failure here changes nothing
-        result = reader._read_here(data, "warm.geojson", role="carriers")  # noqa: SLF001 - the worker's side
-        reader._read_here(data, "warm.geojson", crs="EPSG:4549", swap_xy=False)  # noqa: SLF001
+        result = reader._read_here(data, "warm.geojson", role="carriers")  # the worker's side
+        reader._read_here(data, "warm.geojson", crs="EPSG:4549", swap_xy=False)
         import pickle  # noqa: PLC0415
 
         pickle.loads(pickle.dumps(result))  # noqa: S301 - our own object
