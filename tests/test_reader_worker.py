@@ -130,3 +130,10 @@ def test_reader_texts_are_bilingual_text() -> None:
     assert isinstance(result.crs_note, Text)
     assert result.crs_note.in_("en") == result.crs_note.en
     assert all(f.reason.in_("zh") == f.reason_zh for f in result.report)
+
+
+def test_an_answer_naming_anything_else_is_not_unpickled(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="geo.io._worker"), pytest.raises(reader.ReadError) as info:
+        run_isolated("worker_targets:smuggle", "x.gpkg", (), {}, QUICK)
+    assert info.value.code == "unreadable"
+    assert "posix.system is not an allowed type" in caplog.text

@@ -7,7 +7,7 @@ import socket
 import time
 from pathlib import Path
 
-__all__ = ["allocate", "connect", "echo", "read_peak", "segfault", "spin"]
+__all__ = ["allocate", "connect", "echo", "read_peak", "segfault", "smuggle", "spin"]
 
 
 def segfault() -> None:
@@ -52,3 +52,17 @@ def read_peak(data: bytes, filename: str, kwargs: dict[str, object]) -> dict[str
         "VmPeak": int(status["VmPeak"].split()[0]),
         "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }
+
+
+class _Smuggled:
+    """What a subverted worker could send: an object that runs a command when unpickled."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        import os  # noqa: PLC0415
+
+        return (os.system, ("echo smuggled > /dev/null",))
+
+
+def smuggle() -> object:
+    """Answer with an object naming ``os.system``."""
+    return _Smuggled()

@@ -61,6 +61,8 @@ PRELOAD = [
 
 _LOCK = threading.Lock()
 _CONTEXT: Any = None
+#: Workers running at once (each may use its full memory cap): more uploads at the same moment wait.
+_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 
 class _Popen(popen_forkserver.Popen):
@@ -119,6 +121,7 @@ def _no_network() -> None:
     os.environ["GDAL_HTTP_TIMEOUT"] = "1"
     os.environ["CPL_VSIL_CURL_ALLOWED_EXTENSIONS"] = ".none-allowed"
     os.environ["GDAL_DISABLE_READDIR_ON_OPEN"] = "EMPTY_DIR"
+    os.environ["PROJ_NETWORK"] = "OFF"
 
     import socket  # noqa: PLC0415 - only the child is guarded
 
@@ -240,6 +243,84 @@ def _kill(process: Any) -> None:
     process.join(5)
 
 
+#: What a worker's answer may contain: the reader's results and errors, frames and their parts.
+#: The worker parsed a hostile file: if a native library was subverted there, its answer must not
+#: be able to name anything else (``os.system``, ``pandas.read_pickle``…) for the caller to run.
+_ALLOWED: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("builtins", name)
+        for name in ("slice", "set", "frozenset", "complex", "bytearray", "range", "object", "list", "dict")
+    }
+    | {
+        ("copyreg", "_reconstructor"),
+        ("collections", "OrderedDict"),
+        ("datetime", "datetime"),
+        ("datetime", "date"),
+        ("datetime", "time"),
+        ("datetime", "timedelta"),
+        ("datetime", "timezone"),
+        ("decimal", "Decimal"),
+        ("geo.io._readbase", "CrsChoice"),
+        ("geo.io._readbase", "EncodingInfo"),
+        ("geo.io._readbase", "Finding"),
+        ("geo.io._readbase", "Note"),
+        ("geo.io._readbase", "ReadError"),
+        ("geo.io.reader", "Inspection"),
+        ("geo.io.reader", "LayerInfo"),
+        ("geo.io.reader", "ReadResult"),
+        ("geo.schema", "Problem"),
+        ("geo.text", "Text"),
+        ("geopandas.array", "GeometryArray"),
+        ("geopandas.geodataframe", "GeoDataFrame"),
+        ("geopandas.geoseries", "GeoSeries"),
+        ("numpy", "dtype"),
+        ("numpy", "ndarray"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy._core.numeric", "_frombuffer"),
+        ("pandas", "DataFrame"),
+        ("pandas", "Series"),
+        ("pandas", "Index"),
+        ("pandas", "RangeIndex"),
+        ("pandas", "StringDtype"),
+        ("pandas", "Int64Dtype"),
+        ("pandas", "Float64Dtype"),
+        ("pandas", "BooleanDtype"),
+        ("pandas", "CategoricalDtype"),
+        ("pandas", "Categorical"),
+        ("pandas", "Timestamp"),
+        ("pandas.arrays", "ArrowStringArray"),
+        ("pandas.arrays", "StringArray"),
+        ("pandas.arrays", "IntegerArray"),
+        ("pandas.arrays", "FloatingArray"),
+        ("pandas.arrays", "BooleanArray"),
+        ("pandas._libs.internals", "_unpickle_block"),
+        ("pandas.core.indexes.base", "_new_Index"),
+        ("pandas.core.internals.managers", "BlockManager"),
+        ("pandas.core.internals.managers", "SingleBlockManager"),
+        ("pyarrow.lib", "_restore_array"),
+        ("pyarrow.lib", "py_buffer"),
+        ("pyarrow.lib", "type_for_alias"),
+        ("pyproj.crs.crs", "CRS"),
+    }
+)
+#: Modules whose classes (never functions) may appear: pandas' array and dtype types, numpy's dtypes.
+_ALLOWED_CLASS_MODULES = ("pandas.core.arrays.", "pandas.core.dtypes.", "pandas._libs.tslibs.", "numpy.dtypes")
+
+
+class _Unpickler(pickle.Unpickler):
+    """Unpickle a worker's answer, naming nothing outside :data:`_ALLOWED`."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = super().find_class(module, name) if (module, name) in _ALLOWED else None
+        if found is None and module.startswith(_ALLOWED_CLASS_MODULES):
+            candidate = super().find_class(module, name)
+            found = candidate if isinstance(candidate, type) else None
+        if found is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not an allowed type in a reader's answer")
+        return found
+
+
 def _wait(process: Any, receive: Connection, limits: Limits) -> tuple[bytes | None, str]:
     """The child's message (or None) and, without one, why: ``time`` or ``crash``; the child is gone after."""
     deadline = time.monotonic() + limits.worker_seconds
@@ -290,6 +371,20 @@ def run_isolated(
         crashed, ran out of memory or time. Never anything else for a file's sake.
     """
     limits = limits or Limits()
+    if not _SLOTS.acquire(timeout=limits.worker_seconds):
+        raise fail(
+            source,
+            "too-large",
+            "the server is busy reading other uploads; try again in a minute",
+            "服务器正在读取其他上传的文件，请一分钟后再试",
+        )
+    try:
+        return _run(target, source, args, kwargs, limits)
+    finally:
+        _SLOTS.release()
+
+
+def _run(target: str, source: str, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits) -> Any:
     ctx = _context()
     receive, send = ctx.Pipe(duplex=False)
     process = _Process(target=_child, args=(send, target, args, kwargs, limits), daemon=True)
@@ -309,7 +404,11 @@ def run_isolated(
     if payload is None:
         log.warning("reader worker for %r ended without a result: %s (exit code %s)", source, why, process.exitcode)
         raise _refusal(source, why, process.exitcode, limits)
-    kind, value = pickle.loads(payload)  # noqa: S301 - our own child's message
+    try:
+        kind, value = _Unpickler(io.BytesIO(payload)).load()
+    except pickle.UnpicklingError as exc:
+        log.error("reader worker for %r sent an object outside the allowed types: %s", source, exc)
+        kind, value = "bug", str(exc)
     if kind == "ok":
         return value
     if kind == "refused":
