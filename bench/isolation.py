@@ -25,6 +25,7 @@ from pathlib import Path
 from bench.synthetic import make_footprints, make_zones
 from geo.data import load_dataset, with_layers
 from geo.io import reader
+from geo.io.reader import Limits
 from geo.rollup import summarize, zone_types
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,9 @@ def main(argv: list[str] | None = None) -> None:
         zones = reader.read(paths["zones"].read_bytes(), "zones.gpkg", role="zones").frame
         for name in ("GeoParquet", "GeoPackage"):
             path = paths[name]
+            if path.stat().st_size > Limits().max_upload_bytes:
+                print(f"| {name} {n:,} | over the upload cap ({path.stat().st_size / 2**20:.0f} MB): not read |||||")
+                continue
             raw = path.read_bytes()
             isolated = _median(lambda raw=raw, path=path: reader.read(raw, path.name, role="carriers"), args.repeat)
             here = _median(lambda raw=raw, path=path: reader._read_here(raw, path.name, role="carriers"), args.repeat)

@@ -398,7 +398,9 @@ class Xlsx(Table):
         return self.frames[layer]
 
 
-_PARQUET_BATCH = 1024  # rows decoded at once: 1,024 rows of a bomb's 20 KB value are 20 MB
+_PARQUET_BATCH = 1024  # rows decoded first: 1,024 rows of a bomb's 20 KB value are 20 MB
+_PARQUET_MAX_BATCH = 65_536
+_PARQUET_BATCH_BYTES = 64 * 2**20
 
 
 def _decoded_bytes(column: Any) -> int:
@@ -502,20 +504,26 @@ class Parquet(Opened):
         )
 
     def _table(self) -> Any:
-        """The whole table, decoded 1,024 rows at a time, refused as soon as its decoded size passes the cap.
+        """The whole table, decoded in batches, refused as soon as its decoded size passes the cap.
 
         Sizes in the metadata are what the pages hold *encoded*: a dictionary-encoded column of one
-        20 KB value repeated 200,000 times is a few KB on disk and 4 GB decoded. So the decoded size
-        is added up batch by batch and a bomb is refused after a few batches, before it is expanded
-        into Python objects. (A single value too large for the worker's memory ends the worker,
-        which the caller reports as such.)
+        20 KB value repeated 200,000 times is a few KB on disk and 4 GB decoded. So the first 1,024
+        rows are decoded to size the batches (about 64 MB each), the decoded size is added up batch
+        by batch, and a bomb is refused after a few batches, before it is expanded into Python
+        objects. (Values too large for the worker's memory end the worker, which the caller reports
+        as such.)
         """
         import pyarrow as pa  # noqa: PLC0415
 
         budget = self.limits.max_total_uncompressed
         total = rows = 0
         batches = []
-        for batch in self.file.iter_batches(batch_size=_PARQUET_BATCH, use_threads=False):
+        probe = next(self.file.iter_batches(batch_size=_PARQUET_BATCH, use_threads=False), None)
+        size = _PARQUET_BATCH
+        if probe is not None and probe.num_rows:  # rows as small as the first ones: read more at once
+            per_row = max(1, sum(_decoded_bytes(column) for column in probe.columns) // probe.num_rows)
+            size = max(_PARQUET_BATCH, min(_PARQUET_MAX_BATCH, _PARQUET_BATCH_BYTES // per_row))
+        for batch in self.file.iter_batches(batch_size=size, use_threads=False):
             rows += batch.num_rows
             if rows > self.limits.max_features:
                 raise too_many(
