@@ -14,6 +14,13 @@ KML/KMZ, GeoParquet, CSV and XLSX. Two calls:
 Every failure is a :class:`ReadError` (a ``ValueError``) with a message in 中文 and English; no
 traceback reaches the user. Files go to a private temporary directory per call, removed after.
 
+Both calls parse the bytes in a separate process with its own memory, time and network limits
+(:mod:`geo.io._worker`): a file built to crash a native library, exhaust memory or stall a parser
+costs that process, never the caller (the page's server, the command line), and comes back as a
+``ReadError`` like any other refusal. Defences inside the parse come first (geometry nesting checked
+from WKB headers and bracket depth before any decoder recurses, Parquet decoded in bounded batches,
+GeoPackage rows counted, zip directories counted entry by entry, KML, GeoJSON and XLSX capped).
+
 >>> from geo.io.reader import sniff
 >>> sniff(b'{"type": "FeatureCollection", "features": []}', "x.json")
 'geojson'
