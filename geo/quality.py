@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import nesting
 from geo.crs import to_metric
 from geo.rollup import OUTSIDE, assign, contributions, zone_types
 from geo.schema import split_ids
@@ -189,26 +190,45 @@ def itemization(carriers: pd.DataFrame) -> pd.DataFrame:
     ``itemized_m2`` (sum of the direct children's known figures), ``children``, ``unknown_children``.
     "Itemized 35 of 120 万㎡" reads ``itemized_m2`` of ``parent_m2``.
     """
-    rows = []
-    children = carriers[carriers["parent_id"].notna()]
-    for parent_id, group in children.groupby("parent_id", sort=False):
-        parent = carriers[carriers["id"] == parent_id].iloc[0]
-        for figure, column in (("existing", "floor_area_existing_m2"), ("planned", "floor_area_planned_m2")):
-            values = group[column].astype("Int64")
-            rows.append(
-                {
-                    "parent_id": parent_id,
-                    "figure": figure,
-                    "parent_m2": parent[column],
-                    "itemized_m2": int(values.sum(skipna=True)),
-                    "children": len(group),
-                    "unknown_children": int(values.isna().sum()),
-                }
-            )
     columns = ["parent_id", "figure", "parent_m2", "itemized_m2", "children", "unknown_children"]
-    table = pd.DataFrame(rows, columns=columns)
-    table["parent_m2"] = table["parent_m2"].astype("Int64")
-    return table
+    has_parent = carriers["parent_id"].notna().to_numpy()
+    children = carriers[has_parent]
+    codes, parent_ids = pd.factorize(children["parent_id"], sort=False)  # groups in order of first appearance
+    groups = len(parent_ids)
+    if groups == 0:
+        table = pd.DataFrame([], columns=columns)
+        table["parent_m2"] = table["parent_m2"].astype("Int64")
+        return table
+    parent_rows = nesting.parent_positions(carriers["id"].tolist(), carriers["parent_id"].tolist())[has_parent]
+    first_child = np.full(groups, -1, dtype=np.int64)
+    first_child[codes[::-1]] = np.arange(len(codes))[::-1]  # the first child of each group
+    count = np.bincount(codes, minlength=groups)
+    parts = {}
+    for figure, column in (("existing", "floor_area_existing_m2"), ("planned", "floor_area_planned_m2")):
+        values = children[column].astype("Int64")
+        itemized = np.zeros(groups, dtype=np.int64)
+        np.add.at(itemized, codes, values.fillna(0).to_numpy(dtype=np.int64))
+        parts[figure] = {
+            "parent_m2": carriers[column].astype("Int64").iloc[parent_rows[first_child]].to_numpy(),
+            "itemized_m2": itemized,
+            "unknown_children": np.bincount(codes, weights=values.isna().to_numpy(), minlength=groups).astype(np.int64),
+        }
+    # two rows per group, existing then planned
+    return pd.DataFrame(
+        {
+            "parent_id": [p for p in parent_ids.tolist() for _ in range(2)],
+            "figure": ["existing", "planned"] * groups,
+            "parent_m2": pd.array(
+                np.column_stack([parts["existing"]["parent_m2"], parts["planned"]["parent_m2"]]).ravel(), dtype="Int64"
+            ),
+            "itemized_m2": np.column_stack([parts["existing"]["itemized_m2"], parts["planned"]["itemized_m2"]]).ravel(),
+            "children": np.repeat(count, 2).astype(np.int64),
+            "unknown_children": np.column_stack(
+                [parts["existing"]["unknown_children"], parts["planned"]["unknown_children"]]
+            ).ravel(),
+        },
+        columns=columns,
+    )
 
 
 def _itemization_findings(carriers: pd.DataFrame) -> list[dict[str, str]]:

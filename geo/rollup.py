@@ -37,6 +37,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geo import nesting
 from geo.crs import metric_crs_for, to_metric
 from geo.schema import OUTSIDE, STATUSES, TOTAL, DataError, geometry_problems, in_file, split_ids
 from geo.text import TERMS, Text, term
@@ -195,28 +196,7 @@ def _int_values(column: pd.Series) -> tuple[IntArray, npt.NDArray[np.bool_]]:
 def _parent_positions(carriers: pd.DataFrame) -> IntArray:
     if "parent_id" not in carriers.columns:
         return np.full(len(carriers), -1, dtype=np.int64)
-    ids = pd.Index(carriers["id"].astype(str))
-    parents = carriers["parent_id"]
-    positions = np.full(len(carriers), -1, dtype=np.int64)
-    has_parent = parents.notna().to_numpy()
-    if has_parent.any():
-        positions[has_parent] = ids.get_indexer(parents[has_parent].astype(str))
-    return positions
-
-
-def _ancestor_known(parent: IntArray, known: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
-    """Whether any ancestor of each carrier has a known figure (walks all levels at once)."""
-    above = np.zeros(len(parent), dtype=bool)
-    rows = np.flatnonzero(parent >= 0)  # only carriers with a parent walk up (often none do)
-    node = parent[rows]
-    for _ in range(len(parent)):  # depth is bounded by the row count; cycles are refused upstream
-        if not len(rows):
-            break
-        above[rows] |= known[node]
-        node = parent[node]
-        live = node >= 0
-        rows, node = rows[live], node[live]
-    return above
+    return nesting.parent_positions(carriers["id"].tolist(), carriers["parent_id"].tolist())
 
 
 def contributions(carriers: pd.DataFrame, *, year: int | None = None) -> Contributions:
@@ -238,8 +218,8 @@ def contributions(carriers: pd.DataFrame, *, year: int | None = None) -> Contrib
     existing, existing_known = _int_values(carriers["floor_area_existing_m2"])
     planned, planned_known = _int_values(carriers["floor_area_planned_m2"])
     parent = _parent_positions(carriers)
-    existing_top = ~_ancestor_known(parent, existing_known)
-    planned_top = ~_ancestor_known(parent, planned_known)
+    existing_top = ~nesting.ancestor_any(parent, existing_known)
+    planned_top = ~nesting.ancestor_any(parent, planned_known)
     everything = np.ones(len(carriers), dtype=bool)
     existing_due = planned_due = timing_known = everything
     if year is not None:

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from geo import nesting
 from geo.text import LANGS, TERMS, Lang, Text, field_label  # LANGS, Lang: re-exported
 
 __all__ = [
@@ -356,8 +357,9 @@ def missing_columns_problem(missing: Iterable[str], required: Iterable[str], *, 
 
 
 def duplicate_id_problem(value: str, rows: Iterable[int] = ()) -> Problem:
-    """An id used by more than one row (``rows`` are 1-based, if known)."""
-    listed = ", ".join(str(r) for r in rows)
+    """An id used by more than one row (``rows`` are 1-based, if known; the first 20 are listed)."""
+    numbers = list(rows)
+    listed = ", ".join(str(r) for r in numbers[:20]) + (f", … ({len(numbers):,})" if len(numbers) > 20 else "")
     return Problem(
         f"id {value!r}",
         "is used by more than one row" + (f" (rows {listed})" if listed else ""),
@@ -411,6 +413,44 @@ def split_ids(value: object) -> list[str]:
 
 def _is_missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _missing_mask(column: pd.Series) -> npt.NDArray[np.bool_]:
+    """:func:`_is_missing` of every cell, at array speed: pandas' ``isna``, less what it alone calls missing."""
+    mask = column.isna().to_numpy(dtype=bool, copy=True)
+    if mask.any() and not (column.dtype.kind in "fiu" or isinstance(column.dtype, pd.StringDtype)):
+        values = column.to_numpy(dtype=object)
+        for position in np.flatnonzero(mask).tolist():
+            mask[position] = _is_missing(values[position])  # NaT, a float32 NaN: not missing here
+    return mask
+
+
+def _stripped(column: pd.Series, positions: npt.NDArray[np.int64]) -> pd.Series:
+    """``str(value).strip()`` of the cells at ``positions`` (index: 0…n-1)."""
+    return pd.Series(column.to_numpy(dtype=object)[positions], dtype=object).map(str).str.strip()
+
+
+def _id_texts(column: pd.Series) -> pd.Series:
+    """Each cell as its id text (``str(value).strip()``), None where missing; same index as ``column``."""
+    missing = _missing_mask(column)
+    out = np.full(len(column), None, dtype=object)
+    present = np.flatnonzero(~missing)
+    out[present] = _stripped(column, present).to_numpy(dtype=object)
+    return pd.Series(out, index=column.index, dtype=object)
+
+
+def _unknown_refs(column: pd.Series, known: set[str]) -> list[tuple[int, list[str]]]:
+    """(position, ids not in ``known``) per cell whose ``;``-list names any, as :func:`split_ids` reads it."""
+    present = np.flatnonzero(~_missing_mask(column))
+    if not len(present):
+        return []
+    parts = pd.Series(column.to_numpy(dtype=object)[present], dtype=object).map(str).str.split(";").explode()
+    parts = parts.str.strip()
+    parts = parts[parts.notna() & (parts != "")]
+    unknown = parts[~parts.isin(list(known))]
+    if unknown.empty:
+        return []
+    return [(int(present[row]), list(ids)) for row, ids in unknown.groupby(level=0, sort=True).agg(list).items()]
 
 
 def _as_int(value: object) -> int | None:
@@ -568,7 +608,18 @@ def _holds_plain_numbers(column: pd.Series) -> bool:
         return True
     if column.dtype != object:
         return False
+    if pd.api.types.infer_dtype(column, skipna=True) in _PLAIN_KINDS and not _has_nat(column):
+        return True  # numbers and empties only, found in C; anything else is looked at cell by cell
     return all(_is_missing(v) or (isinstance(v, _NUMBERS) and not isinstance(v, _BOOLS)) for v in column.tolist())
+
+
+#: What :func:`pandas.api.types.infer_dtype` calls a column of plain numbers (missing cells skipped).
+_PLAIN_KINDS = frozenset({"integer", "floating", "mixed-integer-float", "empty"})
+
+
+def _has_nat(column: pd.Series) -> bool:
+    """Whether a cell is NaT, which ``isna`` skips but :func:`_is_missing` does not."""
+    return bool(column.isna().any()) and bool(_missing_mask(column).sum() != column.isna().sum())
 
 
 def _plain_numbers(column: pd.Series) -> npt.NDArray[np.float64] | None:
@@ -644,11 +695,12 @@ def _check_fields(frame: pd.DataFrame, fields: tuple[Field, ...], problems: list
 def _check_ids(frame: pd.DataFrame, problems: list[Problem]) -> None:
     if "id" not in frame.columns:
         return
-    ids = frame["id"].map(lambda v: None if _is_missing(v) else str(v).strip())
-    duplicated = ids[ids.notna() & ids.duplicated(keep=False)]
-    for value in sorted(set(duplicated)):
-        rows = [int(i) + 1 for i in np.flatnonzero((ids == value).to_numpy())]
-        problems.append(duplicate_id_problem(value, rows))
+    ids = _id_texts(frame["id"])
+    repeated = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
+    if repeated.any():  # one pass: rows grouped by id, ids in sorted order
+        rows_of = pd.Series(np.flatnonzero(repeated) + 1).groupby(ids[repeated].to_numpy(), sort=True).agg(list)
+        for value, rows in rows_of.items():
+            problems.append(duplicate_id_problem(str(value), [int(r) for r in rows]))
     for reserved in (OUTSIDE, TOTAL):
         if (ids == reserved).any():
             problems.append(
@@ -785,20 +837,23 @@ def _check_geometry(frame: pd.DataFrame, problems: list[Problem]) -> None:
 def _check_status(frame: pd.DataFrame, problems: list[Problem]) -> None:
     if "status" not in frame.columns:
         return
-    for position, value in enumerate(frame["status"].tolist()):
-        if _is_missing(value) or str(value).strip() == "":
-            continue
-        if str(value).strip() not in STATUSES:
-            problems.append(
-                _problem(
-                    _at(frame, position, "status"),
-                    (f"{value!r} is not a known status", f"{value!r} 不是可识别的状态"),
-                    (
-                        f"use one of: {', '.join(STATUSES)}",
-                        "请使用以下之一：" + "、".join(f"{s}（{_STATUS_ZH[s]}）" for s in STATUSES),
-                    ),
-                )
+    column = frame["status"]
+    present = np.flatnonzero(~_missing_mask(column))
+    text = _stripped(column, present)
+    wrong = present[((text != "") & ~text.isin(list(STATUSES))).to_numpy(dtype=bool)]
+    values = column.to_numpy(dtype=object)
+    for position in wrong.tolist():
+        value = values[position]
+        problems.append(
+            _problem(
+                _at(frame, position, "status"),
+                (f"{value!r} is not a known status", f"{value!r} 不是可识别的状态"),
+                (
+                    f"use one of: {', '.join(STATUSES)}",
+                    "请使用以下之一：" + "、".join(f"{s}（{_STATUS_ZH[s]}）" for s in STATUSES),
+                ),
             )
+        )
 
 
 def _check_zone_types(frame: pd.DataFrame, problems: list[Problem]) -> None:
@@ -821,37 +876,30 @@ def _check_zone_types(frame: pd.DataFrame, problems: list[Problem]) -> None:
             )
 
 
-def _parents(frame: pd.DataFrame) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for child, parent in zip(frame["id"].tolist(), frame["parent_id"].tolist(), strict=True):
-        if not _is_missing(child) and not _is_missing(parent) and str(parent).strip():
-            out[str(child).strip()] = str(parent).strip()
-    return out
+_CYCLE_SHOWN = 12  # a cycle's path is listed up to this many carriers
 
 
 def _check_parents(frame: pd.DataFrame, problems: list[Problem]) -> None:
     if "id" not in frame.columns or "parent_id" not in frame.columns:
         return
-    positions: dict[str, int] = {}
-    for position, value in enumerate(frame["id"].tolist()):
-        if not _is_missing(value):
-            positions.setdefault(str(value).strip(), position)
-    ids = set(positions)
-    parents = _parents(frame)
-    for child, parent in parents.items():
-        where = _at(frame, positions[child], "parent_id")
+    ids = _id_texts(frame["id"]).reset_index(drop=True)
+    ids = ids[ids.notna()]
+    first = ids[~ids.duplicated()]
+    positions: dict[str, int] = dict(zip(first.tolist(), first.index.tolist(), strict=True))
+    links = nesting.parent_links(frame["id"].tolist(), frame["parent_id"].tolist())
+    for child, parent in links.items():
         if parent == child:
             problems.append(
                 _problem(
-                    where,
+                    _at(frame, positions[child], "parent_id"),
                     ("names the carrier itself as its parent", "把自身设为母载体"),
                     ("clear its parent_id", "请清空其 parent_id"),
                 )
             )
-        elif parent not in ids:
+        elif parent not in positions:
             problems.append(
                 _problem(
-                    where,
+                    _at(frame, positions[child], "parent_id"),
                     (f"names an unknown parent {parent!r}", f"指向不存在的母载体 {parent!r}"),
                     (
                         "use the id of another carrier in the same file, or leave it empty",
@@ -859,30 +907,23 @@ def _check_parents(frame: pd.DataFrame, problems: list[Problem]) -> None:
                     ),
                 )
             )
-    reported: set[str] = set()
-    for start in parents:
-        seen = [start]
-        node = start
-        while node in parents:
-            node = parents[node]
-            if node == start and len(seen) > 1:
-                cycle = " → ".join([*seen, start])
-                if not reported.intersection(seen):
-                    problems.append(
-                        _problem(
-                            _at(frame, positions[start], "parent_id"),
-                            (f"parent_id forms a cycle ({cycle})", f"parent_id 形成循环（{cycle}）"),
-                            (
-                                "break the cycle: clear the parent_id of the top-most carrier in it",
-                                "请打断循环：清空其中最上层载体的 parent_id",
-                            ),
-                        )
-                    )
-                reported.update(seen)
-                break
-            if node in seen:
-                break
-            seen.append(node)
+    for members in nesting.cycles(links):
+        if len(members) < 2:  # a carrier naming itself is reported above
+            continue
+        shown = members if len(members) <= _CYCLE_SHOWN else [*members[: _CYCLE_SHOWN - 1], "…"]
+        cycle = " → ".join([*shown, members[0]])
+        if len(members) > _CYCLE_SHOWN:
+            cycle += f"; {len(members):,} carriers"
+        problems.append(
+            _problem(
+                _at(frame, positions[members[0]], "parent_id"),
+                (f"parent_id forms a cycle ({cycle})", f"parent_id 形成循环（{cycle}）"),
+                (
+                    "break the cycle: clear the parent_id of the top-most carrier in it",
+                    "请打断循环：清空其中最上层载体的 parent_id",
+                ),
+            )
+        )
 
 
 def _known_list(ids: set[str]) -> str:
@@ -894,8 +935,7 @@ def _check_zone_refs(frame: pd.DataFrame, zone_ids: set[str] | None, problems: l
     if zone_ids is None or "zone_ids" not in frame.columns:
         return
     known = _known_list(zone_ids) or "none"
-    for position, value in enumerate(frame["zone_ids"].tolist()):
-        unknown = [z for z in split_ids(value) if z not in zone_ids]
+    for position, unknown in _unknown_refs(frame["zone_ids"], zone_ids):
         if unknown:
             names = ", ".join(map(repr, unknown))
             problems.append(
@@ -913,8 +953,7 @@ def _check_zone_refs(frame: pd.DataFrame, zone_ids: set[str] | None, problems: l
 def _check_source_refs(frame: pd.DataFrame, source_ids: set[str] | None, problems: list[Problem]) -> None:
     if source_ids is None or "source_ids" not in frame.columns:
         return
-    for position, value in enumerate(frame["source_ids"].tolist()):
-        unknown = [s for s in split_ids(value) if s not in source_ids]
+    for position, unknown in _unknown_refs(frame["source_ids"], source_ids):
         if unknown:
             names = ", ".join(map(repr, unknown))
             problems.append(

@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo import nesting
 from geo.rollup import Contributions
 from geo.schema import DataError, Problem, split_ids
 from geo.text import Lang, Text
@@ -851,28 +852,9 @@ class TimedContributions:
 
 
 def _parent_positions(carriers: pd.DataFrame) -> IntArray:
-    ids = pd.Index(carriers["id"].astype(str))
-    positions = np.full(len(carriers), -1, dtype=np.int64)
-    if "parent_id" in carriers.columns:
-        parents = carriers["parent_id"]
-        has = parents.notna().to_numpy()
-        if has.any():
-            positions[has] = ids.get_indexer(parents[has].astype(str))
-    return positions
-
-
-def _ancestor_known(parent: IntArray, known: BoolArray) -> BoolArray:
-    above = np.zeros(len(parent), dtype=bool)
-    rows = np.flatnonzero(parent >= 0)
-    node = parent[rows]
-    for _ in range(len(parent)):
-        if not len(rows):
-            break
-        above[rows] |= known[node]
-        node = parent[node]
-        live = node >= 0
-        rows, node = rows[live], node[live]
-    return above
+    if "parent_id" not in carriers.columns:
+        return np.full(len(carriers), -1, dtype=np.int64)
+    return nesting.parent_positions(carriers["id"].astype(str).tolist(), carriers["parent_id"].tolist())
 
 
 @dataclass(frozen=True)
@@ -911,7 +893,7 @@ def _prepare(carriers: pd.DataFrame, tranches: pd.DataFrame) -> _Prepared:
         missing = np.zeros(n, dtype=bool)
         missing[positions[of_class & ~area_known]] = True
         known = has & ~missing
-        class_top = ~_ancestor_known(parent, known)
+        class_top = ~nesting.ancestor_any(parent, known)
         top[of_class] = class_top[positions[of_class]]
     return _Prepared(
         carrier=positions.astype(np.int64),

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import nesting
 from geo.schema import STATUSES, split_ids
 from geo.text import UNKNOWN, Text, field_label, term
 from layers._common import (
@@ -72,32 +73,15 @@ def carrier_depths(carriers: pd.DataFrame) -> dict[str, int]:
     LayerInputError
         When ``parent_id`` links form a cycle.
     """
-    parents = {
-        str(i): (None if is_missing(p) or not str(p).strip() else str(p).strip())
-        for i, p in zip(carriers["id"], carriers["parent_id"], strict=True)
-    }
-    depths: dict[str, int] = {}
-    cycles: set[str] = set()
-    for start in parents:
-        chain: list[str] = []
-        node: str | None = start
-        while node is not None and node in parents and node not in depths:
-            if node in chain:
-                cycles.update(chain[chain.index(node) :])
-                break
-            chain.append(node)
-            node = parents[node]
-        base = depths.get(node, -1) if node is not None and node in depths else -1
-        for offset, item in enumerate(reversed(chain)):
-            if item in cycles:
-                continue
-            depths[item] = base + 1 + offset
+    ids = [str(i) for i in carriers["id"]]
+    links = nesting.parent_links(ids, carriers["parent_id"].tolist())
+    cycles = sorted({member for cycle in nesting.cycles(links) for member in cycle})
     if cycles:
         raise LayerInputError(
-            f"carriers: parent_id links form a cycle through {', '.join(sorted(cycles))}; "
+            f"carriers: parent_id links form a cycle through {', '.join(cycles)}; "
             "a carrier cannot (indirectly) contain itself — clear one of these parent_id values"
         )
-    return depths
+    return nesting.depths(links, ids)
 
 
 def _sources_by_id(sources: pd.DataFrame | None) -> dict[str, list[pd.Series]]:

@@ -359,6 +359,26 @@ def _python(code: str, *, env_extra: dict[str, str] | None = None) -> subprocess
 # tests/test_gdal_scope.py.
 
 
+@pytest.mark.timeout(150)
+def test_reader_reads_safely_when_pyogrio_was_imported_first(tmp_path: Path) -> None:
+    # The caller's GDAL was set up before geo could restrict it, but files are parsed in the
+    # reader's own worker process, which restricts GDAL before it imports pyogrio.
+    path = tmp_path / "x.geojson"
+    path.write_bytes(CASES["geojson"].data)
+    run = _python(f"""
+        import pyogrio  # before geo: GDAL_SKIP comes too late for this process
+        import pathlib
+        import geo.io.reader as reader
+        try:
+            reader.read(pathlib.Path({str(path)!r}).read_bytes(), "x.geojson")
+            print("read")
+        except reader.ReadError as exc:
+            print(exc.code)
+    """)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "read"
+
+
 # ---------------------------------------------------------------------------------------------
 # Small units
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import shapely
 import shapely.affinity
 from factories import ORIGIN, carriers, rect, zones
 
+import geo.nesting
 import geo.rollup
 from geo.rollup import apportion, assign, contributions, disjoint_zones, summarize
 
@@ -220,7 +221,7 @@ def test_ancestor_walk_matches_a_plain_walk(seed):
         while node >= 0:
             expected[i] |= known[node]
             node = parent[node]
-    np.testing.assert_array_equal(geo.rollup._ancestor_known(parent, known), expected)
+    np.testing.assert_array_equal(geo.nesting.ancestor_any(parent, known), expected)
 
 
 @pytest.mark.parametrize("with_nan", [False, True])

@@ -633,3 +633,65 @@ def test_problems_and_errors_read_as_one_bilingual_text() -> None:
     assert error.message == Text("拒绝", "refused")
     assert error.report("zh").splitlines()[0] == "f.geojson：拒绝"
     assert DataError("f.geojson", [problem]).message is None
+
+
+# --- the vectorised cell checks read every cell as the cell-by-cell rules do ------------------------
+
+ODD_CELLS = [
+    None,
+    np.nan,
+    np.float32("nan"),
+    pd.NA,
+    pd.NaT,
+    "",
+    "  ",
+    " existing ",
+    "planned",
+    "Existing",
+    0,
+    1.5,
+    True,
+    np.int64(7),
+    "a; b;;",
+    " ; ",
+    "a;z9",
+    b"bytes",
+]
+
+
+@given(st.lists(st.sampled_from(ODD_CELLS), max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_missing_cells_are_found_as_is_missing_finds_them(cells):
+    column = pd.Series(cells, dtype=object)
+    assert geo.schema._missing_mask(column).tolist() == [geo.schema._is_missing(v) for v in cells]
+
+
+@given(st.lists(st.sampled_from(ODD_CELLS), max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_unknown_references_are_split_as_split_ids_splits_them(cells):
+    known = {"a", "b", "planned"}
+    expected = []
+    for position, value in enumerate(cells):
+        unknown = [z for z in geo.schema.split_ids(value) if z not in known]
+        if unknown:
+            expected.append((position, unknown))
+    assert geo.schema._unknown_refs(pd.Series(cells, dtype=object), known) == expected
+
+
+@given(st.lists(st.sampled_from(ODD_CELLS), min_size=1, max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_status_and_ids_are_checked_cell_by_cell_alike(cells):
+    frame = pd.DataFrame({"status": pd.Series(cells, dtype=object), "id": pd.Series(cells, dtype=object)})
+    problems: list = []
+    geo.schema._check_status(frame, problems)
+    expected = [
+        position
+        for position, value in enumerate(cells)
+        if not (geo.schema._is_missing(value) or str(value).strip() == "")
+        and str(value).strip() not in geo.schema.STATUSES
+    ]
+    assert [p.where.split(",")[0] for p in problems] == [
+        geo.schema._row_label(frame, position)[0] for position in expected
+    ]
+    ids = geo.schema._id_texts(frame["id"]).tolist()
+    assert ids == [None if geo.schema._is_missing(v) else str(v).strip() for v in cells]

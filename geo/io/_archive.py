@@ -16,6 +16,7 @@ import io
 import lzma
 import re
 import stat
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -77,17 +78,41 @@ class Member:
         return self.info.file_size
 
 
-def _declared_entries(data: bytes) -> int | None:
-    """Entry count from the end-of-central-directory record (zip64 aware), or None if absent."""
+def _declared_entries(data: bytes, cap: int | None = None) -> int | None:
+    """Entries in the central directory, or None without an end-of-central-directory record.
+
+    The count is the larger of what the end record says (zip64 aware) and the entries actually in
+    the central directory, counted header by header (as :mod:`zipfile` will parse them, whatever
+    the end record claims); counting stops once past ``cap``.
+    """
     pos = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
     if pos < 0 or len(data) < pos + 22:
         return None
     entries = int.from_bytes(data[pos + 10 : pos + 12], "little")
-    if entries == 0xFFFF and pos >= 20 and data[pos - 20 : pos - 16] == b"PK\x06\x07":
+    size = int.from_bytes(data[pos + 12 : pos + 16], "little")
+    end = pos
+    if pos >= 20 and data[pos - 20 : pos - 16] == b"PK\x06\x07":
         offset = int.from_bytes(data[pos - 12 : pos - 4], "little")
         if 0 <= offset <= len(data) - 56 and data[offset : offset + 4] == b"PK\x06\x06":
-            entries = int.from_bytes(data[offset + 32 : offset + 40], "little")
-    return entries
+            if entries == 0xFFFF:
+                entries = int.from_bytes(data[offset + 32 : offset + 40], "little")
+            if size == 0xFFFFFFFF:
+                size = int.from_bytes(data[offset + 40 : offset + 48], "little")
+            end = offset
+    return max(entries, _counted_entries(data, end - size, end, cap))
+
+
+def _counted_entries(data: bytes, start: int, end: int, cap: int | None) -> int:
+    """Central directory headers between ``start`` and ``end`` (46 bytes + name + extra + comment each)."""
+    count = 0
+    pos = max(0, start)
+    while pos + 46 <= end and data[pos : pos + 4] == b"PK\x01\x02":
+        count += 1
+        if cap is not None and count > cap:
+            break
+        name, extra, comment = struct.unpack_from("<HHH", data, pos + 28)
+        pos += 46 + name + extra + comment
+    return count
 
 
 def _decode_name(info: zipfile.ZipInfo) -> str:
@@ -125,7 +150,8 @@ class SafeZip:
         self.limits = limits
         self.kind = kind
         self._produced = 0
-        entries = _declared_entries(data)
+        cap = limits.max_zip_members * (10 if kind in ("XLSX", "probe") else 1)
+        entries = _declared_entries(data, cap)
         if entries is None:
             raise fail(
                 source,
@@ -133,7 +159,6 @@ class SafeZip:
                 "the zip archive is truncated or corrupt (no end-of-directory record); upload it again or re-create it",
                 "zip 压缩包不完整或已损坏(缺少目录结尾记录)，请重新打包上传",
             )
-        cap = limits.max_zip_members * (10 if kind in ("XLSX", "probe") else 1)
         if entries > cap:
             raise fail(
                 source,

@@ -28,6 +28,7 @@ __all__ = [
     "EncodingCheck",
     "codec_from_label",
     "detect_encoding",
+    "not_text_encoding",
     "read_header",
     "rewrite_utf8",
 ]
@@ -89,10 +90,28 @@ def codec_from_label(label: str) -> str | None:
     if text in ("SYSTEM", "OEM", "ANSI", ""):
         return None
     try:
-        name = codecs.lookup(text).name
+        info = codecs.lookup(text)
     except LookupError:
         return None
-    return "gb18030" if name in _GB_FAMILY else name
+    if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib_codec…: transforms, not text
+        return None
+    return "gb18030" if info.name in _GB_FAMILY else info.name
+
+
+def not_text_encoding(label: str) -> str | None:
+    """The codec's name when ``label`` names a Python codec that is not a text encoding, else None.
+
+    ``rot13``, ``hex``, ``base64``, ``zlib_codec``, ``uu``, ``bz2_codec`` and ``quopri`` are codecs to
+    Python but turn bytes into bytes (or text into text): no file is written in them.
+
+    >>> not_text_encoding("rot13"), not_text_encoding("GBK")
+    ('rot-13', None)
+    """
+    try:
+        info = codecs.lookup(label.strip().strip("\ufeff"))
+    except (LookupError, ValueError):
+        return None
+    return None if getattr(info, "_is_text_encoding", True) else info.name
 
 
 def display_codec(codec: str) -> str:

@@ -14,6 +14,7 @@ import json
 import re
 import sqlite3
 import struct
+import time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -24,13 +25,14 @@ from pyproj import CRS
 from geo.io import _dbf
 from geo.io._archive import SafeZip
 from geo.io._gdal import check_hardened, scoped_pyogrio
-from geo.io._readbase import EncodingInfo, Limits, Note, ReadError, fail
+from geo.io._readbase import EncodingInfo, ErrorCode, Limits, Note, ReadError, fail
 from geo.io._sources import (
     ENCODING_CHOICES,
     PREVIEW_ROWS,
     Meta,
     Opened,
     Raw,
+    bracket_depth,
     check_counts,
     envelope,
     from_wkb,
@@ -40,6 +42,7 @@ from geo.io._sources import (
     text_head,
     to_utf8,
     too_many,
+    user_codec,
 )
 from geo.io._tabular import unique_names
 
@@ -179,6 +182,35 @@ def geojson_vertices(data: bytes, limits: Limits) -> int:
     return sum(1 for _ in re.finditer(rb"\[\s*-?[\d.]", data))
 
 
+#: Brackets open at once in a GeoJSON: a FeatureCollection of multipolygons needs 8.
+MAX_JSON_DEPTH = 64
+_JSON_KEY = re.compile(rb'"((?:[^"\\]|\\.)*)"\s*:')
+#: Member names of GeoJSON itself (type, features, geometry, coordinates, crs …) on top of the columns.
+_GEOJSON_OWN_KEYS = 50
+
+
+def geojson_keys(data: bytes, source: str, limits: Limits) -> int:
+    """Refuse a GeoJSON with more distinct member names than the column cap allows, before GDAL.
+
+    GDAL makes a field of every property name it meets; 200,000 names make it crawl. Names are
+    collected in one pass over the text (nested objects' names count too: an upper bound).
+    """
+    cap = limits.max_columns + _GEOJSON_OWN_KEYS
+    seen: set[bytes] = set()
+    for match in _JSON_KEY.finditer(data):
+        seen.add(match.group(1))
+        if len(seen) > cap:
+            raise fail(
+                source,
+                "too-large",
+                f"the GeoJSON has more than {limits.max_columns:,} different property names; "
+                f"keep the columns you need (at most {limits.max_columns:,}) and export it again",
+                f"该 GeoJSON 的属性名超过 {limits.max_columns:,} 种；"
+                f"请只保留需要的列(最多 {limits.max_columns:,} 列)后重新导出",
+            )
+    return len(seen)
+
+
 def unescape_letters(data: bytes) -> bytes:
     r"""JSON text with ``\u0063``-style escapes of ASCII letters written as the letters themselves.
 
@@ -236,6 +268,15 @@ class GeoJson(Opened):
         self.has_crs_member = geojson_crs_members(utf8, self.source)
         self.vertices = geojson_vertices(utf8, self.limits)
         check_counts(self.source, 0, self.vertices, self.limits)  # before GDAL parses the whole text
+        geojson_keys(utf8, self.source, self.limits)
+        if bracket_depth(utf8) > MAX_JSON_DEPTH:
+            raise fail(
+                self.source,
+                "refused-content",
+                f"the GeoJSON nests objects and arrays more than {MAX_JSON_DEPTH} levels deep (geometry collections "
+                "inside collections); no real layer needs that — simplify it to polygons in your GIS",
+                f"该 GeoJSON 的对象和数组嵌套超过 {MAX_JSON_DEPTH} 层(几何集合套集合)；请在 GIS 中简化为多边形",
+            )
         # Every feature is a JSON object: when there are fewer "{" than the cap, GDAL need not count.
         self.features_bounded = utf8.count(b"{") <= self.limits.max_features
         self.path = self.tmp / "data.geojson"
@@ -267,20 +308,52 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def sqlite_name(name: str) -> str:
+    """A table name as SQLite compares it: ASCII letters case-insensitively, everything else as is.
+
+    >>> sqlite_name("Slow_视图") == sqlite_name("sLOW_视图")
+    True
+    """
+    return name.translate(_ASCII_LOWER)
+
+
+#: Seconds the reader's own queries on a GeoPackage may take (counting rows, summing blob sizes).
+SURVEY_SECONDS = 10.0
+
+
 class GeoPackage(Opened):
+    """A GeoPackage: only plain tables registered in ``gpkg_contents`` are read, and counted first.
+
+    SQLite names are case-insensitive: a view registered as ``SLOW`` is the view ``slow``. So every
+    layer name is compared as SQLite does (:func:`sqlite_name`), views, virtual tables and computed
+    columns are refused, and any layer GDAL lists that was not surveyed is refused too. Rows are
+    counted with ``COUNT(*)`` (bounded by a progress handler): the ``gpkg_ogr_contents`` count is a
+    claim, and a file whose claim differs from its table is refused, so no row is dropped silently
+    and no cap is passed unseen.
+    """
+
     fmt = "gpkg"
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.path = self.tmp / "data.gpkg"
         self.path.write_bytes(self.data)
-        self.refused: dict[str, ReadError] = {}
-        self.blob_bytes: dict[str, int] = {}
+        self.refused: dict[str, ReadError] = {}  # by sqlite_name
+        self.refused_as: dict[str, str] = {}  # sqlite_name → the name as gpkg_contents spells it
+        self.blob_bytes: dict[str, int] = {}  # by sqlite_name
+        self.rows: dict[str, int] = {}  # by sqlite_name: the rows really there
         self._survey()
         self.gdal = GdalFile(self.path, self.source, self.limits)
 
+    def _refuse(self, table: str, en: str, zh: str, code: ErrorCode = "refused-content") -> None:
+        self.refused[sqlite_name(table)] = fail(self.source, code, en, zh)
+        self.refused_as[sqlite_name(table)] = table
+
     def _survey(self) -> None:
-        """Views and generated columns run SQL when read: refuse those layers before GDAL does."""
+        """Refuse what runs SQL when read (views, virtual tables, computed columns); count what is there."""
         uri = f"file:{self.path}?mode=ro&immutable=1"
         try:
             con = sqlite3.connect(uri, uri=True)
@@ -288,72 +361,148 @@ class GeoPackage(Opened):
             raise fail(
                 self.source, "unreadable", f"the GeoPackage cannot be opened ({exc})", f"无法打开该 GeoPackage({exc})"
             ) from exc
+        deadline = time.monotonic() + SURVEY_SECONDS
+        con.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
         try:
             con.execute("PRAGMA trusted_schema = OFF")
-            kinds = dict(con.execute("SELECT name, type FROM sqlite_master"))
+            kinds = {
+                sqlite_name(str(name)): (str(kind), str(sql or ""))
+                for name, kind, sql in con.execute("SELECT name, type, sql FROM sqlite_master")
+            }
             rows = con.execute(
                 "SELECT c.table_name, g.column_name FROM gpkg_contents c "
                 "LEFT JOIN gpkg_geometry_columns g ON g.table_name = c.table_name"
             ).fetchall()
             if len(rows) > self.limits.max_layers:
                 raise too_many(self.source, "layers", len(rows), self.limits.max_layers)
+            claimed = self._claimed_counts(con, kinds)
             for raw_name, geom_col in rows:
-                table = str(raw_name)
-                if kinds.get(table) == "view":
-                    self.refused[table] = fail(
-                        self.source,
-                        "refused-content",
-                        f"layer {table!r} is a database view (SQL that runs when read); export it as a table",
-                        f"图层 {table!r} 是数据库视图(读取时会执行 SQL)；请导出为普通表",
-                    )
-                    continue
-                if kinds.get(table) != "table":
-                    continue
-                xinfo = con.execute(f"PRAGMA table_xinfo({quote_identifier(table)})").fetchall()
-                if any(col[-1] in (2, 3) for col in xinfo):
-                    self.refused[table] = fail(
-                        self.source,
-                        "refused-content",
-                        f"layer {table!r} has computed columns (SQL that runs when read); export it as a plain table",
-                        f"图层 {table!r} 含计算列(读取时会执行 SQL)；请导出为普通表",
-                    )
-                    continue
-                if geom_col:
-                    column, quoted = quote_identifier(str(geom_col)), quote_identifier(table)
-                    sql = f"SELECT coalesce(sum(length({column})), 0) FROM {quoted}"  # noqa: S608 - quoted identifiers
-                    self.blob_bytes[table] = int(con.execute(sql).fetchone()[0])
-        except sqlite3.Error as exc:
+                self._survey_table(con, str(raw_name), geom_col, kinds, claimed)
+        except sqlite3.OperationalError as exc:
+            if "interrupt" not in str(exc):
+                raise self._unreadable(exc) from exc
             raise fail(
                 self.source,
-                "unreadable",
-                f"the file is SQLite but not a readable GeoPackage ({exc})",
-                f"该文件是 SQLite 数据库，但不是可读取的 GeoPackage({exc})",
+                "refused-content",
+                f"checking the GeoPackage took longer than {SURVEY_SECONDS:.0f} s and was stopped; "
+                "export its layers again as plain tables",
+                f"检查该 GeoPackage 超过 {SURVEY_SECONDS:.0f} 秒，已停止；请将图层重新导出为普通表",
             ) from exc
+        except sqlite3.Error as exc:
+            raise self._unreadable(exc) from exc
         finally:
             con.close()
 
+    def _unreadable(self, exc: Exception) -> ReadError:
+        return fail(
+            self.source,
+            "unreadable",
+            f"the file is SQLite but not a readable GeoPackage ({exc})",
+            f"该文件是 SQLite 数据库，但不是可读取的 GeoPackage({exc})",
+        )
+
+    @staticmethod
+    def _claimed_counts(con: sqlite3.Connection, kinds: dict[str, tuple[str, str]]) -> dict[str, int | None]:
+        if kinds.get("gpkg_ogr_contents", ("", ""))[0] != "table":
+            return {}
+        found = con.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents").fetchall()
+        return {sqlite_name(str(name)): (None if count is None else int(count)) for name, count in found}
+
+    def _survey_table(
+        self,
+        con: sqlite3.Connection,
+        table: str,
+        geom_col: object,
+        kinds: dict[str, tuple[str, str]],
+        claimed: dict[str, int | None],
+    ) -> None:
+        key = sqlite_name(table)
+        kind, sql = kinds.get(key, ("", ""))
+        if kind == "view":
+            self._refuse(
+                table,
+                f"layer {table!r} is a database view (SQL that runs when read); export it as a table",
+                f"图层 {table!r} 是数据库视图(读取时会执行 SQL)；请导出为普通表",
+            )
+            return
+        if kind != "table" or sql.lstrip().upper().startswith("CREATE VIRTUAL"):
+            self._refuse(
+                table,
+                f"layer {table!r} is not a plain table (a virtual table, or missing); export it as a plain table",
+                f"图层 {table!r} 不是普通表(虚拟表或不存在)；请导出为普通表",
+            )
+            return
+        quoted = quote_identifier(table)
+        xinfo = con.execute(f"PRAGMA table_xinfo({quoted})").fetchall()
+        if any(col[-1] in (2, 3) for col in xinfo):
+            self._refuse(
+                table,
+                f"layer {table!r} has computed columns (SQL that runs when read); export it as a plain table",
+                f"图层 {table!r} 含计算列(读取时会执行 SQL)；请导出为普通表",
+            )
+            return
+        count = int(con.execute(f"SELECT count(*) FROM {quoted}").fetchone()[0])  # noqa: S608 - quoted identifier
+        said = claimed.get(key)
+        if said is not None and said != count:
+            self._refuse(
+                table,
+                f"layer {table!r} says it holds {said:,} features (gpkg_ogr_contents) but its table holds {count:,}; "
+                "a reader trusting the claim would drop or hide rows — open the file in QGIS or run "
+                "ogr2ogr to write it again, which recounts the features",
+                f"图层 {table!r} 声明含 {said:,} 个要素(gpkg_ogr_contents)，但表中实有 {count:,} 个；"
+                "按声明读取会遗漏或隐藏数据——请用 QGIS 或 ogr2ogr 重新导出(会重新计数)",
+                "unreadable",
+            )
+            return
+        self.rows[key] = count
+        if geom_col:
+            column = quote_identifier(str(geom_col))
+            sql_sum = f"SELECT coalesce(sum(length({column})), 0) FROM {quoted}"  # noqa: S608 - quoted identifiers
+            self.blob_bytes[key] = int(con.execute(sql_sum).fetchone()[0])
+
     def layers(self) -> list[str]:
         names = self.gdal.layers()
-        return names + [n for n in self.refused if n not in names]
+        listed = {sqlite_name(n) for n in names}
+        return names + [n for k, n in self.refused_as.items() if k not in listed]
 
-    def _guard(self, layer: str) -> None:
-        if layer in self.refused:
-            raise self.refused[layer]
+    def _guard(self, layer: str) -> int:
+        """The layer's real row count, or its refusal (also for a layer GDAL lists that was not surveyed)."""
+        key = sqlite_name(layer)
+        if key in self.refused:
+            raise self.refused[key]
+        if key not in self.rows:
+            raise fail(
+                self.source,
+                "refused-content",
+                f"layer {layer!r} is not a table registered in gpkg_contents; export it as a plain layer",
+                f"图层 {layer!r} 不是 gpkg_contents 中登记的表；请导出为普通图层",
+            )
+        count = self.rows[key]
+        check_counts(self.source, count, self._vertices(layer), self.limits)
+        return count
 
     def _vertices(self, layer: str) -> int:
         # WKB stores 16 bytes per 2D vertex plus small headers: an upper bound close to the truth.
-        return self.blob_bytes.get(layer, 0) // 16
+        return self.blob_bytes.get(sqlite_name(layer), 0) // 16
 
     def meta(self, layer: str) -> Meta:
-        self._guard(layer)
+        count = self._guard(layer)
         meta = self.gdal.meta(layer, vertices=self._vertices(layer), estimated=True)
+        meta.features = count
         meta.crs_source = "GeoPackage"
         return meta
 
     def load(self, layer: str) -> Raw:
-        self._guard(layer)
-        check_counts(self.source, int(self.gdal.info(layer)["features"]), self._vertices(layer), self.limits)
+        count = self._guard(layer)
         raw = self.gdal.load(layer)
+        if len(raw.attrs) != count:
+            raise fail(
+                self.source,
+                "unreadable",
+                f"layer {layer!r} holds {count:,} rows but only {len(raw.attrs):,} could be read; "
+                "open the file in QGIS or run ogr2ogr to write it again",
+                f"图层 {layer!r} 有 {count:,} 行，但只读出 {len(raw.attrs):,} 行；请用 QGIS 或 ogr2ogr 重新导出",
+            )
         raw.crs_source = "GeoPackage"
         return raw
 
@@ -455,6 +604,9 @@ class ShapefileZip(Opened):
             cpg = None
             if ".cpg" in group:
                 cpg = self.archive.read(group[".cpg"])[:200].decode("ascii", errors="replace")
+                refuse_cpg(self.source, layer, cpg, user=self.encoding)
+            if self.encoding is not None:
+                user_codec(self.source, self.encoding)  # names a non-text or unknown encoding as such
             try:
                 check = _dbf.detect_encoding(original, header, cpg=cpg, user=self.encoding, source=f"{layer}.dbf")
             except LookupError:
@@ -551,6 +703,26 @@ class ShapefileZip(Opened):
                 )
             )
         return raw
+
+
+def refuse_cpg(source: str, layer: str, cpg: str, *, user: str | None) -> None:
+    """Refuse a ``.cpg`` naming a Python codec that is not a text encoding (``rot13``…), naming it.
+
+    A user's ``encoding=`` answers the question, so it wins over the ``.cpg``.
+    """
+    transform = _dbf.not_text_encoding(cpg)
+    if transform is None or user is not None:
+        return
+    label = cpg.strip()[:40]
+    raise fail(
+        source,
+        "needs-encoding",
+        f"{layer}.cpg names {label!r} ({transform}), which is not a text encoding but a data transform; "
+        f"choose the encoding the text was written in (or fix the .cpg)",
+        f"{layer}.cpg 声明的 {label!r}({transform})不是文字编码，而是数据变换；"
+        "请选择文字实际使用的编码(或修正 .cpg 文件)",
+        choices=ENCODING_CHOICES,
+    )
 
 
 def encoding_error(source: str, layer: str, check: _dbf.EncodingCheck) -> ReadError:

@@ -149,6 +149,17 @@ class _Parser:
         return Placemark(folder, attrs, geom, fixes)
 
 
+#: XML elements open at once: a real KML nests Document/Folder/Placemark/MultiGeometry/Polygon/
+#: outerBoundaryIs/LinearRing/coordinates well under this; a hostile one nests folders 100,000 deep.
+MAX_DEPTH = 64
+#: Folder names become layer names: longer ones are cut.
+MAX_NAME = 100
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
+
+
 _GEOMETRY_TAGS = frozenset({_POLY, _LINE, _POINT, "LinearRing", "MultiGeometry", "Model", "Track", "MultiTrack"})
 
 
@@ -172,12 +183,14 @@ def parse_kml(data: bytes, limits: Limits) -> KmlDocument:
             tag = _local(elem.tag)
             if event == "start":
                 stack.append(tag)
+                if len(stack) > MAX_DEPTH:
+                    raise _TooBigError("nesting levels", MAX_DEPTH + 1)
                 if tag in ("Document", "Folder"):
                     folders.append([None])
                 continue
             stack.pop()
             if tag == "name" and stack and stack[-1] in ("Document", "Folder") and folders:
-                folders[-1][0] = (elem.text or "").strip() or None
+                folders[-1][0] = _short((elem.text or "").strip()) or None
             elif tag in ("Document", "Folder") and folders:
                 folders.pop()
             elif tag == "Placemark":
@@ -185,7 +198,8 @@ def parse_kml(data: bytes, limits: Limits) -> KmlDocument:
                 placemarks.append(parser.placemark(elem, path))
                 if len(placemarks) > limits.max_features:
                     raise _TooBigError("features", len(placemarks))
-                elem.clear()
+            if stack and stack[-1] in ("Document", "Folder", "kml"):
+                elem.clear()  # read and done: memory follows the open elements, not the file
     except _TooBigError as exc:
         raise ValueError(f"too many {exc.what}: more than {exc.count - 1}") from None
     except SyntaxError as exc:  # xml.etree.ElementTree.ParseError

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
 import re
 from dataclasses import replace
@@ -48,7 +47,19 @@ def kml_utf8(data: bytes, source: str, encoding: str | None) -> tuple[bytes, Enc
         data = _XML_DECL.sub(b'<?xml version="1.0" encoding="UTF-8"', data.decode("utf-16").encode("utf-8"), count=1)
     body = strip_bom(data)
     match = _XML_DECL.match(body)
-    declared = _dbf.codec_from_label(match.group(1).decode("ascii")) if match else None
+    label = match.group(1).decode("ascii") if match else None
+    declared = _dbf.codec_from_label(label) if label else None
+    transform = _dbf.not_text_encoding(label) if label else None
+    if transform is not None and encoding is None:
+        raise fail(
+            source,
+            "needs-encoding",
+            f"the KML's XML declaration names {label!r} ({transform}), which is not a text encoding but a data "
+            "transform; choose the encoding the text was written in (KML is normally UTF-8)",
+            f"该 KML 的 XML 声明中的编码 {label!r}({transform})不是文字编码，而是数据变换；"
+            "请选择文字实际使用的编码(KML 通常为 UTF-8)",
+            choices=ENCODING_CHOICES,
+        )
     if encoding is None:
         if declared in (None, "utf-8") and valid_text(body, "utf-8"):
             return body, EncodingInfo("UTF-8", "xml-declaration" if declared else "detected-utf-8", (), ())
@@ -72,15 +83,34 @@ def kml_utf8(data: bytes, source: str, encoding: str | None) -> tuple[bytes, Enc
     return utf8, info
 
 
-def kml_layers(doc: _kml.KmlDocument) -> dict[str, int]:
-    """Every folder path holding placemarks (directly or below), with its placemark count."""
-    counts: dict[str, int] = {}
+#: Folder paths (layers) a KML may hold.
+MAX_KML_FOLDERS = 1000
+
+
+def kml_layers(doc: _kml.KmlDocument, source: str = "") -> dict[str, int]:
+    """Every folder path holding placemarks (directly or below), with its placemark count.
+
+    Placemarks are counted per distinct folder first, so the cost follows the folders, not
+    placemarks × depth; more than :data:`MAX_KML_FOLDERS` folder paths are refused.
+    """
+    direct: dict[tuple[str, ...], int] = {}
     for pm in doc.placemarks:
-        for depth in range(1, len(pm.folder) + 1):
-            key = " / ".join(pm.folder[:depth])
-            counts[key] = counts.get(key, 0) + 1
-        if not pm.folder:
-            counts["(document)"] = counts.get("(document)", 0) + 1
+        direct[pm.folder] = direct.get(pm.folder, 0) + 1
+    counts: dict[str, int] = {}
+    for folder, count in direct.items():
+        if not folder:
+            counts["(document)"] = counts.get("(document)", 0) + count
+        key = ""
+        for depth, name in enumerate(folder):
+            key = f"{key} / {name}" if depth else name
+            counts[key] = counts.get(key, 0) + count
+        if len(counts) > MAX_KML_FOLDERS:
+            raise fail(
+                source,
+                "too-large",
+                f"the KML holds more than {MAX_KML_FOLDERS:,} folders with placemarks; merge or split them",
+                f"该 KML 含超过 {MAX_KML_FOLDERS:,} 个含要素的文件夹；请合并或拆分",
+            )
     return counts
 
 
@@ -102,6 +132,14 @@ class Kml(Opened):
             self.doc = _kml.parse_kml(utf8, self.limits)
         except ValueError as exc:
             text = str(exc)
+            if text.startswith("too many nesting"):
+                raise fail(
+                    self.source,
+                    "too-large",
+                    f"the KML nests elements more than {_kml.MAX_DEPTH} levels deep (folders in folders…); "
+                    "flatten its folders",
+                    f"该 KML 的元素嵌套超过 {_kml.MAX_DEPTH} 层(文件夹套文件夹…)；请减少文件夹层级",
+                ) from exc
             if text.startswith("too many"):
                 raise fail(
                     self.source,
@@ -116,7 +154,7 @@ class Kml(Opened):
             raise fail(
                 self.source, "unreadable", f"the KML cannot be parsed ({text})", f"无法解析该 KML({text})"
             ) from exc
-        self.counts = kml_layers(self.doc)
+        self.counts = kml_layers(self.doc, self.source)
         self.notes.append(
             Note(
                 "KML coordinates are WGS-84 by definition; if the file came from a Chinese map app "
@@ -143,9 +181,12 @@ class Kml(Opened):
     def _raw(self, layer: str) -> tuple[Raw, int]:
         parts = tuple(layer.split(" / ")) if layer != "(document)" else ()
         chosen = [pm for pm in self.doc.placemarks if (pm.folder[: len(parts)] == parts if parts else not pm.folder)]
-        keys: list[str] = []
+        seen: dict[str, None] = {}  # the attribute names, in order of first appearance (one pass)
         for pm in chosen:
-            keys.extend(k for k in pm.attrs if k not in keys)
+            seen.update(dict.fromkeys(pm.attrs))
+            if len(seen) > self.limits.max_columns:
+                raise too_many(self.source, "columns", f"more than {len(seen) - 1:,}", self.limits.max_columns)
+        keys = list(seen)
         attrs = pd.DataFrame(
             [[pm.attrs.get(k) for k in keys] for pm in chosen], columns=keys, dtype=object, index=range(len(chosen))
         )
@@ -357,6 +398,28 @@ class Xlsx(Table):
         return self.frames[layer]
 
 
+_PARQUET_BATCH = 1024  # rows decoded first: 1,024 rows of a bomb's 20 KB value are 20 MB
+_PARQUET_MAX_BATCH = 65_536
+_PARQUET_BATCH_BYTES = 64 * 2**20
+
+
+def _decoded_bytes(column: Any) -> int:
+    """What an Arrow column takes once expanded: a dictionary column's text values counted per row."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    if isinstance(column, pa.DictionaryArray) and (
+        pa.types.is_binary(column.dictionary.type)
+        or pa.types.is_string(column.dictionary.type)
+        or pa.types.is_large_binary(column.dictionary.type)
+        or pa.types.is_large_string(column.dictionary.type)
+    ):
+        lengths = pc.binary_length(column.dictionary).fill_null(0)
+        taken = pc.take(lengths, column.indices.fill_null(0))
+        return int(pc.sum(taken).as_py() or 0) + 8 * len(column)
+    return int(column.nbytes)
+
+
 class Parquet(Opened):
     fmt = "geoparquet"
 
@@ -366,7 +429,7 @@ class Parquet(Opened):
         import pyarrow.parquet as pq  # noqa: PLC0415
 
         try:
-            self.file = pq.ParquetFile(io.BytesIO(self.data))
+            self.file = pq.ParquetFile(pa.BufferReader(self.data))
         except (pa.ArrowException, ValueError, OSError) as exc:
             raise fail(
                 self.source,
@@ -440,8 +503,50 @@ class Parquet(Opened):
             f"GeoParquet 坐标系 {str(value)[:80]!r} 不是 PROJJSON",
         )
 
+    def _table(self) -> Any:
+        """The whole table, decoded in batches, refused as soon as its decoded size passes the cap.
+
+        Sizes in the metadata are what the pages hold *encoded*: a dictionary-encoded column of one
+        20 KB value repeated 200,000 times is a few KB on disk and 4 GB decoded. So the first 1,024
+        rows are decoded to size the batches (about 64 MB each), the decoded size is added up batch
+        by batch, and a bomb is refused after a few batches, before it is expanded into Python
+        objects. (Values too large for the worker's memory end the worker, which the caller reports
+        as such.)
+        """
+        import pyarrow as pa  # noqa: PLC0415
+
+        budget = self.limits.max_total_uncompressed
+        total = rows = 0
+        batches = []
+        probe = next(self.file.iter_batches(batch_size=_PARQUET_BATCH, use_threads=False), None)
+        size = _PARQUET_BATCH
+        if probe is not None and probe.num_rows:  # rows as small as the first ones: read more at once
+            per_row = max(1, sum(_decoded_bytes(column) for column in probe.columns) // probe.num_rows)
+            size = max(_PARQUET_BATCH, min(_PARQUET_MAX_BATCH, _PARQUET_BATCH_BYTES // per_row))
+        for batch in self.file.iter_batches(batch_size=size, use_threads=False):
+            rows += batch.num_rows
+            if rows > self.limits.max_features:
+                raise too_many(
+                    self.source, "features", f"more than {rows - batch.num_rows:,}", self.limits.max_features
+                )
+            total += sum(_decoded_bytes(column) for column in batch.columns)
+            if total > budget:
+                raise fail(
+                    self.source,
+                    "too-large",
+                    f"the Parquet data expands to more than {budget / 2**20:.0f} MB when decoded (repeated values "
+                    "compress to almost nothing on disk); split the file or write it without the repetition",
+                    f"Parquet 数据解码后超过 {budget / 2**20:.0f} MB(重复值在磁盘上几乎不占空间)；请拆分文件",
+                )
+            batches.append(batch)
+        if not batches:
+            return self.file.read()
+        return pa.Table.from_batches(batches, schema=self.file.schema_arrow).combine_chunks()
+
     def _raw(self) -> tuple[Raw, int]:
-        table = self.file.read()
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        table = self._table()
         column = table.column(self.column)
         encoding = str(self.spec.get("encoding", "WKB")).upper()
         if encoding != "WKB":
@@ -449,6 +554,8 @@ class Parquet(Opened):
             unreadable: dict[int, Note] = {}
             fixes: dict[int, list[Note]] = {}
         else:
+            if hasattr(column.type, "value_type"):  # a dictionary column (written from a categorical)
+                column = pc.cast(column, column.type.value_type)
             values = np.array([*column.to_pylist(), None], dtype=object)[:-1]
             geoms, unreadable, fixes = from_wkb(values)
         attrs = table.drop_columns([self.column]).to_pandas()

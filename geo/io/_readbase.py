@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from geo.schema import DataError, Problem
+from geo.text import Text
 
 __all__ = ["Action", "CrsChoice", "EncodingInfo", "ErrorCode", "Finding", "Limits", "Note", "ReadError", "fail"]
 
@@ -60,17 +61,32 @@ class Limits:
     #: The ratio is only enforced once a member has produced this many bytes (tiny files compress
     #: oddly: a 5-byte ``.cpg`` can "expand" 0.3:1 or 20:1).
     ratio_grace_bytes: int = 1 * MB
+    #: The isolated reader process (see :mod:`geo.io._worker`): address space (``RLIMIT_AS``; GeoPandas,
+    #: PyArrow and GDAL map about 0.5 GB at start) and wall-clock seconds before it is killed. The
+    #: server's outer limits per upload are 2 GB and 60 s.
+    worker_memory_bytes: int = 1536 * MB
+    worker_seconds: float = 45.0
 
 
-@dataclass(frozen=True)
-class Note:
-    """A message in both languages."""
+class Note(Text):
+    """A message in both languages: a :class:`geo.text.Text` built English first, as the reader writes it.
 
-    en: str
-    zh: str
+    ``Note("ring closed", "环已闭合")`` is ``Text("环已闭合", "ring closed")`` with the reader's
+    argument order; ``.zh``, ``.en`` and ``.in_(lang)`` work as on any ``Text``.
+    """
+
+    def __init__(self, en: str, zh: str) -> None:
+        object.__setattr__(self, "zh", zh)
+        object.__setattr__(self, "en", en)
+
+    def __repr__(self) -> str:
+        return f"Note(en={self.en!r}, zh={self.zh!r})"
 
     def __str__(self) -> str:
         return f"{self.zh} / {self.en}"
+
+    def __reduce__(self) -> tuple[type[Note], tuple[str, str]]:
+        return (Note, (self.en, self.zh))
 
 
 @dataclass(eq=False)
@@ -99,6 +115,11 @@ class ReadError(DataError):
     def __post_init__(self) -> None:
         # Keep ``args`` meaningful for logging and pickling.
         ValueError.__init__(self, self.message_en)
+
+    @property
+    def message(self) -> Text:
+        """What failed, why and how to fix it, as one :class:`geo.text.Text`."""
+        return Text(self.message_zh, self.message_en)
 
     def __str__(self) -> str:
         lines = [f"{self.source}: {self.message_zh}", f"{self.source}: {self.message_en}"]
@@ -133,6 +154,11 @@ class Finding:
     reason_en: str
     reason_zh: str
 
+    @property
+    def reason(self) -> Text:
+        """The reason as one :class:`geo.text.Text`."""
+        return Text(self.reason_zh, self.reason_en)
+
     def __str__(self) -> str:
         where = f"row {self.row}" + (f" (id {self.id!r})" if self.id else "") if self.row else "file"
         return f"{where}: {self.action}: {self.reason_en} / {self.reason_zh}"
@@ -147,6 +173,11 @@ class CrsChoice:
     label_zh: str
     lands_at: tuple[float, float] | None  # lon/lat of the data's centre under this choice
     fits: bool  # lands inside China
+
+    @property
+    def label(self) -> Text:
+        """The choice's name as one :class:`geo.text.Text`."""
+        return Text(self.label_zh, self.label_en)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import codecs
 import re
+import struct
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -30,6 +32,7 @@ __all__ = [
     "Opened",
     "Raw",
     "bounds_of",
+    "bracket_depth",
     "check_counts",
     "envelope",
     "from_wkb",
@@ -37,6 +40,7 @@ __all__ = [
     "meta_from_raw",
     "preview_frame",
     "refuse_type",
+    "screen_wkb",
     "strip_bom",
     "text_head",
     "text_preview",
@@ -44,6 +48,7 @@ __all__ = [
     "too_many",
     "user_codec",
     "valid_text",
+    "wkb_depth",
 ]
 
 ENCODING_CHOICES = ("UTF-8", "GB18030", "GBK", "BIG5", "CP1252")
@@ -90,6 +95,16 @@ def valid_text(data: bytes, codec: str) -> bool:
 def user_codec(source: str, encoding: str) -> str:
     """The Python codec for the encoding a user named, or a ``needs-encoding`` error."""
     codec = _dbf.codec_from_label(encoding)
+    transform = _dbf.not_text_encoding(encoding)
+    if codec is None and transform is not None:
+        raise fail(
+            source,
+            "needs-encoding",
+            f"{encoding!r} ({transform}) is not a text encoding but a data transform; "
+            f"choose a text encoding such as {', '.join(ENCODING_CHOICES)}",
+            f"{encoding!r}({transform})不是文字编码，而是数据变换；请选择文字编码，如 {'、'.join(ENCODING_CHOICES)}",
+            choices=ENCODING_CHOICES,
+        )
     if codec is None:
         raise fail(
             source,
@@ -256,10 +271,162 @@ def check_counts(source: str, features: int, vertices: int | None, limits: Limit
         raise too_many(source, "vertices", f"about {vertices:,}", limits.max_vertices)
 
 
+#: Geometry nesting a real file never needs (a collection of multipolygons is 3 deep); decoders
+#: recurse once per level, and 100,000 levels overflow a native stack.
+MAX_NESTING = 32
+
+# WKB types by their base code (ISO Z/M add 1000/2000/3000; EWKB sets high flag bits).
+_WKB_POINT, _WKB_LINEAR, _WKB_RINGS = frozenset({1}), frozenset({2, 8}), frozenset({3, 17})
+_WKB_NESTED = frozenset({4, 5, 6, 7, 9, 10, 11, 12, 15, 16})
+_EWKB_Z, _EWKB_M, _EWKB_SRID = 0x80000000, 0x40000000, 0x20000000
+
+
+def wkb_depth(blob: bytes, limit: int = MAX_NESTING) -> int | None:  # noqa: PLR0911, PLR0912 - one walk; each exit refuses
+    """How deep a WKB geometry nests (a polygon is 1), read from its headers without recursing.
+
+    Returns None for a header that cannot be followed (unknown type, truncated); stops early and
+    returns ``limit + 1`` as soon as the nesting passes ``limit``. Only counts are read, never
+    coordinates, so a polygon costs one header and a collection one header per part and ring.
+
+    >>> import shapely
+    >>> wkb_depth(shapely.box(0, 0, 1, 1).wkb), wkb_depth(shapely.GeometryCollection([shapely.box(0, 0, 1, 1)]).wkb)
+    (1, 2)
+    """
+    size = len(blob)
+    pos = 0
+    remaining = [1]  # geometries still to read at each open level
+    deepest = 0
+    unpack = struct.unpack_from
+    try:
+        while remaining:
+            if remaining[-1] == 0:
+                remaining.pop()
+                continue
+            remaining[-1] -= 1
+            depth = len(remaining)
+            if depth > limit:
+                return limit + 1
+            deepest = max(deepest, depth)
+            order = blob[pos]
+            if order > 1:
+                return None
+            fmt = "<I" if order == 1 else ">I"
+            code = unpack(fmt, blob, pos + 1)[0]
+            pos += 5
+            dims = 2 + bool(code & _EWKB_Z) + bool(code & _EWKB_M)
+            if code & _EWKB_SRID:
+                pos += 4
+            code &= 0x0FFFFFFF
+            base, iso = code % 1000, code // 1000
+            if iso > 3:
+                return None
+            step = 8 * (dims + (iso + 1) // 2)
+            if base in _WKB_POINT:
+                pos += step
+                continue
+            count = unpack(fmt, blob, pos)[0]
+            pos += 4
+            if base in _WKB_LINEAR:
+                pos += count * step
+            elif base in _WKB_RINGS:
+                if count > size:
+                    return None
+                for _ in range(count):
+                    pos += 4 + unpack(fmt, blob, pos)[0] * step
+            elif base in _WKB_NESTED:
+                if count > size:  # each part takes at least a byte: a lie about the count
+                    return None
+                remaining.append(count)
+            else:
+                return None
+            if pos > size:
+                return None
+    except (IndexError, struct.error):
+        return None
+    return deepest
+
+
+def _too_deep_note(depth: int | None) -> Note:
+    if depth is None:
+        return Note(
+            "geometry unreadable (its binary headers are damaged or of an unknown type); export it again",
+            "几何无法读取(二进制头已损坏或类型未知)；请重新导出",
+        )
+    return Note(
+        f"geometry nested more than {MAX_NESTING} levels deep (collections inside collections): refused "
+        "before decoding; simplify it to polygons in your GIS",
+        f"几何嵌套超过 {MAX_NESTING} 层(集合套集合)：未解码即拒绝；请在 GIS 中简化为多边形",
+    )
+
+
+_NO_HEADER = b"\xff" * 5
+_WKB_HEADER = 9  # byte order, type and count: the least a nested level takes
+#: Below this size a blob cannot nest 512 levels (9 bytes each), which decoders handle without harm:
+#: only larger ones have their headers walked (a 100,000-deep geometry is 900 KB).
+_SCAN_FROM_BYTES = _WKB_HEADER * 512
+
+
+def _simple_mask(values: list[object]) -> npt.NDArray[np.bool_]:
+    """Which blobs are a plain point, line or polygon (nothing nested), read from all headers at once."""
+    heads = b"".join(v[:5] if isinstance(v, (bytes, bytearray)) and len(v) >= 5 else _NO_HEADER for v in values)
+    head = np.frombuffer(heads, dtype=np.uint8).reshape(-1, 5).astype(np.uint32)
+    little = head[:, 0] == 1
+    big = head[:, 0] == 0
+    code_le = head[:, 1] | (head[:, 2] << 8) | (head[:, 3] << 16) | (head[:, 4] << 24)
+    code_be = head[:, 4] | (head[:, 3] << 8) | (head[:, 2] << 16) | (head[:, 1] << 24)
+    code = np.where(little, code_le, code_be) & 0x0FFFFFFF
+    return (little | big) & np.isin(code % 1000, (1, 2, 3)) & (code // 1000 <= 3)
+
+
+def screen_wkb(values: np.ndarray) -> dict[int, Note]:
+    """Rows whose WKB nests too deep or cannot be followed: refused before any decoder sees them."""
+    out: dict[int, Note] = {}
+    items = values.tolist()
+    if not items:
+        return out
+    simple = _simple_mask(items)
+    for i in np.flatnonzero(~simple).tolist():
+        blob = items[i]
+        if blob is None or (isinstance(blob, bytes) and _WKB_HEADER < len(blob) < _SCAN_FROM_BYTES):
+            continue
+        if not isinstance(blob, (bytes, bytearray, memoryview)):
+            out[i] = _too_deep_note(None)
+            continue
+        depth = wkb_depth(blob if isinstance(blob, bytes) else bytes(blob))
+        if depth is None or depth > MAX_NESTING:
+            out[i] = _too_deep_note(depth)
+    return out
+
+
+def bracket_depth(data: bytes, opening: bytes = b"[{", closing: bytes = b"]}") -> int:
+    """The deepest bracket nesting in JSON-like text, counted in chunks without a parser.
+
+    Brackets inside strings count too: an upper bound, which is what a cap needs.
+    """
+    opens = np.frombuffer(opening, dtype=np.uint8)
+    closes = np.frombuffer(closing, dtype=np.uint8)
+    level = deepest = 0
+    for start in range(0, len(data), 1 << 22):
+        codes = np.frombuffer(data[start : start + (1 << 22)], dtype=np.uint8)
+        step = np.isin(codes, opens).astype(np.int64) - np.isin(codes, closes)
+        running = np.cumsum(step) + level
+        if len(running):
+            deepest = max(deepest, int(running.max()))
+            level = int(running[-1])
+    return deepest
+
+
 def from_wkb(values: np.ndarray) -> tuple[np.ndarray, dict[int, Note], dict[int, list[Note]]]:
-    """Parse WKB; rows that only parse after closing rings are repaired, the rest unreadable."""
+    """Parse WKB; rows that only parse after closing rings are repaired, the rest unreadable.
+
+    Headers are screened first (:func:`screen_wkb`): a geometry nested deeper than
+    :data:`MAX_NESTING` never reaches the decoder, which would recurse once per level.
+    """
+    unreadable: dict[int, Note] = screen_wkb(values)
+    if unreadable:
+        values = values.copy()
+        values[list(unreadable)] = None
     geoms = shapely.from_wkb(values, on_invalid="ignore")
-    unreadable: dict[int, Note] = {}
     fixes: dict[int, list[Note]] = {}
     for i in np.flatnonzero(pd.isna(geoms) & ~pd.isna(values)):
         fixed = shapely.from_wkb(values[i], on_invalid="fix")

@@ -72,9 +72,10 @@ def unique_names(names: list[str]) -> list[str]:
 
 def read_csv_text(text: str, limits: Limits) -> pd.DataFrame:
     """A CSV (or TSV, or ``;``-separated) table as text cells; empty cells are None."""
-    if text.count("\n") > limits.max_features + 1:
+    # Lines end in \r\n, \n or a lone \r, as the csv module reads them: count all three.
+    if text.count("\n") + text.count("\r") - text.count("\r\n") > limits.max_features + 1:
         raise ValueError(f"too many rows: more than {limits.max_features}")
-    first = text.split("\n", 1)[0]
+    first = re.split(r"\r\n|\r|\n", text[: 1 << 20], maxsplit=1)[0]
     sep = max([",", ";", "\t", "|"], key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
@@ -92,6 +93,8 @@ def read_csv_text(text: str, limits: Limits) -> pd.DataFrame:
             raise ValueError(f"line {number} has {len(row)} cells but the header has {len(columns)}")
         cells = row[: len(columns)]
         rows.append(cells + [""] * (len(columns) - len(cells)))
+        if len(rows) > limits.max_features:
+            raise ValueError(f"too many rows: more than {limits.max_features}")
     frame = pd.DataFrame(rows, columns=columns, dtype=object)
     return frame.map(lambda v: None if v is None or str(v).strip() == "" else v)
 
@@ -122,22 +125,49 @@ def xlsx_sheets(data: bytes) -> list[str]:
             book.close()
 
 
+#: Empty rows a sheet may hold between and around its data (a sheet can declare 30 million).
+EMPTY_ROWS_ALLOWED = 100_000
+
+
+def _trimmed(values: tuple[object, ...], width: int) -> list[str | None]:
+    """A row's cells as text, at most ``width``, without the empty cells at its end."""
+    cells = [_cell_text(v) for v in values[:width]]
+    while cells and cells[-1] is None:
+        cells.pop()
+    return cells
+
+
 def read_xlsx(data: bytes, sheet: str, limits: Limits) -> tuple[pd.DataFrame, list[Note]]:
-    """One sheet as text cells (first non-empty row is the header), plus openpyxl's warnings."""
+    """One sheet as text cells (first non-empty row is the header), plus openpyxl's warnings.
+
+    The sheet's declared dimension is not trusted: it is dropped, so that rows are read as the
+    sheet holds them, and a sheet with more than :data:`EMPTY_ROWS_ALLOWED` empty rows (declared
+    or real) is refused instead of walked row by row.
+    """
     from openpyxl import load_workbook  # noqa: PLC0415 - heavy, only for spreadsheets
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            filled = (
-                [_cell_text(v) for v in values]
-                for values in book[sheet].iter_rows(values_only=True, max_col=limits.max_columns)
-            )
+            worksheet = book[sheet]
+            if hasattr(worksheet, "reset_dimensions"):
+                worksheet.reset_dimensions()  # read what is there, not the A1:Z30000000 it claims
             header: list[str] | None = None
             rows: list[list[str | None]] = []
-            for cells in filled:
-                if not any(c is not None for c in cells):
+            empty = 0
+            for values in worksheet.iter_rows(values_only=True):
+                if not values or values.count(None) == len(values):
+                    empty += 1
+                    if empty > EMPTY_ROWS_ALLOWED:
+                        raise ValueError(
+                            f"too many rows: more than {EMPTY_ROWS_ALLOWED:,} empty rows (the sheet declares "
+                            "rows it does not fill); delete the empty rows below the table and save it again"
+                        )
+                    continue
+                cells = _trimmed(values, limits.max_columns)
+                if not cells:
+                    empty += 1
                     continue
                 if header is None:
                     header = [c or "" for c in cells]
@@ -150,7 +180,9 @@ def read_xlsx(data: bytes, sheet: str, limits: Limits) -> tuple[pd.DataFrame, li
     notes = [Note(f"spreadsheet: {w.message}", f"表格：{w.message}") for w in caught]
     if header is None:
         raise ValueError(f"sheet {sheet!r} is empty")
-    while header and not header[-1] and all(len(r) < len(header) or r[len(header) - 1] is None for r in rows):
+    used = max((len(r) for r in rows), default=0)  # no column beyond this holds a value
+    header += [""] * (used - len(header))
+    while header and not header[-1] and len(header) > used:
         header.pop()
     columns = unique_names(header)
     width = len(columns)
@@ -197,8 +229,38 @@ def _parse_lonlat(frame: pd.DataFrame, spec: GeometrySpec, geoms: np.ndarray, er
             errors[i] = Note(f"coordinates {lon!r}, {lat!r} are not numbers", f"坐标 {lon!r}, {lat!r} 不是数字")
 
 
+#: Bracket nesting a geometry text may have: a collection of multipolygons nests 4 deep in WKT and 6 in
+#: GeoJSON; a decoder recurses once per level, and 100,000 levels overflow a native stack.
+MAX_TEXT_NESTING = 32
+
+
+def _nesting(text: str) -> int:
+    """The deepest bracket nesting of a geometry text (vectorised; no parser involved)."""
+    codes = np.frombuffer(text.encode("utf-8", errors="ignore"), dtype=np.uint8)
+    step = np.isin(codes, _OPENING).astype(np.int32) - np.isin(codes, _CLOSING)
+    return int(np.cumsum(step).max(initial=0))
+
+
+class _TooDeepError(ValueError):
+    pass
+
+
+_TOO_DEEP = Note(
+    f"geometry text nested more than {MAX_TEXT_NESTING} levels deep (collections inside collections): refused "
+    "before parsing; simplify it to polygons in your GIS",
+    f"几何文本嵌套超过 {MAX_TEXT_NESTING} 层(集合套集合)：未解析即拒绝；请在 GIS 中简化为多边形",
+)
+_OPENING = np.frombuffer(b"([{", dtype=np.uint8)
+_CLOSING = np.frombuffer(b")]}", dtype=np.uint8)
+
+
 def _parse_text(kind: str, text: str, srids: set[int]) -> tuple[object | None, bool]:
-    """One WKT/EWKT/GeoJSON cell: the geometry (None if unreadable) and whether a ring was closed."""
+    """One WKT/EWKT/GeoJSON cell: the geometry (None if unreadable) and whether a ring was closed.
+
+    Raises ValueError for a text nested deeper than :data:`MAX_TEXT_NESTING`, before any parser sees it.
+    """
+    if text.count("(") + text.count("[") > MAX_TEXT_NESTING and _nesting(text) > MAX_TEXT_NESTING:
+        raise _TooDeepError
     if kind == "geojson":
         return shapely.from_geojson(text, on_invalid="ignore"), False
     match = _SRID_RE.match(text)
@@ -232,6 +294,9 @@ def parse_geometry(
         text = str(value).strip()
         try:
             geom, closed = _parse_text(spec.kind, text, srids)
+        except _TooDeepError:
+            errors[i] = _TOO_DEEP
+            continue
         except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
             errors[i] = Note(f"geometry text unreadable: {str(exc)[:200]}", f"几何文本无法解析：{str(exc)[:200]}")
             continue

@@ -14,6 +14,13 @@ KML/KMZ, GeoParquet, CSV and XLSX. Two calls:
 Every failure is a :class:`ReadError` (a ``ValueError``) with a message in 中文 and English; no
 traceback reaches the user. Files go to a private temporary directory per call, removed after.
 
+Both calls parse the bytes in a separate process with its own memory, time and network limits
+(:mod:`geo.io._worker`): a file built to crash a native library, exhaust memory or stall a parser
+costs that process, never the caller (the page's server, the command line), and comes back as a
+``ReadError`` like any other refusal. Defences inside the parse come first (geometry nesting checked
+from WKB headers and bracket depth before any decoder recurses, Parquet decoded in bounded batches,
+GeoPackage rows counted, zip directories counted entry by entry, KML, GeoJSON and XLSX capped).
+
 >>> from geo.io.reader import sniff
 >>> sniff(b'{"type": "FeatureCollection", "features": []}', "x.json")
 'geojson'
@@ -62,7 +69,8 @@ from geo.io._readcrs import (
     to_wgs84,
 )
 from geo.io._sniff import FORMATS, sniff
-from geo.io._sources import ENCODING_CHOICES, Meta, Opened, Raw, bounds_of
+from geo.io._sources import ENCODING_CHOICES, Meta, Opened, Raw, bounds_of, user_codec
+from geo.io._worker import run_isolated
 from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, Problem, validate_carriers, validate_zones
 
 __all__ = [
@@ -421,6 +429,9 @@ def inspect(
 ) -> Inspection:
     """What ``data`` holds, cheaply, for the user to choose a layer, CRS, encoding and mapping.
 
+    The bytes are parsed in a separate, resource-limited process (:mod:`geo.io._worker`): a file that
+    crashes a native library, or asks for too much memory or time, is refused with a ``ReadError``.
+
     Parameters
     ----------
     data, filename
@@ -438,6 +449,22 @@ def inspect(
         When the file is refused as a whole, or its only layer cannot be read.
     """
     limits = limits or Limits()
+    kwargs = {"encoding": encoding, "geometry": geometry, "limits": limits}
+    result: Inspection = run_isolated("geo.io.reader:_inspect_here", filename, (data, filename), kwargs, limits)
+    return result
+
+
+def _inspect_here(
+    data: bytes,
+    filename: str,
+    *,
+    encoding: str | None = None,
+    geometry: str | tuple[str, str] | None = None,
+    limits: Limits | None = None,
+) -> Inspection:
+    """:func:`inspect` in this process (the worker's side)."""
+    limits = limits or Limits()
+    _check_encoding_option(filename, encoding)
     captured: list[Note] = []
     with _boundary(filename, captured), tempfile.TemporaryDirectory(prefix="geo-reader-") as tmp:
         opened = _open(data, filename, Path(tmp), limits=limits, encoding=encoding, geometry=geometry)
@@ -456,6 +483,12 @@ def inspect(
         finally:
             opened.close()
     return Inspection(filename, opened.fmt, layers, [*opened.notes, *captured])  # warnings land on exit
+
+
+def _check_encoding_option(source: str, encoding: str | None) -> None:
+    """Refuse an ``encoding=`` that is not a text encoding (``rot13``, ``base64``…) before anything is read."""
+    if encoding is not None:
+        user_codec(source, encoding)
 
 
 def _failed_layer(name: str, exc: ReadError) -> LayerInfo:
@@ -535,9 +568,41 @@ def read(
     Raises
     ------
     ReadError
-        With a bilingual message, and ``choices`` for the ``needs-*`` codes.
+        With a bilingual message, and ``choices`` for the ``needs-*`` codes. The bytes are parsed in
+        a separate, resource-limited process (:mod:`geo.io._worker`): a file that crashes a native
+        library, or asks for too much memory or time, is refused like any other.
     """
     limits = limits or Limits()
+    kwargs = {
+        "layer": layer,
+        "encoding": encoding,
+        "crs": crs,
+        "swap_xy": swap_xy,
+        "columns": columns,
+        "role": role,
+        "geometry": geometry,
+        "limits": limits,
+    }
+    result: ReadResult = run_isolated("geo.io.reader:_read_here", filename, (data, filename), kwargs, limits)
+    return result
+
+
+def _read_here(
+    data: bytes,
+    filename: str,
+    *,
+    layer: str | int | None = None,
+    encoding: str | None = None,
+    crs: str | None = None,
+    swap_xy: bool | None = None,
+    columns: dict[str, str] | None = None,
+    role: Role | None = None,
+    geometry: str | tuple[str, str] | None = None,
+    limits: Limits | None = None,
+) -> ReadResult:
+    """:func:`read` in this process (the worker's side)."""
+    limits = limits or Limits()
+    _check_encoding_option(filename, encoding)
     if crs is not None and crs not in CRS_CHOICES and not USER_CRS_RE.match(crs.strip()):
         raise fail(
             filename,

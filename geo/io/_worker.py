@@ -1,0 +1,432 @@
+"""Untrusted bytes are parsed in a separate, resource-limited process: whatever a library does, the caller lives.
+
+A hostile file can do more than fail: a geometry nested 100,000 levels deep makes a native decoder
+overflow its stack (SIGSEGV), a decompression bomb asks for gigabytes, a pathological input loops.
+In the page's process any of these takes the whole Streamlit server down for every session. So
+:func:`geo.io.reader.read` and :func:`geo.io.reader.inspect` run here, in a child process that
+
+- is forked from a *forkserver* (a single-threaded process started once, with the reader's modules
+  already imported), never from the caller, which may run threads (Streamlit does): the child is
+  cheap to start and safe to fork;
+- lowers its own limits before touching the bytes: address space (``RLIMIT_AS``), CPU seconds
+  (``RLIMIT_CPU``), no core dumps, and the caller also waits at most a wall-clock time and then kills it
+  by its process id;
+- has no network: GDAL's HTTP is pointed at a closed local port, and Python's socket module refuses
+  to create or resolve anything;
+- sends back its result pickled (geometries travel as WKB, as shapely pickles them), or the reader's
+  :class:`~geo.io._readbase.ReadError`, or nothing at all when it died: then the caller raises a
+  bilingual ``ReadError`` saying the file was refused and why (crash, memory, time).
+
+Nothing else of the caller's state is shared: a new child per call, so one upload cannot see another's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import importlib
+import io
+import logging
+import multiprocessing
+import multiprocessing.context
+import os
+import pickle
+import resource
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from multiprocessing import context, forkserver, popen_forkserver, spawn, util
+from multiprocessing.connection import Connection
+from typing import Any
+
+from geo.io._readbase import Limits, ReadError, fail
+
+__all__ = ["run_isolated"]
+
+log = logging.getLogger(__name__)
+
+#: Modules the forkserver imports once, so that each child starts warm.
+PRELOAD = [
+    "geo.io._workerenv",
+    "geo.io.reader",
+    "geo.io._pyformats",
+    "geo.io._gdalformats",
+    "pyarrow.parquet",
+    "openpyxl",
+    "geo.io._workerwarm",
+]
+
+_LOCK = threading.Lock()
+_CONTEXT: Any = None
+#: Workers running at once (each may use its full memory cap): more uploads at the same moment wait.
+_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+
+class _Popen(popen_forkserver.Popen):
+    """Start a forkserver child without re-running the caller's main script in it.
+
+    multiprocessing re-imports ``__main__`` from its path in every child, so that functions defined
+    there can be unpickled. The reader's child needs nothing from it, and the caller's main can be
+    anything: Streamlit installs the page script as ``__main__``, which must never run in a worker.
+    Same as :meth:`multiprocessing.popen_forkserver.Popen._launch` otherwise.
+    """
+
+    def _launch(self, process_obj: Any) -> None:
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data.pop("init_main_from_path", None)
+        prep_data.pop("init_main_from_name", None)
+        buf = io.BytesIO()
+        context.set_spawning_popen(self)
+        try:
+            context.reduction.dump(prep_data, buf)
+            context.reduction.dump(process_obj, buf)
+        finally:
+            context.set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        parent_w = os.dup(w)
+        self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))
+        with os.fdopen(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _Process(multiprocessing.context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj: Any) -> _Popen:  # noqa: N802 - multiprocessing's name
+        return _Popen(process_obj)
+
+
+def _context() -> Any:
+    """The forkserver context, started once with the reader preloaded."""
+    global _CONTEXT  # noqa: PLW0603 - one forkserver per process
+    with _LOCK:
+        if _CONTEXT is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(PRELOAD)
+            _CONTEXT = ctx
+        return _CONTEXT
+
+
+def _no_network() -> None:
+    """No network for anything in this process: GDAL's HTTP goes to a closed port, sockets are refused."""
+    closed = "http://127.0.0.1:9"
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "GDAL_HTTP_PROXY"):
+        os.environ[name] = closed
+    for name in ("no_proxy", "NO_PROXY"):
+        os.environ.pop(name, None)
+    os.environ["GDAL_HTTP_MAX_RETRY"] = "0"
+    os.environ["GDAL_HTTP_TIMEOUT"] = "1"
+    os.environ["CPL_VSIL_CURL_ALLOWED_EXTENSIONS"] = ".none-allowed"
+    os.environ["GDAL_DISABLE_READDIR_ON_OPEN"] = "EMPTY_DIR"
+    os.environ["PROJ_NETWORK"] = "OFF"
+
+    import socket  # noqa: PLC0415 - only the child is guarded
+
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError("network access is disabled while reading an uploaded file")
+
+    class _NoSocket(socket.socket):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            family = args[0] if args else kwargs.get("family", -1)
+            if family != getattr(socket, "AF_UNIX", None):
+                refuse()
+            super().__init__(*args, **kwargs)
+
+    socket.socket = _NoSocket  # type: ignore[misc]
+    socket.create_connection = refuse  # type: ignore[assignment]
+    socket.getaddrinfo = refuse  # type: ignore[assignment]
+    socket.gethostbyname = refuse  # type: ignore[assignment]
+
+
+def _lean() -> None:
+    """Fewer threads and malloc arenas: each reserves address space (a 64 MB arena, an 8 MB stack)
+    that counts against ``RLIMIT_AS`` although it is never used."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(_M_ARENA_MAX, 1)
+    with contextlib.suppress(ImportError):
+        import pyarrow  # noqa: PLC0415 - preloaded
+
+        pyarrow.set_cpu_count(1)
+        pyarrow.set_io_thread_count(1)
+
+
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def _limit(limits: Limits) -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    seconds = max(1, int(limits.worker_seconds) + 1)
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (limits.worker_memory_bytes, limits.worker_memory_bytes))
+
+
+def _child(conn: Connection, target: str, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits) -> None:
+    """The child's whole life: limit itself, cut the network, run, send one message, exit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _no_network()
+        _lean()
+        _limit(limits)
+        module, _, name = target.partition(":")
+        func: Callable[..., Any] = getattr(importlib.import_module(module), name)  # preloaded: no import cost
+        try:
+            message: tuple[str, Any] = ("ok", func(*args, **kwargs))
+        except ReadError as exc:
+            message = ("refused", _error_state(exc))
+        except MemoryError:
+            message = ("memory", None)
+        except Exception as exc:  # noqa: BLE001 - anything else is reported to the caller's log
+            message = ("bug", "".join(traceback.format_exception(exc))[-4000:])
+        try:
+            payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        except MemoryError:
+            payload = pickle.dumps(("memory", None))
+        except Exception as exc:  # noqa: BLE001 - an unpicklable result is a bug, reported as such
+            payload = pickle.dumps(("bug", f"result could not be sent: {exc!r}"))
+        conn.send_bytes(payload)
+    finally:
+        conn.close()
+        os._exit(0)  # no atexit handlers, no flushing of anything inherited
+
+
+def _error_state(exc: ReadError) -> dict[str, Any]:
+    return {
+        "source": exc.source,
+        "code": exc.code,
+        "en": exc.message_en,
+        "zh": exc.message_zh,
+        "choices": tuple(exc.choices),
+        "problems": list(exc.problems),
+    }
+
+
+def _refusal(source: str, why: str, exitcode: int | None, limits: Limits) -> ReadError:
+    gb = limits.worker_memory_bytes / 2**30
+    if why == "time":
+        return fail(
+            source,
+            "refused-content",
+            f"reading the file took longer than {limits.worker_seconds:.0f} s and was stopped; the file is too large "
+            "or built to stall a reader — split it, simplify it, or export it again from its source",
+            f"读取该文件超过 {limits.worker_seconds:.0f} 秒，已停止；文件过大或构造异常——请拆分、简化或从源头重新导出",
+        )
+    if why == "memory":
+        return fail(
+            source,
+            "too-large",
+            f"reading the file needed more than {gb:.1f} GB of memory and was stopped; the file expands far "
+            "beyond its size (a decompression bomb, or very large) — split it or export it again from its source",
+            f"读取该文件所需内存超过 {gb:.1f} GB，已停止；文件解压后远大于其本身(可能是解压炸弹或数据过大)"
+            "——请拆分或从源头重新导出",
+        )
+    signal_name = ""
+    if exitcode is not None and exitcode < 0:
+        with contextlib.suppress(ValueError):
+            signal_name = f" ({signal.Signals(-exitcode).name})"
+    return fail(
+        source,
+        "unreadable",
+        f"the file made the reader stop abnormally{signal_name} and was refused; it is damaged or built to "
+        "crash readers (for example geometry nested thousands of levels deep) — export it again from its source",
+        f"该文件导致读取程序异常终止{signal_name}，已拒绝；文件已损坏或被构造用于攻击读取程序"
+        "(例如几何嵌套数千层)——请从源头重新导出",
+    )
+
+
+def _kill(process: Any) -> None:
+    if process.pid is not None and process.exitcode is None:
+        with contextlib.suppress(OSError):
+            os.kill(process.pid, signal.SIGKILL)
+    process.join(5)
+
+
+#: What a worker's answer may contain: the reader's results and errors, frames and their parts.
+#: The worker parsed a hostile file: if a native library was subverted there, its answer must not
+#: be able to name anything else (``os.system``, ``pandas.read_pickle``…) for the caller to run.
+_ALLOWED: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("builtins", name)
+        for name in ("slice", "set", "frozenset", "complex", "bytearray", "range", "object", "list", "dict")
+    }
+    | {
+        ("copyreg", "_reconstructor"),
+        ("collections", "OrderedDict"),
+        ("datetime", "datetime"),
+        ("datetime", "date"),
+        ("datetime", "time"),
+        ("datetime", "timedelta"),
+        ("datetime", "timezone"),
+        ("decimal", "Decimal"),
+        ("geo.io._readbase", "CrsChoice"),
+        ("geo.io._readbase", "EncodingInfo"),
+        ("geo.io._readbase", "Finding"),
+        ("geo.io._readbase", "Note"),
+        ("geo.io._readbase", "ReadError"),
+        ("geo.io.reader", "Inspection"),
+        ("geo.io.reader", "LayerInfo"),
+        ("geo.io.reader", "ReadResult"),
+        ("geo.schema", "Problem"),
+        ("geo.text", "Text"),
+        ("geopandas.array", "GeometryArray"),
+        ("geopandas.geodataframe", "GeoDataFrame"),
+        ("geopandas.geoseries", "GeoSeries"),
+        ("numpy", "dtype"),
+        ("numpy", "ndarray"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy._core.numeric", "_frombuffer"),
+        ("pandas", "DataFrame"),
+        ("pandas", "Series"),
+        ("pandas", "Index"),
+        ("pandas", "RangeIndex"),
+        ("pandas", "StringDtype"),
+        ("pandas", "Int64Dtype"),
+        ("pandas", "Float64Dtype"),
+        ("pandas", "BooleanDtype"),
+        ("pandas", "CategoricalDtype"),
+        ("pandas", "Categorical"),
+        ("pandas", "Timestamp"),
+        ("pandas.arrays", "ArrowStringArray"),
+        ("pandas.arrays", "StringArray"),
+        ("pandas.arrays", "IntegerArray"),
+        ("pandas.arrays", "FloatingArray"),
+        ("pandas.arrays", "BooleanArray"),
+        ("pandas._libs.internals", "_unpickle_block"),
+        ("pandas.core.indexes.base", "_new_Index"),
+        ("pandas.core.internals.managers", "BlockManager"),
+        ("pandas.core.internals.managers", "SingleBlockManager"),
+        ("pyarrow.lib", "_restore_array"),
+        ("pyarrow.lib", "py_buffer"),
+        ("pyarrow.lib", "type_for_alias"),
+        ("pyproj.crs.crs", "CRS"),
+    }
+)
+#: Modules whose classes (never functions) may appear: pandas' array and dtype types, numpy's dtypes.
+_ALLOWED_CLASS_MODULES = ("pandas.core.arrays.", "pandas.core.dtypes.", "pandas._libs.tslibs.", "numpy.dtypes")
+
+
+class _Unpickler(pickle.Unpickler):
+    """Unpickle a worker's answer, naming nothing outside :data:`_ALLOWED`."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = super().find_class(module, name) if (module, name) in _ALLOWED else None
+        if found is None and module.startswith(_ALLOWED_CLASS_MODULES):
+            candidate = super().find_class(module, name)
+            found = candidate if isinstance(candidate, type) else None
+        if found is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not an allowed type in a reader's answer")
+        return found
+
+
+def _wait(process: Any, receive: Connection, limits: Limits) -> tuple[bytes | None, str]:
+    """The child's message (or None) and, without one, why: ``time`` or ``crash``; the child is gone after."""
+    deadline = time.monotonic() + limits.worker_seconds
+    payload: bytes | None = None
+    why = "crash"
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                why = "time"
+                break
+            if receive.poll(min(left, 0.5)):
+                with contextlib.suppress(EOFError, OSError):
+                    payload = receive.recv_bytes()
+                break
+            if not process.is_alive() and not receive.poll(0):
+                break
+    finally:
+        receive.close()
+        if payload is not None:
+            process.join(5)
+        _kill(process)
+    if payload is None and why != "time" and process.exitcode == -signal.SIGXCPU:
+        why = "time"
+    return payload, why
+
+
+def run_isolated(
+    target: str, source: str, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits | None = None
+) -> Any:
+    """Run ``target(*args, **kwargs)`` in a limited child process and return its result.
+
+    Parameters
+    ----------
+    target
+        ``"module:function"``, e.g. ``"geo.io.reader:_read_here"`` (the in-process reader).
+    source
+        The upload's name, for messages.
+    args, kwargs
+        Its arguments (pickled to the child).
+    limits
+        The caps; ``worker_memory_bytes`` and ``worker_seconds`` bound the child.
+
+    Raises
+    ------
+    ReadError
+        The reader's own refusal, or ``unreadable``/``too-large``/``refused-content`` when the child
+        crashed, ran out of memory or time. Never anything else for a file's sake.
+    """
+    limits = limits or Limits()
+    if not _SLOTS.acquire(timeout=limits.worker_seconds):
+        raise fail(
+            source,
+            "too-large",
+            "the server is busy reading other uploads; try again in a minute",
+            "服务器正在读取其他上传的文件，请一分钟后再试",
+        )
+    try:
+        return _run(target, source, args, kwargs, limits)
+    finally:
+        _SLOTS.release()
+
+
+def _run(target: str, source: str, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits) -> Any:
+    ctx = _context()
+    receive, send = ctx.Pipe(duplex=False)
+    process = _Process(target=_child, args=(send, target, args, kwargs, limits), daemon=True)
+    try:
+        process.start()
+    except OSError as exc:
+        log.exception("could not start the reader's worker process")
+        raise fail(
+            source,
+            "unreadable",
+            f"the server could not start its isolated reader ({exc}); try again in a moment",
+            f"服务器无法启动隔离的读取进程({exc})；请稍后再试",
+        ) from exc
+    finally:
+        send.close()
+    payload, why = _wait(process, receive, limits)
+    if payload is None:
+        log.warning("reader worker for %r ended without a result: %s (exit code %s)", source, why, process.exitcode)
+        raise _refusal(source, why, process.exitcode, limits)
+    try:
+        kind, value = _Unpickler(io.BytesIO(payload)).load()
+    except pickle.UnpicklingError as exc:
+        log.error("reader worker for %r sent an object outside the allowed types: %s", source, exc)
+        kind, value = "bug", str(exc)
+    if kind == "ok":
+        return value
+    if kind == "refused":
+        raise fail(
+            value["source"],
+            value["code"],
+            value["en"],
+            value["zh"],
+            choices=value["choices"],
+            problems=value["problems"],
+        )
+    if kind == "memory":
+        raise _refusal(source, "memory", None, limits)
+    log.error("reader worker failed on %r:\n%s", source, value)
+    raise fail(
+        source,
+        "unreadable",
+        "the file could not be read because of an unexpected error in the reader (logged for the "
+        "maintainers); check the file, or export it again from its source",
+        "读取该文件时读取程序出现意外错误(已记录，供维护人员排查)；请检查文件，或从源头重新导出",
+    )
