@@ -23,10 +23,11 @@ import layers
 from geo.crs import metric_crs_for
 from geo.data import document_titles
 from geo.io import export
+from geo.present import markdown_text as md
 from geo.quality import KINDS
 from geo.rollup import MODES, zone_types
 from geo.text import Lang, term
-from ui import cache, wizard
+from ui import cache, scenarios, wizard
 from ui.errors import guard
 from ui.leaflet_assets import serve as serve_leaflet
 from ui.state import YEARS, coded, preset_from_url
@@ -36,7 +37,7 @@ from ui.words import say
 serve_leaflet()  # the map's Leaflet files, served by Streamlit (layers.assets.STREAMLIT_ASSET_URL)
 st.set_page_config(page_title="徐汇人工智能载体 · Xuhui AI carriers", page_icon="🗺️", layout="wide")
 
-SECTIONS = ("summary", "carriers", "quality", "sources", "downloads", "import")
+SECTIONS = ("summary", "timeline", "carriers", "quality", "sources", "scenarios", "downloads", "import")
 
 # --- state --------------------------------------------------------------------------------------
 # A link may preset the language, basemap, grouping, mode and section (?lang=en&basemap=none).
@@ -87,7 +88,12 @@ def tianditu() -> tuple[str | None, list[str]]:
     return None, refused
 
 
-data = st.session_state.user_data or cache.bundled()
+# The data: an upload of this session, else the chosen scenario of the shared workspace, else the bundled data.
+chosen = None
+if st.session_state.user_data is None:
+    with guard("scenario", lang):
+        chosen = scenarios.scenario_in_use(lang)
+data = st.session_state.user_data or (chosen[1] if chosen else cache.bundled())
 data_key = data.provenance.key  # every input's hash and read options: never shared across options
 
 # --- choices --------------------------------------------------------------------------------------
@@ -208,6 +214,8 @@ with headline, guard("headline", lang):
     columns[1].metric(t("m_existing"), f"{metrics['existing']:,.1f}")
     columns[2].metric(t("m_planned"), f"{metrics['planned']:,.1f}")
     columns[3].metric(t("m_unknown"), metrics["unknown"])
+    if chosen is not None:
+        st.info(t("scenario_shown", name=md(chosen[0].info.name), version=chosen[0].info.version), icon="🧪")
 with headline:
     # One section at a time: hidden tabs would still be built, sent and drawn by the browser on every run.
     # The switcher sits above the map, so it is in view without scrolling.
@@ -242,6 +250,20 @@ with guard(f"section {section}", lang):
         else:
             st.caption(t("summary_note", zone=term("zone_type", by, lang)))
         st.html(present.chart_html(table, lang))
+
+    if section == "timeline":
+        from ui.timeline import render_timeline
+
+        if chosen is not None:
+            figures = chosen[0].figures
+        elif data.provenance.origin == "bundled":
+            figures = cache.bundled_figures(data_key, data)
+        else:
+            figures = None  # an upload: its two columns are its tranches, and it brings no targets
+        render_timeline(data, by=by, mode=mode, lang=lang, figures=figures)
+
+    if section == "scenarios":
+        scenarios.scenario_page(lang, by=by, mode=mode, year=year)
 
     if section == "carriers":
         carriers_frame = carriers_view(cache.carriers_table(data_key, lang, mode, data))

@@ -57,6 +57,7 @@ __all__ = [
     "log_table",
     "read_changes",
     "run",
+    "scenario_dataset",
     "scenario_figures",
     "scenario_stamp",
 ]
@@ -244,9 +245,15 @@ def load_scenario(args: argparse.Namespace, progress: Progress) -> Dataset:
     data = _scenario_data(args)
     progress("read_zones")
     progress("validate")
+    return scenario_dataset(_workspace(args), data)
+
+
+def scenario_dataset(workspace: Workspace, data: ScenarioData) -> Dataset:
+    """A scenario's dataset whose provenance names the scenario, its version and its change set's hash,
+    so every export's stamp (page or command line) says which scenario, at which version, it holds."""
     info = data.info
     key = f"scenario {info.name} version {info.version} edits {len(data.edit_ids)}"
-    change_set = Input.of(role=key, name=info.name, sha256=_change_set_hash(_workspace(args), info.name))
+    change_set = Input.of(role=key, name=info.name, sha256=_change_set_hash(workspace, info.name))
     dataset = data.dataset
     provenance = Provenance((*dataset.provenance.inputs, change_set))
     return Dataset(dataset.carriers, dataset.zones, dataset.sources, dataset.context, provenance)

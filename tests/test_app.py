@@ -82,7 +82,7 @@ def all_text(payload: dict) -> str:
 def test_page_runs_in_both_languages(lang, title):
     at = run_app(lang=lang)
     assert at.title[0].value == title
-    assert len(at.radio(key=f"section@{lang}").options) == 6
+    assert len(at.radio(key=f"section@{lang}").options) == 8
     at.radio(key=f"section@{lang}").set_value("downloads").run()
     assert not at.exception
     assert len(at.get("download_button")) == 9
@@ -303,3 +303,14 @@ def test_template_syntax_in_data_is_never_evaluated(hostile_seeds, lang):
     name = JINJA[0] if lang == "zh" else JINJA[1]
     shown = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), text)
     assert name in shown  # the literal text survives, entity-encoded
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_timeline_section_draws_every_group_with_its_table(lang: str) -> None:
+    at = run_app(lang=lang)
+    at.radio(key=f"section@{lang}").set_value("timeline").run()
+    assert not at.exception
+    assert not at.error
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 3  # two poles and the district total (the outside row is in the table)
+    assert at.dataframe  # the table under the charts

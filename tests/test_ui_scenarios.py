@@ -32,7 +32,7 @@ def _session(name: str) -> AppTest:
     at = AppTest.from_function(_page, default_timeout=120)
     at.run()
     at.text_input(key="scenario_who").input(name)
-    at.selectbox(key="scenario").select("s")
+    at.selectbox(key="scenario@en").select("s")
     at.run()
     return at
 
@@ -66,7 +66,7 @@ def test_two_sessions_edit_one_scenario_the_second_is_refused_then_reapplies(wor
 def test_nothing_is_saved_without_a_name(workspace) -> None:
     at = AppTest.from_function(_page, default_timeout=120)
     at.run()
-    at.selectbox(key="scenario").select("s")
+    at.selectbox(key="scenario@en").select("s")
     at.run()
     at.multiselect(key="scenario_edit:s:remove:0").select("westbund_media_port")
     at.run()
@@ -130,7 +130,25 @@ def test_a_notes_markdown_is_shown_as_text(workspace) -> None:
     workspace.new_scenario("linked", note="![x](http://e/x.png) <b>bold</b>", who=Who("lead"))
     at = AppTest.from_function(_page, default_timeout=120)
     at.run()
-    at.selectbox(key="scenario").select("linked")
+    at.selectbox(key="scenario@en").select("linked")
     at.run()
     captions = [c.value for c in at.caption]
     assert any(r"\!\[x\]\(http" in c and r"\<b\>" in c for c in captions), captions
+
+
+def test_the_page_shows_the_chosen_scenario_everywhere_and_keeps_it_across_languages(workspace) -> None:
+    """On the whole page: choosing a scenario drives the headline; switching the language keeps it."""
+    workspace.save("s", [Change("carrier", "westbund_media_port", None)], who=Who("lead"), reason="test")
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.query_params["basemap"] = "none"
+    at.run()
+    base_total = at.metric[0].value
+    at.radio(key="section@zh").set_value("scenarios").run()
+    at.selectbox(key="scenario@zh").select("s").run()
+    assert not at.exception
+    assert any("“s”" in i.value for i in at.info), [i.value for i in at.info]
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.session_state["scenario"] == "s"
+    assert any("scenario “s”" in i.value for i in at.info)
+    assert at.metric[0].value == base_total  # the media port's figure was unknown: removing it changes no sum

@@ -17,14 +17,31 @@ from geo import present
 from geo.data import Dataset, load_dataset, load_documents
 from geo.quality import check_quality
 from geo.rollup import summarize, zone_types
+from geo.timeline import Figures, bundled_figure_paths, load_figures
 
-__all__ = ["bundled", "carriers_table", "documents", "findings", "map_basis", "map_overlays", "rollup"]
+__all__ = [
+    "bundled",
+    "bundled_figures",
+    "carriers_table",
+    "documents",
+    "findings",
+    "map_basis",
+    "map_overlays",
+    "rollup",
+]
 
 
 @st.cache_data(show_spinner=False)
 def bundled() -> Dataset:
     """The bundled Xuhui data (read once per server)."""
     return load_dataset()
+
+
+@st.cache_data(show_spinner=False)
+def bundled_figures(data_key: str, _data: Dataset) -> Figures:
+    """The bundled data's tranches and targets (``seeds/tranches.csv``, ``seeds/targets.csv``)."""
+    tranches, targets = bundled_figure_paths()
+    return load_figures(_data.carriers, _data.zones, tranches=tranches, targets=targets)
 
 
 @st.cache_data(show_spinner=False)

@@ -24,7 +24,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.cli_scenario import compare_table, log_table
+from geo.cli_scenario import compare_table, log_table, scenario_dataset
+from geo.data import Dataset
 from geo.present import markdown_text as md
 from geo.schema import DataError, Problem
 from geo.text import Lang, Text, field_label, term
@@ -40,6 +41,7 @@ from geo.workspace import (
     default_workspace_path,
     open_workspace,
 )
+from ui.state import coded
 
 __all__ = [
     "EDITABLE",
@@ -49,6 +51,7 @@ __all__ = [
     "history_section",
     "page_workspace",
     "scenario_data",
+    "scenario_in_use",
     "scenario_page",
     "scenario_selector",
     "session_who",
@@ -171,7 +174,9 @@ def scenario_selector(workspace: Workspace, lang: Lang, who: Who | None = None, 
     Also offers to create a scenario (on the chosen one) in an expander.
     """
     names = [s.name for s in workspace.scenarios()]
-    name = st.selectbox(_t("scenario", lang), names, key=key, format_func=lambda n: _label(n, lang))
+    # The choice is held as the scenario's name under ``key``, the widget keyed per language (the base's
+    # label changes with the language, and Streamlit sends back labels): see ui.state.coded.
+    name = coded(st.selectbox, _t("scenario", lang), key, names, lambda n: _label(n, lang), lang=lang, default=BASE)
     info = workspace.scenario(name)
     st.caption(_t("version", lang, version=info.version) + (f" · {md(info.note)}" if info.note else ""))
     with st.expander(_t("new", lang)):
@@ -199,6 +204,17 @@ def _cached_data(path: str, name: str, last_edit: int, _workspace: Workspace) ->
 def scenario_data(workspace: Workspace, name: str) -> ScenarioData:
     """A scenario's validated data for the map, summaries, timeline and downloads (cached until any save)."""
     return _cached_data(str(workspace.path), name, workspace.last_edit_id(), workspace)
+
+
+def scenario_in_use(lang: Lang) -> tuple[ScenarioData, Dataset] | None:
+    """The scenario chosen in this session (not the base), its data and its dataset for the whole page;
+    None when the base is chosen. The workspace is opened only then, so the default page never waits on it."""
+    name = st.session_state.get("scenario", BASE)
+    if name == BASE:
+        return None
+    workspace = page_workspace(str(default_workspace_path()))
+    data = scenario_data(workspace, name)
+    return data, scenario_dataset(workspace, data)
 
 
 # --- editing --------------------------------------------------------------------------------------------

@@ -80,10 +80,16 @@ TEXT: Mapping[str, Text] = {
     "m_unknown": Text("面积未知的载体", "Carriers with unknown figures"),
     "section": Text("内容", "Section"),
     "tab_summary": Text("汇总", "Summary"),
+    "tab_timeline": Text("逐年与目标", "Through time"),
     "tab_carriers": Text("载体", "Carriers"),
     "tab_quality": Text("数据质量", "Data quality"),
     "tab_sources": Text("来源", "Sources"),
+    "tab_scenarios": Text("方案与修改记录", "Scenarios and history"),
     "tab_downloads": Text("下载", "Downloads"),
+    "scenario_shown": Text(
+        "当前显示方案“{name}”（第 {version} 版）：地图、汇总、逐年图表与下载均为该方案的数据。",
+        "Showing scenario “{name}” (version {version}): the map, sums, timeline and downloads are its data.",
+    ),
     "tab_import": Text("导入数据", "Your data"),
     "summary_note": Text(
         "各分组加“不属于任何{zone}”一行恰好等于全区合计；嵌套载体（如西岸智塔）不重复计入。",
