@@ -1,0 +1,68 @@
+"""A file that crashes its decoder cannot take the server down (issue 10).
+
+A ~1 KB GeoParquet whose geometry nests 100,000 levels deep made GEOS's WKB reader overflow its
+stack: SIGSEGV, in the page's upload step, which took the whole Streamlit server (every user's
+session) with it. Uploads are now parsed in a separate, limited worker process, and deep nesting is
+refused before any decoder recurses. Real Chromium: one session uploads the file and gets a
+refusal in words; the server keeps serving, and a second session then opens the page and gets its map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import streamlit_server
+from hostile import deep_parquet
+from test_browser_choices import choose_section, wait_for_run
+from test_browser_sessions import map_text
+
+from ui.words import say
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with streamlit_server(ROOT / "app.py", tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[object]:
+    from conftest import CHROMIUM_ARGS  # noqa: PLC0415
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=list(CHROMIUM_ARGS))
+        yield chromium
+        chromium.close()
+
+
+def test_a_crashing_upload_is_refused_and_the_server_serves_the_next_session(server, browser, tmp_path) -> None:
+    crash = tmp_path / "deep.parquet"
+    crash.write_bytes(deep_parquet(100_000))
+    first = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = first.new_page()
+    page.goto(f"{server}/?basemap=none")
+    wait_for_run(page)
+    choose_section(page, "import", "zh")
+    page.locator("input[type=file]").set_input_files(str(crash))
+    wait_for_run(page)
+    alert = page.locator('[data-testid="stAlert"]')
+    alert.first.wait_for(timeout=60_000)
+    text = " ".join(alert.all_inner_texts())
+    assert "Traceback" not in page.inner_text("body")
+    assert "嵌套" in text or "无法读取" in text, text  # refused in the planner's words
+    first.close()
+
+    second = browser.new_context(viewport={"width": 1400, "height": 1000})
+    other = second.new_page()
+    other.goto(f"{server}/?basemap=none")
+    wait_for_run(other)
+    assert say("title", "zh") in other.inner_text("body")
+    assert "漕河泾" in map_text(other)  # the map of the bundled data is drawn: the server is alive
+    second.close()
