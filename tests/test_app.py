@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -314,3 +315,13 @@ def test_the_timeline_section_draws_every_group_with_its_table(lang: str) -> Non
     charts = at.get("vega_lite_chart")
     assert len(charts) == 3  # two poles and the district total (the outside row is in the table)
     assert at.dataframe  # the table under the charts
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [("zh", "《徐汇区人工智能产业高质量发展“十四五”规划》"), ("en", "14th Five-Year Plan period")],
+)
+def test_popups_name_each_document_by_its_title_not_its_file(lang: str, title: str) -> None:
+    text = all_text(map_payload(run_app(lang=lang, basemap="none")))
+    assert html.escape(title, quote=True) in text or title in text
+    assert "001_d210a0fb95f39cab.txt" not in text

@@ -14,7 +14,7 @@ import streamlit as st
 
 import layers
 from geo import present
-from geo.data import Dataset, load_dataset, load_documents
+from geo.data import Dataset, document_titles, load_dataset, load_documents
 from geo.quality import check_quality
 from geo.rollup import summarize, zone_types
 from geo.timeline import Figures, bundled_figure_paths, load_figures
@@ -48,6 +48,13 @@ def bundled_figures(data_key: str, _data: Dataset) -> Figures:
 def documents() -> pd.DataFrame:
     """The cited documents' titles (``seeds/documents.csv``)."""
     return load_documents()
+
+
+def titled_sources(sources: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The sources table with a ``title`` column: each document as a reader names it in ``lang``
+    (title, publisher, date), the file name only for a document the titles table does not know."""
+    titles = document_titles(documents(), "zh" if lang == "zh" else "en")
+    return sources.assign(title=[titles.get(str(d), str(d)) for d in sources["document"]])
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -92,7 +99,7 @@ def map_overlays(  # noqa: PLR0917 - plain values are the cache key
         _data.zones,
         context=_data.context,
         summary=summary,
-        sources=_data.sources,
+        sources=titled_sources(_data.sources, lang),  # popups name each document by its title
         layers=keys,
         lang=lang,
         gcj02=gcj02,
