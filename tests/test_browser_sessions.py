@@ -13,6 +13,7 @@ import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
@@ -152,6 +153,19 @@ def _in_caohejing(page: object) -> str:
 
 
 def _named(page: object) -> str:
+    """Whether the tower's label reads its name, zoomed in on it (labels of nested or crowded carriers
+    are shown only from the zoom at which they no longer overlap a more important one)."""
+    map_text(page)  # drawn
+    lon, lat = gpd.GeoSeries([TOWER.centroid], crs=4549).to_crs(4326).iloc[0].coords[0]
+    frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+    frame.locator(".leaflet-container").evaluate(
+        """(el, [lat, lon]) => {
+            const name = Object.keys(window).find(k => k.startsWith("map_") && window[k] && window[k].setView);
+            window[name].setView([lat, lon], 18, {animate: false});
+        }""",
+        [lat, lon],
+    )
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
     return "named" if NAME in map_text(page) else "not named"
 
 

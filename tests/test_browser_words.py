@@ -115,16 +115,7 @@ def sections_text(server: str, chromium_path: str) -> dict[str, str]:
     return texts
 
 
-QUALITY_MESSAGES = pytest.mark.xfail(
-    strict=False,
-    reason="geo.quality's message_zh still quotes the sources' English working notes and file names "
-    "(owned by geo/quality, reported to the lead); the page's own headers and words there are Chinese",
-)
-
-
-@pytest.mark.parametrize(
-    "section", [pytest.param(s, marks=QUALITY_MESSAGES) if s == "quality" else s for s in SECTIONS]
-)
+@pytest.mark.parametrize("section", SECTIONS)
 def test_the_chinese_page_shows_no_raw_code_in_any_section(sections_text, section):
     assert raw_codes_in(sections_text[section]) == []
     assert say(f"tab_{section}", "zh") in sections_text[section]  # the section's text was read
