@@ -36,7 +36,7 @@ def streamlit_server(script: Path, log_path: Path, *, timeout_s: float = 60.0) -
     """``streamlit run script`` on a free loopback port (headless, no usage statistics); yields its base URL.
 
     The server's output goes to ``log_path``. A Tianditu token in the environment is not passed on,
-    so the page shows its defaults. Raises :class:`ServerError` (with the log) if the server exits or
+    so the page shows its defaults; the scenario workspace is a new file beside the log. Raises :class:`ServerError` (with the log) if the server exits or
     does not answer ``/_stcore/health`` within ``timeout_s``.
     """
     with socket.socket() as sock:
@@ -44,6 +44,8 @@ def streamlit_server(script: Path, log_path: Path, *, timeout_s: float = 60.0) -
         port = sock.getsockname()[1]
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     env.pop("TIANDITU_TOKEN", None)
+    # Scenarios are kept in a workspace file: the server gets its own, beside its log, never the user's.
+    env["XUHUI_WORKSPACE"] = str(log_path.parent / "workspace.gpkg")
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless=true", f"--server.port={port}"]
     command += ["--server.address=127.0.0.1", "--server.fileWatcherType=none"]
     with log_path.open("wb") as log:

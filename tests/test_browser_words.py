@@ -58,7 +58,7 @@ RAW_CODES = (
     "Choose an option",
     "USED",
 )
-SECTIONS = ("summary", "carriers", "quality", "sources", "downloads", "import")
+SECTIONS = ("summary", "timeline", "carriers", "quality", "sources", "scenarios", "downloads", "import")
 
 
 @pytest.fixture(scope="module")
