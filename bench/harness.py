@@ -36,8 +36,9 @@ def streamlit_server(script: Path, log_path: Path, *, timeout_s: float = 60.0) -
     """``streamlit run script`` on a free loopback port (headless, no usage statistics); yields its base URL.
 
     The server's output goes to ``log_path``. A Tianditu token in the environment is not passed on,
-    so the page shows its defaults; the scenario workspace is a new file beside the log. Raises :class:`ServerError` (with the log) if the server exits or
-    does not answer ``/_stcore/health`` within ``timeout_s``.
+    so the page shows its defaults; the scenario workspace is a new file beside the log. Raises
+    :class:`ServerError` (with the log) if the server exits or does not answer ``/_stcore/health``
+    within ``timeout_s``.
     """
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
