@@ -65,8 +65,9 @@ class MapParts:
         The ``folium.Map`` (the basemap unless ``basemap_in_map=False``; the words group and the
         overlays too when ``embed_overlays``).
     overlays
-        ``layer key → FeatureGroup`` in drawing order; pass ``list(overlays.values())`` to
-        ``st_folium(feature_group_to_add=...)`` when built with ``embed_overlays=False``.
+        ``layer key → FeatureGroup`` in drawing order. For ``st_folium`` built with
+        ``embed_overlays=False``, pass :attr:`feature_groups` (these, after the basemap and the words
+        with the legend) as ``feature_group_to_add``.
     layer_control
         A collapsed ``folium.LayerControl`` for the overlays; for st_folium pass it as
         ``layer_control=`` (it must not be added to the map as well), or ignore it.
