@@ -76,7 +76,7 @@ class Legend(MacroElement):
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "xh-legend leaflet-control-layers");
                 div.style.cssText = "padding:6px 8px;font-size:12px;line-height:1.5;"
-                    + "background:rgba(255,255,255,0.92);max-width:240px";
+                    + "background:rgba(255,255,255,0.92);max-width:240px;display:none";  // until update()
                 div.innerHTML = {{ this.html|tojson }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);

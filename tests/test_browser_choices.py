@@ -247,7 +247,8 @@ MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 MAP_VIEW_JS = """() => {
     const key = Object.keys(window).find((k) => k.startsWith("map_") && window[k] && window[k].getZoom);
     const map = key ? window[key] : null;
-    if (!map || map._animatingZoom || !document.querySelector(".xh-legend")) { return null; }
+    const panning = map && map._panAnim && map._panAnim._inProgress;
+    if (!map || map._animatingZoom || panning || !document.querySelector(".xh-legend")) { return null; }
     const c = map.getCenter();
     return {zoom: map.getZoom(), lat: c.lat, lng: c.lng,
             legend: document.querySelector(".xh-legend b").textContent,
@@ -284,14 +285,15 @@ def test_a_language_switch_keeps_the_map_view(server, page):
     map_view(frame, zoom=opened["zoom"] + 2)
     box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
     x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5
+    # the drag ends with a "moveend" once the map has come to rest (after any inertia)
+    frame.evaluate("() => { window.xhMoved = false; window.map.once('moveend', () => { window.xhMoved = true; }); }")
     page.mouse.move(x, y)  # type: ignore[attr-defined]
     page.mouse.down()  # type: ignore[attr-defined]
     page.mouse.move(x + 120, y + 60, steps=8)  # type: ignore[attr-defined]
     page.mouse.up()  # type: ignore[attr-defined]
-    frame.wait_for_function(  # type: ignore[attr-defined]
-        f"() => {{ const v = ({MAP_VIEW_JS})(); return v && v.lng !== {opened['lng']!r}; }}"
-    )
+    frame.wait_for_function("() => window.xhMoved")  # type: ignore[attr-defined]
     before = map_view(frame)
+    assert before["lng"] != opened["lng"]
     assert before["zoom"] == opened["zoom"] + 2
 
     switch_language(page, "en")
