@@ -143,8 +143,8 @@ with guard("map", lang):
         st.caption(t("gcj_note"))
     if parts.note:
         st.caption(parts.note)
-    # The map itself depends on the data and language only; tiles and overlays come as feature groups,
-    # so switching the basemap or a layer keeps the component (and the user's view).
+    # The map itself depends on the data only; tiles, the map's words and legend, and the overlays come as
+    # feature groups, so switching the language, the basemap or a layer keeps the component (and the view).
     st_folium(
         parts.map,
         key="map",

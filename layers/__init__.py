@@ -45,7 +45,7 @@ from layers.display import display_geometry, prepare_display, to_gcj02
 from layers.grid import grid_cells, grid_layer_data
 from layers.labels import label_min_zooms, labels_layer_data, zone_label_piece
 from layers.layerdata import LayerData, Piece, to_feature_group
-from layers.legend import Legend, build_legend
+from layers.legend import Legend, MapWords, build_legend, words_group
 from layers.mapping import (
     DEFAULT_LAYERS,
     LAYER_KEYS,
@@ -88,6 +88,7 @@ __all__ = [
     "MapBasis",
     "MapNotice",
     "MapParts",
+    "MapWords",
     "OfflineMap",
     "Piece",
     "asset_links",
@@ -122,6 +123,7 @@ __all__ = [
     "to_feature_group",
     "to_gcj02",
     "view_note",
+    "words_group",
     "zone_label_piece",
     "zones_layer_data",
 ]

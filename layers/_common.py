@@ -135,6 +135,8 @@ WORDS: Mapping[str, Text] = {
     "line15_stations": Text("15号线车站", "Line 15 stations"),
     "outer_ring": Text("外环", "Outer Ring"),
     "legend": Text("图例", "Legend"),
+    "zoom_in": Text("放大", "Zoom in"),
+    "zoom_out": Text("缩小", "Zoom out"),
     "map_title": Text("产业载体与规划片区地图", "Carriers and planning zones: map"),
     "declared": Text("规划申报", "declared"),
     "itemized": Text("分项合计", "itemized"),

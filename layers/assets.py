@@ -40,6 +40,7 @@ __all__ = [
     "STATIC_DIR",
     "STREAMLIT_ASSET_URL",
     "MapStyle",
+    "MetricScale",
     "OfflineMap",
     "asset_links",
     "make_map",
@@ -166,6 +167,25 @@ class MapStyle(MacroElement):
         self.css = css
 
 
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (no feet or miles: no English units on the page).
+
+    Words-free, so the map's script is the same in every language.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
 class OfflineMap(folium.Map):
     """A ``folium.Map`` that loads Leaflet only, from the app's own static files.
 
@@ -210,7 +230,7 @@ def make_map(
     asset_base_url
         See :func:`asset_links`.
     **kwargs
-        Passed to ``folium.Map`` (e.g. ``height``, ``control_scale``).
+        Passed to ``folium.Map`` (e.g. ``height``); add :class:`MetricScale` for a scale bar.
 
     Returns
     -------

@@ -1,9 +1,15 @@
-"""The legend: a Leaflet control drawn from the same styles as the layers, all text escaped.
+"""The legend and the map's other words: Leaflet controls drawn from the same styles as the layers, all text escaped.
 
 It lists only the layers on the map: each row names its layer (``data-layer``), and the control shows
 the rows of the overlays present (their ``xhLayer`` option, :class:`layers._geojson.PieceLayer`) every
 time a layer is added or removed, whether by the layer control, a page's switches (streamlit-folium
 adds and removes feature groups) or a script. The map itself does not change with the switches.
+
+The words of the map (the legend, the language of the map's box and the titles of its zoom buttons,
+:class:`MapWords`) can live in a feature group instead of the map (:func:`words_group`): the legend
+is then on the map while that group is, and streamlit-folium, which re-evaluates its
+``feature_group_to_add`` without rebuilding the map, switches the language of all of them without
+resetting the user's view (the map's own script is then the same in every language).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import pairwise
 
+import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -20,7 +27,7 @@ from layers._common import Lang, LayerInputError, check_lang, escape_text, word
 from layers.scale import GRID_BREAKS_WAN_PER_KM2, check_view
 from layers.styles import CARRIER_STYLES, CONTEXT_STYLES, GRID_UNKNOWN_STYLE, grid_style, zone_style
 
-__all__ = ["Legend", "build_legend"]
+__all__ = ["Legend", "MapWords", "build_legend", "words_group"]
 
 _POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
 #: Every layer a legend row can belong to.
@@ -29,6 +36,9 @@ LAYERS = ("carriers", "zones", "district_boundary", "huangpu", "outer_ring", "li
 
 class Legend(MacroElement):
     """A legend box as a Leaflet control; its HTML is built escaped and shipped as a JSON string.
+
+    Added to a map, it stays for the map's life; added to a feature group, it is on the map while
+    the group is (the page's map keeps it there, so its words can change without a new map).
 
     Parameters
     ----------
@@ -41,14 +51,14 @@ class Legend(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        (function () {
+        (function (parent) {
             var legend = L.control({position: {{ this.position|tojson }}});
-            var map = {{ this._parent.get_name() }};
+            var map = null;
             var box = null;
             var pending = false;
             function update() {
                 pending = false;
-                if (!box) { return; }
+                if (!box || !map) { return; }
                 var on = {};
                 map.eachLayer(function (layer) {
                     if (layer.options && layer.options.xhLayer) { on[layer.options.xhLayer] = true; }
@@ -66,7 +76,7 @@ class Legend(MacroElement):
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "xh-legend leaflet-control-layers");
                 div.style.cssText = "padding:6px 8px;font-size:12px;line-height:1.5;"
-                    + "background:rgba(255,255,255,0.92);max-width:240px";
+                    + "background:rgba(255,255,255,0.92);max-width:240px;display:none";  // until update()
                 div.innerHTML = {{ this.html|tojson }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
@@ -74,9 +84,28 @@ class Legend(MacroElement):
                 later();
                 return div;
             };
-            map.on("layeradd layerremove", later);
-            legend.addTo({{ this._parent.get_name() }});
-        })();
+            legend.onRemove = function () { box = null; };
+            function attach(target) {
+                if (map || !target) { return; }
+                map = target;
+                map.on("layeradd layerremove", later);
+                legend.addTo(map);
+            }
+            function detach() {
+                if (!map) { return; }
+                map.off("layeradd layerremove", later);
+                legend.remove();
+                map = null;
+            }
+            if (parent instanceof L.Map) {
+                attach(parent);
+            } else {
+                // In a feature group: on the map while the group is (streamlit-folium swaps its groups).
+                parent.on("add", function () { attach(parent._map); });
+                parent.on("remove", detach);
+                attach(parent._map);
+            }
+        })({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
@@ -88,6 +117,92 @@ class Legend(MacroElement):
             raise LayerInputError(f"legend position={position!r} is not one of {', '.join(_POSITIONS)}")
         self.html = html
         self.position = position
+
+
+class MapWords(MacroElement):
+    """The map's own words in one language: its box's ``lang`` and the titles of the zoom buttons.
+
+    Added to a map, or to a feature group (then applied whenever the group is added to a map, so a
+    page that swaps its groups, as streamlit-folium does, switches them without a new map).
+
+    Parameters
+    ----------
+    lang
+        ``"zh"`` or ``"en"``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (parent) {
+            var words = {{ this.words|tojson }};
+            function plain(html) {  // the words are shipped escaped; a textarea decodes them as text only
+                var area = document.createElement("textarea");
+                area.innerHTML = html;
+                return area.value;
+            }
+            function name(button, html) {
+                if (!button) { return; }
+                button.setAttribute("title", plain(html));
+                button.setAttribute("aria-label", plain(html));
+            }
+            function apply(map) {
+                if (!map) { return; }
+                map.getContainer().setAttribute("lang", words.lang);
+                var zoom = map.zoomControl;
+                if (zoom) {
+                    name(zoom._zoomInButton, words.zoom_in);
+                    name(zoom._zoomOutButton, words.zoom_out);
+                }
+            }
+            if (parent instanceof L.Map) {
+                apply(parent);
+            } else {
+                parent.on("add", function () { apply(parent._map); });
+                apply(parent._map);
+            }
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, lang: Lang = "zh") -> None:
+        super().__init__()
+        self._name = "MapWords"
+        lang = check_lang(lang)
+        self.words = {
+            "lang": _HTML_LANG[lang],
+            "zoom_in": escape_text(word("zoom_in", lang)),
+            "zoom_out": escape_text(word("zoom_out", lang)),
+        }
+
+
+_HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+
+def words_group(*, lang: Lang = "zh", legend: Legend | None = None) -> folium.FeatureGroup:
+    """A feature group with the map's words in ``lang`` (:class:`MapWords`) and the ``legend``, if any.
+
+    Not an overlay and not in a layer control. Pass it to ``st_folium(feature_group_to_add=...)``
+    (``layers.MapParts.feature_groups`` does) so the map's own script is the same in every language
+    and a language switch keeps the view; or add it to a standalone map.
+
+    Parameters
+    ----------
+    lang
+        ``"zh"`` or ``"en"``.
+    legend
+        The legend (:func:`build_legend`, in the same language), or None for none.
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    group = folium.FeatureGroup(name="xh_words", overlay=False, control=False)
+    group.add_child(MapWords(lang=lang), name="xh_map_words")
+    if legend is not None:
+        group.add_child(legend, name="xh_legend")
+    return group
 
 
 def _swatch(style: dict, *, line: bool = False) -> str:
@@ -163,7 +278,7 @@ def build_legend(
     Returns
     -------
     Legend
-        Add it to the map itself (not to a feature group).
+        Add it to the map, or to the map's words group (:func:`words_group`).
     """
     lang = check_lang(lang)
     rows = [f"<b>{escape_text(word('legend', lang))}</b>"]

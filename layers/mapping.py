@@ -10,9 +10,10 @@ Two steps, so that a page can cache the expensive one:
    every rerun (Folium objects are never cached: they are mutated while rendering).
 
 For streamlit-folium, build with ``embed_overlays=False, basemap_in_map=False`` and pass
-``parts.feature_groups`` (basemap tiles, then the overlays) as ``feature_group_to_add``: the map
-itself (view, legend) then depends on the data and the language only, not on the basemap or which
-layers are on, so streamlit-folium's component key stays the same and the user's view is kept.
+``parts.feature_groups`` (basemap tiles, the map's words and legend, then the overlays) as
+``feature_group_to_add``: the map itself (its opening view) then depends on the data only, not on
+the language, the basemap or which layers are on, so streamlit-folium's component key stays the same
+and the user's view is kept (streamlit-folium swaps the feature groups without rebuilding the map).
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ import pandas as pd
 
 from geo.crs import wgs84_to_gcj02
 from layers._common import Lang, LayerInputError, check_lang, escape_text, pick_names, word
-from layers.assets import STREAMLIT_ASSET_URL, make_map
+from layers.assets import STREAMLIT_ASSET_URL, MetricScale, make_map
 from layers.basemaps import BasemapInfo, basemap_info, basemap_problem, build_basemap
 from layers.carriers import carriers_layer_data
 from layers.context import context_layer_data
 from layers.display import DEFAULT_TOLERANCE_M
 from layers.labels import labels_layer_data
 from layers.layerdata import LayerData, to_feature_group
-from layers.legend import build_legend
+from layers.legend import build_legend, words_group
 from layers.scale import MapBasis, View, check_view, choose_view, map_basis
 from layers.zones import zones_layer_data
 
@@ -61,11 +62,12 @@ class MapParts:
     Attributes
     ----------
     map
-        The ``folium.Map`` (legend; the basemap unless ``basemap_in_map=False``; the overlays
-        too when ``embed_overlays``).
+        The ``folium.Map`` (the basemap unless ``basemap_in_map=False``; the words group and the
+        overlays too when ``embed_overlays``).
     overlays
-        ``layer key → FeatureGroup`` in drawing order; pass ``list(overlays.values())`` to
-        ``st_folium(feature_group_to_add=...)`` when built with ``embed_overlays=False``.
+        ``layer key → FeatureGroup`` in drawing order. For ``st_folium`` built with
+        ``embed_overlays=False``, pass :attr:`feature_groups` (these, after the basemap and the words
+        with the legend) as ``feature_group_to_add``.
     layer_control
         A collapsed ``folium.LayerControl`` for the overlays; for st_folium pass it as
         ``layer_control=`` (it must not be added to the map as well), or ignore it.
@@ -84,6 +86,9 @@ class MapParts:
         How the carriers are drawn: ``"full"``, ``"light"`` or ``"grid"`` (:mod:`layers.scale`).
     note
         Plain text for the page when the view is not ``"full"`` (:func:`layers.scale.view_note`), else "".
+    words
+        The map's words in its language and the legend (:func:`layers.legend.words_group`): in the
+        map when built with ``embed_overlays``, else passed with the overlays.
     """
 
     map: folium.Map
@@ -95,11 +100,15 @@ class MapParts:
     basemap_layer: folium.FeatureGroup | None = None
     view: str = "full"
     note: str = ""
+    words: folium.FeatureGroup | None = None
 
     @property
     def feature_groups(self) -> list[folium.FeatureGroup]:
-        """The basemap layer (when separate), then the overlays: ``st_folium(feature_group_to_add=...)``."""
-        head = [self.basemap_layer] if self.basemap_layer is not None else []
+        """The basemap layer (when separate), the words, then the overlays: ``st_folium(feature_group_to_add=...)``.
+
+        Everything that depends on the language is in them, none of it in the map's own script.
+        """
+        head = [g for g in (self.basemap_layer, self.words) if g is not None]
         return [*head, *self.overlays.values()]
 
 
@@ -301,13 +310,15 @@ def build_map(
     gcj02
         Shift overlays to GCJ-02; default (None): exactly when the basemap is AMap.
     legend
-        Add the legend control to the map.
+        Add the legend control (to the words group, :attr:`MapParts.words`).
     embed_overlays
-        Add the overlays to the map (for a standalone file); False keeps them only in
-        ``MapParts.overlays`` for ``st_folium(feature_group_to_add=...)``.
+        Add the overlays and the words group to the map, and give it a ``<title>`` in ``lang`` (for a
+        standalone file); False keeps them only in ``MapParts.feature_groups`` for
+        ``st_folium(feature_group_to_add=...)``, so that the map itself is the same in every language.
     basemap_in_map
         Add the basemap tiles to the map (default). False returns them as ``MapParts.basemap_layer``
-        instead and leaves the map independent of the basemap: no tiles, the opening view in WGS-84
+        instead and leaves the map independent of the basemap (and of the language: the tiles' notice
+        and Tianditu's labels are in ``lang``): no tiles, the opening view in WGS-84
         (on AMap it is then a few hundred metres off the shifted overlays, which a fit does not
         notice), and no GCJ-02 note in the legend (the page shows it).
     prefer_canvas
@@ -365,26 +376,31 @@ def build_map(
         prefer_canvas=basis.view != "full" if prefer_canvas is None else bool(prefer_canvas),
         asset_base_url=asset_base_url,
         height=height,
-        control_scale=True,
     )
-    m.get_root().title = escape_text(word("map_title", lang))  # the <title> of a downloaded map
+    m.add_child(MetricScale(), name="xh_scale")
     if basemap_in_map:
         tiles.add_to(m)
     if fit and bounds is not None:
         m.fit_bounds(bounds)
-    if legend:
-        # From the data, not from which layers are on: the map (and so streamlit-folium's component
-        # key) must stay the same while overlays are toggled, or the view would be reset.
-        build_legend(
+    # From the data, not from which layers are on (the legend shows the rows of the layers present):
+    # with the words it is a feature group of its own, so the map does not change with the language.
+    words = words_group(
+        lang=lang,
+        legend=build_legend(
             lang=lang,
             zone_types=basis.zone_types,
             gcj02=shift_view,
             context_keys=basis.context_keys,
             view=basis.view,
             cell_m=basis.cell_m,
-        ).add_to(m)
+        )
+        if legend
+        else None,
+    )
     control = folium.LayerControl(collapsed=True, position="topright")
     if embed_overlays:
+        m.get_root().title = escape_text(word("map_title", lang))  # the <title> of a downloaded map
+        words.add_to(m)
         for group in overlays.values():
             group.add_to(m)
         if overlays:
@@ -399,6 +415,7 @@ def build_map(
         basemap_layer=None if basemap_in_map else tiles,
         view=basis.view,
         note=basis.note(lang),
+        words=words,
     )
 
 

@@ -9,6 +9,7 @@ without an uploaded file: no traceback, no error box, no lost choice.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -239,3 +240,65 @@ def test_switch_language_then_click_everything_with_an_upload(server, page, tmp_
     no_failure(page, "using the upload")
     assert page.get_by_text(say("title_other", "zh"), exact=True).count() == 1
     click_everything(page, "en")
+
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: The Leaflet map inside streamlit-folium's frame (its script names it map_div and sets window.map too).
+MAP_VIEW_JS = """() => {
+    const key = Object.keys(window).find((k) => k.startsWith("map_") && window[k] && window[k].getZoom);
+    const map = key ? window[key] : null;
+    const panning = map && map._panAnim && map._panAnim._inProgress;
+    if (!map || map._animatingZoom || panning || !document.querySelector(".xh-legend")) { return null; }
+    const c = map.getCenter();
+    return {zoom: map.getZoom(), lat: c.lat, lng: c.lng,
+            legend: document.querySelector(".xh-legend b").textContent,
+            zoomTitle: document.querySelector(".leaflet-control-zoom-in").getAttribute("title"),
+            lang: map.getContainer().getAttribute("lang")};
+}"""
+
+
+def map_frame(page: object) -> object:
+    """The map's iframe as a Playwright Frame, once its Leaflet map and legend are drawn."""
+    frame = page.locator(MAP_FRAME).element_handle().content_frame()  # type: ignore[attr-defined]
+    frame.wait_for_function(MAP_VIEW_JS)
+    return frame
+
+
+def map_view(frame: object, **expected: object) -> dict:
+    """The map's zoom, centre, legend title, zoom-button title and language, once they read ``expected``."""
+    condition = " && ".join(f"v.{k} === {json.dumps(v)}" for k, v in expected.items()) or "true"
+    return frame.wait_for_function(  # type: ignore[attr-defined]
+        f"() => {{ const v = ({MAP_VIEW_JS})(); return v && {condition} ? v : null; }}"
+    ).json_value()
+
+
+def test_a_language_switch_keeps_the_map_view(server, page):
+    """Issue 9: zoom in and pan, switch the language: the map keeps its view and now speaks English."""
+    page.goto(f"{server}/?basemap=none")
+    wait_for_run(page)
+    frame = map_frame(page)
+    opened = map_view(frame, legend="图例", zoomTitle="放大", lang="zh-CN")
+    zoom_in = frame.locator(".leaflet-control-zoom-in")  # type: ignore[attr-defined]
+    zoom_in.click()
+    map_view(frame, zoom=opened["zoom"] + 1)
+    zoom_in.click()
+    map_view(frame, zoom=opened["zoom"] + 2)
+    box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
+    x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5
+    # the drag ends with a "moveend" once the map has come to rest (after any inertia)
+    frame.evaluate("() => { window.xhMoved = false; window.map.once('moveend', () => { window.xhMoved = true; }); }")
+    page.mouse.move(x, y)  # type: ignore[attr-defined]
+    page.mouse.down()  # type: ignore[attr-defined]
+    page.mouse.move(x + 120, y + 60, steps=8)  # type: ignore[attr-defined]
+    page.mouse.up()  # type: ignore[attr-defined]
+    frame.wait_for_function("() => window.xhMoved")  # type: ignore[attr-defined]
+    before = map_view(frame)
+    assert before["lng"] != opened["lng"]
+    assert before["zoom"] == opened["zoom"] + 2
+
+    switch_language(page, "en")
+    no_failure(page, "switching to English")
+    after = map_view(map_frame(page), legend="Legend", zoomTitle="Zoom in", lang="en")
+    assert after["zoom"] == before["zoom"]
+    assert after["lat"] == pytest.approx(before["lat"], abs=1e-9)
+    assert after["lng"] == pytest.approx(before["lng"], abs=1e-9)

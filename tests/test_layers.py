@@ -708,7 +708,8 @@ def test_build_map_layers_in_drawing_order() -> None:
     children = list(parts.map._children.values())
     groups = [c for c in children if isinstance(c, folium.FeatureGroup) and c.overlay]
     assert groups == list(parts.overlays.values())
-    assert any(isinstance(c, layers.Legend) for c in children)
+    assert parts.words in children  # the words group, with the legend, in a standalone map
+    assert any(isinstance(c, layers.Legend) for c in parts.words._children.values())
     assert any(isinstance(c, folium.LayerControl) for c in children)
     assert parts.basemap is not None
     assert parts.basemap.key == "osm"
@@ -760,6 +761,77 @@ def test_toggling_overlays_keeps_the_st_folium_map_the_same() -> None:
     assert len(groups_all) == len(layers.LAYER_KEYS)
     assert len(groups_two) == 2
     assert all("addLayer(feature_group_feature_group_" in g for g in groups_two)
+
+
+FOLIUM_ID = re.compile(r"_[0-9a-f]{32}")
+
+
+def st_folium_parts(lang: str, **options: object) -> tuple[str, str, str]:
+    """(main script with folium's random ids normalised, its streamlit-folium key, the feature groups' script)."""
+    parts = layers.build_map(
+        make_carriers(),
+        make_zones(),
+        context=make_context(),
+        summary=make_summary(),
+        sources=make_sources(),
+        lang=lang,
+        embed_overlays=False,
+        **options,
+    )
+    parts.map.get_root().render()
+    script = _get_map_string(parts.map)
+    groups = "".join(_get_feature_group_string(g, parts.map, idx=i) for i, g in enumerate(parts.feature_groups))
+    return FOLIUM_ID.sub("_ID", script), generate_js_hash(script, "map"), groups
+
+
+@pytest.mark.parametrize("basemap", ["osm", "none", "tianditu_vec"])
+def test_a_language_switch_keeps_the_st_folium_map_the_same(basemap: str) -> None:
+    """The map's own script (streamlit-folium's component key) is the same in both languages; every word
+    of the map (legend, zoom buttons, tile notice, tooltips) travels in the feature groups it swaps, so a
+    language switch does not re-mount the map or reset the user's pan and zoom."""
+    # as the page builds it: the basemap too is a feature group
+    zh_script, zh_key, zh_groups = st_folium_parts("zh", basemap=basemap, basemap_in_map=False, tianditu_token=TOKEN)
+    en_script, en_key, en_groups = st_folium_parts("en", basemap=basemap, basemap_in_map=False, tianditu_token=TOKEN)
+    assert zh_script == en_script
+    assert zh_key == en_key
+    assert zh_groups != en_groups
+    for text in ("图例", "Legend", "放大", "Zoom in", "<title>"):
+        assert text not in js_unescape(zh_script), text
+    zh_seen, en_seen = js_unescape(zh_groups), js_unescape(en_groups)
+    assert "<b>图例</b>" in zh_seen
+    assert "Legend" not in zh_seen
+    assert "<b>Legend</b>" in en_seen
+    assert "图例" not in en_seen
+    assert '"zoom_in": "放大"' in zh_seen
+    assert '"zoom_in": "Zoom in"' in en_seen
+    if basemap != "none":  # the tile notice comes with the tiles
+        assert layers.WORDS["tiles_failed"].zh in zh_seen
+        assert layers.WORDS["tiles_failed"].en in en_seen
+
+
+def test_only_a_downloaded_map_has_a_title_and_the_scale_is_metric() -> None:
+    embedded = layers.build_map(make_carriers(), make_zones(), lang="en", basemap="none", embed_overlays=False)
+    assert not embedded.map.get_root().title
+    standalone = layers.build_map(make_carriers(), make_zones(), lang="en", basemap="none")
+    assert standalone.map.get_root().title == "Carriers and planning zones: map"
+    page = standalone.map.get_root().render()
+    assert "L.control.scale({imperial: false})" in page
+    assert "L.control.scale()" not in page
+
+
+def test_map_words_are_escaped_and_follow_the_language() -> None:
+    zh = layers.MapWords(lang="zh").words
+    en = layers.MapWords(lang="en").words
+    assert zh == {"lang": "zh-CN", "zoom_in": "放大", "zoom_out": "缩小"}
+    assert en == {"lang": "en", "zoom_in": "Zoom in", "zoom_out": "Zoom out"}
+    with pytest.raises(LayerInputError):
+        layers.MapWords(lang="fr")  # type: ignore[arg-type]
+    group = layers.words_group(lang="en", legend=layers.build_legend(lang="en", zone_types=[XSS_IMG]))
+    rendered = folium.Map(tiles=None).add_child(group).get_root().render()
+    assert "<img src=x" not in js_unescape(rendered)
+    assert "&lt;img src=x" in js_unescape(rendered)
+    assert not group.overlay
+    assert not group.control
 
 
 def test_lang_switches_every_label() -> None:
@@ -871,7 +943,7 @@ def test_the_chinese_map_speaks_the_project_vocabulary_and_no_working_notes() ->
         if k in ("tip", "pop", "label")
     ]
     texts += [g.layer_name for g in parts.overlays.values()]
-    legend = next(c for c in parts.map._children.values() if isinstance(c, layers.Legend))
+    legend = next(c for c in parts.words._children.values() if isinstance(c, layers.Legend))
     texts.append(html.unescape(re.sub(r"<[^>]+>", "\n", legend.html)))
     cells = {line.strip() for text in texts for line in text.splitlines() if line.strip()}
     joined = "\n".join(texts)

@@ -175,7 +175,8 @@ def test_map_with_basemap_outside_is_the_same_for_every_basemap_and_toggle() -> 
             assert "tileLayer" not in script
             assert "GCJ-02" not in script
             assert parts.feature_groups[0] is parts.basemap_layer
-            assert parts.feature_groups[1:] == list(parts.overlays.values())
+            assert parts.feature_groups[1] is parts.words
+            assert parts.feature_groups[2:] == list(parts.overlays.values())
             assert parts.gcj02 is gcj02
     assert len(keys) == 1
 
@@ -197,7 +198,7 @@ def test_basemap_layer_carries_the_tiles() -> None:
 def test_legend_does_not_vary_with_the_layers_that_are_on() -> None:
     def legend(on: list[str]) -> str:
         parts = layers.build_map(make_carriers(), make_zones(), context=make_context(), layers=on)
-        (item,) = [c for c in parts.map._children.values() if isinstance(c, layers.Legend)]
+        (item,) = [c for c in parts.words._children.values() if isinstance(c, layers.Legend)]
         return item.html
 
     assert legend(list(layers.LAYER_KEYS)) == legend([]) == legend(["carriers"])

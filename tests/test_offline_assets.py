@@ -171,7 +171,7 @@ parts = layers.build_map(fx.make_carriers(), fx.make_zones(), context=fx.make_co
                          summary=fx.make_summary(), sources=fx.make_sources(), basemap="none",
                          layers=on, embed_overlays=False)
 st_folium(parts.map, key="map", height=400, width=600, returned_objects=[],
-          feature_group_to_add=list(parts.overlays.values()), layer_control=parts.layer_control)
+          feature_group_to_add=parts.feature_groups, layer_control=parts.layer_control)
 """
 
 
