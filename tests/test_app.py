@@ -86,7 +86,7 @@ def test_page_runs_in_both_languages(lang, title):
     assert len(at.radio(key=f"section@{lang}").options) == 8
     at.radio(key=f"section@{lang}").set_value("downloads").run()
     assert not at.exception
-    assert len(at.get("download_button")) == 9
+    assert len(at.get("download_button")) == 10
 
 
 def test_only_the_chosen_section_is_built():

@@ -17,12 +17,13 @@ from geo import present
 from geo.data import Dataset, document_titles, load_dataset, load_documents
 from geo.quality import check_quality
 from geo.rollup import summarize, zone_types
-from geo.timeline import Figures, bundled_figure_paths, load_figures
+from geo.timeline import Figures, bundled_figure_paths, bundled_indicators_path, load_figures
 
 __all__ = [
     "bundled",
     "bundled_figures",
     "carriers_table",
+    "column_figures",
     "documents",
     "findings",
     "map_basis",
@@ -39,9 +40,17 @@ def bundled() -> Dataset:
 
 @st.cache_data(show_spinner=False)
 def bundled_figures(data_key: str, _data: Dataset) -> Figures:
-    """The bundled data's tranches and targets (``seeds/tranches.csv``, ``seeds/targets.csv``)."""
+    """The bundled data's tranches, targets and indicators (``seeds/tranches.csv``, ``targets.csv``, …)."""
     tranches, targets = bundled_figure_paths()
-    return load_figures(_data.carriers, _data.zones, tranches=tranches, targets=targets)
+    return load_figures(
+        _data.carriers, _data.zones, tranches=tranches, targets=targets, indicators=bundled_indicators_path()
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def column_figures(data_key: str, _data: Dataset) -> Figures:
+    """An upload's figures: its carriers' two columns as tranches, no targets, no indicators."""
+    return load_figures(_data.carriers, _data.zones)
 
 
 @st.cache_data(show_spinner=False)

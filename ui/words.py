@@ -111,6 +111,11 @@ TEXT: Mapping[str, Text] = {
     "dl_kml": Text("KML (WGS-84)", "KML (WGS-84)"),
     "dl_shp": Text("Shapefile 压缩包 (GBK)", "Shapefile zip (GBK)"),
     "dl_html": Text("地图 HTML（可离线打开）", "Map as HTML (works offline)"),
+    "dl_figures_csv": Text(
+        "分期、目标与指标 CSV（含元数据说明）", "Tranches, targets and indicators CSV (with their metadata files)"
+    ),
+    "dl_timeline_csv": Text("逐年表 CSV（含元数据说明）", "Timeline CSV (with its metadata file)"),
+    "dl_timeline_xlsx": Text("逐年表 Excel", "Timeline Excel"),
     "dl_note": Text(
         "每个导出文件都带有元数据：输入文件哈希、归属方式、年份、坐标系、工具版本和时间。",
         "Every export carries a metadata stamp: input hashes, membership mode, year, CRS, tool version and time.",
