@@ -152,7 +152,15 @@ with guard("map", lang):
         basis = cache.map_basis(data_key, data)
         # Every overlay is cached once per language and datum; the switches only pick which ones are drawn.
         overlays = cache.map_overlays(
-            data_key, lang, layers.needs_gcj02(basemap), mode, year, layers.LAYER_KEYS, True, data
+            data_key,
+            lang,
+            layers.needs_gcj02(basemap),
+            mode,
+            year,
+            layers.LAYER_KEYS,
+            True,
+            data,
+            shown.indicators if (shown := page_figures()) is not None else None,  # in the carriers' popups
         )
     parts = layers.build_map(
         overlay_data=overlays,
@@ -275,6 +283,18 @@ with guard(f"section {section}", lang):
         else:
             st.caption(t("summary_note", zone=term("zone_type", by, lang)))
         st.html(present.chart_html(table, lang))
+        shown = page_figures()
+        known = None if shown is None else shown.indicators
+        if known is not None and len(known):
+            indicator_view = cache.group_indicators(data_key, by, mode, lang, data, known)
+            st.markdown(f"**{t('indicators_heading')}**")
+            st.dataframe(
+                indicator_view.drop(columns="group_id").rename(columns={"group": t("indicators_group")}),
+                width="stretch",
+                hide_index=True,
+                placeholder="—",
+            )
+            st.caption(t("indicators_note"))
 
     if section == "timeline":
         from ui.timeline import render_timeline

@@ -7,7 +7,7 @@ popup (``full``), every outline on a canvas with a short tooltip (``light``), or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -163,7 +163,13 @@ def _row_label(column: str, lang: Lang) -> str:
 
 
 def _popup(
-    row: pd.Series, columns: list[str], lang: Lang, sources: Mapping[str, list[pd.Series]], names: Mapping[str, str]
+    row: pd.Series,
+    columns: list[str],
+    lang: Lang,
+    sources: Mapping[str, list[pd.Series]],
+    names: Mapping[str, str],
+    *,
+    indicators: Sequence[tuple[str, str]] = (),
 ) -> str:
     title = escape_text(pick_name(row, lang, fallback=str(row["id"])))
     own_name = "name_zh" if lang == "zh" else "name_en"
@@ -173,6 +179,8 @@ def _popup(
         for column in columns
         if column not in _NOT_ROWS and column != own_name
     ]
+    # The carrier's other indicators where a source reports them (name, value in words): unknown ones are absent.
+    cells += [f"<tr><th>{escape_text(name)}</th><td>{escape_text(value)}</td></tr>" for name, value in indicators]
     parts = [f"<b>{title}</b>", f"<table>{''.join(cells)}</table>"]
     cited = split_ids(row["source_ids"]) if "source_ids" in row.index else []
     if cited:
@@ -224,6 +232,7 @@ def carriers_layer_data(
     name: str | None = None,
     show: bool = True,
     zone_names: Mapping[str, str] | None = None,
+    indicators: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> LayerData:
     """The carriers layer: styled by status, nested carriers drawn above their parents, as plain data.
 
@@ -255,6 +264,9 @@ def carriers_layer_data(
         Whether the layer starts visible.
     zone_names
         ``zone id → name`` in ``lang``: the popup names a carrier's zones (ids otherwise).
+    indicators
+        ``carrier id → [(indicator name, value in words), …]`` in ``lang``
+        (:func:`geo.indicators.carrier_indicator_words`): rows the popup adds where a value is known.
 
     Returns
     -------
@@ -315,7 +327,8 @@ def carriers_layer_data(
         parent_name = None if is_missing(parent) or not str(parent).strip() else by_id.get(str(parent), str(parent))
         prop: dict[str, Any] = {"tip": _tooltip(row, lang, parent_name), "s": cls}
         if popups:
-            prop["pop"] = _popup(row, columns, lang, source_rows, references)
+            own = (indicators or {}).get(str(row["id"]), ())
+            prop["pop"] = _popup(row, columns, lang, source_rows, references, indicators=own)
         props.append(prop)
     piece = Piece(
         feature_collection(display, carriers["id"].astype(str).tolist(), props),

@@ -17,7 +17,7 @@ layers are on, so streamlit-folium's component key stays the same and the user's
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import folium
@@ -128,6 +128,7 @@ def overlay_data(
     tolerance_m: float = DEFAULT_TOLERANCE_M,
     popups: bool = True,
     view: View | None = None,
+    indicators: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> dict[str, LayerData]:
     """Every overlay that is switched on, as plain picklable :class:`~layers.layerdata.LayerData`.
 
@@ -158,6 +159,9 @@ def overlay_data(
         Give carriers their click popup (attributes and cited quotes: most of the payload; full view only).
     view
         How carriers are drawn (:mod:`layers.scale`); None chooses by their number.
+    indicators
+        ``carrier id → [(indicator name, value in words), …]`` for the carrier popups
+        (:func:`geo.indicators.carrier_indicator_words`); ``None``: none known.
 
     Returns
     -------
@@ -202,6 +206,7 @@ def overlay_data(
                 popups=popups,
                 view=chosen,
                 zone_names=zone_names,
+                indicators=indicators,
             )
         elif key == "labels" and carriers is not None:
             out[key] = labels_layer_data(

@@ -13,8 +13,9 @@ import pandas as pd
 import streamlit as st
 
 import layers
-from geo import present
+from geo import indicators, present
 from geo.data import Dataset, document_titles, load_dataset, load_documents
+from geo.indicators import carrier_indicator_words
 from geo.quality import check_quality
 from geo.rollup import summarize, zone_types
 from geo.timeline import Figures, bundled_figure_paths, bundled_indicators_path, load_figures
@@ -26,6 +27,7 @@ __all__ = [
     "column_figures",
     "documents",
     "findings",
+    "group_indicators",
     "map_basis",
     "map_overlays",
     "rollup",
@@ -84,6 +86,16 @@ def findings(data_key: str, _data: Dataset) -> pd.DataFrame:
     return check_quality(_data.carriers, _data.zones, _data.sources)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def group_indicators(
+    data_key: str, by: str, mode: str, lang: str, _data: Dataset, _indicators: pd.DataFrame | None
+) -> pd.DataFrame:
+    """:func:`geo.indicators.group_indicators` of the dataset ``data_key`` stands for (and its indicator values)."""
+    return indicators.group_indicators(
+        _data.carriers, _data.zones, _indicators, by=by, mode=mode, lang="zh" if lang == "zh" else "en"
+    )
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def map_basis(data_key: str, _data: Dataset) -> layers.MapBasis:
     """The map's extent, legend contents and view (full / light / grid): the data's, nothing else."""
@@ -100,8 +112,13 @@ def map_overlays(  # noqa: PLR0917 - plain values are the cache key
     keys: tuple[str, ...],
     popups: bool,
     _data: Dataset,
+    _indicators: pd.DataFrame | None = None,
 ) -> dict[str, layers.LayerData]:
-    """The overlays as plain data (display geometry, escaped tooltips); Folium objects are built per run."""
+    """The overlays as plain data (display geometry, escaped tooltips); Folium objects are built per run.
+
+    ``_indicators`` (:attr:`geo.timeline.Figures.indicators` of the data ``data_key`` stands for) puts each
+    carrier's reported indicator values in its popup.
+    """
     summary = {zone_type: rollup(data_key, zone_type, mode, year, _data) for zone_type in zone_types(_data.zones)}
     return layers.overlay_data(
         _data.carriers,
@@ -113,4 +130,5 @@ def map_overlays(  # noqa: PLR0917 - plain values are the cache key
         lang=lang,
         gcj02=gcj02,
         popups=popups,
+        indicators=carrier_indicator_words(_indicators, "zh" if lang == "zh" else "en"),
     )

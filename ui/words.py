@@ -111,6 +111,15 @@ TEXT: Mapping[str, Text] = {
     "dl_kml": Text("KML (WGS-84)", "KML (WGS-84)"),
     "dl_shp": Text("Shapefile 压缩包 (GBK)", "Shapefile zip (GBK)"),
     "dl_html": Text("地图 HTML（可离线打开）", "Map as HTML (works offline)"),
+    "indicators_heading": Text("其他指标（来源已报告者）", "Other indicators (where a source reports them)"),
+    "indicators_group": Text("范围", "scope"),
+    "indicators_note": Text(
+        "片区自身无数值时由其载体得出：企业数、产值等可加指标相加，每平方米产值等派生指标按合计重算，从不相加；"
+        "任一成员未知则为“—”（不按零计）。各指标取最近年份的数值。",
+        "Where a zone has no value of its own, it comes from its carriers: additive indicators (firms, output) "
+        "are summed, derived ones (output per m²) recomputed from the sums, never added; any member unknown "
+        "gives “—” (never zero). Each indicator shows its latest value.",
+    ),
     "dl_figures_csv": Text(
         "分期、目标与指标 CSV（含元数据说明）", "Tranches, targets and indicators CSV (with their metadata files)"
     ),
