@@ -61,6 +61,7 @@ st.session_state.setdefault("staged", {})  # role -> {"frame", "input"}
 st.session_state.setdefault("user_data", None)  # Dataset built from the staged layers, or None
 st.session_state.setdefault("import_error", None)  # why the staged layers could not be used
 st.session_state.setdefault("tianditu_pasted", "")
+st.session_state.setdefault("colour_by_phase", False)
 
 lang: Lang = st.session_state.lang
 
@@ -160,7 +161,8 @@ with guard("map", lang):
             layers.LAYER_KEYS,
             True,
             data,
-            shown.indicators if (shown := page_figures()) is not None else None,  # in the carriers' popups
+            st.session_state.colour_by_phase,  # colour carriers by their phase in the as-of year
+            page_figures(),  # indicators in the popups, tranches for the phases
         )
     parts = layers.build_map(
         overlay_data=overlays,
@@ -215,6 +217,7 @@ with st.sidebar:
     st.markdown(f"**{t('layers')}**")
     for key in layers.LAYER_KEYS:
         st.checkbox(layers.layer_label(key, lang), key=f"layer_{key}")
+    st.checkbox(t("by_phase"), key="colour_by_phase", help=t("by_phase_help"))
     coded(st.radio, t("grouping"), "by", groupings, lambda g: term("grouping", g, lang), lang=lang)
     coded(
         st.radio,

@@ -129,6 +129,8 @@ def overlay_data(
     popups: bool = True,
     view: View | None = None,
     indicators: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    phases: Mapping[str, str] | None = None,
+    phase_year: int | None = None,
 ) -> dict[str, LayerData]:
     """Every overlay that is switched on, as plain picklable :class:`~layers.layerdata.LayerData`.
 
@@ -162,6 +164,9 @@ def overlay_data(
     indicators
         ``carrier id → [(indicator name, value in words), …]`` for the carrier popups
         (:func:`geo.indicators.carrier_indicator_words`); ``None``: none known.
+    phases, phase_year
+        ``carrier id → phase`` in ``phase_year`` (:func:`geo.timeline.phase_by_carrier`): colour the carriers
+        by phase; ``None``: by status.
 
     Returns
     -------
@@ -207,6 +212,8 @@ def overlay_data(
                 view=chosen,
                 zone_names=zone_names,
                 indicators=indicators,
+                phases=phases,
+                phase_year=phase_year,
             )
         elif key == "labels" and carriers is not None:
             out[key] = labels_layer_data(

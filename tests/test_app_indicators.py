@@ -41,3 +41,13 @@ def test_the_summary_lists_the_districts_indicators_and_leaves_unknown_groups_em
     assert len(groups) == 2  # the two poles
     assert groups[firms_column].isna().all()  # no pole reports firms, nor all of its carriers: unknown, never 0
     assert "firms" not in " ".join(map(str, table.columns)) or lang == "en"  # no English word on the Chinese page
+
+
+def test_the_map_colours_carriers_by_phase_in_the_as_of_year_when_asked() -> None:
+    at = run_app(lang="en", basemap="none", buildout=False, year=2019)
+    assert "phase in 2019" not in all_text(map_payload(at))  # by status unless asked
+    at.sidebar.checkbox(key="colour_by_phase").check().run()
+    assert not at.exception
+    text = all_text(map_payload(at))
+    assert "phase in 2019: built" in text
+    assert "phase in 2019: planned" in text or "phase in 2019: under construction" in text

@@ -101,3 +101,23 @@ def test_the_popup_shows_a_carriers_indicators_escaped(place, lang: str) -> None
     assert "<b>x</b>" not in pops["a2"]
     assert "&lt;b&gt;x&lt;/b&gt;" in pops["a2"]
     assert name not in pops["a1"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"), [("zh", "截至2021年的阶段：在建"), ("en", "phase in 2021: under construction")]
+)
+def test_carriers_coloured_by_phase_name_it_in_the_tooltip(place, lang: str, line: str) -> None:
+    built, _ = place
+    phases = {"a1": "built", "a2": "under_construction", "b": "unknown"}  # a1x: not given, unknown
+    data = carriers_layer_data(built, lang=lang, view="full", phases=phases, phase_year=2021)
+    (piece,) = data.pieces
+    features = {f["id"]: f["properties"] for f in piece.data["features"]}
+    assert line in features["a2"]["tip"]
+    assert features["a1"]["s"] == "p0"
+    assert features["a2"]["s"] == "p1"
+    assert features["b"]["s"] == "p3"
+    assert features["a1x"]["s"] == "p3n"  # nested, heavier outline
+    assert piece.styles["p0"]["fillColor"] != piece.styles["p1"]["fillColor"]
+    assert piece.styles["p3"]["dashArray"]
+    by_status = carriers_layer_data(built, lang=lang, view="full")
+    assert all(not f["properties"]["s"].startswith("p") for f in by_status.pieces[0].data["features"])

@@ -18,7 +18,7 @@ from geo.data import Dataset, document_titles, load_dataset, load_documents
 from geo.indicators import carrier_indicator_words
 from geo.quality import check_quality
 from geo.rollup import summarize, zone_types
-from geo.timeline import Figures, bundled_figure_paths, bundled_indicators_path, load_figures
+from geo.timeline import Figures, bundled_figure_paths, bundled_indicators_path, load_figures, phase_by_carrier
 
 __all__ = [
     "bundled",
@@ -112,12 +112,14 @@ def map_overlays(  # noqa: PLR0917 - plain values are the cache key
     keys: tuple[str, ...],
     popups: bool,
     _data: Dataset,
-    _indicators: pd.DataFrame | None = None,
+    by_phase: bool = False,
+    _figures: Figures | None = None,
 ) -> dict[str, layers.LayerData]:
     """The overlays as plain data (display geometry, escaped tooltips); Folium objects are built per run.
 
-    ``_indicators`` (:attr:`geo.timeline.Figures.indicators` of the data ``data_key`` stands for) puts each
-    carrier's reported indicator values in its popup.
+    ``_figures`` (the tranches and indicators of the data ``data_key`` stands for; ``None``: its two columns)
+    put each carrier's reported indicator values in its popup and, with ``by_phase``, colour the carriers
+    by their phase in ``year`` (:func:`geo.timeline.phase_by_carrier`) instead of their status.
     """
     summary = {zone_type: rollup(data_key, zone_type, mode, year, _data) for zone_type in zone_types(_data.zones)}
     return layers.overlay_data(
@@ -130,5 +132,9 @@ def map_overlays(  # noqa: PLR0917 - plain values are the cache key
         lang=lang,
         gcj02=gcj02,
         popups=popups,
-        indicators=carrier_indicator_words(_indicators, "zh" if lang == "zh" else "en"),
+        indicators=carrier_indicator_words(
+            None if _figures is None else _figures.indicators, "zh" if lang == "zh" else "en"
+        ),
+        phases=phase_by_carrier(_data.carriers, year, figures=_figures).to_dict() if by_phase else None,
+        phase_year=year,
     )

@@ -111,6 +111,12 @@ TEXT: Mapping[str, Text] = {
     "dl_kml": Text("KML (WGS-84)", "KML (WGS-84)"),
     "dl_shp": Text("Shapefile 压缩包 (GBK)", "Shapefile zip (GBK)"),
     "dl_html": Text("地图 HTML（可离线打开）", "Map as HTML (works offline)"),
+    "by_phase": Text("载体按阶段着色", "Colour carriers by phase"),
+    "by_phase_help": Text(
+        "按截至所选年份的阶段着色：蓝＝已建成，橙＝在建，浅灰＝规划，深灰虚线＝阶段未知；按建成后时为各载体已知的最高阶段。",
+        "Coloured by phase as of the chosen year: blue = built, orange = under construction, light grey = planned, "
+        "dark grey dashed = phase unknown; at build-out, each carrier's most advanced known phase.",
+    ),
     "indicators_heading": Text("其他指标（来源已报告者）", "Other indicators (where a source reports them)"),
     "indicators_group": Text("范围", "scope"),
     "indicators_note": Text(
