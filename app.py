@@ -23,10 +23,12 @@ import layers
 from geo.crs import metric_crs_for
 from geo.data import document_titles
 from geo.io import export
+from geo.io import figures as figure_export
 from geo.present import markdown_text as md
 from geo.quality import KINDS
 from geo.rollup import MODES, zone_types
 from geo.text import Lang, term
+from geo.timeline import DEFAULT_SPAN, Figures
 from ui import cache, scenarios, wizard
 from ui.errors import guard
 from ui.leaflet_assets import serve as serve_leaflet
@@ -59,6 +61,7 @@ st.session_state.setdefault("staged", {})  # role -> {"frame", "input"}
 st.session_state.setdefault("user_data", None)  # Dataset built from the staged layers, or None
 st.session_state.setdefault("import_error", None)  # why the staged layers could not be used
 st.session_state.setdefault("tianditu_pasted", "")
+st.session_state.setdefault("colour_by_phase", False)
 
 lang: Lang = st.session_state.lang
 
@@ -96,6 +99,29 @@ if st.session_state.user_data is None:
 data = st.session_state.user_data or (chosen[1] if chosen else cache.bundled())
 data_key = data.provenance.key  # every input's hash and read options: never shared across options
 
+
+def page_figures() -> Figures | None:
+    """The data's tranches, targets and indicators: the scenario's, the bundled tables, or ``None`` for an upload
+    (its two columns are its tranches, and it brings no targets)."""
+    if chosen is not None:
+        return chosen[0].figures
+    if data.provenance.origin == "bundled":
+        return cache.bundled_figures(data_key, data)
+    return None
+
+
+def page_stamp(as_of: int | None) -> dict[str, str]:
+    """The metadata stamp of a download of this page's data and choices."""
+    return export.make_stamp(
+        input_hashes=data.provenance.input_hashes(),
+        by=by,
+        mode=mode,
+        year=as_of,
+        crs=metric_crs_for(data.carriers).to_string(),
+        now=datetime.now(UTC),
+    )
+
+
 # --- choices --------------------------------------------------------------------------------------
 # Read from the session state before any widget is drawn (each widget's callback writes its code there
 # before the run starts), so the map can be computed and sent first: its component is what the browser
@@ -127,7 +153,16 @@ with guard("map", lang):
         basis = cache.map_basis(data_key, data)
         # Every overlay is cached once per language and datum; the switches only pick which ones are drawn.
         overlays = cache.map_overlays(
-            data_key, lang, layers.needs_gcj02(basemap), mode, year, layers.LAYER_KEYS, True, data
+            data_key,
+            lang,
+            layers.needs_gcj02(basemap),
+            mode,
+            year,
+            layers.LAYER_KEYS,
+            True,
+            data,
+            st.session_state.colour_by_phase,  # colour carriers by their phase in the as-of year
+            page_figures(),  # indicators in the popups, tranches for the phases
         )
     parts = layers.build_map(
         overlay_data=overlays,
@@ -182,6 +217,7 @@ with st.sidebar:
     st.markdown(f"**{t('layers')}**")
     for key in layers.LAYER_KEYS:
         st.checkbox(layers.layer_label(key, lang), key=f"layer_{key}")
+    st.checkbox(t("by_phase"), key="colour_by_phase", help=t("by_phase_help"))
     coded(st.radio, t("grouping"), "by", groupings, lambda g: term("grouping", g, lang), lang=lang)
     coded(
         st.radio,
@@ -250,17 +286,51 @@ with guard(f"section {section}", lang):
         else:
             st.caption(t("summary_note", zone=term("zone_type", by, lang)))
         st.html(present.chart_html(table, lang))
+        shown = page_figures()
+        known = None if shown is None else shown.indicators
+        if known is not None and len(known):
+            indicator_view = cache.group_indicators(data_key, by, mode, lang, data, known)
+            st.markdown(f"**{t('indicators_heading')}**")
+            st.dataframe(
+                indicator_view.drop(columns="group_id").rename(columns={"group": t("indicators_group")}),
+                width="stretch",
+                hide_index=True,
+                placeholder="—",
+            )
+            st.caption(t("indicators_note"))
 
     if section == "timeline":
         from ui.timeline import render_timeline
 
-        if chosen is not None:
-            figures = chosen[0].figures
-        elif data.provenance.origin == "bundled":
-            figures = cache.bundled_figures(data_key, data)
-        else:
-            figures = None  # an upload: its two columns are its tranches, and it brings no targets
-        render_timeline(data, by=by, mode=mode, lang=lang, figures=figures)
+        timeline_rows = render_timeline(data, by=by, mode=mode, lang=lang, figures=page_figures())
+        timeline_stamp = {**page_stamp(None), "year": f"{DEFAULT_SPAN[0]}-{DEFAULT_SPAN[1]}"}
+        timeline_name = f"timeline_{by}_{mode}_{DEFAULT_SPAN[0]}_{DEFAULT_SPAN[1]}"
+        timeline_grid = st.columns(2)
+        for position, (text_key, file_name, fmt, build) in enumerate(
+            (
+                (
+                    "dl_timeline_csv",
+                    f"{timeline_name}.zip",
+                    "csvw",
+                    lambda: export.summary_csv_zip(timeline_rows, timeline_stamp, name=f"{timeline_name}.csv"),
+                ),
+                (
+                    "dl_timeline_xlsx",
+                    f"{timeline_name}.xlsx",
+                    "xlsx",
+                    lambda: export.summary_xlsx({"timeline": timeline_rows}, timeline_stamp, lang=lang),
+                ),
+            )
+        ):
+            timeline_grid[position].download_button(
+                t(text_key),
+                data=build,
+                file_name=file_name,
+                mime=export.EXPORT_FORMATS[fmt].mime,
+                on_click="ignore",
+                key=f"download_{text_key}",
+                width="stretch",
+            )
 
     if section == "scenarios":
         scenarios.scenario_page(lang, by=by, mode=mode, year=year)
@@ -287,14 +357,12 @@ with guard(f"section {section}", lang):
         st.dataframe(sources_view(data.sources, titles, lang), width="stretch", hide_index=True, placeholder="—")
 
     if section == "downloads" and table is not None:
-        stamp = export.make_stamp(
-            input_hashes=data.provenance.input_hashes(),
-            by=by,
-            mode=mode,
-            year=year,
-            crs=metric_crs_for(data.carriers).to_string(),
-            now=datetime.now(UTC),
-        )
+        stamp = page_stamp(year)
+        # Tranches, targets and indicators: attribute tables in the GeoPackage, sheets in the workbook; the
+        # single-table files carry the flat form (their metadata / README says so) and the tables beside them.
+        figures = page_figures() or cache.column_figures(data_key, data)
+        flat_carriers = figure_export.with_flat_columns(data.carriers, figures)
+        flat_stamp = figure_export.flat_stamp(stamp)
         zone_tables = {
             zone_type: cache.rollup(data_key, zone_type, mode, year, data) for zone_type in zone_types(data.zones)
         }
@@ -313,19 +381,19 @@ with guard(f"section {section}", lang):
                 "dl_summary_xlsx",
                 f"summary_{suffix}.xlsx",
                 "xlsx",
-                lambda: export.summary_xlsx(all_tables, stamp, lang=lang),
+                lambda: export.summary_xlsx({**all_tables, **figure_export.figure_tables(figures)}, stamp, lang=lang),
             ),
             (
                 "dl_geojson",
                 f"{stem}_carriers_zones.geojson",
                 "geojson",
-                lambda: export.layers_geojson(data.carriers, data.zones, stamp),
+                lambda: export.layers_geojson(flat_carriers, data.zones, flat_stamp),
             ),
             (
                 "dl_carriers_geojson",
                 f"{stem}_carriers.geojson",
                 "geojson",
-                lambda: export.layer_geojson(data.carriers, stamp, layer="carriers"),
+                lambda: export.layer_geojson(flat_carriers, flat_stamp, layer="carriers"),
             ),
             (
                 "dl_zones_geojson",
@@ -337,14 +405,24 @@ with guard(f"section {section}", lang):
                 "dl_gpkg",
                 f"{stem}_carriers.gpkg",
                 "gpkg",
-                lambda: export.geopackage(data.carriers, data.zones, all_tables, stamp, crs="EPSG:4490"),
+                lambda: figure_export.add_to_geopackage(
+                    export.geopackage(data.carriers, data.zones, all_tables, stamp, crs="EPSG:4490"), figures
+                ),
             ),
-            ("dl_kml", f"{stem}_carriers.kml", "kml", lambda: export.kml(data.carriers, data.zones, stamp)),
+            ("dl_kml", f"{stem}_carriers.kml", "kml", lambda: export.kml(flat_carriers, data.zones, flat_stamp)),
             (
                 "dl_shp",
                 f"{stem}_carriers_shp.zip",
                 "shp",
-                lambda: export.shapefile_zip(data.carriers, data.zones, stamp),
+                lambda: figure_export.add_to_zip(
+                    export.shapefile_zip(flat_carriers, data.zones, flat_stamp), figures, stamp
+                ),
+            ),
+            (
+                "dl_figures_csv",
+                f"{stem}_tranches_targets_indicators.zip",
+                "csvw",
+                lambda: figure_export.figures_csv_zip(figures, stamp),
             ),
         ]
         if overlays is not None and basis is not None:

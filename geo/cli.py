@@ -304,7 +304,11 @@ def _parser(lang: Lang = "en") -> argparse.ArgumentParser:
     )
     partition.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=lang_help)
 
-    commands.add_parser("check", parents=[inputs], help="validation and data-quality report")
+    check = commands.add_parser("check", parents=[inputs], help="validation and data-quality report")
+    for table in ("tranches", "targets", "indicators"):
+        check.add_argument(
+            f"--{table}", type=Path, help=f"{table} table to validate too (default: the bundled data's own)"
+        )
     from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
 
     cli_timeline.add_commands(commands, inputs)  # `timeline` and `targets`
@@ -644,10 +648,16 @@ def _check_report(dataset: Dataset, findings: pd.DataFrame, lang: Lang) -> list[
 
 def _check(args: argparse.Namespace, out: TextIO, lang: Lang, progress: Progress) -> int:
     dataset = _load(args, progress)
+    from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
+
+    # The tranches, targets and indicators tables: refused like the carriers (DataError, exit 2), every problem named.
+    figures = cli_timeline.figures_of(args, dataset)
     progress("quality")
     findings = check_quality(dataset.carriers, dataset.zones, dataset.sources)
     # The whole report is built before anything is printed: a failure leaves stdout empty.
-    print("\n".join(_check_report(dataset, findings, lang)), file=out)
+    lines = _check_report(dataset, findings, lang)
+    lines.insert(1, cli_timeline.figures_line(figures).in_(lang))
+    print("\n".join(lines), file=out)
     return EXIT_FINDINGS if (findings["severity"] == "error").any() else EXIT_OK
 
 

@@ -33,12 +33,13 @@ from geo.timeline import (
     target_report,
     timeline,
 )
-from geo.tranches import contributions_by_year
+from geo.tranches import CONVERTED_NOTES, IMPLIED_NOTE, contributions_by_year
 
-__all__ = ["COMMANDS", "add_commands", "run", "summary_contributions"]
+__all__ = ["COMMANDS", "add_commands", "figures_line", "figures_of", "run", "summary_contributions"]
 
 COMMANDS: tuple[str, ...] = ("timeline", "targets", "indicators")
 _MAX_SPAN = 200
+_MADE_UP = (*CONVERTED_NOTES.values(), IMPLIED_NOTE)  # tranches the tool made from the columns, not rows
 
 
 def _year_arg(text: str) -> int:
@@ -79,7 +80,18 @@ def add_commands(commands: argparse._SubParsersAction, inputs: argparse.Argument
     values.add_argument("--indicators", type=Path, help="indicators table (CSV, XLSX sheet, GeoPackage table)")
 
 
-def _figures(args: argparse.Namespace, dataset: Dataset) -> Figures:
+def figures_of(args: argparse.Namespace, dataset: Dataset) -> Figures:
+    """The tranches, targets (and for ``indicators`` and ``check``, indicator values) the command line names.
+
+    ``--tranches``/``--targets``/``--indicators`` when given; with the bundled carriers and zones, the bundled
+    tables otherwise; a scenario's own with ``--scenario``. Every table is validated against the carriers, the
+    zones and (bundled data or ``--sources``) the sources.
+
+    Raises
+    ------
+    DataError
+        Every problem of every table, in 中文 and English.
+    """
     if getattr(args, "scenario", None):
         from geo import cli_scenario  # noqa: PLC0415 - a scenario's figures are in the workspace
 
@@ -100,8 +112,21 @@ def _figures(args: argparse.Namespace, dataset: Dataset) -> Figures:
         dataset.zones,
         tranches=tranches,
         targets=targets,
-        indicators=indicators if args.command == "indicators" else None,
+        indicators=indicators if args.command in ("indicators", "check") else None,
         source_ids=source_ids,
+    )
+
+
+def figures_line(figures: Figures) -> Text:
+    """``check``'s line on the figure tables: how many tranches, targets and indicator values passed."""
+    stated = int((~figures.tranches["note"].isin(_MADE_UP)).sum())
+    n_targets = len(figures.targets)
+    n_values = 0 if figures.indicators is None else len(figures.indicators)
+    return Text(
+        f"分期、目标与指标校验通过：分期 {stated} 条（其余 {len(figures.tranches) - stated} 条由载体的面积列得出）、"
+        f"目标 {n_targets} 条、指标 {n_values} 条。",
+        f"OK: {stated} tranche(s) ({len(figures.tranches) - stated} more from the carriers' area columns), "
+        f"{n_targets} target(s), {n_values} indicator value(s) pass validation.",
     )
 
 
@@ -112,7 +137,7 @@ def summary_contributions(args: argparse.Namespace, dataset: Dataset) -> Contrib
     own = args.carriers is None and args.zones is None and bundled_figure_paths()[0].is_file()
     if args.tranches is None and not own:
         return None
-    figures = _figures(args, dataset)
+    figures = figures_of(args, dataset)
     return contributions_by_year(dataset.carriers, figures.tranches, [args.year])[args.year].as_rollup()
 
 
@@ -138,7 +163,7 @@ def run(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     dataset = _load(args, progress)
     if args.command == "timeline":
         _check_grouping(args.by, dataset.zones)
-    loaded = _figures(args, dataset)
+    loaded = figures_of(args, dataset)
     progress("roll_up")
     if args.command == "timeline":
         years = range(args.year_from, args.year_to + 1)

@@ -7,7 +7,7 @@ popup (``full``), every outline on a canvas with a short tooltip (``light``), or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -56,6 +56,16 @@ _POLYGONAL = ("Polygon", "MultiPolygon")
 _AREA_FIELDS = frozenset({"floor_area_existing_m2", "floor_area_planned_m2", "site_area_m2"})
 #: Shown in the title (in the page's language) or in the citations list, not as rows.
 _NOT_ROWS = frozenset({"source_ids"})
+#: Phases a carrier can be coloured by (:func:`geo.timeline.phase_by_carrier`), with their words and fills
+#: (the timeline chart's colours; unknown: grey, dashed).
+PHASE_COLOURS: Mapping[str, tuple[Text, str]] = {
+    "built": (Text("已建成", "built"), "#2b6cb0"),
+    "under_construction": (Text("在建", "under construction"), "#dd8a2e"),
+    "planned": (Text("规划", "planned"), "#a0aec0"),
+    "unknown": (Text("阶段未知", "phase unknown"), "#6b7280"),
+}
+_PHASE_WORD = Text("截至{year}年的阶段", "phase in {year}")
+_BUILDOUT = Text("建成后的阶段", "phase at build-out")
 #: References the popup shows by name, so their rows are not called ids.
 _NAMED_ROWS: Mapping[str, Text] = {
     "parent_id": Text("上级载体", "parent carrier"),
@@ -118,6 +128,31 @@ def _value_text(column: str, value: object, lang: Lang, names: Mapping[str, str]
     return format_number(value)
 
 
+def _phase_style(phase: str, *, nested: bool) -> dict[str, Any]:
+    colour = PHASE_COLOURS.get(phase, PHASE_COLOURS["unknown"])[1]
+    style = {**carrier_style("existing", nested=nested), "color": colour, "fillColor": colour}
+    if phase == "unknown":
+        style["dashArray"] = "4 3"
+    return style
+
+
+def _phase_classes(
+    carriers: pd.DataFrame, phases: Mapping[str, str], nested: np.ndarray
+) -> tuple[list[str], list[str], dict[str, dict[str, Any]]]:
+    """Each carrier's phase, its style class (``p0``…``p3``, ``n`` appended when nested) and the styles."""
+    code = {p: f"p{i}" for i, p in enumerate(PHASE_COLOURS)}
+    phase_of = [phases.get(i, "unknown") for i in carriers["id"].astype(str)]
+    phase_of = [p if p in code else "unknown" for p in phase_of]
+    classes = [code[p] + ("n" if n else "") for p, n in zip(phase_of, nested, strict=True)]
+    styles = {code[p] + suffix: _phase_style(p, nested=bool(suffix)) for p in PHASE_COLOURS for suffix in ("", "n")}
+    return phase_of, classes, styles
+
+
+def _phase_line(phase: str, year: int | None, lang: Lang) -> str:
+    when = _PHASE_WORD.in_(lang).format(year=year) if year is not None else _BUILDOUT.in_(lang)
+    return f"{when}：{PHASE_COLOURS[phase][0].zh}" if lang == "zh" else f"{when}: {PHASE_COLOURS[phase][0].en}"
+
+
 def _tooltip(row: pd.Series, lang: Lang, parent_name: str | None) -> str:
     name = escape_text(pick_name(row, lang, fallback=str(row["id"])))
     status = escape_text(term("status", str(row["status"]), lang))
@@ -163,7 +198,13 @@ def _row_label(column: str, lang: Lang) -> str:
 
 
 def _popup(
-    row: pd.Series, columns: list[str], lang: Lang, sources: Mapping[str, list[pd.Series]], names: Mapping[str, str]
+    row: pd.Series,
+    columns: list[str],
+    lang: Lang,
+    sources: Mapping[str, list[pd.Series]],
+    names: Mapping[str, str],
+    *,
+    indicators: Sequence[tuple[str, str]] = (),
 ) -> str:
     title = escape_text(pick_name(row, lang, fallback=str(row["id"])))
     own_name = "name_zh" if lang == "zh" else "name_en"
@@ -173,6 +214,8 @@ def _popup(
         for column in columns
         if column not in _NOT_ROWS and column != own_name
     ]
+    # The carrier's other indicators where a source reports them (name, value in words): unknown ones are absent.
+    cells += [f"<tr><th>{escape_text(name)}</th><td>{escape_text(value)}</td></tr>" for name, value in indicators]
     parts = [f"<b>{title}</b>", f"<table>{''.join(cells)}</table>"]
     cited = split_ids(row["source_ids"]) if "source_ids" in row.index else []
     if cited:
@@ -224,6 +267,9 @@ def carriers_layer_data(
     name: str | None = None,
     show: bool = True,
     zone_names: Mapping[str, str] | None = None,
+    indicators: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    phases: Mapping[str, str] | None = None,
+    phase_year: int | None = None,
 ) -> LayerData:
     """The carriers layer: styled by status, nested carriers drawn above their parents, as plain data.
 
@@ -255,6 +301,14 @@ def carriers_layer_data(
         Whether the layer starts visible.
     zone_names
         ``zone id → name`` in ``lang``: the popup names a carrier's zones (ids otherwise).
+    indicators
+        ``carrier id → [(indicator name, value in words), …]`` in ``lang``
+        (:func:`geo.indicators.carrier_indicator_words`): rows the popup adds where a value is known.
+    phases
+        ``carrier id → phase`` (:func:`geo.timeline.phase_by_carrier`): colour the carriers by phase
+        (:data:`PHASE_COLOURS`) instead of status, the tooltip naming the phase; ``None``: by status.
+    phase_year
+        The year ``phases`` are of (``None``: build-out), named in the tooltip.
 
     Returns
     -------
@@ -292,6 +346,9 @@ def carriers_layer_data(
     code = {s: str(i) for i, s in enumerate(STATUSES)}
     classes = [code[s] + ("n" if n else "") for s, n in zip(status, nested, strict=True)]
     styles = {code[s] + suffix: carrier_style(s, nested=bool(suffix)) for s in STATUSES for suffix in ("", "n")}
+    phase_of: list[str] = []
+    if phases is not None:  # by phase in the chosen year
+        phase_of, classes, styles = _phase_classes(carriers, phases, nested)
     if view == "light":
         display = prepare_display(
             carriers, gcj02=gcj02, tolerance_m=max(tolerance_m, LIGHT_TOLERANCE_M), decimals=LIGHT_DECIMALS
@@ -310,12 +367,16 @@ def carriers_layer_data(
     columns = [c for c in carriers.columns if c != carriers.geometry.name]
     display = prepare_display(carriers, gcj02=gcj02, tolerance_m=tolerance_m)
     props: list[dict[str, Any]] = []
-    for (_, row), cls in zip(carriers.iterrows(), classes, strict=True):
+    for position, ((_, row), cls) in enumerate(zip(carriers.iterrows(), classes, strict=True)):
         parent = row["parent_id"]
         parent_name = None if is_missing(parent) or not str(parent).strip() else by_id.get(str(parent), str(parent))
-        prop: dict[str, Any] = {"tip": _tooltip(row, lang, parent_name), "s": cls}
+        tip = _tooltip(row, lang, parent_name)
+        if phase_of:
+            tip += f"<br>{escape_text(_phase_line(phase_of[position], phase_year, lang))}"
+        prop: dict[str, Any] = {"tip": tip, "s": cls}
         if popups:
-            prop["pop"] = _popup(row, columns, lang, source_rows, references)
+            own = (indicators or {}).get(str(row["id"]), ())
+            prop["pop"] = _popup(row, columns, lang, source_rows, references, indicators=own)
         props.append(prop)
     piece = Piece(
         feature_collection(display, carriers["id"].astype(str).tolist(), props),

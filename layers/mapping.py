@@ -18,7 +18,7 @@ and the user's view is kept (streamlit-folium swaps the feature groups without r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import folium
@@ -137,6 +137,9 @@ def overlay_data(
     tolerance_m: float = DEFAULT_TOLERANCE_M,
     popups: bool = True,
     view: View | None = None,
+    indicators: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    phases: Mapping[str, str] | None = None,
+    phase_year: int | None = None,
 ) -> dict[str, LayerData]:
     """Every overlay that is switched on, as plain picklable :class:`~layers.layerdata.LayerData`.
 
@@ -167,6 +170,12 @@ def overlay_data(
         Give carriers their click popup (attributes and cited quotes: most of the payload; full view only).
     view
         How carriers are drawn (:mod:`layers.scale`); None chooses by their number.
+    indicators
+        ``carrier id → [(indicator name, value in words), …]`` for the carrier popups
+        (:func:`geo.indicators.carrier_indicator_words`); ``None``: none known.
+    phases, phase_year
+        ``carrier id → phase`` in ``phase_year`` (:func:`geo.timeline.phase_by_carrier`): colour the carriers
+        by phase; ``None``: by status.
 
     Returns
     -------
@@ -211,6 +220,9 @@ def overlay_data(
                 popups=popups,
                 view=chosen,
                 zone_names=zone_names,
+                indicators=indicators,
+                phases=phases,
+                phase_year=phase_year,
             )
         elif key == "labels" and carriers is not None:
             out[key] = labels_layer_data(

@@ -86,13 +86,13 @@ def test_page_runs_in_both_languages(lang, title):
     assert len(at.radio(key=f"section@{lang}").options) == 8
     at.radio(key=f"section@{lang}").set_value("downloads").run()
     assert not at.exception
-    assert len(at.get("download_button")) == 9
+    assert len(at.get("download_button")) == 10
 
 
 def test_only_the_chosen_section_is_built():
     """Hidden sections are not built at all: the page sends, and the browser draws, one at a time."""
     at = run_app()
-    assert len(at.dataframe) == 1  # the summary table
+    assert len(at.dataframe) == 2  # the summary table and its indicators
     assert not at.get("download_button")
     at.radio(key="section@zh").set_value("sources").run()
     assert len(at.dataframe) == 1
@@ -140,9 +140,10 @@ def test_summary_chart_draws_the_roll_up():
 def test_empty_figures_read_as_a_dash_not_none(section):
     """Unknown figures (and the outside/total rows' absent declared figure) show as "—", never "None"."""
     at = run_app(section=section)
-    (table,) = at.dataframe
-    assert table.value.isna().any().any()  # there are empty cells to show
-    assert table.proto.placeholder == "—"
+    assert len(at.dataframe) == (2 if section == "summary" else 1)  # the summary has its indicators below
+    for table in at.dataframe:
+        assert table.value.isna().any().any()  # there are empty cells to show
+        assert table.proto.placeholder == "—"
 
 
 def test_headline_metrics_are_the_district_total():

@@ -86,7 +86,7 @@ def test_a_failing_map_keeps_the_sidebar_and_the_numbers(monkeypatch):
     at = run(AppTest.from_file(APP, default_timeout=120))
     assert error_id(at)
     assert at.sidebar.checkbox  # layer switches still there
-    assert len(at.dataframe) == 1  # the summary still shown
+    assert len(at.dataframe) == 2  # the summary (and its indicators) still shown
 
 
 @pytest.mark.parametrize(

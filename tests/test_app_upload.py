@@ -190,6 +190,6 @@ def test_adding_to_the_bundled_data_then_downloads_offers_every_file():
     at.radio(key="section@zh").set_value("downloads").run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    assert len(at.get("download_button")) == 9
+    assert len(at.get("download_button")) == 10
     data = at.session_state["user_data"]
     assert set(data.hashes) >= {"carriers_bundled", "carriers_upload", "zones"}

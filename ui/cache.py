@@ -13,18 +13,21 @@ import pandas as pd
 import streamlit as st
 
 import layers
-from geo import present
+from geo import indicators, present
 from geo.data import Dataset, document_titles, load_dataset, load_documents
+from geo.indicators import carrier_indicator_words
 from geo.quality import check_quality
 from geo.rollup import summarize, zone_types
-from geo.timeline import Figures, bundled_figure_paths, load_figures
+from geo.timeline import Figures, bundled_figure_paths, bundled_indicators_path, load_figures, phase_by_carrier
 
 __all__ = [
     "bundled",
     "bundled_figures",
     "carriers_table",
+    "column_figures",
     "documents",
     "findings",
+    "group_indicators",
     "map_basis",
     "map_overlays",
     "rollup",
@@ -39,9 +42,17 @@ def bundled() -> Dataset:
 
 @st.cache_data(show_spinner=False)
 def bundled_figures(data_key: str, _data: Dataset) -> Figures:
-    """The bundled data's tranches and targets (``seeds/tranches.csv``, ``seeds/targets.csv``)."""
+    """The bundled data's tranches, targets and indicators (``seeds/tranches.csv``, ``targets.csv``, …)."""
     tranches, targets = bundled_figure_paths()
-    return load_figures(_data.carriers, _data.zones, tranches=tranches, targets=targets)
+    return load_figures(
+        _data.carriers, _data.zones, tranches=tranches, targets=targets, indicators=bundled_indicators_path()
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def column_figures(data_key: str, _data: Dataset) -> Figures:
+    """An upload's figures: its carriers' two columns as tranches, no targets, no indicators."""
+    return load_figures(_data.carriers, _data.zones)
 
 
 @st.cache_data(show_spinner=False)
@@ -75,6 +86,16 @@ def findings(data_key: str, _data: Dataset) -> pd.DataFrame:
     return check_quality(_data.carriers, _data.zones, _data.sources)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def group_indicators(
+    data_key: str, by: str, mode: str, lang: str, _data: Dataset, _indicators: pd.DataFrame | None
+) -> pd.DataFrame:
+    """:func:`geo.indicators.group_indicators` of the dataset ``data_key`` stands for (and its indicator values)."""
+    return indicators.group_indicators(
+        _data.carriers, _data.zones, _indicators, by=by, mode=mode, lang="zh" if lang == "zh" else "en"
+    )
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def map_basis(data_key: str, _data: Dataset) -> layers.MapBasis:
     """The map's extent, legend contents and view (full / light / grid): the data's, nothing else."""
@@ -91,8 +112,15 @@ def map_overlays(  # noqa: PLR0917 - plain values are the cache key
     keys: tuple[str, ...],
     popups: bool,
     _data: Dataset,
+    by_phase: bool = False,
+    _figures: Figures | None = None,
 ) -> dict[str, layers.LayerData]:
-    """The overlays as plain data (display geometry, escaped tooltips); Folium objects are built per run."""
+    """The overlays as plain data (display geometry, escaped tooltips); Folium objects are built per run.
+
+    ``_figures`` (the tranches and indicators of the data ``data_key`` stands for; ``None``: its two columns)
+    put each carrier's reported indicator values in its popup and, with ``by_phase``, colour the carriers
+    by their phase in ``year`` (:func:`geo.timeline.phase_by_carrier`) instead of their status.
+    """
     summary = {zone_type: rollup(data_key, zone_type, mode, year, _data) for zone_type in zone_types(_data.zones)}
     return layers.overlay_data(
         _data.carriers,
@@ -104,4 +132,9 @@ def map_overlays(  # noqa: PLR0917 - plain values are the cache key
         lang=lang,
         gcj02=gcj02,
         popups=popups,
+        indicators=carrier_indicator_words(
+            None if _figures is None else _figures.indicators, "zh" if lang == "zh" else "en"
+        ),
+        phases=phase_by_carrier(_data.carriers, year, figures=_figures).to_dict() if by_phase else None,
+        phase_year=year,
     )

@@ -111,6 +111,26 @@ TEXT: Mapping[str, Text] = {
     "dl_kml": Text("KML (WGS-84)", "KML (WGS-84)"),
     "dl_shp": Text("Shapefile 压缩包 (GBK)", "Shapefile zip (GBK)"),
     "dl_html": Text("地图 HTML（可离线打开）", "Map as HTML (works offline)"),
+    "by_phase": Text("载体按阶段着色", "Colour carriers by phase"),
+    "by_phase_help": Text(
+        "按截至所选年份的阶段着色：蓝＝已建成，橙＝在建，浅灰＝规划，深灰虚线＝阶段未知；按建成后时为各载体已知的最高阶段。",
+        "Coloured by phase as of the chosen year: blue = built, orange = under construction, light grey = planned, "
+        "dark grey dashed = phase unknown; at build-out, each carrier's most advanced known phase.",
+    ),
+    "indicators_heading": Text("其他指标（来源已报告者）", "Other indicators (where a source reports them)"),
+    "indicators_group": Text("范围", "scope"),
+    "indicators_note": Text(
+        "片区自身无数值时由其载体得出：企业数、产值等可加指标相加，每平方米产值等派生指标按合计重算，从不相加；"
+        "任一成员未知则为“—”（不按零计）。各指标取最近年份的数值。",
+        "Where a zone has no value of its own, it comes from its carriers: additive indicators (firms, output) "
+        "are summed, derived ones (output per m²) recomputed from the sums, never added; any member unknown "
+        "gives “—” (never zero). Each indicator shows its latest value.",
+    ),
+    "dl_figures_csv": Text(
+        "分期、目标与指标 CSV（含元数据说明）", "Tranches, targets and indicators CSV (with their metadata files)"
+    ),
+    "dl_timeline_csv": Text("逐年表 CSV（含元数据说明）", "Timeline CSV (with its metadata file)"),
+    "dl_timeline_xlsx": Text("逐年表 Excel", "Timeline Excel"),
     "dl_note": Text(
         "每个导出文件都带有元数据：输入文件哈希、归属方式、年份、坐标系、工具版本和时间。",
         "Every export carries a metadata stamp: input hashes, membership mode, year, CRS, tool version and time.",

@@ -7,8 +7,10 @@ How each format carries them (``docs/contract.md``):
   (:func:`add_to_geopackage`);
 * **XLSX** — one sheet each, headers in 中文 and English, a ``metadata`` sheet (:func:`figures_xlsx`);
 * **GeoJSON, KML, Shapefile** — one table per file: the carriers carry the flat form of their tranches
-  in their two columns (:func:`with_flat_columns`), and the tables travel as CSV beside them (in a
-  Shapefile's zip: ``tranches.csv`` and ``targets.csv``, :func:`add_to_zip`);
+  in their two columns (:func:`with_flat_columns`), the file's metadata says so (:data:`FLAT_NOTE`, the
+  stamp key ``figures``), and the tables travel as CSV beside them (in a Shapefile's zip:
+  ``tranches.csv``, ``targets.csv`` and ``indicators.csv``, named in its README, :func:`add_to_zip`;
+  for GeoJSON and KML the separate download :func:`figures_csv_zip`);
 * **CSV** — :func:`figures_csv` (UTF-8 with BOM, the stamp as ``#`` lines), also for the timeline.
 """
 
@@ -24,10 +26,31 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.io import export
+from geo.text import Text
 from geo.timeline import Figures
 from geo.tranches import flat_columns
 
-__all__ = ["HEADERS", "add_to_geopackage", "add_to_zip", "figures_csv", "figures_xlsx", "with_flat_columns"]
+__all__ = [
+    "FLAT_NOTE",
+    "HEADERS",
+    "add_to_geopackage",
+    "add_to_zip",
+    "figure_tables",
+    "figures_csv",
+    "figures_csv_zip",
+    "figures_xlsx",
+    "flat_stamp",
+    "with_flat_columns",
+]
+
+#: How a single-table file (GeoJSON, KML, Shapefile) carries the tranches, targets and indicators.
+FLAT_NOTE = Text(
+    "载体的 floor_area_existing_m2/opened_year（已建成）与 floor_area_planned_m2/planned_year（在建与规划）为分期的"
+    "合并形式；分期、目标与指标表见随附的 tranches.csv、targets.csv、indicators.csv",
+    "the carriers' floor_area_existing_m2/opened_year (built) and floor_area_planned_m2/planned_year (under "
+    "construction and planned) are the flat form of their tranches; the tranches, targets and indicators "
+    "tables are the accompanying tranches.csv, targets.csv and indicators.csv",
+)
 
 # Headers of the XLSX sheets (CSV and JSON keep the column ids): 中文 English (unit).
 HEADERS: Mapping[str, str] = {
@@ -67,6 +90,35 @@ def with_flat_columns(carriers: gpd.GeoDataFrame, figures: Figures) -> gpd.GeoDa
     for column in ("floor_area_existing_m2", "floor_area_planned_m2", "planned_year", "opened_year"):
         out[column] = pd.array(flat.loc[ids, column].tolist(), dtype="Int64")
     return out
+
+
+def figure_tables(figures: Figures) -> dict[str, pd.DataFrame]:
+    """The tables ``figures`` holds, by name: ``tranches``, ``targets`` and (when given) ``indicators``."""
+    tables = {"tranches": figures.tranches, "targets": figures.targets}
+    if figures.indicators is not None:
+        tables["indicators"] = figures.indicators
+    return tables
+
+
+def flat_stamp(stamp: Mapping[str, str]) -> dict[str, str]:
+    """The stamp of a single-table file, with the key ``figures`` saying how it carries tranches (:data:`FLAT_NOTE`)."""
+    return {**stamp, "figures": f"{FLAT_NOTE.zh} / {FLAT_NOTE.en}"}
+
+
+def figures_csv_zip(figures: Figures, stamp: Mapping[str, str]) -> bytes:
+    """One zip of ``tranches.csv``, ``targets.csv`` (and ``indicators.csv``), each with its CSVW metadata."""
+    titles = {
+        "tranches": Text("载体分期（阶段、面积、年份）", "carrier tranches (phase, floor area, year)"),
+        "targets": Text("规划目标", "the plan's targets"),
+        "indicators": Text("其他指标", "other indicators"),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, table in figure_tables(figures).items():
+            files = export.summary_csv_files(table, stamp, name=f"{name}.csv", title=titles[name])
+            for member, data in files.items():
+                archive.writestr(member, data)
+    return out.getvalue()
 
 
 def figures_csv(table: pd.DataFrame, stamp: Mapping[str, str]) -> bytes:
@@ -113,19 +165,26 @@ def add_to_geopackage(gpkg: bytes, figures: Figures, *, tranches_table: pd.DataF
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "figures.gpkg"
         path.write_bytes(gpkg)
-        tranches = figures.tranches if tranches_table is None else tranches_table
-        for layer, frame in (("tranches", tranches), ("targets", figures.targets)):
+        tables = figure_tables(figures)
+        if tranches_table is not None:
+            tables["tranches"] = tranches_table
+        for layer, frame in tables.items():
             pyogrio.write_dataframe(_table(frame), path, layer=layer, driver="GPKG")
         return path.read_bytes()
 
 
 def add_to_zip(archive: bytes, figures: Figures, stamp: Mapping[str, str]) -> bytes:
-    """A zip (e.g. :func:`geo.io.export.shapefile_zip`) with ``tranches.csv`` and ``targets.csv`` added."""
+    """A zip (e.g. :func:`geo.io.export.shapefile_zip`) with ``tranches.csv``, ``targets.csv`` (and
+    ``indicators.csv``) added; its ``README.txt``, when it has one, says how the carriers carry them."""
     source = zipfile.ZipFile(io.BytesIO(archive))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            target.writestr(info, source.read(info))
-        target.writestr("tranches.csv", figures_csv(figures.tranches, stamp))
-        target.writestr("targets.csv", figures_csv(figures.targets, stamp))
+            data = source.read(info)
+            if info.filename == "README.txt":
+                note = f"\r\nTranches 分期: {FLAT_NOTE.en}\r\n  {FLAT_NOTE.zh}\r\n"
+                data = (data.decode("utf-8-sig") + note).encode("utf-8-sig")
+            target.writestr(info, data)
+        for name, table in figure_tables(figures).items():
+            target.writestr(f"{name}.csv", figures_csv(table, stamp))
     return out.getvalue()
