@@ -273,4 +273,5 @@ def test_clicking_a_carrier_shows_its_attributes_and_cited_quotes(server, page):
     assert "漕河泾开发区" in text
     assert "550 万㎡（5,500,000 ㎡）" in text  # its figure, in 万㎡ and whole m²
     assert "目前载体面积约550万方" in text  # the cited quote, verbatim
-    assert "001_d210a0fb95f39cab.txt" in text  # and where it comes from
+    assert "《徐汇区人工智能产业高质量发展“十四五”规划》" in text  # and where it comes from, by its title
+    assert "001_d210a0fb95f39cab.txt" not in text
