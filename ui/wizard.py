@@ -89,9 +89,11 @@ def uploader_words(lang: Lang) -> str:
 
     The words are the page's own constants, never user text, and are written as CSS strings.
     """
-    mb = st.get_option("server.maxUploadSize")
+    limits = reader.Limits()
     button = _css_string(say("upload_button", lang))
-    limit = _css_string(say("upload_limit", lang, mb=mb))
+    limit = _css_string(
+        say("upload_limit", lang, mb=limits.max_upload_bytes // 2**20, big=limits.upload_bytes() // 2**20)
+    )
     zone = '[data-testid="stFileUploaderDropzone"]'
     return (
         "<style>"
