@@ -45,6 +45,7 @@ __all__ = [
     "unreadable_file_problem",
     "validate_carriers",
     "validate_zones",
+    "zone_ref_problems",
 ]
 
 STATUSES: tuple[str, ...] = ("existing", "under_construction", "planned")
@@ -1015,6 +1016,17 @@ def validate_zones(frame: gpd.GeoDataFrame, *, source_ids: set[str] | None = Non
     _check_zone_types(frame, problems)
     _check_source_refs(frame, source_ids, problems)
     _check_geometry(frame, problems)
+    return problems
+
+
+def zone_ref_problems(frame: gpd.GeoDataFrame, zone_ids: set[str]) -> list[Problem]:
+    """The part of :func:`validate_carriers` that depends on the zones: ``zone_ids`` naming unknown zones.
+
+    For carriers that already passed :func:`validate_carriers` on their own (without ``zone_ids``):
+    checked against the zones they are used with, this gives the same problems as the whole check.
+    """
+    problems: list[Problem] = []
+    _check_zone_refs(frame, zone_ids, problems)
     return problems
 
 

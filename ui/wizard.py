@@ -69,6 +69,7 @@ def apply_staged() -> None:
             zones=staged["zones"]["frame"] if "zones" in staged else None,
             inputs={role: item["input"] for role, item in staged.items() if "input" in item},
             hashes={role: item["digest"] for role, item in staged.items() if "digest" in item},
+            checked={role for role, item in staged.items() if item.get("checked")},
         )
         st.session_state.import_error = None
     except DataError as exc:  # the data breaks the contract: say which rows and why
@@ -319,4 +320,5 @@ def _read(  # noqa: PLR0917 - the wizard's choices, passed on
     st.session_state.staged[role] = {
         "frame": result.frame,
         "input": Input.of(role=role, name=name, sha256=digest, options=options),
+        "checked": True,  # read with role=: its contract check found nothing (else we returned above)
     }
