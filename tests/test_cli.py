@@ -483,3 +483,15 @@ def test_the_command_line_reads_more_footprints_than_the_page_accepts(tmp_path):
     assert done.returncode == 0, done.stderr.decode()
     table = read_summary(done.stdout)
     assert table["existing_m2"].iloc[-1] == 100 * n
+
+
+def test_a_csv_summary_never_imports_the_spreadsheet_library(tmp_path):
+    """openpyxl (about half a second to import) is loaded for .xlsx only: not for a CSV summary, nor its reads."""
+    argv = ["summary", "--carriers", str(tmp_path / "c.geojson"), "--output", str(tmp_path / "o.csv")]
+    script = f"import sys; from geo.cli import main; code = main({argv!r}); print(code, 'openpyxl' in sys.modules)"
+    to_wgs84(carriers({"id": "a", "geometry": square(0, 0, 10), "floor_area_existing_m2": 100})).to_file(
+        tmp_path / "c.geojson", driver="GeoJSON", engine="pyogrio"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, check=False, timeout=120)
+    assert done.stdout.decode().split() == ["0", "False"], done.stderr.decode()
+    assert (tmp_path / "o.csv").read_bytes().startswith(BOM)
