@@ -1,7 +1,10 @@
 """The page budget: map payload size, server time per rerun, first map drawn in headless Chromium.
 
-Run: ``python -m bench.page [--runs 7] [--upload-runs 3] [--footprints 10000]``. Prints one Markdown
-table with two columns of figures, the default page and a 10k-footprint upload. Budget from the
+Run: ``python -m bench.page [--runs 7] [--upload-runs 3] [--footprints 10000] [--first-map-only]``. Prints
+one Markdown table with two columns of figures, the default page and a 10k-footprint upload, and the
+default page's first map against the framework's floor (:mod:`bench.floor_page`: the smallest
+streamlit-folium page with 50 polygons and the same offline Leaflet), timed the same way in the same
+run, visits interleaved, with the ratio of the medians (issue 13: ≤ 1.2×) and the load average. Budget from the
 page issue: payload ≤ 250 KB, ≤ 150 ms server time per rerun after the first run, map drawn ≤ 1.5 s
 after navigation (default page) and ≤ 2 s after "use in this session" (10k-footprint upload).
 
@@ -58,6 +61,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
+#: The framework's floor (:mod:`bench.floor_page`): timed like the default page, in the same run.
+FLOOR = ROOT / "bench" / "floor_page.py"
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 FOOTPRINTS = 10_000
 # The page's own words (app.py, zh): import tab, role radio and its choices, buttons.
@@ -219,9 +224,9 @@ def measure_server(runs: int, state: dict[str, object]) -> tuple[int, list[float
 
 
 @contextlib.contextmanager
-def streamlit_server() -> Iterator[str]:
-    """``streamlit run app.py`` on a free loopback port, answering its health check; yields its URL."""
-    with tempfile.TemporaryDirectory() as logs, harness.streamlit_server(APP, Path(logs) / "streamlit.log") as url:
+def streamlit_server(script: Path = APP) -> Iterator[str]:
+    """``streamlit run script`` (the page) on a free loopback port, answering its health check; yields its URL."""
+    with tempfile.TemporaryDirectory() as logs, harness.streamlit_server(script, Path(logs) / "streamlit.log") as url:
         yield url
 
 
@@ -255,12 +260,12 @@ def _first_path_time(page: Page) -> float:
     return float(found.json_value()) / 1000
 
 
-def measure_browser(runs: int, query: str) -> list[float]:
-    """Seconds from navigation to the first drawn vector path, per fresh tab."""
+def measure_browser(runs: int, query: str, *, script: Path = APP) -> list[float]:
+    """Seconds from navigation to the first drawn vector path, per fresh tab, on ``script``'s page."""
     with chromium() as context:
         if context is None:
             return []
-        with streamlit_server() as url:
+        with streamlit_server(script) as url:
             times = []
             for attempt in range(runs + 1):  # the first visit warms the server's caches
                 page = context.new_page()
@@ -270,6 +275,31 @@ def measure_browser(runs: int, query: str) -> list[float]:
                     times.append(drawn)
                 page.close()
             return times
+
+
+FLOOR_POLYGONS = 50
+
+
+def measure_pair(runs: int) -> tuple[list[float], list[float]]:
+    """The default page and the floor page, each timed ``runs`` times, visits interleaved in one run.
+
+    Both servers run at once and the visits alternate (default, floor, default, …), so the machine's
+    load weighs on both alike: the ratio of their medians is the figure to read on a shared machine.
+    """
+    with chromium() as context:
+        if context is None:
+            return [], []
+        with streamlit_server(APP) as app_url, streamlit_server(FLOOR) as floor_url:
+            times: dict[str, list[float]] = {app_url: [], floor_url: []}
+            for attempt in range(runs + 1):  # the first visit warms each server's caches
+                for url in (app_url, floor_url):
+                    page = context.new_page()
+                    page.goto(f"{url}/")
+                    drawn = _first_path_time(page)
+                    if attempt:
+                        times[url].append(drawn)
+                    page.close()
+            return times[app_url], times[floor_url]
 
 
 def _wait_for_run(page: Page) -> None:
@@ -358,16 +388,41 @@ def _median_of(times: list[UploadTimes], step: str) -> str:
     return _s(statistics.median(getattr(t, step) for t in times)) if times else "—"
 
 
+def _load() -> str:
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return f"load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores"
+
+
+def _first_map_only(runs: int) -> None:
+    payload, _, _ = measure_server(0, {})
+    drawn, floor = measure_pair(runs)
+    print("| measure | default page | floor page | ratio |\n|---|---|---|---|")
+    if drawn and floor:
+        ratio = statistics.median(drawn) / statistics.median(floor)
+        print(
+            f"| first map drawn, median of {len(drawn)} | {_s(statistics.median(drawn))} | "
+            f"{_s(statistics.median(floor))} | {ratio:.2f}× (budget ≤ 1.2×) |"
+        )
+    print(f"| map payload | {payload / 1000:.0f} KB | — | — |\n\n{_load()}")
+    print(json.dumps({"default_s": drawn, "floor_s": floor, "payload_bytes": payload}), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Measure the default page and the upload, print the table (stdout) and the raw numbers (stderr)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="AppTest reruns, and the default page's browser visits")
     parser.add_argument("--upload-runs", type=int, default=3, help="uploads through the browser, each fresh")
     parser.add_argument("--footprints", type=int, default=FOOTPRINTS, help="synthetic footprints to upload")
+    parser.add_argument(
+        "--first-map-only", action="store_true", help="only the default page against the floor page (and the payload)"
+    )
     args = parser.parse_args(argv)
+    if args.first_map_only:
+        _first_map_only(args.runs)
+        return
 
     payload, reruns, first = measure_server(args.runs, {})
-    drawn = measure_browser(args.runs, "")
+    drawn, floor = measure_pair(args.runs)
     upload = make_upload(args.footprints)
     state = upload_state(upload)
     up_payload, up_reruns, up_first = measure_server(args.runs, state)
@@ -389,6 +444,18 @@ def main(argv: list[str] | None = None) -> None:
             _s(statistics.median(drawn)) if drawn else "—",
             _median_of(uploads, "drawn"),
             "≤ 1.5 s / ≤ 2 s",
+        ),
+        (
+            f"floor page (streamlit-folium, {FLOOR_POLYGONS} polygons), median of {len(floor)}",
+            _s(statistics.median(floor)) if floor else "—",
+            "—",
+            "—",
+        ),
+        (
+            "default page ÷ floor page (medians)",
+            f"{statistics.median(drawn) / statistics.median(floor):.2f}×" if drawn and floor else "—",
+            "—",
+            "≤ 1.2×",
         ),
         (
             "first map drawn, slowest",
@@ -416,6 +483,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     raw = {
         "default": {"payload_bytes": payload, "first_run_s": first, "reruns_s": reruns, "drawn_s": drawn},
+        "floor": {"drawn_s": floor},
         "upload": {
             "footprints": upload.n_carriers,
             "payload_bytes": up_payload,

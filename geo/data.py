@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -33,6 +33,7 @@ from geo.schema import (
     unreadable_file_problem,
     validate_carriers,
     validate_zones,
+    zone_ref_problems,
 )
 
 __all__ = [
@@ -333,12 +334,23 @@ def _problems(
     *,
     carrier_sources: set[str] | None,
     zone_sources: set[str] | None,
+    checked: Collection[str] = (),
 ) -> list[Problem]:
-    """Every problem of the zones, and of the carriers checked against those zones, each naming its file."""
+    """Every problem of the zones, and of the carriers checked against those zones, each naming its file.
+
+    A role in ``checked`` holds a frame that already passed its contract check alone, with no
+    source ids to check: only what depends on the other layer (the carriers' ``zone_ids``) is checked.
+    """
     zone_column = zones["id"] if "id" in zones.columns else pd.Series(dtype=object)
     zone_ids = {str(z).strip() for z in zone_column if pd.notna(z)}
-    zone_problems = validate_zones(zones, source_ids=zone_sources)
-    carrier_problems = validate_carriers(carriers, zone_ids=zone_ids, source_ids=carrier_sources)
+    if "zones" in checked and zone_sources is None:
+        zone_problems: list[Problem] = []
+    else:
+        zone_problems = validate_zones(zones, source_ids=zone_sources)
+    if "carriers" in checked and carrier_sources is None:
+        carrier_problems = zone_ref_problems(carriers, zone_ids)
+    else:
+        carrier_problems = validate_carriers(carriers, zone_ids=zone_ids, source_ids=carrier_sources)
     return in_file(zone_problems, "zones") + in_file(carrier_problems, "carriers")
 
 
@@ -413,6 +425,7 @@ def with_layers(
     how: Literal["replace", "add"] = "replace",
     inputs: Mapping[str, Input] | None = None,
     hashes: Mapping[str, str] | None = None,
+    checked: Collection[str] = (),
 ) -> Dataset:
     """``base`` with the given carriers and/or zones in place of (or added to) its own, validated together.
 
@@ -436,6 +449,12 @@ def with_layers(
         Instead of ``inputs``: per role, the sha256 of the new input's bytes (no options known).
         A role with neither is hashed from the frame's content (:func:`frame_hash`).
 
+    checked
+        Roles whose given frame already passed its contract check alone (:func:`geo.io.reader.read`
+        with ``role=`` found no problems): with ``how='replace'`` only what depends on the other
+        layer is checked again (a carrier's ``zone_ids`` against the zones), so a large upload is
+        validated once. The problems raised are the same as without it.
+
     The result's :attr:`Dataset.provenance` lists the base's inputs that are kept, then the new
     ones: replacing a role drops the base's input for it, adding keeps both (and the stamp lists
     each hash on its own).
@@ -452,7 +471,14 @@ def with_layers(
         else:
             frames[role] = given
     own_sources = {str(s) for s in base.sources["id"]} if carriers is None else None
-    problems = _problems(frames["carriers"], frames["zones"], carrier_sources=own_sources, zone_sources=None)
+    alone = {role for role in checked if role in ("carriers", "zones")} if how == "replace" else set()
+    problems = _problems(
+        frames["carriers"],
+        frames["zones"],
+        carrier_sources=own_sources,
+        zone_sources=None,
+        checked={role for role in alone if (carriers, zones)[role == "zones"] is not None},
+    )
     if problems:
         raise DataError(" + ".join(r for r, g in (("carriers", carriers), ("zones", zones)) if g is not None), problems)
     new = {role: given for role, given in (("carriers", carriers), ("zones", zones)) if given is not None}

@@ -45,6 +45,7 @@ __all__ = [
     "unreadable_file_problem",
     "validate_carriers",
     "validate_zones",
+    "zone_ref_problems",
 ]
 
 STATUSES: tuple[str, ...] = ("existing", "under_construction", "planned")
@@ -419,10 +420,24 @@ def _missing_mask(column: pd.Series) -> npt.NDArray[np.bool_]:
     """:func:`_is_missing` of every cell, at array speed: pandas' ``isna``, less what it alone calls missing."""
     mask = column.isna().to_numpy(dtype=bool, copy=True)
     if mask.any() and not (column.dtype.kind in "fiu" or isinstance(column.dtype, pd.StringDtype)):
-        values = column.to_numpy(dtype=object)
-        for position in np.flatnonzero(mask).tolist():
-            mask[position] = _is_missing(values[position])  # NaT, a float32 NaN: not missing here
+        positions = np.flatnonzero(mask)
+        cells = column.to_numpy(dtype=object)[positions]
+        # None, NA and Python (or NumPy double) NaN are missing by type; only other kinds pandas calls
+        # missing (NaT, a float32 NaN: not missing here) are looked at one by one.
+        odd = ~pd.Series(cells, dtype=object).map(type).isin(_MISSING_TYPES).to_numpy(dtype=bool)
+        for at in np.flatnonzero(odd).tolist():
+            mask[positions[at]] = _is_missing(cells[at])
     return mask
+
+
+#: Types whose values ``isna`` calls missing and :func:`_is_missing` does too (NaN for the floats).
+_MISSING_TYPES = (type(None), type(pd.NA), float, np.float64)
+
+
+def _text_or_missing(column: pd.Series) -> bool:
+    """Whether every cell of ``column`` is text (``str``) or missing (:func:`_is_missing`), at array speed."""
+    present = column.to_numpy(dtype=object)[~_missing_mask(column)]
+    return len(present) == 0 or pd.api.types.infer_dtype(present, skipna=False) == "string"
 
 
 def _stripped(column: pd.Series, positions: npt.NDArray[np.int64]) -> pd.Series:
@@ -1004,6 +1019,17 @@ def validate_zones(frame: gpd.GeoDataFrame, *, source_ids: set[str] | None = Non
     return problems
 
 
+def zone_ref_problems(frame: gpd.GeoDataFrame, zone_ids: set[str]) -> list[Problem]:
+    """The part of :func:`validate_carriers` that depends on the zones: ``zone_ids`` naming unknown zones.
+
+    For carriers that already passed :func:`validate_carriers` on their own (without ``zone_ids``):
+    checked against the zones they are used with, this gives the same problems as the whole check.
+    """
+    problems: list[Problem] = []
+    _check_zone_refs(frame, zone_ids, problems)
+    return problems
+
+
 def geometry_problems(frame: gpd.GeoDataFrame) -> list[Problem]:
     """What is wrong with ``frame``'s outlines (missing, empty, not a polygon, invalid), row by row.
 
@@ -1028,9 +1054,7 @@ def _normalize(frame: gpd.GeoDataFrame, fields: tuple[Field, ...]) -> gpd.GeoDat
                 out[spec.name] = pd.array(column.to_numpy(dtype=object), dtype="Int64")
             else:
                 out[spec.name] = pd.array([_as_int(v) for v in column.tolist()], dtype="Int64")
-        elif isinstance(column.dtype, pd.StringDtype) or (
-            column.dtype == object and all(_is_missing(v) or isinstance(v, str) for v in column.tolist())
-        ):
+        elif isinstance(column.dtype, pd.StringDtype) or (column.dtype == object and _text_or_missing(column)):
             text = column.astype("string").str.strip()
             kept = (text.notna() & (text != "")).fillna(value=False).astype(bool)
             out[spec.name] = text.astype(object).where(kept, None)

@@ -13,9 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import shapely
 from factories import carriers, square, to_wgs84, zones
 
 from geo.cli import default_lang, main
@@ -450,3 +453,45 @@ def test_progress_shows_every_stage_on_stderr_and_never_touches_stdout() -> None
         return [line for line in data.splitlines() if not line.startswith(b"# created_utc")]
 
     assert table(quiet[1]) == table(out)
+
+
+def test_the_command_line_reads_more_footprints_than_the_page_accepts(tmp_path):
+    """200,001 footprints (over the page's 200,000) in a GeoParquet: summed, not refused, as a process."""
+    n = 200_001
+    x = np.arange(n) % 500 * 1e-4 + 121.40
+    y = np.arange(n) // 500 * 1e-4 + 31.15
+    frame = gpd.GeoDataFrame(
+        {
+            "id": [f"b{i}" for i in range(n)],
+            "name_zh": "楼",
+            "name_en": "building",
+            "kind": "building",
+            "status": "existing",
+            "floor_area_existing_m2": pd.array(np.full(n, 100), dtype="Int64"),
+            "geometry_accuracy_m": pd.array(np.full(n, 5), dtype="Int64"),
+            **dict.fromkeys(("parent_id", "zone_ids", "source_ids"), pd.Series([None] * n, dtype=object)),
+            **dict.fromkeys(
+                ("floor_area_planned_m2", "planned_year", "opened_year"), pd.array([None] * n, dtype="Int64")
+            ),
+        },
+        geometry=shapely.box(x, y, x + 5e-5, y + 5e-5),
+        crs=4326,
+    )
+    path = tmp_path / "city.parquet"
+    frame.to_parquet(path)
+    done = run_process("summary", "--carriers", str(path), "--mode", "largest", "--by", "pole")
+    assert done.returncode == 0, done.stderr.decode()
+    table = read_summary(done.stdout)
+    assert table["existing_m2"].iloc[-1] == 100 * n
+
+
+def test_a_csv_summary_never_imports_the_spreadsheet_library(tmp_path):
+    """openpyxl (about half a second to import) is loaded for .xlsx only: not for a CSV summary, nor its reads."""
+    argv = ["summary", "--carriers", str(tmp_path / "c.geojson"), "--output", str(tmp_path / "o.csv")]
+    script = f"import sys; from geo.cli import main; code = main({argv!r}); print(code, 'openpyxl' in sys.modules)"
+    to_wgs84(carriers({"id": "a", "geometry": square(0, 0, 10), "floor_area_existing_m2": 100})).to_file(
+        tmp_path / "c.geojson", driver="GeoJSON", engine="pyogrio"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, check=False, timeout=120)
+    assert done.stdout.decode().split() == ["0", "False"], done.stderr.decode()
+    assert (tmp_path / "o.csv").read_bytes().startswith(BOM)

@@ -464,3 +464,61 @@ def test_geojson_written_by_gdal_reads_whatever_its_layer_is_called(tmp_path: Pa
     assert result.frame["id"].tolist() == ["a"]
     assert result.frame["name_zh"].tolist() == ["甲"]
     assert reader.inspect(path.read_bytes(), path.name).layers[0].features == 1
+
+
+def test_each_format_has_its_upload_cap_and_the_server_cap_is_the_largest() -> None:
+    """GeoPackage and GeoParquet get more room on the page than text formats, from one table of caps."""
+    import tomllib  # noqa: PLC0415
+
+    from geo.io._readbase import FORMAT_UPLOAD_BYTES, MB  # noqa: PLC0415
+
+    config = tomllib.loads((Path(__file__).parent.parent / ".streamlit" / "config.toml").read_text())
+    page = Limits()
+    assert config["server"]["maxUploadSize"] * MB == page.upload_bytes() == max(b for _, b in FORMAT_UPLOAD_BYTES)
+    assert page.upload_bytes("gpkg") > page.upload_bytes("geojson") == page.max_upload_bytes == 50 * MB
+    gpkg, geojson = CASES["geoparquet"].data, CASES["geojson"].data
+    limits = Limits(max_upload_bytes=len(geojson) - 1, format_upload_bytes=(("geoparquet", len(gpkg)),))
+    assert len(reader.read(gpkg, "big.parquet", limits=limits).frame) > 0
+    with pytest.raises(reader.ReadError) as caught:
+        reader.read(geojson, "big.geojson", limits=limits)
+    assert caught.value.code == "too-large"
+    assert "MB" in caught.value.message_zh
+    assert "MB" in caught.value.message_en
+    # The same caps apply before a file on disk is loaded.
+    with pytest.raises(reader.ReadError):
+        reader.read_path(_written(geojson, "big.geojson"), limits=limits)
+    assert len(reader.read_path(_written(gpkg, "big.parquet"), limits=limits).frame) > 0
+
+
+def _written(data: bytes, name: str) -> Path:
+    path = Path(tempfile.mkdtemp(prefix="caps-")) / name
+    path.write_bytes(data)
+    return path
+
+
+def test_local_files_get_larger_caps_than_uploads() -> None:
+    """The command line reads a city (millions of features, GBs); the page keeps its caps; same defences."""
+    local, page = Limits.local(), Limits()
+    assert local.upload_bytes("geojson") >= 2048 * 2**20
+    assert local.max_features >= 1_000_000
+    assert page.max_features == 200_000
+    assert page.upload_bytes("geojson") == 50 * 2**20
+    for defence in ("max_layers", "max_columns", "max_zip_members", "max_member_ratio", "ratio_grace_bytes"):
+        assert getattr(local, defence) == getattr(page, defence), defence
+
+
+def test_a_file_over_the_page_feature_cap_is_read_from_disk_but_refused_as_upload(tmp_path: Path) -> None:
+    import geopandas as gpd  # noqa: PLC0415
+
+    n = 200_001
+    x = np.arange(n) % 500 * 1e-4 + 121.40
+    y = np.arange(n) // 500 * 1e-4 + 31.15
+    frame = gpd.GeoDataFrame(
+        {"id": [f"b{i}" for i in range(n)]}, geometry=shapely.box(x, y, x + 5e-5, y + 5e-5), crs=4326
+    )
+    path = tmp_path / "city.parquet"
+    frame.to_parquet(path)
+    with pytest.raises(reader.ReadError) as caught:
+        reader.read(path.read_bytes(), path.name)
+    assert caught.value.code == "too-large"
+    assert len(reader.read_path(path).frame) == n

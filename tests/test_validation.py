@@ -695,3 +695,29 @@ def test_status_and_ids_are_checked_cell_by_cell_alike(cells):
     ]
     ids = geo.schema._id_texts(frame["id"]).tolist()
     assert ids == [None if geo.schema._is_missing(v) else str(v).strip() for v in cells]
+
+
+# --- validated once: layers read with their role are not checked again in full -------------------------
+
+
+def test_checked_layers_get_only_the_zone_references_checked_again(monkeypatch):
+    """The page reads an upload with its role (checked alone), then with_layers checks what needs both layers."""
+    from geo import data  # noqa: PLC0415
+
+    base = load_dataset()
+    bad_refs = with_values(sound_carriers(), "zone_ids", ["A;nowhere", "A", None])
+    with pytest.raises(DataError) as full:
+        data.with_layers(base, carriers=bad_refs, zones=sound_zones())
+    calls = []
+    monkeypatch.setattr(data, "validate_carriers", lambda *a, **k: calls.append("carriers") or [])
+    monkeypatch.setattr(data, "validate_zones", lambda *a, **k: calls.append("zones") or [])
+    with pytest.raises(DataError) as once:
+        data.with_layers(base, carriers=bad_refs, zones=sound_zones(), checked={"carriers", "zones"})
+    assert [str(p) for p in once.value.problems] == [str(p) for p in full.value.problems]
+    assert "nowhere" in str(only(once.value.problems, "unknown zone"))
+    assert calls == []  # neither layer is checked again in full
+    good = data.with_layers(base, carriers=sound_carriers(), zones=sound_zones(), checked={"carriers", "zones"})
+    assert list(good.carriers["id"]) == ["park", "tower", "town"]
+    # Adding to the base's layer checks everything again (ids must be unique across both).
+    data.with_layers(base, zones=sound_zones(), how="add", checked={"zones"})
+    assert calls == ["zones", "carriers"]

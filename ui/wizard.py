@@ -69,6 +69,7 @@ def apply_staged() -> None:
             zones=staged["zones"]["frame"] if "zones" in staged else None,
             inputs={role: item["input"] for role, item in staged.items() if "input" in item},
             hashes={role: item["digest"] for role, item in staged.items() if "digest" in item},
+            checked={role for role, item in staged.items() if item.get("checked")},
         )
         st.session_state.import_error = None
     except DataError as exc:  # the data breaks the contract: say which rows and why
@@ -89,9 +90,11 @@ def uploader_words(lang: Lang) -> str:
 
     The words are the page's own constants, never user text, and are written as CSS strings.
     """
-    mb = st.get_option("server.maxUploadSize")
+    limits = reader.Limits()
     button = _css_string(say("upload_button", lang))
-    limit = _css_string(say("upload_limit", lang, mb=mb))
+    limit = _css_string(
+        say("upload_limit", lang, mb=limits.max_upload_bytes // 2**20, big=limits.upload_bytes() // 2**20)
+    )
     zone = '[data-testid="stFileUploaderDropzone"]'
     return (
         "<style>"
@@ -317,4 +320,5 @@ def _read(  # noqa: PLR0917 - the wizard's choices, passed on
     st.session_state.staged[role] = {
         "frame": result.frame,
         "input": Input.of(role=role, name=name, sha256=digest, options=options),
+        "checked": True,  # read with role=: its contract check found nothing (else we returned above)
     }

@@ -145,7 +145,10 @@ TEXT: Mapping[str, Text] = {
     "role": Text("文件内容", "The file holds"),
     "upload": Text("选择文件", "Choose a file"),
     "upload_button": Text("上传", "Upload"),
-    "upload_limit": Text("单个文件不超过 {mb} MB", "up to {mb} MB per file"),
+    "upload_limit": Text(
+        "单个文件不超过 {mb} MB（GeoPackage、GeoParquet 不超过 {big} MB）",
+        "up to {mb} MB per file (GeoPackage, GeoParquet: {big} MB)",
+    ),
     "layer": Text("图层", "Layer"),
     "file_info": Text(
         "{fmt}：{features} 个要素，约 {vertices} 个顶点；声明的坐标系：{crs}",

@@ -541,7 +541,7 @@ class Parquet(Opened):
             batches.append(batch)
         if not batches:
             return self.file.read()
-        return pa.Table.from_batches(batches, schema=self.file.schema_arrow).combine_chunks()
+        return pa.Table.from_batches(batches, schema=self.file.schema_arrow)  # chunked: no second copy
 
     def _raw(self) -> tuple[Raw, int]:
         import pyarrow.compute as pc  # noqa: PLC0415
@@ -556,7 +556,7 @@ class Parquet(Opened):
         else:
             if hasattr(column.type, "value_type"):  # a dictionary column (written from a categorical)
                 column = pc.cast(column, column.type.value_type)
-            values = np.array([*column.to_pylist(), None], dtype=object)[:-1]
+            values = np.asarray(column.to_numpy(), dtype=object)  # bytes or None, without Python lists
             geoms, unreadable, fixes = from_wkb(values)
         attrs = table.drop_columns([self.column]).to_pandas()
         attrs = attrs.astype(dict.fromkeys(attrs.columns, object)).where(attrs.notna(), None)

@@ -13,7 +13,18 @@ from typing import Literal
 from geo.schema import DataError, Problem
 from geo.text import Text
 
-__all__ = ["Action", "CrsChoice", "EncodingInfo", "ErrorCode", "Finding", "Limits", "Note", "ReadError", "fail"]
+__all__ = [
+    "FORMAT_UPLOAD_BYTES",
+    "Action",
+    "CrsChoice",
+    "EncodingInfo",
+    "ErrorCode",
+    "Finding",
+    "Limits",
+    "Note",
+    "ReadError",
+    "fail",
+]
 
 MB = 1024 * 1024
 
@@ -40,15 +51,30 @@ ErrorCode = Literal[
 Action = Literal["dropped", "rejected", "repaired", "changed", "converted", "note"]
 
 
+#: The page's upload caps per format (bytes), the ONE place they are set. Binary, indexed formats whose
+#: size says little about the work of reading them get more room (a 200,000-footprint GeoPackage is
+#: about 57 MB, its GeoParquet about 30 MB); every other format (GeoJSON, CSV, KML, XLSX, zips) stays
+#: at :attr:`Limits.max_upload_bytes`. Streamlit's ``server.maxUploadSize`` (``.streamlit/config.toml``)
+#: is the largest of them, in MB (tests/test_reader.py checks that they agree).
+FORMAT_UPLOAD_BYTES: tuple[tuple[str, int], ...] = (("geoparquet", 100 * MB), ("gpkg", 100 * MB))
+
+
 @dataclass(frozen=True)
 class Limits:
     """Caps that keep one upload from exhausting the server.
 
-    The upload cap is also set in the server configuration (Streamlit ``server.maxUploadSize``);
-    it is checked again here because the command line and tests bypass the page.
+    The defaults are the page's: an upload of at most :attr:`max_upload_bytes` (50 MB), more for the
+    formats of :attr:`format_upload_bytes` (GeoParquet, GeoPackage: 100 MB), and at most
+    :attr:`max_features` footprints. The largest upload cap is also set in the server configuration
+    (Streamlit ``server.maxUploadSize``); every cap is checked again here, per format, because the
+    server's cap is one number and the command line and tests bypass the page. A file on the
+    user's own disk read by the command line gets :meth:`local` instead (larger caps, same checks).
     """
 
     max_upload_bytes: int = 50 * MB
+    #: Per format (a key of :data:`geo.io._sniff.FORMATS`): the upload cap instead of
+    #: :attr:`max_upload_bytes`. Empty: one cap for every format.
+    format_upload_bytes: tuple[tuple[str, int], ...] = FORMAT_UPLOAD_BYTES
     max_features: int = 200_000
     max_vertices: int = 5_000_000
     max_layers: int = 100
@@ -66,6 +92,42 @@ class Limits:
     #: server's outer limits per upload are 2 GB and 60 s.
     worker_memory_bytes: int = 1536 * MB
     worker_seconds: float = 45.0
+
+    def upload_bytes(self, fmt: str | None = None) -> int:
+        """The size cap for a file of format ``fmt`` (the largest of all caps when ``fmt`` is None).
+
+        >>> Limits().upload_bytes("geojson") // MB, Limits().upload_bytes("gpkg") // MB, Limits().upload_bytes() // MB
+        (50, 100, 100)
+        >>> Limits(max_upload_bytes=10, format_upload_bytes=()).upload_bytes("gpkg")
+        10
+        """
+        caps = dict(self.format_upload_bytes)
+        if fmt is None:
+            return max([self.max_upload_bytes, *caps.values()])
+        return caps.get(fmt, self.max_upload_bytes)
+
+    @classmethod
+    def local(cls) -> Limits:
+        """The caps for a file on the user's own disk, read by the command line (``python -m geo summary``).
+
+        A city's footprints (a million buildings: a GeoPackage near 300 MB) must be readable, so
+        the size and count caps are larger: 2 GB for every format, 5 million features, 200 million
+        vertices, 8 GB of address space and 15 minutes for the reading process. Every other
+        defence is the page's (zip members and ratios, nesting, XML entities, layers, columns, the
+        isolated worker), because a local file is no less hostile than an upload.
+
+        >>> Limits.local().max_features, Limits.local().upload_bytes("geojson") // MB
+        (5000000, 2048)
+        """
+        return cls(
+            max_upload_bytes=2048 * MB,
+            format_upload_bytes=(),
+            max_features=5_000_000,
+            max_vertices=200_000_000,
+            max_total_uncompressed=2048 * MB,
+            worker_memory_bytes=8192 * MB,
+            worker_seconds=900.0,
+        )
 
 
 class Note(Text):

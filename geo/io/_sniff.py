@@ -90,15 +90,26 @@ def sniff(data: bytes, filename: str, *, limits: Limits | None = None) -> str:
     limits = limits or Limits()
     if not data:
         raise refuse_type(filename, "the file is empty", "文件为空")
-    if len(data) > limits.max_upload_bytes:
+    _check_size(data, filename, limits, None)
+    fmt = _sniff_content(data, filename, limits)
+    _check_size(data, filename, limits, fmt)
+    return fmt
+
+
+def _check_size(data: bytes, filename: str, limits: Limits, fmt: str | None) -> None:
+    """Refuse ``data`` over the cap of its format (over every cap before the format is known)."""
+    cap = limits.upload_bytes(fmt)
+    if len(data) > cap:
         raise fail(
             filename,
             "too-large",
             f"the file is {len(data) / 2**20:.1f} MB, more than the "
-            f"{limits.max_upload_bytes / 2**20:.0f} MB allowed; split it or simplify the outlines",
-            f"文件大小 {len(data) / 2**20:.1f} MB，超过上限 {limits.max_upload_bytes / 2**20:.0f} MB；"
-            "请拆分文件或简化轮廓",
+            f"{cap / 2**20:.0f} MB allowed; split it or simplify the outlines",
+            f"文件大小 {len(data) / 2**20:.1f} MB，超过上限 {cap / 2**20:.0f} MB；请拆分文件或简化轮廓",
         )
+
+
+def _sniff_content(data: bytes, filename: str, limits: Limits) -> str:
     if is_zip(data):
         return _zip_kind(data, filename, limits)
     for signature, fmt in _SIGNATURES:
@@ -115,6 +126,17 @@ def sniff(data: bytes, filename: str, *, limits: Limits | None = None) -> str:
 
 
 _SIGNATURES = ((b"SQLite format 3\x00", "gpkg"), (b"PAR1", "geoparquet"))
+
+
+def signature_format(head: bytes) -> str | None:
+    """The format of a file whose first bytes are ``head`` when a signature alone decides it, else None.
+
+    >>> signature_format(b"PAR1\x15\x04"), signature_format(b'{"type": ')
+    ('geoparquet', None)
+    """
+    return next((fmt for signature, fmt in _SIGNATURES if head.startswith(signature)), None)
+
+
 _REFUSED_SIGNATURES = (
     (
         (b"\x00\x00\x27\x0a",),

@@ -48,14 +48,14 @@ __all__ = ["run_isolated"]
 
 log = logging.getLogger(__name__)
 
-#: Modules the forkserver imports once, so that each child starts warm.
+#: Modules the forkserver imports once, so that each child starts warm (openpyxl, only for XLSX, is not one:
+#: the command line starts a forkserver per run and waits for it).
 PRELOAD = [
     "geo.io._workerenv",
     "geo.io.reader",
     "geo.io._pyformats",
     "geo.io._gdalformats",
     "pyarrow.parquet",
-    "openpyxl",
     "geo.io._workerwarm",
 ]
 

@@ -42,22 +42,21 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path, PurePosixPath
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 import geopandas as gpd
 import numpy as np
-import openpyxl
 import pandas as pd
 import pyogrio
 import shapely
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from geo.text import FIELD_LABELS, Lang, Text
+
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is written, not for CSV or GeoJSON
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -687,7 +686,7 @@ _SUMMARY_LABELS: Final[dict[str, tuple[Text, str]]] = {
 
 _SHEET_FORBIDDEN_RE = re.compile(r"[\[\]:*?/\\]")
 _SHEET_MAX = 31
-_HEADER_FILL = PatternFill("solid", start_color="FFE8EEF4", end_color="FFE8EEF4")
+_HEADER_COLOR = "FFE8EEF4"
 _INT_FORMAT = "#,##0"
 _FAR_FORMAT = "0.00"
 
@@ -700,6 +699,8 @@ def _header(column: str, lang: str) -> str:
 
 def _sheet_name(key: str, taken: set[str]) -> str:
     """A sheet name Excel accepts: ≤ 31 characters, none of []:*?/\\, no edge apostrophes, unique."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: PLC0415 - only for workbooks
+
     base = _SHEET_FORBIDDEN_RE.sub("_", ILLEGAL_CHARACTERS_RE.sub("", str(key))).strip().strip("'")
     base = base[:_SHEET_MAX] or "sheet"
     name, n = base, 1
@@ -732,6 +733,8 @@ def _fit_cell(text: str) -> str:
 
 def _xlsx_text(cell: Cell, text: str) -> None:
     """Write ``text`` as text: never a formula, whatever it starts with, and no longer than a cell holds."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: PLC0415 - only for workbooks
+
     text = _fit_cell(ILLEGAL_CHARACTERS_RE.sub("", text))
     cell.value = text
     cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
@@ -740,11 +743,15 @@ def _xlsx_text(cell: Cell, text: str) -> None:
 
 
 def _fit_columns(ws: Worksheet, widths: list[int]) -> None:
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415 - only for workbooks
+
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
 
 
 def _write_table_sheet(ws: Worksheet, table: pd.DataFrame, lang: str) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side  # noqa: PLC0415 - only for workbooks
+
     table = _rounded(table)
     columns = _columns(table)
     int_columns = {c for c in columns if _is_int_column(table[c])}
@@ -753,7 +760,7 @@ def _write_table_sheet(ws: Worksheet, table: pd.DataFrame, lang: str) -> None:
         cell = ws.cell(row=1, column=j)
         _xlsx_text(cell, _header(column, lang))
         cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
+        cell.fill = PatternFill("solid", start_color=_HEADER_COLOR, end_color=_HEADER_COLOR)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         widths.append(min(_display_width(str(cell.value)), 30))
     totals_font = Font(bold=True)
@@ -787,12 +794,14 @@ def _write_table_sheet(ws: Worksheet, table: pd.DataFrame, lang: str) -> None:
 
 
 def _write_metadata_sheet(ws: Worksheet, stamp: Mapping[str, str]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415 - only for workbooks
+
     widths = [3, 5]
     for j, title in enumerate(("key", "value"), start=1):
         cell = ws.cell(row=1, column=j)
         _xlsx_text(cell, title)
         cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
+        cell.fill = PatternFill("solid", start_color=_HEADER_COLOR, end_color=_HEADER_COLOR)
     for i, (key, value) in enumerate(stamp.items(), start=2):
         for j, text in enumerate((str(key), str(value)), start=1):
             cell = ws.cell(row=i, column=j)
@@ -840,6 +849,8 @@ def summary_xlsx(tables: Mapping[str, pd.DataFrame], stamp: Mapping[str, str], *
                 f"lang={lang!r} is not supported; use 'zh' (bilingual headers) or 'en'",
             )
         )
+    import openpyxl  # noqa: PLC0415 - only for workbooks
+
     workbook = openpyxl.Workbook()
     default = workbook.active
     taken = {"metadata"}

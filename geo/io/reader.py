@@ -33,6 +33,7 @@ import csv
 import math
 import sqlite3
 import struct
+import sys
 import tempfile
 import warnings
 import xml.parsers.expat
@@ -68,7 +69,7 @@ from geo.io._readcrs import (
     suggest_crs,
     to_wgs84,
 )
-from geo.io._sniff import FORMATS, sniff
+from geo.io._sniff import FORMATS, signature_format, sniff
 from geo.io._sources import ENCODING_CHOICES, Meta, Opened, Raw, bounds_of, user_codec
 from geo.io._worker import run_isolated
 from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, Problem, validate_carriers, validate_zones
@@ -205,7 +206,10 @@ class ReadResult:
 def _library_errors() -> tuple[type[BaseException], ...]:
     import pyarrow  # noqa: PLC0415
     import pyogrio.errors  # noqa: PLC0415 - after hardening (this runs inside a call)
-    from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
+
+    # openpyxl is imported only to read a spreadsheet: if it is not loaded, it raised nothing.
+    spreadsheet = sys.modules.get("openpyxl.utils.exceptions")
+    spreadsheet_errors = (spreadsheet.InvalidFileException,) if spreadsheet is not None else ()
 
     return (
         ValueError,
@@ -226,7 +230,7 @@ def _library_errors() -> tuple[type[BaseException], ...]:
         ProjError,
         shapely.errors.GEOSException,
         xml.parsers.expat.ExpatError,
-        InvalidFileException,
+        *spreadsheet_errors,
         pyarrow.ArrowException,
         pyogrio.errors.DataSourceError,
         pyogrio.errors.DataLayerError,
@@ -814,23 +818,32 @@ def _rejected_frame(attrs: pd.DataFrame, geoms: np.ndarray, ledger: Ledger) -> p
 def _read_file_bytes(path: Path | str, limits: Limits) -> tuple[bytes, str]:
     path = Path(path)
     size = path.stat().st_size
-    if size > limits.max_upload_bytes:
+    with path.open("rb") as head:
+        cap = limits.upload_bytes(signature_format(head.read(16)) or "")
+    if size > cap:
         raise fail(
             path.name,
             "too-large",
-            f"the file is {size / 2**20:.1f} MB, more than the {limits.max_upload_bytes / 2**20:.0f} MB allowed",
-            f"文件大小 {size / 2**20:.1f} MB，超过上限 {limits.max_upload_bytes / 2**20:.0f} MB",
+            f"the file is {size / 2**20:.1f} MB, more than the {cap / 2**20:.0f} MB allowed",
+            f"文件大小 {size / 2**20:.1f} MB，超过上限 {cap / 2**20:.0f} MB",
         )
     return path.read_bytes(), path.name
 
 
 def read_path(path: Path | str, **kwargs: Any) -> ReadResult:
-    """:func:`read` on a file on disk (size checked before the bytes are loaded)."""
-    data, name = _read_file_bytes(path, kwargs.get("limits") or Limits())
+    """:func:`read` on a file on the user's own disk (size checked before the bytes are loaded).
+
+    Unless ``limits`` is given, the caps are :meth:`Limits.local` (2 GB, 5 million features), not
+    the page's upload caps: the command line reads a city's footprints. Every other defence is the
+    same, and the bytes are still parsed in the isolated worker.
+    """
+    kwargs["limits"] = kwargs.get("limits") or Limits.local()
+    data, name = _read_file_bytes(path, kwargs["limits"])
     return read(data, name, **kwargs)
 
 
 def inspect_path(path: Path | str, **kwargs: Any) -> Inspection:
-    """:func:`inspect` on a file on disk (size checked before the bytes are loaded)."""
-    data, name = _read_file_bytes(path, kwargs.get("limits") or Limits())
+    """:func:`inspect` on a file on the user's own disk, with the caps of :func:`read_path`."""
+    kwargs["limits"] = kwargs.get("limits") or Limits.local()
+    data, name = _read_file_bytes(path, kwargs["limits"])
     return inspect(data, name, **kwargs)
