@@ -10,6 +10,7 @@ of both changes as the district total's difference.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -153,3 +154,70 @@ def compare_rows(page: object) -> dict[str, list[str]]:
         if cells:
             rows[cells[0]] = cells[1:]
     return rows
+
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def test_a_carrier_drawn_on_the_map_is_saved_into_the_table_and_the_sums(browser, server, workspace_path) -> None:
+    """Leaflet.draw in the scenarios section only, from the page's own files: draw a triangle, name it,
+    give its figure, save; it is a row of the edit table and part of the headline total."""
+    from geo.text import field_label  # noqa: PLC0415
+    from geo.workspace import open_workspace  # noqa: PLC0415
+
+    requests: list[str] = []
+    page = open_scenario(browser, server, "frank")
+    page.on("request", lambda r: requests.append(r.url))
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-draw-draw-polygon").wait_for()
+    total_before = float(page.locator('[data-testid="stMetricValue"]').first.inner_text())
+    box = page.locator(MAP_FRAME).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    frame.locator(".leaflet-draw-draw-polygon").click()
+    for dx, dy in ((0, 0), (60, 0), (30, 50), (0, 0)):  # back to the first vertex closes the polygon
+        page.mouse.click(x + dx, y + dy)
+        page.wait_for_timeout(300)
+    wait_for_run(page)
+    page.get_by_label(TEXTS["draw_id"].zh).fill("drawn_tower")
+    page.get_by_label(field_label("name_zh", "zh")).last.fill("绘制的楼")
+    page.get_by_label(field_label("name_en", "zh")).last.fill("Drawn tower")
+    planned = page.get_by_label(field_label("floor_area_planned_m2", "zh")).last
+    planned.fill("300000")
+    planned.press("Enter")
+    wait_for_run(page)
+    no_failure(page, "filling the drawn carrier")
+    click(page, TEXTS["draw_save"].zh)
+    assert success(page) == TEXTS["saved"].zh.format(version=open_workspace(workspace_path).scenario("s").version, n=1)
+    no_failure(page, "saving the drawn carrier")
+    saved = open_workspace(workspace_path, create=False).load("s").dataset.carriers.set_index("id")
+    assert int(saved.at["drawn_tower", "floor_area_planned_m2"]) == 300_000
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    grid.hover()
+    page.mouse.wheel(0, 2_000)  # the new carrier is the last row; the grid lists only the rows in view
+    page.wait_for_timeout(500)
+    assert grid.locator("td", has_text="drawn_tower").count() == 1
+    with contextlib.suppress(Exception):  # playwright's TimeoutError: then the assertion below says what is shown
+        page.wait_for_function(
+            "before => document.querySelector('[data-testid=\"stMetricValue\"]').innerText.trim() !== before",
+            arg=f"{total_before:.1f}",
+            timeout=30_000,
+        )
+    total_after = float(page.locator('[data-testid="stMetricValue"]').first.inner_text())
+    metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
+    assert total_after - total_before == pytest.approx(30.0), (metrics, saved.loc["drawn_tower"].to_dict())
+    outside = [u for u in requests if not u.startswith(("http://127.0.0.1", "data:", "blob:", "about:"))]
+    assert not outside, outside
+    page.context.close()
+
+
+def test_the_default_page_offers_no_drawing_tools(browser, server) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    page.goto(f"{server}/?basemap=none")
+    wait_for_run(page)
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator("path.leaflet-interactive").first.wait_for(state="attached")
+    assert frame.locator(".leaflet-draw").count() == 0
+    context.close()

@@ -63,7 +63,8 @@ def test_the_drawing_tools_load_from_the_page_not_a_cdn() -> None:
     m.add_child(layers.offline_draw())
     html = m.get_root().render()
     sources = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"', html)
-    assert sources and not [u for u in sources if re.match(r"^(?:[a-z]+:)?//", u)], sources
+    assert sources
+    assert not [u for u in sources if re.match(r"^(?:[a-z]+:)?//", u)], sources
     base = f"../ui.leaflet_assets.static/vendor/leaflet-draw-{layers.assets.DRAW_VERSION}/"
     assert {base + "leaflet.draw.js", base + "leaflet.draw.css"} <= set(sources)
     assert "MIT" in (layers.assets.DRAW_DIR / "LICENSE").read_text(encoding="utf-8")

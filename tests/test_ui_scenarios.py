@@ -172,7 +172,7 @@ def test_a_shape_drawn_on_amap_tiles_is_saved_in_wgs84() -> None:
     back = drawn_outline(_drawn(on_amap), gcj02=True)
     assert shapely.get_coordinates(back) == pytest.approx(shapely.get_coordinates(wgs), abs=1e-8)
     assert drawn_outline(_drawn(wgs), gcj02=False).equals(wgs)
-    assert not shapely.get_coordinates(on_amap) == pytest.approx(shapely.get_coordinates(wgs), abs=1e-5)
+    assert shapely.get_coordinates(on_amap) != pytest.approx(shapely.get_coordinates(wgs), abs=1e-05)
 
 
 @pytest.mark.parametrize(
@@ -189,7 +189,8 @@ def test_a_shape_drawn_on_amap_tiles_is_saved_in_wgs84() -> None:
 def test_a_drawn_shape_that_is_not_one_outline_is_refused_in_words(feature) -> None:
     with pytest.raises(DrawingError) as info:
         drawn_outline(feature, gcj02=False)
-    assert "重新绘制" in info.value.text.zh and "Draw a polygon" in info.value.text.en
+    assert "重新绘制" in info.value.text.zh
+    assert "Draw a polygon" in info.value.text.en
 
 
 def test_a_carrier_drawn_on_the_map_is_in_the_table_and_the_sums(workspace) -> None:
@@ -213,11 +214,14 @@ def test_a_carrier_drawn_on_the_map_is_in_the_table_and_the_sums(workspace) -> N
     at.text_input(key="scenario_edit:draw_name_en").input("New tower")
     at.number_input(key="scenario_edit:draw_floor_area_planned_m2").set_value(200_000)
     at.run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
     at.button(key="scenario_edit:draw_save").click().run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
     edits = [(e.object_id, e.who) for e in workspace.edits("s")]
-    assert edits and set(edits) == {("new_tower", "dora")}
+    assert edits
+    assert set(edits) == {("new_tower", "dora")}
     saved = workspace.load("s").dataset.carriers.set_index("id")
     assert saved.at["new_tower", "geometry"].equals_exact(outline, 1e-9)
     assert int(saved.at["new_tower", "floor_area_planned_m2"]) == 200_000
@@ -227,3 +231,17 @@ def test_a_carrier_drawn_on_the_map_is_in_the_table_and_the_sums(workspace) -> N
 
 def _has_button(at: AppTest, key: str) -> bool:
     return any(b.key == key for b in at.button)
+
+
+def test_a_shape_drawn_on_the_map_reshapes_the_chosen_carrier(workspace) -> None:
+    outline = shapely.box(121.435, 31.175, 121.437, 31.177)
+    at = _session("erin")
+    at.session_state[DRAWING_KEY] = {"feature": _drawn(outline), "gcj02": False}
+    at.run()
+    at.radio(key="scenario_edit:draw_use").set_value("reshape").run()
+    at.selectbox(key="scenario_edit:draw_target").select("modelspeed").run()
+    at.button(key="scenario_edit:draw_save").click().run()
+    assert not at.exception
+    assert [(e.object_id, e.field) for e in workspace.edits("s")] == [("modelspeed", "geometry")]
+    assert workspace.load("s").dataset.carriers.set_index("id").at["modelspeed", "geometry"].equals_exact(outline, 1e-9)
+    assert DRAWING_KEY not in at.session_state  # used once: the next drawing starts afresh
