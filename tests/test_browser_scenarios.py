@@ -20,6 +20,7 @@ from conftest import CHROMIUM_ARGS, streamlit_server
 from test_browser_choices import choose_section, no_failure, select, wait_for_run
 
 from geo.workspace import Change, Who, create_workspace
+from layers.compare import CHANGE_COLOURS
 from ui.scenarios import EDITABLE, TEXTS
 
 pytestmark = pytest.mark.browser
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 FIELD = "floor_area_existing_m2"
 TOTAL = "全区合计"  # the district total's row (geo.rollup)
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 CONFLICT = "已被他人保存"  # the start of geo.workspace.ConflictError's Chinese message
 
 
@@ -138,6 +140,14 @@ def test_two_sessions_one_scenario_second_refused_reapplied_and_compared(browser
     total = compare[TOTAL]
     assert float(total[-1]) == pytest.approx(difference), compare  # the last column: s's difference to base
     assert float(total[1]) - float(total[0]) == pytest.approx(difference), compare
+    # and on the map: the two changed carriers in the "changed" colour, the others grey
+    compare_frame = bob.locator(MAP_FRAME).nth(1).content_frame
+    compare_frame.locator("path.leaflet-interactive").first.wait_for(state="attached")
+    strokes = compare_frame.locator("path.leaflet-interactive").evaluate_all(
+        "paths => paths.map(p => p.getAttribute('stroke'))"
+    )
+    assert strokes.count(CHANGE_COLOURS["changed"]) == 2, strokes
+    assert strokes.count(CHANGE_COLOURS["unchanged"]) == len(strokes) - 2, strokes
     alice.context.close()
     bob.context.close()
 
@@ -154,9 +164,6 @@ def compare_rows(page: object) -> dict[str, list[str]]:
         if cells:
             rows[cells[0]] = cells[1:]
     return rows
-
-
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
 def test_a_carrier_drawn_on_the_map_is_saved_into_the_table_and_the_sums(browser, server, workspace_path) -> None:

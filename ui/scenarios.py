@@ -98,6 +98,7 @@ TEXTS: Mapping[str, Text] = {
     "compare": Text("对比方案（2–3 个）", "scenarios to compare (2–3)"),
     "difference": Text("与 {first} 的差额（万㎡）", "difference to {first} (万㎡)"),
     "total": Text("{name} 合计（万㎡）", "{name} total (万㎡)"),
+    "compare_map": Text("{first} 与 {other} 的差异（地图）", "{other} against {first} on the map"),
     "edits_between": Text("造成差异的修改", "the edits that make the difference"),
     "download_csv": Text("下载对比（CSV）", "download the comparison (CSV)"),
     "download_xlsx": Text("下载对比（XLSX）", "download the comparison (XLSX)"),
@@ -570,11 +571,37 @@ def compare_section(
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="scenario_compare_xlsx",
     )
+    _compare_on_map(workspace, chosen, lang)
     st.markdown(f"**{_t('edits_between', lang)}**")
     first_edits = {e.edit_id for e in _lineage_edits(workspace, chosen[0])}
     edits = [e for n in chosen[1:] for e in _lineage_edits(workspace, n) if e.edit_id not in first_edits]
     st.dataframe(_readable_log(log_table(edits).drop_duplicates("edit_id"), lang), hide_index=True, width="stretch")
     return long
+
+
+def _compare_on_map(workspace: Workspace, chosen: list[str], lang: Lang) -> None:
+    """The carriers of the first and the last chosen scenario on one map, the changed ones highlighted."""
+    from streamlit_folium import st_folium  # noqa: PLC0415
+
+    from geo.cli_scenario import carrier_changes  # noqa: PLC0415
+    from layers.compare import CHANGE_COLOURS, CHANGE_WORDS, compare_map  # noqa: PLC0415
+
+    first, last = chosen[0], chosen[-1]
+    changes = carrier_changes(
+        workspace.load(first).dataset.carriers.to_crs(4326), workspace.load(last).dataset.carriers.to_crs(4326)
+    )
+    st.markdown(f"**{_t('compare_map', lang, first=md(_label(first, lang)), other=md(_label(last, lang)))}**")
+    counts = changes["change"].value_counts()
+    st.caption(
+        " · ".join(
+            f"<span style='color:{CHANGE_COLOURS[c]}'>■</span> {CHANGE_WORDS[c].in_(lang)} {int(counts.get(c, 0))}"
+            for c in CHANGE_COLOURS
+        ),
+        unsafe_allow_html=True,  # only our own words, colours and counts
+    )
+    st_folium(
+        compare_map(changes, lang=lang), key="compare_map", height=420, use_container_width=True, returned_objects=[]
+    )
 
 
 def _lineage_edits(workspace: Workspace, name: str) -> list:  # type: ignore[type-arg]
