@@ -81,5 +81,5 @@ def compare_map(changes: gpd.GeoDataFrame, *, lang: Lang = "zh") -> OfflineMap:
             style_function=lambda _feature, style=style: style,
             tooltip=folium.GeoJsonTooltip(fields=["name", "what", "ident"], labels=False),
         ).add_to(m)
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(30, 30))
     return m
