@@ -80,17 +80,15 @@ def main(argv: list[str] | None = None) -> None:
             ).first.wait_for(state="attached")
             page.wait_for_timeout(1_500)  # the grid's and the map's last paint
             top = page.get_by_text("对比方案（2–3 个）").first
-            top.scroll_into_view_if_needed()
-            page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollBy(0, -10)")
             shot = page.locator('[data-testid="stMainBlockContainer"]')
             box_top = top.bounding_box()
             end = page.get_by_text("造成差异的修改").first.bounding_box()
             frame = shot.bounding_box()
-            assert box_top and end and frame
-            page.screenshot(
-                path=str(args.output),
-                clip={"x": frame["x"], "y": box_top["y"] - 8, "width": frame["width"], "height": end["y"] - box_top["y"] + 30},
-            )
+            if box_top is None or end is None or frame is None:
+                raise SystemExit("the comparison is not on the page: see the server log")
+            height = end["y"] - box_top["y"] + 30
+            clip = {"x": frame["x"], "y": box_top["y"] - 8, "width": frame["width"], "height": height}
+            page.screenshot(path=str(args.output), clip=clip)
             chromium.close()
     print(args.output)
 
