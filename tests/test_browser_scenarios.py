@@ -175,10 +175,10 @@ def test_a_carrier_drawn_on_the_map_is_saved_into_the_table_and_the_sums(browser
     requests: list[str] = []
     page = open_scenario(browser, server, "frank")
     page.on("request", lambda r: requests.append(r.url))
-    frame = page.frame_locator(MAP_FRAME)
+    frame = page.locator(MAP_FRAME).first.content_frame  # the page's map (the comparison's is below)
     frame.locator(".leaflet-draw-draw-polygon").wait_for()
     total_before = float(page.locator('[data-testid="stMetricValue"]').first.inner_text())
-    box = page.locator(MAP_FRAME).bounding_box()
+    box = page.locator(MAP_FRAME).first.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     frame.locator(".leaflet-draw-draw-polygon").click()
     for dx, dy in ((0, 0), (60, 0), (30, 50), (0, 0)):  # back to the first vertex closes the polygon
