@@ -180,15 +180,22 @@ with guard("map", lang):
         st.caption(parts.note)
     # The map itself depends on the data only; tiles, the map's words and legend, and the overlays come as
     # feature groups, so switching the language, the basemap or a layer keeps the component (and the view).
-    st_folium(
+    # Drawing tools (vendored Leaflet.draw) only in the scenarios section on the shared workspace; only then
+    # does the map send anything back (any other page must not rerun on a pan or zoom).
+    drawing = st.session_state.section == "scenarios" and st.session_state.user_data is None
+    if drawing:
+        parts.map.add_child(layers.offline_draw())
+    returned = st_folium(
         parts.map,
-        key="map",
+        key="map_draw" if drawing else "map",
         height=560,
         use_container_width=True,
-        returned_objects=[],
+        returned_objects=["last_active_drawing", "all_drawings"] if drawing else [],
         feature_group_to_add=parts.feature_groups,
         layer_control=None,
     )
+    if drawing:
+        scenarios.remember_drawing(returned, gcj02=parts.gcj02)
 st.info(t("accuracy"), icon="📐")
 
 # --- sidebar ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 __all__ = ["CHROMIUM_ARGS", "ServerError", "streamlit_server"]
@@ -32,21 +32,26 @@ class ServerError(RuntimeError):
 
 
 @contextlib.contextmanager
-def streamlit_server(script: Path, log_path: Path, *, timeout_s: float = 60.0) -> Iterator[str]:
+def streamlit_server(
+    script: Path, log_path: Path, *, timeout_s: float = 60.0, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
     """``streamlit run script`` on a free loopback port (headless, no usage statistics); yields its base URL.
 
     The server's output goes to ``log_path``. A Tianditu token in the environment is not passed on,
-    so the page shows its defaults; the scenario workspace is a new file beside the log. Raises
-    :class:`ServerError` (with the log) if the server exits or does not answer ``/_stcore/health``
-    within ``timeout_s``.
+    so the page shows its defaults; the scenario workspace is a new file beside the log (never the user's).
+    Raises :class:`ServerError` (with the log) if the server exits or does not answer ``/_stcore/health``
+    within ``timeout_s``. ``env`` adds to (or overrides) the server's environment, e.g.
+    ``{"XUHUI_WORKSPACE": str(tmp_path / "workspace.gpkg")}`` for a workspace the test prepared.
     """
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    extra_env = env
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     env.pop("TIANDITU_TOKEN", None)
     # Scenarios are kept in a workspace file: the server gets its own, beside its log, never the user's.
     env["XUHUI_WORKSPACE"] = str(log_path.parent / "workspace.gpkg")
+    env.update(extra_env or {})
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless=true", f"--server.port={port}"]
     command += ["--server.address=127.0.0.1", "--server.fileWatcherType=none"]
     with log_path.open("wb") as log:

@@ -46,12 +46,14 @@ from geo.workspace import (
 )
 
 __all__ = [
+    "CHANGE_KINDS",
     "COMMANDS",
     "COMPARE_COLUMNS",
     "EXIT_CONFLICT",
     "LOG_COLUMNS",
     "add_commands",
     "add_options",
+    "carrier_changes",
     "compare_table",
     "load_scenario",
     "log_table",
@@ -396,6 +398,51 @@ def log_table(edits: Iterable[Edit]) -> pd.DataFrame:
     for column in ("edit_id", "scenario_version", "undoes"):
         table[column] = pd.array(table[column].tolist(), dtype="Int64")
     return table
+
+
+#: What happened to a carrier between two scenarios, in the order a map legend lists them.
+CHANGE_KINDS: tuple[str, ...] = ("added", "removed", "reshaped", "changed", "unchanged")
+
+
+def carrier_changes(first: gpd.GeoDataFrame, other: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Every carrier of either scenario with what ``other`` did to it: ``added``, ``removed``, ``reshaped``
+    (its outline differs), ``changed`` (any other field), ``unchanged``.
+
+    Columns ``id``, ``name_zh``, ``name_en``, ``change`` and ``geometry`` (``other``'s outline, ``first``'s for a
+    removed carrier), in ``first``'s order then the added ones; the CRS of ``first``.
+    """
+    a, b = first.set_index("id"), other.to_crs(first.crs).set_index("id")
+    fields = [c for c in a.columns if c in b.columns and c != "geometry"]
+    rows = []
+    for ident in [*a.index, *(i for i in b.index if i not in a.index)]:
+        if ident not in b.index:
+            row, change = a.loc[ident], "removed"
+        elif ident not in a.index:
+            row, change = b.loc[ident], "added"
+        else:
+            row = b.loc[ident]
+            if not a.at[ident, "geometry"].equals(row["geometry"]):
+                change = "reshaped"
+            elif any(_differs(a.at[ident, c], row[c]) for c in fields):
+                change = "changed"
+            else:
+                change = "unchanged"
+        rows.append(
+            {
+                "id": ident,
+                "name_zh": row["name_zh"],
+                "name_en": row["name_en"],
+                "change": change,
+                "geometry": row["geometry"],
+            }
+        )
+    return gpd.GeoDataFrame(rows, columns=["id", "name_zh", "name_en", "change", "geometry"], crs=first.crs)
+
+
+def _differs(before: object, after: object) -> bool:
+    if pd.isna(before) if not isinstance(before, (list, tuple)) else False:
+        return not (pd.isna(after) if not isinstance(after, (list, tuple)) else False)
+    return bool(before != after)
 
 
 def compare_table(

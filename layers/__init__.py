@@ -26,6 +26,7 @@ from layers.assets import (
     OfflineMap,
     asset_links,
     make_map,
+    offline_draw,
     standalone_html,
 )
 from layers.basemaps import (
@@ -115,6 +116,7 @@ __all__ = [
     "make_map",
     "map_basis",
     "needs_gcj02",
+    "offline_draw",
     "overlay_data",
     "prepare_display",
     "standalone_html",

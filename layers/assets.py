@@ -35,6 +35,8 @@ from layers._common import WORDS, LayerInputError, escape_text
 
 __all__ = [
     "ASSET_COMPONENT",
+    "DRAW_DIR",
+    "DRAW_VERSION",
     "LEAFLET_DIR",
     "LEAFLET_VERSION",
     "STATIC_DIR",
@@ -44,6 +46,7 @@ __all__ = [
     "OfflineMap",
     "asset_links",
     "make_map",
+    "offline_draw",
     "standalone_html",
 ]
 
@@ -57,6 +60,11 @@ ASSET_COMPONENT = "ui.leaflet_assets.static"
 #: Base URL of the vendored Leaflet as seen from streamlit-folium's component iframe
 #: (``<base>/component/streamlit_folium.st_folium/index.html``).
 STREAMLIT_ASSET_URL = f"../{ASSET_COMPONENT}/vendor/leaflet-{LEAFLET_VERSION}/"
+
+#: Leaflet.draw (folium's ``Draw`` plugin), vendored beside Leaflet and served the same way.
+DRAW_VERSION = "1.0.4"
+DRAW_DIR = STATIC_DIR / "vendor" / f"leaflet-draw-{DRAW_VERSION}"
+_DRAW_URL = f"../{ASSET_COMPONENT}/vendor/leaflet-draw-{DRAW_VERSION}/"
 
 #: The title of a map file whose language is not known.
 MAP_TITLE = f"{WORDS['map_title'].zh} · {WORDS['map_title'].en}"
@@ -244,6 +252,47 @@ def make_map(
         asset_base_url=asset_base_url,
         **kwargs,
     )
+
+
+def offline_draw(*, draw_options: dict[str, Any] | None = None, edit: bool = True) -> Any:
+    """Folium's ``Draw`` control (Leaflet.draw) loaded from the vendored copy in :data:`DRAW_DIR`, never a CDN.
+
+    For the page only (streamlit-folium's iframe): the downloadable map (:func:`standalone_html`) carries no
+    drawing tools. Polygons and rectangles only (a carrier is an area); the drawn shapes can be edited and
+    deleted when ``edit``.
+
+    Parameters
+    ----------
+    draw_options
+        Leaflet.draw's ``draw`` options; default: polygon and rectangle, no lines, circles or markers.
+    edit
+        Offer Leaflet.draw's edit and delete buttons for the drawn shapes.
+
+    Returns
+    -------
+    folium.plugins.Draw
+        With instance ``default_js`` / ``default_css`` pointing at the app's own files.
+    """
+    from folium.plugins import Draw  # noqa: PLC0415 - only the scenarios section draws
+
+    for name in ("leaflet.draw.js", "leaflet.draw.css"):
+        if not (DRAW_DIR / name).is_file():
+            raise LayerInputError(
+                f"the vendored Leaflet.draw file {DRAW_DIR / name} is missing, so drawing cannot be offered "
+                "offline; reinstall xuhui-carriers, or restore layers/static/vendor/ (layers/static/README.md)"
+            )
+    options = draw_options or {
+        "polyline": False,
+        "circle": False,
+        "circlemarker": False,
+        "marker": False,
+        "polygon": {"allowIntersection": False, "showArea": True},
+        "rectangle": True,
+    }
+    draw = Draw(export=False, draw_options=options, edit_options={"edit": edit, "remove": edit})
+    draw.default_js = [("leaflet_draw_js", _DRAW_URL + "leaflet.draw.js")]
+    draw.default_css = [("leaflet_draw_css", _DRAW_URL + "leaflet.draw.css")]
+    return draw
 
 
 _SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc=\"([^\"]*)\"[^>]*>\s*</script>", re.IGNORECASE)

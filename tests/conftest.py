@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -33,14 +33,14 @@ def chromium_path() -> str:
 
 
 @contextlib.contextmanager
-def streamlit_server(script: Path, log_dir: Path) -> Iterator[str]:
+def streamlit_server(script: Path, log_dir: Path, *, env: Mapping[str, str] | None = None) -> Iterator[str]:
     """``streamlit run script`` on a free loopback port (see :func:`bench.harness.streamlit_server`).
 
     The server's output goes to ``log_dir / "streamlit.log"``; a server that does not start fails the
-    test with that log.
+    test with that log. ``env`` adds to the server's environment (e.g. ``XUHUI_WORKSPACE``).
     """
     try:
-        with harness.streamlit_server(script, log_dir / "streamlit.log") as url:
+        with harness.streamlit_server(script, log_dir / "streamlit.log", env=env) as url:
             yield url
     except harness.ServerError as exc:
         pytest.fail(str(exc))

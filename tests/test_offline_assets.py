@@ -31,6 +31,14 @@ VENDORED = {
     "images/marker-icon.png": "574c3a5cca85f4114085b6841596d62f00d7c892c7b03f28cbfa301deb1dc437",
     "images/marker-shadow.png": "264f5c640339f042dd729062cfc04c17f8ea0f29882b538e3848ed8f10edb4da",
 }
+DRAW_VENDORED = {
+    "leaflet.draw.js": "b22a1f7385308e5adadd85a4c2d84e9fc523ebd70d37868cba0fe2387362460b",
+    "leaflet.draw.css": "5f30f74696873efee5cd7f6ab7eda7d63e5c5a3e3c3b6e0ab2068662928df31f",
+    "LICENSE": "72c0786b75ff5e42c00160544106893f0fc771cab823412ebe8449f3d444b5af",
+    "images/spritesheet-2x.png": "fa2c95e0610f3787c879645e42b86ad010c305f8312e116841730d00d4ab72b7",
+    "images/spritesheet.png": "a8978a1d3d21d8ee6f16cce342ff67fc47c4241f52161f05baf88f15e1058199",
+    "images/spritesheet.svg": "7077bae968047180921324df351d95fe2f021cdaefa01e20645162402f767da4",
+}
 # Sets a flag instead of alerting, so the test can tell whether it ever ran.
 XSS_FLAG = '<img src=x onerror="window.__xss=1">'
 
@@ -40,6 +48,30 @@ def test_vendored_leaflet_is_the_published_release(name: str, sha256: str) -> No
     path = layers.assets.LEAFLET_DIR / name
     assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
     assert sha256 in (REPO / "layers" / "static" / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "sha256"), sorted(DRAW_VENDORED.items()))
+def test_vendored_leaflet_draw_is_the_published_release(name: str, sha256: str) -> None:
+    path = layers.assets.DRAW_DIR / name
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+    assert sha256 in (REPO / "layers" / "static" / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_drawing_tools_load_from_the_page_not_a_cdn() -> None:
+    """folium's Draw lists cdnjs; the page's copy lists the vendored Leaflet.draw beside Leaflet."""
+    m = layers.make_map(location=(31.18, 121.44))
+    m.add_child(layers.offline_draw())
+    html = m.get_root().render()
+    sources = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"', html)
+    assert sources
+    assert not [u for u in sources if re.match(r"^(?:[a-z]+:)?//", u)], sources
+    base = f"../ui.leaflet_assets.static/vendor/leaflet-draw-{layers.assets.DRAW_VERSION}/"
+    assert {base + "leaflet.draw.js", base + "leaflet.draw.css"} <= set(sources)
+    assert "MIT" in (layers.assets.DRAW_DIR / "LICENSE").read_text(encoding="utf-8")
+    # the CSS's sprites are vendored too, under the same relative names
+    css = (layers.assets.DRAW_DIR / "leaflet.draw.css").read_text(encoding="utf-8")
+    for name in set(re.findall(r"url\('?(images/[\w.-]+)'?\)", css)):
+        assert (layers.assets.DRAW_DIR / name).is_file(), name
 
 
 def test_static_folder_is_package_data_of_layers() -> None:

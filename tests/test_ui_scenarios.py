@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
+import shapely.geometry
 from streamlit.testing.v1 import AppTest
 
+from geo.crs import wgs84_to_gcj02
 from geo.text import term
 from geo.workspace import Change, Who, create_workspace
-from ui.scenarios import EDITABLE, table_changes
+from ui.scenarios import DRAWING_KEY, EDITABLE, DrawingError, drawn_outline, table_changes
 
 
 def _page() -> None:
@@ -152,3 +156,92 @@ def test_the_page_shows_the_chosen_scenario_everywhere_and_keeps_it_across_langu
     assert at.session_state["scenario"] == "s"
     assert any("scenario “s”" in i.value for i in at.info)
     assert at.metric[0].value == base_total  # the media port's figure was unknown: removing it changes no sum
+
+
+# --- drawing on the map ---------------------------------------------------------------------------
+
+
+def _drawn(outline) -> dict:
+    """What streamlit-folium returns as ``last_active_drawing`` for a shape drawn with Leaflet.draw."""
+    return {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(outline)}
+
+
+def test_a_shape_drawn_on_amap_tiles_is_saved_in_wgs84() -> None:
+    wgs = shapely.box(121.43, 31.17, 121.432, 31.172)
+    on_amap = shapely.transform(wgs, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+    back = drawn_outline(_drawn(on_amap), gcj02=True)
+    assert shapely.get_coordinates(back) == pytest.approx(shapely.get_coordinates(wgs), abs=1e-8)
+    assert drawn_outline(_drawn(wgs), gcj02=False).equals(wgs)
+    assert shapely.get_coordinates(on_amap) != pytest.approx(shapely.get_coordinates(wgs), abs=1e-05)
+
+
+@pytest.mark.parametrize(
+    "feature",
+    [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.4, 31.2]}},
+        {"type": "Polygon", "coordinates": [[[121.4, 31.2], [float("nan"), 31.3], [121.5, 31.2], [121.4, 31.2]]]},
+        {"type": "Polygon", "coordinates": [[[1e9, 31.2], [121.5, 31.3], [121.5, 31.2], [1e9, 31.2]]]},
+        {"type": "Polygon", "coordinates": "<img src=x>"},
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},  # a bow tie
+        "not a feature",
+    ],
+)
+def test_a_drawn_shape_that_is_not_one_outline_is_refused_in_words(feature) -> None:
+    with pytest.raises(DrawingError) as info:
+        drawn_outline(feature, gcj02=False)
+    assert "重新绘制" in info.value.text.zh
+    assert "Draw a polygon" in info.value.text.en
+
+
+def test_a_carrier_drawn_on_the_map_is_in_the_table_and_the_sums(workspace) -> None:
+    """The whole page: a drawn outline (the value streamlit-folium returns) becomes a new carrier of the
+    scenario, with its figure; saved, it is a logged edit, a row of the edit table and part of the total."""
+    base = workspace.load("s").dataset.carriers.set_index("id")
+    middle = base.at["caohejing", "geometry"].representative_point()
+    outline = shapely.box(middle.x - 0.001, middle.y - 0.001, middle.x + 0.001, middle.y + 0.001)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.query_params["basemap"] = "none"
+    at.run()
+    at.radio(key="section@zh").set_value("scenarios").run()
+    at.selectbox(key="scenario@zh").select("s").run()
+    at.text_input(key="scenario_who").input("dora").run()
+    total_before = float(at.metric[0].value)
+    assert not _has_button(at, "scenario_edit:draw_save")  # nothing drawn yet: only the hint
+    at.session_state[DRAWING_KEY] = {"feature": _drawn(outline), "gcj02": False}  # as remember_drawing keeps it
+    at.run()
+    at.text_input(key="scenario_edit:draw_id").input("new_tower")
+    at.text_input(key="scenario_edit:draw_name_zh").input("新塔楼")
+    at.text_input(key="scenario_edit:draw_name_en").input("New tower")
+    at.number_input(key="scenario_edit:draw_floor_area_planned_m2").set_value(200_000)
+    at.run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    at.button(key="scenario_edit:draw_save").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    edits = [(e.object_id, e.who) for e in workspace.edits("s")]
+    assert edits
+    assert set(edits) == {("new_tower", "dora")}
+    saved = workspace.load("s").dataset.carriers.set_index("id")
+    assert saved.at["new_tower", "geometry"].equals_exact(outline, 1e-9)
+    assert int(saved.at["new_tower", "floor_area_planned_m2"]) == 200_000
+    assert any("new_tower" in d.value.index for d in at.dataframe), "not a row of the edit table"
+    assert float(at.metric[0].value) - total_before == pytest.approx(200_000 / 10_000)
+
+
+def _has_button(at: AppTest, key: str) -> bool:
+    return any(b.key == key for b in at.button)
+
+
+def test_a_shape_drawn_on_the_map_reshapes_the_chosen_carrier(workspace) -> None:
+    outline = shapely.box(121.435, 31.175, 121.437, 31.177)
+    at = _session("erin")
+    at.session_state[DRAWING_KEY] = {"feature": _drawn(outline), "gcj02": False}
+    at.run()
+    at.radio(key="scenario_edit:draw_use").set_value("reshape").run()
+    at.selectbox(key="scenario_edit:draw_target").select("modelspeed").run()
+    at.button(key="scenario_edit:draw_save").click().run()
+    assert not at.exception
+    assert [(e.object_id, e.field) for e in workspace.edits("s")] == [("modelspeed", "geometry")]
+    assert workspace.load("s").dataset.carriers.set_index("id").at["modelspeed", "geometry"].equals_exact(outline, 1e-9)
+    assert DRAWING_KEY not in at.session_state  # used once: the next drawing starts afresh

@@ -44,12 +44,17 @@ from geo.workspace import (
 from ui.state import coded
 
 __all__ = [
+    "DRAWING_KEY",
     "EDITABLE",
     "TEXTS",
+    "DrawingError",
     "compare_section",
+    "draw_section",
+    "drawn_outline",
     "edit_table",
     "history_section",
     "page_workspace",
+    "remember_drawing",
     "scenario_data",
     "scenario_in_use",
     "scenario_page",
@@ -93,6 +98,7 @@ TEXTS: Mapping[str, Text] = {
     "compare": Text("对比方案（2–3 个）", "scenarios to compare (2–3)"),
     "difference": Text("与 {first} 的差额（万㎡）", "difference to {first} (万㎡)"),
     "total": Text("{name} 合计（万㎡）", "{name} total (万㎡)"),
+    "compare_map": Text("{first} 与 {other} 的差异（地图）", "{other} against {first} on the map"),
     "edits_between": Text("造成差异的修改", "the edits that make the difference"),
     "download_csv": Text("下载对比（CSV）", "download the comparison (CSV)"),
     "download_xlsx": Text("下载对比（XLSX）", "download the comparison (XLSX)"),
@@ -103,6 +109,23 @@ TEXTS: Mapping[str, Text] = {
     "dates": Text("日期范围", "dates"),
     "download_log": Text("下载修改记录（CSV）", "download the change log (CSV)"),
     "group": Text("分组", "group"),
+    "drawn": Text("在地图上绘制的轮廓", "the outline drawn on the map"),
+    "draw_hint": Text(
+        "用地图左上角的绘图工具画一个多边形或矩形，即可新增载体或替换所选载体的轮廓。",
+        "Draw a polygon or rectangle with the drawing tools at the map's top left to add a carrier or "
+        "replace the outline of the chosen one.",
+    ),
+    "draw_use": Text("用于", "use it for"),
+    "draw_new": Text("新增载体", "a new carrier"),
+    "draw_reshape": Text("替换载体轮廓", "a new outline of a carrier"),
+    "draw_target": Text("载体", "carrier"),
+    "draw_id": Text("新载体编号（字母、数字、下划线）", "id of the new carrier (letters, digits, underscores)"),
+    "draw_accuracy": Text("边界精度（米）", "outline accuracy (m)"),
+    "draw_save": Text("保存绘制的轮廓", "save the drawn outline"),
+    "draw_bad": Text(
+        "绘制的图形无法使用：{why}。请在地图上重新绘制一个多边形。",
+        "The drawn shape cannot be used: {why}. Draw a polygon on the map again.",
+    ),
 }
 
 # Headers of the change log as a planner reads it.
@@ -351,6 +374,136 @@ def _save(  # noqa: PLR0917 - the page's own helper
     st.rerun()
 
 
+# --- drawing on the map --------------------------------------------------------------------------
+
+#: Where the page keeps the last shape drawn on the map (streamlit-folium's return value): see remember_drawing.
+DRAWING_KEY = "scenario_drawing"
+
+
+class DrawingError(ValueError):
+    """A drawn shape that is not one usable outline; ``text`` says why, in both languages."""
+
+    def __init__(self, why: Text) -> None:
+        super().__init__(why.en)
+        self.text = TEXTS["draw_bad"].format(why=why)
+
+
+def drawn_outline(feature: object, *, gcj02: bool) -> Any:
+    """A drawn GeoJSON feature (or geometry) as a WGS-84 shapely polygon, ready to save.
+
+    The browser's value is untrusted: anything but one valid Polygon/MultiPolygon with finite lon/lat is
+    refused. On AMap tiles (``gcj02``) the map shows GCJ-02, so the drawn coordinates are converted back
+    to WGS-84 (:func:`geo.crs.gcj02_to_wgs84`).
+
+    Raises
+    ------
+    DrawingError
+        With the reason, in 中文 and English.
+    """
+    import warnings  # noqa: PLC0415
+
+    import numpy as np  # noqa: PLC0415
+    import shapely  # noqa: PLC0415
+    from shapely.geometry import shape  # noqa: PLC0415
+
+    from geo.crs import gcj02_to_wgs84  # noqa: PLC0415
+
+    geometry = feature.get("geometry") if isinstance(feature, Mapping) and "geometry" in feature else feature
+    if not isinstance(geometry, Mapping) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        raise DrawingError(Text("不是多边形", "it is not a polygon"))
+    try:
+        with warnings.catch_warnings():  # NaN coordinates: refused below, in words
+            warnings.simplefilter("ignore", RuntimeWarning)
+            outline = shape(geometry)
+    except (TypeError, ValueError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:
+        raise DrawingError(Text("坐标无法读取", "its coordinates cannot be read")) from exc
+    coords = shapely.get_coordinates(outline)
+    if outline.is_empty or not np.isfinite(coords).all() or (np.abs(coords) > [180, 90]).any():
+        raise DrawingError(Text("坐标超出经纬度范围", "its coordinates are not longitude/latitude"))
+    if gcj02:
+        outline = shapely.transform(outline, lambda xy: np.column_stack(gcj02_to_wgs84(xy[:, 0], xy[:, 1])))
+    if not outline.is_valid or outline.area == 0:
+        raise DrawingError(Text("多边形自相交或面积为零", "the polygon crosses itself or has no area"))
+    return outline
+
+
+def remember_drawing(returned: Mapping[str, Any] | None, *, gcj02: bool) -> None:
+    """Keep the last shape drawn on the map (streamlit-folium's ``last_active_drawing``) for :func:`draw_section`,
+    with the datum of the tiles it was drawn on. A run without a new drawing keeps the one before."""
+    drawing = (returned or {}).get("last_active_drawing")
+    if drawing:
+        st.session_state[DRAWING_KEY] = {"feature": drawing, "gcj02": gcj02}
+
+
+def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, key: str = "scenario_edit") -> None:
+    """Use the shape drawn on the map: as a new carrier (id, names, status, kind, figures to fill, checked by
+    the contract) or as the new outline of a chosen carrier; saved as logged edits with the version check."""
+    held = st.session_state.get(DRAWING_KEY)
+    if held is None:
+        st.caption(_t("draw_hint", lang))
+        return
+    try:
+        outline = drawn_outline(held["feature"], gcj02=bool(held["gcj02"]))
+    except DrawingError as exc:
+        st.warning(exc.text.in_(lang))
+        return
+    st.markdown(f"**{_t('drawn', lang)}**")
+    data = scenario_data(workspace, name)
+    carriers = data.dataset.carriers
+    uses = {"new": _t("draw_new", lang), "reshape": _t("draw_reshape", lang)}
+    use = st.radio(
+        _t("draw_use", lang), list(uses), format_func=uses.__getitem__, key=f"{key}:draw_use", horizontal=True
+    )
+    if use == "reshape":
+        names = dict(zip(carriers["id"], carriers["name_zh" if lang == "zh" else "name_en"], strict=True))
+        target = st.selectbox(
+            _t("draw_target", lang), list(names), format_func=lambda i: str(names[i]), key=f"{key}:draw_target"
+        )
+        changes = [Change("carrier", str(target), {"geometry": outline})]
+    else:
+        left, right = st.columns(2)
+        ident = left.text_input(_t("draw_id", lang), key=f"{key}:draw_id").strip()
+        name_zh = left.text_input(field_label("name_zh", lang), key=f"{key}:draw_name_zh").strip()
+        name_en = left.text_input(field_label("name_en", lang), key=f"{key}:draw_name_en").strip()
+        codes = ("existing", "under_construction", "planned")
+        status = right.selectbox(
+            field_label("status", lang), codes, format_func=lambda c: term("status", c, lang), key=f"{key}:draw_status"
+        )
+        kinds = ("building", "tower", "campus", "park", "cluster", "town", "renewal_area")
+        kind = right.selectbox(
+            field_label("kind", lang), kinds, format_func=lambda c: term("kind", c, lang), key=f"{key}:draw_kind"
+        )
+        figures = {
+            column: right.number_input(
+                field_label(column, lang), min_value=0, step=1, value=None, key=f"{key}:draw_{column}"
+            )
+            for column in ("floor_area_existing_m2", "floor_area_planned_m2")
+        }
+        accuracy = right.number_input(_t("draw_accuracy", lang), min_value=1, step=1, value=50, key=f"{key}:draw_acc")
+        values: dict[str, object] = {
+            "geometry": outline,
+            "name_zh": name_zh or None,
+            "name_en": name_en or None,
+            "status": status,
+            "kind": kind,
+            "geometry_accuracy_m": int(accuracy) if accuracy is not None else None,
+            **{c: (None if v is None else int(v)) for c, v in figures.items()},
+        }
+        changes = [Change("carrier", ident, values)] if ident else []
+    problems = workspace.preview(name, changes) if changes else []
+    if problems:
+        _problems(problems, lang)
+    if who is None and changes:
+        st.info(_t("who_needed", lang))
+    disabled = not changes or bool(problems) or who is None
+    if st.button(_t("draw_save", lang), key=f"{key}:draw_save", disabled=disabled) and who is not None:
+        st.session_state.pop(DRAWING_KEY, None)
+        version = workspace.scenario(name).version
+        reason = st.session_state.get(f"{key}:{name}:reason", "")
+        generation = st.session_state.get(f"{key}:{name}:generation", 0)
+        _save(workspace, name, lang, who, changes, reason, version, key, generation)
+
+
 # --- compare and history ----------------------------------------------------------------------------
 
 
@@ -418,11 +571,37 @@ def compare_section(
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="scenario_compare_xlsx",
     )
+    _compare_on_map(workspace, chosen, lang)
     st.markdown(f"**{_t('edits_between', lang)}**")
     first_edits = {e.edit_id for e in _lineage_edits(workspace, chosen[0])}
     edits = [e for n in chosen[1:] for e in _lineage_edits(workspace, n) if e.edit_id not in first_edits]
     st.dataframe(_readable_log(log_table(edits).drop_duplicates("edit_id"), lang), hide_index=True, width="stretch")
     return long
+
+
+def _compare_on_map(workspace: Workspace, chosen: list[str], lang: Lang) -> None:
+    """The carriers of the first and the last chosen scenario on one map, the changed ones highlighted."""
+    from streamlit_folium import st_folium  # noqa: PLC0415
+
+    from geo.cli_scenario import carrier_changes  # noqa: PLC0415
+    from layers.compare import CHANGE_COLOURS, CHANGE_WORDS, compare_map  # noqa: PLC0415
+
+    first, last = chosen[0], chosen[-1]
+    changes = carrier_changes(
+        workspace.load(first).dataset.carriers.to_crs(4326), workspace.load(last).dataset.carriers.to_crs(4326)
+    )
+    st.markdown(f"**{_t('compare_map', lang, first=md(_label(first, lang)), other=md(_label(last, lang)))}**")
+    counts = changes["change"].value_counts()
+    st.caption(
+        " · ".join(
+            f"<span style='color:{CHANGE_COLOURS[c]}'>■</span> {CHANGE_WORDS[c].in_(lang)} {int(counts.get(c, 0))}"
+            for c in CHANGE_COLOURS
+        ),
+        unsafe_allow_html=True,  # only our own words, colours and counts
+    )
+    st_folium(
+        compare_map(changes, lang=lang), key="compare_map", height=420, use_container_width=True, returned_objects=[]
+    )
 
 
 def _lineage_edits(workspace: Workspace, name: str) -> list:  # type: ignore[type-arg]
@@ -489,6 +668,7 @@ def scenario_page(lang: Lang, *, by: str = "pole", mode: str = "declared", year:
     if saved:
         st.success(saved)  # our own words and numbers
     edit_table(workspace, name, lang, who)
+    draw_section(workspace, name, lang, who)
     compare_section(workspace, lang, by=by, mode=mode, year=year)
     history_section(workspace, lang)
     return scenario_data(workspace, name)
