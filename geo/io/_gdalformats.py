@@ -123,16 +123,16 @@ class GdalFile:
         attrs, geoms = self.preview(layer)
         declared = CRS.from_user_input(info["crs"]) if info.get("crs") else None
         return Meta(
-            layer,
-            int(info["features"]),
-            vertices,
-            estimated,
-            str(info.get("geometry_type")),
-            [str(f) for f in info["fields"]],
-            preview_frame(attrs, geoms),
-            declared,
-            None,
-            self.bounds(layer),
+            name=layer,
+            features=int(info["features"]),
+            vertices=vertices,
+            vertices_estimated=estimated,
+            geometry_type=str(info.get("geometry_type")),
+            columns=[str(f) for f in info["fields"]],
+            preview=preview_frame(attrs, geoms),
+            declared=declared,
+            crs_source=None,
+            bounds=self.bounds(layer),
         )
 
 

@@ -178,8 +178,9 @@ class Raw:
 
 
 @dataclass
-class Meta:
-    """Cheap facts about a layer (no full read)."""
+class LayerFacts:
+    """What a layer is, cheaply (no full read): the facts the reader's :class:`Meta` and the public
+    :class:`geo.io.reader.LayerInfo` share (each adds its own view of the coordinate system)."""
 
     name: str
     features: int
@@ -188,12 +189,18 @@ class Meta:
     geometry_type: str
     columns: list[str]
     preview: pd.DataFrame
-    declared: CRS | None
     crs_source: str | None
     bounds: tuple[float, float, float, float] | None
     encoding: EncodingInfo | None = None
     notes: list[Note] = field(default_factory=list)
     geometry_columns: tuple[str, ...] = ()
+
+
+@dataclass(kw_only=True)
+class Meta(LayerFacts):
+    """A layer's facts with the coordinate system the file declares, as an object (the reader's own view)."""
+
+    declared: CRS | None = None
 
 
 def envelope(boxes: np.ndarray) -> tuple[float, float, float, float] | None:
@@ -237,19 +244,19 @@ def preview_frame(attrs: pd.DataFrame, geoms: np.ndarray) -> pd.DataFrame:
 
 def meta_from_raw(name: str, raw: Raw, vertices: int, *, estimated: bool = False) -> Meta:
     return Meta(
-        name,
-        len(raw.geoms),
-        vertices,
-        estimated,
-        geometry_type(raw.geoms),
-        [str(c) for c in raw.attrs.columns],
-        preview_frame(raw.attrs, raw.geoms),
-        raw.declared,
-        raw.crs_source,
-        bounds_of(raw.geoms),
-        raw.encoding,
-        list(raw.notes),
-        raw.geometry_columns,
+        name=name,
+        features=len(raw.geoms),
+        vertices=vertices,
+        vertices_estimated=estimated,
+        geometry_type=geometry_type(raw.geoms),
+        columns=[str(c) for c in raw.attrs.columns],
+        preview=preview_frame(raw.attrs, raw.geoms),
+        declared=raw.declared,
+        crs_source=raw.crs_source,
+        bounds=bounds_of(raw.geoms),
+        encoding=raw.encoding,
+        notes=list(raw.notes),
+        geometry_columns=raw.geometry_columns,
     )
 
 

@@ -40,7 +40,7 @@ import xml.parsers.expat
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -70,7 +70,7 @@ from geo.io._readcrs import (
     to_wgs84,
 )
 from geo.io._sniff import FORMATS, signature_format, sniff
-from geo.io._sources import ENCODING_CHOICES, Meta, Opened, Raw, bounds_of, user_codec
+from geo.io._sources import ENCODING_CHOICES, LayerFacts, Meta, Opened, Raw, bounds_of, user_codec
 from geo.io._worker import run_isolated
 from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, Problem, validate_carriers, validate_zones
 
@@ -110,28 +110,17 @@ _OPENERS: dict[str, type[Opened]] = {
 Role = Literal["carriers", "zones"]
 
 
-@dataclass
-class LayerInfo:
-    """One layer as :func:`inspect` sees it, before any full read."""
+@dataclass(kw_only=True)
+class LayerInfo(LayerFacts):
+    """One layer as :func:`inspect` sees it, before any full read: its facts (:class:`LayerFacts`), the
+    coordinate system it declares (as a label), and what the user must confirm."""
 
-    name: str
-    features: int
-    vertices: int | None
-    vertices_estimated: bool
-    geometry_type: str
-    columns: list[str]
-    preview: pd.DataFrame
-    declared_crs: str | None
-    crs_source: str | None
-    bounds: tuple[float, float, float, float] | None
+    declared_crs: str | None = None
     crs_issues: list[Note] = field(default_factory=list)
     crs_issue_codes: list[str] = field(default_factory=list)
     crs_choices: list[CrsChoice] = field(default_factory=list)
     suggested_crs: str | None = None
     swap_suggested: bool = False
-    encoding: EncodingInfo | None = None
-    geometry_columns: tuple[str, ...] = ()
-    notes: list[Note] = field(default_factory=list)
     error: ReadError | None = None  # this layer cannot be read, and why
 
     @property
@@ -496,31 +485,32 @@ def _check_encoding_option(source: str, encoding: str | None) -> None:
 
 
 def _failed_layer(name: str, exc: ReadError) -> LayerInfo:
-    return LayerInfo(name, 0, None, False, "", [], pd.DataFrame(), None, None, None, error=exc)
+    return LayerInfo(
+        name=name,
+        features=0,
+        vertices=None,
+        vertices_estimated=False,
+        geometry_type="",
+        columns=[],
+        preview=pd.DataFrame(),
+        crs_source=None,
+        bounds=None,
+        error=exc,
+    )
 
 
 def _layer_info(meta: Meta) -> LayerInfo:
     codes, issues, swap = assess_crs(meta.declared, meta.bounds)
     choices = crs_choices(meta.bounds, swap) if issues else []
+    facts = {f.name: getattr(meta, f.name) for f in fields(LayerFacts)}
     return LayerInfo(
-        meta.name,
-        meta.features,
-        meta.vertices,
-        meta.vertices_estimated,
-        meta.geometry_type,
-        meta.columns,
-        meta.preview,
-        crs_label(meta.declared),
-        meta.crs_source,
-        meta.bounds,
-        issues,
-        codes,
-        choices,
-        suggest_crs(choices, codes) if choices else None,
-        swap,
-        meta.encoding,
-        meta.geometry_columns,
-        meta.notes,
+        **facts,
+        declared_crs=crs_label(meta.declared),
+        crs_issues=issues,
+        crs_issue_codes=codes,
+        crs_choices=choices,
+        suggested_crs=suggest_crs(choices, codes) if choices else None,
+        swap_suggested=swap,
     )
 
 
