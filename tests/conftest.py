@@ -44,3 +44,23 @@ def streamlit_server(script: Path, log_dir: Path, *, env: Mapping[str, str] | No
             yield url
     except harness.ServerError as exc:
         pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run app.py`` on loopback for one test module (its own scenario workspace); its base URL."""
+    with streamlit_server(
+        Path(__file__).resolve().parent.parent / "app.py", tmp_path_factory.mktemp("streamlit")
+    ) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[object]:
+    """Headless Chromium (the project's flags) for one test module; tests open their own contexts."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only browser tests need it
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=list(CHROMIUM_ARGS))
+        yield chromium
+        chromium.close()

@@ -9,11 +9,9 @@ refusal in words; the server keeps serving, and a second session then opens the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import streamlit_server
 from hostile import deep_parquet
 from test_browser_choices import choose_section, wait_for_run
 from test_browser_sessions import map_text
@@ -23,23 +21,6 @@ from ui.words import say
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with streamlit_server(ROOT / "app.py", tmp_path_factory.mktemp("streamlit")) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[object]:
-    from conftest import CHROMIUM_ARGS  # noqa: PLC0415
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=list(CHROMIUM_ARGS))
-        yield chromium
-        chromium.close()
 
 
 def test_a_crashing_upload_is_refused_and_the_server_serves_the_next_session(server, browser, tmp_path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import CHROMIUM_ARGS, streamlit_server
+from conftest import streamlit_server
 from test_browser_choices import choose_section, no_failure, select, wait_for_run
 
 from geo.workspace import Change, Who, create_workspace
@@ -45,16 +45,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, workspace_path: Path) -> It
     env = {"XUHUI_WORKSPACE": str(workspace_path)}
     with streamlit_server(ROOT / "app.py", tmp_path_factory.mktemp("streamlit"), env=env) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=list(CHROMIUM_ARGS))
-        yield chromium
-        chromium.close()
 
 
 def open_scenario(browser: object, server: str, who: str) -> object:

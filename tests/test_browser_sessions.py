@@ -10,14 +10,13 @@ sessions) against one server, for each option.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from conftest import streamlit_server
 from factories import carriers
 from test_browser_choices import choose_section, no_failure, select, wait_for_run
 
@@ -33,23 +32,6 @@ MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 # A tower inside the Caohejing pole, in EPSG:4549 metres (CGCS2000, CM 120°E).
 TOWER = shapely.box(633_700, 3_450_800, 633_900, 3_451_000)
 NAME = "漕河泾新楼"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with streamlit_server(ROOT / "app.py", tmp_path_factory.mktemp("streamlit")) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[object]:
-    from conftest import CHROMIUM_ARGS  # noqa: PLC0415
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=list(CHROMIUM_ARGS))
-        yield chromium
-        chromium.close()
 
 
 def tower(**fields: object) -> pd.DataFrame:

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import streamlit_server
 from test_browser_choices import choose_section, no_failure, section_switcher, wait_for_run
 
 from ui.words import say
@@ -59,12 +58,6 @@ RAW_CODES = (
     "USED",
 )
 SECTIONS = ("summary", "timeline", "carriers", "quality", "sources", "scenarios", "downloads", "import")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with streamlit_server(ROOT / "app.py", tmp_path_factory.mktemp("streamlit")) as url:
-        yield url
 
 
 @pytest.fixture
