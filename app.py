@@ -32,7 +32,7 @@ from geo.timeline import DEFAULT_SPAN, Figures
 from ui import cache, scenarios, wizard
 from ui.errors import guard
 from ui.leaflet_assets import serve as serve_leaflet
-from ui.state import YEARS, coded, preset_from_url
+from ui.state import YEARS, coded, kept_checkbox, preset_from_url
 from ui.tables import carriers_view, column_formats, quality_view, sources_view, tidy_numbers
 from ui.words import say
 
@@ -223,7 +223,7 @@ with st.sidebar:
     st.text_input(t("token"), key="tianditu_pasted", type="password", help=t("token_help"))
     st.markdown(f"**{t('layers')}**")
     for key in layers.LAYER_KEYS:
-        st.checkbox(layers.layer_label(key, lang), key=f"layer_{key}")
+        kept_checkbox(layers.layer_label(key, lang), f"layer_{key}", lang=lang)
     st.checkbox(t("by_phase"), key="colour_by_phase", help=t("by_phase_help"))
     coded(st.radio, t("grouping"), "by", groupings, lambda g: term("grouping", g, lang), lang=lang)
     coded(

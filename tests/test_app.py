@@ -199,8 +199,8 @@ def test_layer_toggle_removes_the_layer_from_the_map():
     name = data.carriers.set_index("id").at["caohejing", "name_zh"]
     at = run_app()
     assert name in decoded(map_payload(at)["feature_group"])
-    at.sidebar.checkbox(key="layer_carriers").uncheck()
-    at.sidebar.checkbox(key="layer_labels").uncheck().run()
+    at.sidebar.checkbox(key="layer_carriers@zh").uncheck()
+    at.sidebar.checkbox(key="layer_labels@zh").uncheck().run()
     assert name not in decoded(map_payload(at)["feature_group"])
 
 

@@ -25,7 +25,14 @@ import streamlit as st
 
 from geo.text import LANGS, Lang
 
-__all__ = ["DEFAULTS", "YEARS", "coded", "preset_from_url", "widget_key"]
+__all__ = [
+    "DEFAULTS",
+    "YEARS",
+    "coded",
+    "kept_checkbox",
+    "preset_from_url",
+    "widget_key",
+]
 
 YEARS = (2015, 2035)
 
@@ -143,3 +150,21 @@ def coded(
         **options,
     )
     return chosen if chosen in codes else state[key]
+
+
+def kept_checkbox(label: str, key: str, *, lang: Lang, **options: Any) -> bool:
+    """A check box whose choice lives under ``key`` (not a widget's key), drawn by a widget keyed per language.
+
+    Streamlit forgets a widget's state in any run that does not draw it; the choice itself is kept
+    apart, so no run (an error in one part of the page, a section that ends early, a language switch)
+    can reset it. ``key`` must hold a bool before the call (``st.session_state.setdefault``).
+    """
+    state = st.session_state
+    for other in LANGS:
+        if other != lang and widget_key(key, other) in state:
+            del state[widget_key(key, other)]
+    own = widget_key(key, lang)
+    if own not in state or state[own] != state[key]:
+        state[own] = bool(state[key])
+    st.checkbox(label, key=own, on_change=_copy, args=(own, key), **options)
+    return bool(state[key])
