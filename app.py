@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -98,6 +99,21 @@ if st.session_state.user_data is None:
         chosen = scenarios.scenario_in_use(lang)
 data = st.session_state.user_data or (chosen[1] if chosen else cache.bundled())
 data_key = data.provenance.key  # every input's hash and read options: never shared across options
+
+
+def download_buttons(downloads: list[tuple[str, str, str, Callable[[], bytes]]]) -> None:
+    """Download buttons in two columns: (text key, file name, export format, builder run on click)."""
+    grid = st.columns(2)
+    for position, (text_key, file_name, fmt, build) in enumerate(downloads):
+        grid[position % 2].download_button(
+            t(text_key),
+            data=build,
+            file_name=file_name,
+            mime=export.EXPORT_FORMATS[fmt].mime,
+            on_click="ignore",
+            key=f"download_{text_key}",
+            width="stretch",
+        )
 
 
 def page_figures() -> Figures | None:
@@ -312,9 +328,8 @@ with guard(f"section {section}", lang):
         timeline_rows = render_timeline(data, by=by, mode=mode, lang=lang, figures=page_figures())
         timeline_stamp = {**page_stamp(None), "year": f"{DEFAULT_SPAN[0]}-{DEFAULT_SPAN[1]}"}
         timeline_name = f"timeline_{by}_{mode}_{DEFAULT_SPAN[0]}_{DEFAULT_SPAN[1]}"
-        timeline_grid = st.columns(2)
-        for position, (text_key, file_name, fmt, build) in enumerate(
-            (
+        download_buttons(
+            [
                 (
                     "dl_timeline_csv",
                     f"{timeline_name}.zip",
@@ -327,17 +342,8 @@ with guard(f"section {section}", lang):
                     "xlsx",
                     lambda: export.summary_xlsx({"timeline": timeline_rows}, timeline_stamp, lang=lang),
                 ),
-            )
-        ):
-            timeline_grid[position].download_button(
-                t(text_key),
-                data=build,
-                file_name=file_name,
-                mime=export.EXPORT_FORMATS[fmt].mime,
-                on_click="ignore",
-                key=f"download_{text_key}",
-                width="stretch",
-            )
+            ]
+        )
 
     if section == "scenarios":
         scenarios.scenario_page(lang, by=by, mode=mode, year=year)
@@ -450,17 +456,7 @@ with guard(f"section {section}", lang):
                     ),
                 )
             )
-        grid = st.columns(2)
-        for position, (text_key, file_name, fmt, build) in enumerate(downloads):
-            grid[position % 2].download_button(
-                t(text_key),
-                data=build,
-                file_name=file_name,
-                mime=export.EXPORT_FORMATS[fmt].mime,
-                on_click="ignore",
-                key=f"download_{text_key}",
-                width="stretch",
-            )
+        download_buttons(downloads)
 
     if section == "import":
         wizard.import_section(lang)
