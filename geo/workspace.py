@@ -945,15 +945,12 @@ class Workspace:
                 first: dict[str, list[str]] = {}
                 for change in changes:
                     first.setdefault(change.object_type, []).append(change.object_id)
-                self._validated(after, first)
-                ids = self._insert(con, name, info.version + 1, rows, who, reason, progress)
-                con.execute("UPDATE scenarios SET version = version + 1 WHERE name = ?", (name,))
-                con.execute("COMMIT")
+                ids = self._commit(con, name, info.version, rows, after, first, who, reason, progress)
             except BaseException:
                 if con.in_transaction:
                     con.execute("ROLLBACK")
                 raise
-        return SaveResult(name, info.version + 1, tuple(ids))
+        return SaveResult(name, info.version + 1, ids)
 
     def undo(
         self,
@@ -1011,15 +1008,32 @@ class Workspace:
                 first: dict[str, list[str]] = {}
                 for row in rows:
                     first.setdefault(row[0], []).append(row[1])
-                self._validated(after, first)
-                ids = self._insert(con, name, info.version + 1, rows, who, reason, None)
-                con.execute("UPDATE scenarios SET version = version + 1 WHERE name = ?", (name,))
-                con.execute("COMMIT")
+                ids = self._commit(con, name, info.version, rows, after, first, who, reason, None)
             except BaseException:
                 if con.in_transaction:
                     con.execute("ROLLBACK")
                 raise
-        return SaveResult(name, info.version + 1, tuple(ids))
+        return SaveResult(name, info.version + 1, ids)
+
+    def _commit(  # noqa: PLR0917 - the save's own state, passed on as it is
+        self,
+        con: sqlite3.Connection,
+        name: str,
+        version: int,
+        rows: list[_Row],
+        after: State,
+        touched: Mapping[str, Sequence[str]],
+        who: Who,
+        reason: str,
+        progress: Callable[[int, int], None] | None,
+    ) -> tuple[int, ...]:
+        """The end of every save (edits and undos alike): check the new state by the contract, append the
+        edits, move the scenario to ``version + 1`` and commit, all inside the caller's transaction."""
+        self._validated(after, touched)
+        ids = self._insert(con, name, version + 1, rows, who, reason, progress)
+        con.execute("UPDATE scenarios SET version = version + 1 WHERE name = ?", (name,))
+        con.execute("COMMIT")
+        return tuple(ids)
 
     def _own_edit(self, con: sqlite3.Connection, name: str, edit_id: int) -> Edit:
         row = con.execute(
@@ -1035,7 +1049,7 @@ class Workspace:
             )
         return _edit(row)
 
-    def _insert(  # noqa: PLR0917 - private, called twice
+    def _insert(  # noqa: PLR0917 - private, called from _commit only
         self,
         con: sqlite3.Connection,
         name: str,
