@@ -459,10 +459,11 @@ SOURCES: list[tuple[str, str, int | None, str, str, str, str]] = [
         "10",
         "万平方米",
         (
-            "CONFLICT, not used as a figure: 规划总建设面积 (planned total, line 191) 10万平方米 (2025 report) vs "
-            "总建筑面积 5万平方米 (004:53, late 2025). Read as planned total vs built. modelspeed uses 5万 as "
-            "existing; the planned increment stays null (unknown): no source says the other 5万 is still planned "
-            "or when; 10万 - 5万 would be a derived, undated guess."
+            "CONFLICT, kept: 规划总建设面积 (planned total, line 191) 10万平方米 (2025 report) vs 总建筑面积 "
+            "5万平方米 (004:53, late 2025). Read as planned total vs built. USED as modelspeed's floor-space "
+            "TARGET (targets.csv tg_modelspeed_10, year unknown): what the plan aims for, never capacity. The "
+            "planned tranche stays unknown: no source says the other 5万 is still to come or when; 10万 - 5万 "
+            "would be a derived, undated guess."
         ),
     ),
     (
@@ -1228,6 +1229,19 @@ TARGETS: list[tuple[str, str, str, str, int, str, int | None, str, str, str, str
         "at_least",
         "s001_178_belt_400yu;s001_190_belt_400;s000_220_fyp_end_2025",
         "带动周边400余万方 (001:178; 001:190: 400 万方) of the 一港一谷一城一湾, read as the belt's figure",
+    ),
+    (
+        "tg_modelspeed_10",
+        "carrier",
+        "modelspeed",
+        "floor_area",
+        100_000,
+        "m²",
+        None,
+        "unknown",
+        "exact",
+        "s002_193_modelspeed_planned_10",
+        "规划总建设面积 10 万平方米 (002:191-193): the planned total, no year; 5 万 built (004:53)",
     ),
     (
         "tg_central_renewal_400",

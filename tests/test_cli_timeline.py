@@ -112,11 +112,19 @@ def test_targets_lists_every_target_with_capacity_and_gap():
     done = run("targets", "--format", "json")
     assert done.returncode == 0, done.stderr.decode()
     rows = {r["target_id"]: r for r in json.loads(done.stdout)}
-    assert len(rows) == 7
+    assert len(rows) == 8
     chj = rows["tg_pole_caohejing_650"]
     assert (chj["capacity_m2"], chj["gap_m2"], chj["target_status"], chj["qualifier"]) == (6_500_000, 0, "met", "about")
     valley = rows["tg_valley_120"]
     assert (valley["capacity_m2"], valley["gap_m2"], valley["target_status"]) == (50_000, -1_150_000, "open")
+    # 模速空间's planned total (002:191-193) has no year: compared at build-out, 5万 built of 10万, the rest unknown
+    modelspeed = rows["tg_modelspeed_10"]
+    assert (modelspeed["year"], modelspeed["capacity_m2"], modelspeed["gap_m2"], modelspeed["target_status"]) == (
+        None,
+        50_000,
+        -50_000,
+        "open",
+    )
     renewal = rows["tg_central_renewal_400"]  # a renewal target is never compared with AI floor space
     assert (renewal["indicator"], renewal["capacity_m2"], renewal["target_status"]) == ("renewal_area", None, "unknown")
 
