@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import importlib
 import io
 import logging
@@ -166,6 +167,9 @@ def _limit(limits: Limits) -> None:
 def _child(conn: Connection, target: str, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits) -> None:
     """The child's whole life: limit itself, cut the network, run, send one message, exit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The child lives for one read and exits: the collector's passes over a million cells and outlines
+    # cost seconds and free nothing (its memory is capped by RLIMIT_AS and returned when it exits).
+    gc.disable()
     try:
         _no_network()
         _lean()
@@ -321,6 +325,19 @@ class _Unpickler(pickle.Unpickler):
         return found
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Any:
+    """No garbage-collection passes while an answer is unpickled: rebuilding a million cells makes the
+    collector walk them again and again (a second or more) and unpickling creates no cycles to free."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _wait(process: Any, receive: Connection, limits: Limits) -> tuple[bytes | None, str]:
     """The child's message (or None) and, without one, why: ``time`` or ``crash``; the child is gone after."""
     deadline = time.monotonic() + limits.worker_seconds
@@ -405,7 +422,8 @@ def _run(target: str, source: str, args: tuple[Any, ...], kwargs: dict[str, Any]
         log.warning("reader worker for %r ended without a result: %s (exit code %s)", source, why, process.exitcode)
         raise _refusal(source, why, process.exitcode, limits)
     try:
-        kind, value = _Unpickler(io.BytesIO(payload)).load()
+        with _collector_paused():
+            kind, value = _Unpickler(io.BytesIO(payload)).load()
     except pickle.UnpicklingError as exc:
         log.error("reader worker for %r sent an object outside the allowed types: %s", source, exc)
         kind, value = "bug", str(exc)
