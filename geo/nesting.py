@@ -62,7 +62,12 @@ def parent_links(ids: Iterable[object], parents: Iterable[object]) -> dict[str, 
     >>> parent_links([" a ", "b", None], ["b", "", "a"])
     {'a': 'b'}
     """
-    return {c: p for c, p in zip(_keys(ids), _keys(parents), strict=True) if c is not None and p is not None}
+    ids, parent_keys = list(ids), _keys(parents)
+    if len(ids) != len(parent_keys):
+        raise ValueError(f"{len(ids)} ids but {len(parent_keys)} parent cells")
+    linked = [i for i, p in enumerate(parent_keys) if p is not None]  # most footprints have no parent
+    child_keys = _keys([ids[i] for i in linked])
+    return {c: parent_keys[i] for i, c in zip(linked, child_keys, strict=True) if c is not None}
 
 
 def _walk(links: Mapping[str, str], ids: Collection[str] = frozenset()) -> tuple[dict[str, int], list[list[str]]]:

@@ -423,7 +423,9 @@ def _missing_mask(column: pd.Series) -> npt.NDArray[np.bool_]:
         positions = np.flatnonzero(mask)
         cells = column.to_numpy(dtype=object)[positions]
         # None, NA and Python (or NumPy double) NaN are missing by type; only other kinds pandas calls
-        # missing (NaT, a float32 NaN: not missing here) are looked at one by one.
+        # missing (NaT, a float32 NaN: not missing here) are looked at one by one. None, by far the
+        # commonest, is found in one pass; the type of the rest is looked up.
+        positions, cells = positions[cells != None], cells[cells != None]  # noqa: E711 - elementwise
         odd = ~pd.Series(cells, dtype=object).map(type).isin(_MISSING_TYPES).to_numpy(dtype=bool)
         for at in np.flatnonzero(odd).tolist():
             mask[positions[at]] = _is_missing(cells[at])
@@ -897,11 +899,13 @@ _CYCLE_SHOWN = 12  # a cycle's path is listed up to this many carriers
 def _check_parents(frame: pd.DataFrame, problems: list[Problem]) -> None:
     if "id" not in frame.columns or "parent_id" not in frame.columns:
         return
+    links = nesting.parent_links(frame["id"].tolist(), frame["parent_id"].tolist())
+    if not links:  # no carrier names a parent (a city's footprints): nothing to check
+        return
     ids = _id_texts(frame["id"]).reset_index(drop=True)
     ids = ids[ids.notna()]
     first = ids[~ids.duplicated()]
     positions: dict[str, int] = dict(zip(first.tolist(), first.index.tolist(), strict=True))
-    links = nesting.parent_links(frame["id"].tolist(), frame["parent_id"].tolist())
     for child, parent in links.items():
         if parent == child:
             problems.append(
@@ -1050,7 +1054,11 @@ def _normalize(frame: gpd.GeoDataFrame, fields: tuple[Field, ...]) -> gpd.GeoDat
         column = out[spec.name]
         if spec.kind == "int":
             # Validated, so plain numbers are whole: convert them at once; anything else cell by cell.
-            if _holds_plain_numbers(column):
+            number = _plain_numbers(column)
+            if number is not None and not (np.abs(number) >= 2**53).any():  # whole and exact as floats
+                missing = np.isnan(number)
+                out[spec.name] = pd.arrays.IntegerArray(np.where(missing, 0, number).astype(np.int64), missing)
+            elif number is not None:
                 out[spec.name] = pd.array(column.to_numpy(dtype=object), dtype="Int64")
             else:
                 out[spec.name] = pd.array([_as_int(v) for v in column.tolist()], dtype="Int64")
