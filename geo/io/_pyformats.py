@@ -401,10 +401,10 @@ class Xlsx(Table):
 _PARQUET_BATCH = 1024  # rows decoded first: 1,024 rows of a bomb's 20 KB value are 20 MB
 #: Arrow decodes a batch at a fixed cost per batch and column: 65,536-row batches took 3.7 CPU s for a
 #: million footprints that one batch decodes in 0.5 s. The bytes per batch stay capped at
-#: ``_PARQUET_BATCH_BYTES`` at the probe's row size; rows far larger than the probe's end the worker
+#: ``_PARQUET_BATCH_BYTES`` (256 MB) at the probe's row size; rows far larger than the probe's end the worker
 #: by its memory cap, which the caller reports as such.
 _PARQUET_MAX_BATCH = 1 << 20
-_PARQUET_BATCH_BYTES = 64 * 2**20
+_PARQUET_BATCH_BYTES = 256 * 2**20
 
 
 def _decoded_bytes(column: Any) -> int:
@@ -512,7 +512,7 @@ class Parquet(Opened):
 
         Sizes in the metadata are what the pages hold *encoded*: a dictionary-encoded column of one
         20 KB value repeated 200,000 times is a few KB on disk and 4 GB decoded. So the first 1,024
-        rows are decoded to size the batches (about 64 MB each), the decoded size is added up batch
+        rows are decoded to size the batches (at most 256 MB each), the decoded size is added up batch
         by batch, and a bomb is refused after a few batches, before it is expanded into Python
         objects. (Values too large for the worker's memory end the worker, which the caller reports
         as such.)
