@@ -35,7 +35,7 @@ from geo.io._sources import (
     valid_text,
 )
 
-__all__ = ["Csv", "Kml", "Kmz", "Parquet", "Table", "Xlsx"]
+__all__ = ["Csv", "Kml", "Kmz", "Parquet", "Table", "Xlsx", "arrow_cells"]
 
 
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:-]+)[\"']", re.I)
@@ -407,6 +407,37 @@ _PARQUET_MAX_BATCH = 1 << 20
 _PARQUET_BATCH_BYTES = 256 * 2**20
 
 
+def arrow_cells(table: Any) -> pd.DataFrame:
+    """An Arrow table's columns as the cells the checks read: Python values, None where missing.
+
+    The same cells as ``table.to_pandas()`` cast to ``object`` with every missing value (null, NaN)
+    made None, but text and number columns are converted by Arrow in one pass each instead of through
+    pandas' casts and ``where`` (a million footprints: about 0.3 s instead of 3 s); other types, and
+    tables with repeated column names, take pandas' way.
+    """
+    import pyarrow as pa  # noqa: PLC0415
+
+    names = [str(name) for name in table.column_names]
+    if len(set(names)) != len(names):
+        frame = table.to_pandas()
+        return frame.astype(dict.fromkeys(frame.columns, object)).where(frame.notna(), None)
+    columns: dict[str, Any] = {}
+    for name, column in zip(names, table.columns, strict=True):
+        kind = column.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            columns[name] = column.to_numpy(zero_copy_only=False)  # str, None where null
+        elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
+            values = column.to_numpy(zero_copy_only=False)  # NaN where null, as pandas reads it
+            cells = values.astype(object)
+            if values.dtype.kind == "f":
+                cells[np.isnan(values)] = None
+            columns[name] = cells
+        else:
+            series = column.to_pandas()
+            columns[name] = series.astype(object).where(series.notna(), None).to_numpy(dtype=object)
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows), columns=names, dtype=object)
+
+
 def _decoded_bytes(column: Any) -> int:
     """What an Arrow column takes once expanded: a dictionary column's text values counted per row."""
     import pyarrow as pa  # noqa: PLC0415
@@ -562,8 +593,7 @@ class Parquet(Opened):
                 column = pc.cast(column, column.type.value_type)
             values = np.asarray(column.to_numpy(), dtype=object)  # bytes or None, without Python lists
             geoms, unreadable, fixes = from_wkb(values)
-        attrs = table.drop_columns([self.column]).to_pandas()
-        attrs = attrs.astype(dict.fromkeys(attrs.columns, object)).where(attrs.notna(), None)
+        attrs = arrow_cells(table.drop_columns([self.column]))
         vertices = int(shapely.get_num_coordinates(geoms).sum()) if len(geoms) else 0
         check_counts(self.source, len(attrs), vertices, self.limits)
         return Raw(attrs, geoms, unreadable, fixes, self._declared(), "GeoParquet metadata"), vertices
