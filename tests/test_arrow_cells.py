@@ -1,4 +1,5 @@
-"""The GeoParquet reader's cells come from Arrow column by column, exactly as pandas' casts gave them."""
+"""The GeoParquet reader's cells come from Arrow column by column: text in pandas' text dtype (as a
+GeoPackage's text reads), every other column exactly as pandas' casts gave it."""
 
 from __future__ import annotations
 
@@ -15,13 +16,18 @@ from geo.io._pyformats import arrow_cells
 
 
 def pandas_cells(table: pa.Table) -> pd.DataFrame:
-    """What the reader did before: pandas' conversion, cast to object, every missing value None."""
+    """Text as pandas reads Arrow text; the rest cast to object with every missing value None."""
     frame = table.to_pandas()
-    return frame.astype(dict.fromkeys(frame.columns, object)).where(frame.notna(), None)
+    cells = frame.astype(dict.fromkeys(frame.columns, object)).where(frame.notna(), None)
+    for position, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            cells.isetitem(position, frame.iloc[:, position])
+    return cells
 
 
 def same_cells(left: pd.DataFrame, right: pd.DataFrame) -> None:
     assert list(left.columns) == list(right.columns)
+    assert list(left.dtypes) == list(right.dtypes)
     assert len(left) == len(right)
     for a, b in zip(left.itertuples(index=False), right.itertuples(index=False), strict=True):
         for x, y in zip(a, b, strict=True):
@@ -80,3 +86,10 @@ def test_repeated_column_names_and_empty_tables(rows):
     same_cells(arrow_cells(table), pandas_cells(table))
     empty = pa.table({"a": pa.array([], type=pa.string())})
     same_cells(arrow_cells(empty), pandas_cells(empty))
+
+
+def test_text_is_pandas_text_on_arrow_buffers_and_missing_is_nan():
+    cells = arrow_cells(pa.table({"id": pa.array(["a", None], type=pa.large_string())}))
+    assert isinstance(cells["id"].dtype, pd.StringDtype)
+    assert cells["id"].iloc[0] == "a"
+    assert pd.isna(cells["id"].iloc[1])
