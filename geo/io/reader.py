@@ -805,8 +805,61 @@ def _rejected_frame(attrs: pd.DataFrame, geoms: np.ndarray, ledger: Ledger) -> p
     return pd.concat([head, base], axis=1)
 
 
-def _read_file_bytes(path: Path | str, limits: Limits) -> tuple[bytes, str]:
+def _read_file_bytes(path: Path | str, limits: Limits) -> bytes:
+    """The file's bytes, refused before they are loaded when it is larger than ``limits`` allow.
+
+    The worker's side of :func:`read_path` and :func:`inspect_path`: the caller has refused an
+    oversized file already; what is loaded is checked again (the file may have grown since).
+    """
     path = Path(path)
+    cap = _refuse_if_too_large(path, limits)
+    data = path.read_bytes()
+    if len(data) > cap:
+        raise fail(
+            path.name,
+            "too-large",
+            "the file grew past the size allowed while it was being read; read it again once nothing writes to it",
+            "读取期间文件增大并超过上限；请在没有程序写入该文件时重新读取",
+        )
+    return data
+
+
+def read_path(path: Path | str, **kwargs: Any) -> ReadResult:
+    """:func:`read` on a file on the user's own disk (size checked before the bytes are loaded).
+
+    Unless ``limits`` is given, the caps are :meth:`Limits.local` (2 GB, 5 million features), not
+    the page's upload caps: the command line reads a city's footprints. Every other defence is the
+    same, and the bytes are parsed in the isolated worker, which loads them from the file itself
+    (a 300 MB GeoPackage is not copied through a pipe first).
+    """
+    limits = kwargs["limits"] = kwargs.get("limits") or Limits.local()
+    path = Path(path)
+    _refuse_if_too_large(path, limits)
+    result: ReadResult = run_isolated("geo.io.reader:_read_path_here", path.name, (str(path),), kwargs, limits)
+    return result
+
+
+def _read_path_here(path: str, **kwargs: Any) -> ReadResult:
+    """:func:`read_path` in this process (the worker's side)."""
+    return _read_here(_read_file_bytes(path, kwargs["limits"]), Path(path).name, **kwargs)
+
+
+def inspect_path(path: Path | str, **kwargs: Any) -> Inspection:
+    """:func:`inspect` on a file on the user's own disk, with the caps of :func:`read_path`."""
+    limits = kwargs["limits"] = kwargs.get("limits") or Limits.local()
+    path = Path(path)
+    _refuse_if_too_large(path, limits)
+    result: Inspection = run_isolated("geo.io.reader:_inspect_path_here", path.name, (str(path),), kwargs, limits)
+    return result
+
+
+def _inspect_path_here(path: str, **kwargs: Any) -> Inspection:
+    """:func:`inspect_path` in this process (the worker's side)."""
+    return _inspect_here(_read_file_bytes(path, kwargs["limits"]), Path(path).name, **kwargs)
+
+
+def _refuse_if_too_large(path: Path, limits: Limits) -> int:
+    """Refuse a file larger than ``limits`` allow for its format, before anything loads it; the cap."""
     size = path.stat().st_size
     with path.open("rb") as head:
         cap = limits.upload_bytes(signature_format(head.read(16)) or "")
@@ -817,23 +870,4 @@ def _read_file_bytes(path: Path | str, limits: Limits) -> tuple[bytes, str]:
             f"the file is {size / 2**20:.1f} MB, more than the {cap / 2**20:.0f} MB allowed",
             f"文件大小 {size / 2**20:.1f} MB，超过上限 {cap / 2**20:.0f} MB",
         )
-    return path.read_bytes(), path.name
-
-
-def read_path(path: Path | str, **kwargs: Any) -> ReadResult:
-    """:func:`read` on a file on the user's own disk (size checked before the bytes are loaded).
-
-    Unless ``limits`` is given, the caps are :meth:`Limits.local` (2 GB, 5 million features), not
-    the page's upload caps: the command line reads a city's footprints. Every other defence is the
-    same, and the bytes are still parsed in the isolated worker.
-    """
-    kwargs["limits"] = kwargs.get("limits") or Limits.local()
-    data, name = _read_file_bytes(path, kwargs["limits"])
-    return read(data, name, **kwargs)
-
-
-def inspect_path(path: Path | str, **kwargs: Any) -> Inspection:
-    """:func:`inspect` on a file on the user's own disk, with the caps of :func:`read_path`."""
-    kwargs["limits"] = kwargs.get("limits") or Limits.local()
-    data, name = _read_file_bytes(path, kwargs["limits"])
-    return inspect(data, name, **kwargs)
+    return cap
