@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         Client(cluster) as client,
     ):
         for mode in args.modes.split(","):
-            client.restart()  # each mode from fresh workers, so that the peaks are its own
+            # each mode from fresh workers, so that the peaks are its own (slow to come back on a busy machine)
+            client.restart(timeout=600)
             begin = time.perf_counter()
             engine_dask.summarize(directory, zones, by="pole", mode=mode, client=client)
             wall = time.perf_counter() - begin
