@@ -3,9 +3,12 @@
 For each year of a span, per group (a zone type's zones, or carrier statuses) in one membership
 mode: what is **built** (completed by then), **under construction** and **planned** (expected by
 then), their total, the group's floor-space target in force that year, capacity − target, and
-whether unknown figures could still close a gap. It calls :mod:`geo.rollup`'s membership and
-apportioning (the same rules: nesting counted once, unknown never zero, groups + outside = total
-exactly, every year) on per-year contributions from :mod:`geo.tranches`.
+whether unknown figures could still close a gap, and the qualifier of the total (about, at least).
+It composes :mod:`geo.rollup`'s public steps (:func:`~geo.rollup.memberships`,
+:func:`~geo.rollup.partial_sums`, :func:`~geo.rollup.finish`: the same rules, nesting counted once,
+unknown never zero, groups + outside = total exactly, every year) on per-year contributions from
+:mod:`geo.tranches`. :func:`summary_as_of` is the summary table as of a year from the same
+contributions: the command line's ``summary --year`` and the page's summary both call it.
 
 A tranche whose year is unknown is never placed silently: an under-construction or planned one
 is listed in ``unknown_ids`` in every year (and counted only at build-out); a built one counts in
@@ -20,27 +23,26 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from geo.data import SEEDS_DIR
 from geo.rollup import (
     OUTSIDE,
     TOTAL,
+    Contributions,
     Mode,
-    _by_status,
-    _group_names,
-    _group_sums,
-    _Membership,
-    _membership,
-    _unknowns,
-    zone_types,
+    finish,
+    memberships,
+    partial_sums,
+    summarize,
 )
 from geo.schema import DataError, Problem
-from geo.text import Text
 from geo.tranches import (
     CONVERTED_NOTES,
     IMPLIED_NOTE,
     INDICATORS,
+    QUALIFIERS_BY_RANK,
     TARGET_COLUMNS,
     TimedContributions,
     contributions_by_year,
@@ -67,6 +69,7 @@ __all__ = [
     "indicator_report",
     "load_figures",
     "phase_by_carrier",
+    "summary_as_of",
     "target_report",
     "timeline",
 ]
@@ -88,6 +91,7 @@ TIMELINE_COLUMNS: tuple[str, ...] = (
     "unknown_count",
     "unknown_ids",
     "undated_ids",
+    "total_qualifier",
 )
 
 TARGETS_REPORT_COLUMNS: tuple[str, ...] = (
@@ -237,14 +241,22 @@ def load_figures(
 # --- the roll-up -----------------------------------------------------------------------------------
 
 
-def _groups(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, by: str, mode: Mode) -> _Membership:
-    types = zone_types(zones)
-    if by == "status":
-        return _by_status(carriers)
-    if by not in types:
-        choices = ", ".join([*types, "status"])
-        raise ValueError(f"cannot group by {by!r}: the zones have no zones of that type; use one of: {choices}")
-    return _membership(carriers, zones, zone_type=by, mode=mode, metric_geoms=None, metric_zones=None, areas=None)
+def _group_qualifiers(member: pd.DataFrame, rank: npt.NDArray[np.int8]) -> list[str]:
+    """Per group of a :func:`geo.rollup.memberships` frame, then for the whole district: the qualifier of the
+    sum (:func:`geo.tranches.combine_qualifiers`) of what the members add, from each carrier's ``rank``
+    (:attr:`geo.tranches.TimedContributions.qualifier`). A carrier split between groups qualifies each of them."""
+    groups = member["group_id"].cat.categories
+    out = np.zeros(len(groups), dtype=np.int8)
+    np.maximum.at(out, member["group_id"].cat.codes.to_numpy(dtype=np.int64), rank[member["position"].to_numpy()])
+    total = int(rank.max(initial=0))
+    return [QUALIFIERS_BY_RANK[int(r)] for r in out] + [QUALIFIERS_BY_RANK[total]]
+
+
+def _sums(
+    contrib: Contributions, member: pd.DataFrame, zones: gpd.GeoDataFrame, *, ids: pd.Series, by: str
+) -> pd.DataFrame:
+    """:func:`geo.rollup.finish` of :func:`geo.rollup.partial_sums` (no land area: the timeline has none)."""
+    return finish(partial_sums(contrib, member, np.zeros(len(ids)), ids=ids), zones, by=by)
 
 
 def _floor_targets(targets: pd.DataFrame) -> pd.DataFrame:
@@ -278,62 +290,58 @@ def _status(gap: int | None, unknown_count: int) -> str | None:
 
 def _year_rows(
     contrib: TimedContributions,
-    membership: _Membership,
+    member: pd.DataFrame,
+    zones: gpd.GeoDataFrame,
     *,
     ids: pd.Series,
-    names: list[Text],
+    by: str,
     targets: pd.DataFrame,
     year: int | None,
 ) -> list[dict[str, object]]:
-    groups = membership.groups
-    n_groups = len(groups)
-    bins = np.where(membership.whole >= 0, membership.whole, n_groups)
-    built, building, planned = (
-        _group_sums(values, membership, bins) for values in (contrib.built, contrib.under_construction, contrib.planned)
+    """One year's rows, by the roll-up's public steps: built and coming (under construction + planned)
+    apportioned as :func:`geo.rollup.summarize` does (so the two agree to the m²), under construction
+    apportioned on its own and planned = coming − under construction (groups + outside = total exactly)."""
+    main = _sums(contrib.as_rollup(), member, zones, ids=ids, by=by)
+    split = _sums(
+        Contributions(
+            existing=contrib.under_construction,
+            planned=contrib.planned,
+            existing_unknown=contrib.undated,  # its "unknown" members are the undated ones
+            planned_unknown=np.zeros_like(contrib.undated),
+            top=contrib.top,
+        ),
+        member,
+        zones,
+        ids=ids,
+        by=by,
     )
-    unknown_ids, unknown_count, total_unknown_ids = _unknowns(ids, contrib.unknown, membership)
-    undated_ids, _, total_undated_ids = _unknowns(ids, contrib.undated, membership)
+    qualifiers = _group_qualifiers(member, contrib.qualifier)
     rows: list[dict[str, object]] = []
-    for g, group in enumerate(groups):
-        total = int(built[g] + building[g] + planned[g])
-        target = None if group == OUTSIDE else _target_in_force(targets, group, year)
+    for g, (line, other) in enumerate(zip(main.itertuples(), split.itertuples(), strict=True)):
+        group = str(line.group_id)
+        built, coming, building = int(line.existing_m2), int(line.planned_m2), int(other.existing_m2)
+        total = built + coming
+        target = None if group in (OUTSIDE, TOTAL) else _target_in_force(targets, group, year)
         gap = None if target is None else total - target
         rows.append(
             {
                 "group_id": group,
-                "name_zh": names[g].zh,
-                "name_en": names[g].en,
+                "name_zh": line.name_zh,
+                "name_en": line.name_en,
                 "year": year,
-                "built_m2": int(built[g]),
-                "under_construction_m2": int(building[g]),
-                "planned_m2": int(planned[g]),
+                "built_m2": built,
+                "under_construction_m2": building,
+                "planned_m2": coming - building,
                 "total_m2": total,
                 "target_m2": target,
                 "gap_m2": gap,
-                "target_status": _status(gap, int(unknown_count[g])),
-                "unknown_count": int(unknown_count[g]),
-                "unknown_ids": unknown_ids[g],
-                "undated_ids": undated_ids[g],
+                "target_status": _status(gap, int(line.unknown_count)),
+                "unknown_count": int(line.unknown_count),
+                "unknown_ids": line.unknown_ids,
+                "undated_ids": other.unknown_ids,
+                "total_qualifier": qualifiers[g],
             }
         )
-    rows.append(
-        {
-            "group_id": TOTAL,
-            "name_zh": "全区合计",
-            "name_en": "District total",
-            "year": year,
-            "built_m2": int(contrib.built.sum()),
-            "under_construction_m2": int(contrib.under_construction.sum()),
-            "planned_m2": int(contrib.planned.sum()),
-            "total_m2": int(contrib.total.sum()),
-            "target_m2": None,
-            "gap_m2": None,
-            "target_status": None,
-            "unknown_count": int(contrib.unknown.sum()),
-            "unknown_ids": total_unknown_ids,
-            "undated_ids": total_undated_ids,
-        }
-    )
     return rows
 
 
@@ -387,23 +395,68 @@ def timeline(
         ``target_status`` ``met``, ``open`` (short, but unknown figures could close the gap) or
         ``short``. ``unknown_ids`` lists members with an unknown area or an unknown year of an
         under-construction or planned tranche; ``undated_ids`` members counted with a built tranche
-        of unknown year.
+        of unknown year; ``total_qualifier`` (``exact``, ``about``, ``at_least``) the qualifier of
+        ``total_m2``, combined from the figures it adds (:func:`geo.tranches.combine_qualifiers`).
     """
     figures = figures or Figures(tranches=resolve_tranches(carriers), targets=_empty_targets())
     years = list(years)
-    membership = _groups(carriers, zones, by, mode)
-    names = _group_names(zones, by, membership.groups)
+    member = memberships(carriers, zones, by=by, mode=mode)
     by_year = contributions_by_year(carriers, figures.tranches, years)
     targets = _floor_targets(figures.targets)
     ids = carriers["id"]
     rows = [
         row
         for year in years
-        for row in _year_rows(by_year[year], membership, ids=ids, names=names, targets=targets, year=year)
+        for row in _year_rows(by_year[year], member, zones, ids=ids, by=by, targets=targets, year=year)
     ]
     ints = ("year", "built_m2", "under_construction_m2", "planned_m2", "total_m2", "target_m2", "gap_m2")
     table = _frame(rows, TIMELINE_COLUMNS, ints)
     table["unknown_count"] = table["unknown_count"].astype(np.int64)
+    return table
+
+
+def summary_as_of(
+    carriers: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    figures: Figures | None = None,
+    by: str = "pole",
+    mode: Mode = "declared",
+    year: int | None = None,
+    workers: int | None = None,
+) -> pd.DataFrame:
+    """The summary table as of ``year`` from the tranches: what ``python -m geo summary --year`` writes and the
+    page shows, equal to :func:`timeline`'s rows for that year.
+
+    Parameters
+    ----------
+    carriers, zones
+        Validated frames per the data contract.
+    figures
+        The data's tranches (:func:`load_figures`: the bundled tables, ``--tranches``, a scenario's own);
+        ``None``: the carriers' two columns, read as :func:`geo.rollup.contributions` reads them (the same
+        figures as their tranches, :func:`geo.tranches.tranches_from_columns`, without building them).
+    by, mode, year, workers
+        As for :func:`geo.rollup.summarize` (``year`` ``None``: build-out).
+
+    Returns
+    -------
+    DataFrame
+        :func:`geo.rollup.summarize`'s columns (``existing_m2``: built; ``planned_m2``: under construction
+        + planned), then ``total_qualifier``: per group the qualifier of ``total_m2`` (``exact`` for the
+        two columns, which carry none).
+    """
+    if figures is None:
+        table = summarize(carriers, zones, by=by, mode=mode, year=year, workers=workers)
+        table["total_qualifier"] = "exact"
+        return table
+    timed = contributions_by_year(carriers, figures.tranches, [year])[year]
+    table = summarize(carriers, zones, by=by, mode=mode, year=year, workers=workers, contrib=timed.as_rollup())
+    if timed.qualifier.any():  # which groups hold a qualified figure: only then is membership needed again
+        member = memberships(carriers, zones, by=by, mode=mode, workers=workers)
+        table["total_qualifier"] = _group_qualifiers(member, timed.qualifier)
+    else:
+        table["total_qualifier"] = "exact"
     return table
 
 

@@ -31,6 +31,7 @@ COLUMNS = [
     "unknown_count",
     "unknown_ids",
     "undated_ids",
+    "total_qualifier",
 ]
 _HARDENING_PREFIXES = ("GDAL_", "OGR_", "CPL_", "PROJ_NETWORK")
 
