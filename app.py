@@ -189,6 +189,8 @@ with guard("map", lang):
         lang=lang,
         embed_overlays=False,
         basemap_in_map=False,
+        by_phase=st.session_state.colour_by_phase,  # the legend shows the phases' colours then
+        phase_year=year,
     )
     if parts.gcj02:
         st.caption(t("gcj_note"))
@@ -453,6 +455,8 @@ with guard(f"section {section}", lang):
                             layers=on,
                             lang=lang,
                             embed_overlays=True,
+                            by_phase=st.session_state.colour_by_phase,
+                            phase_year=year,
                         ).map
                     ),
                 )
