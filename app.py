@@ -271,8 +271,7 @@ with headline, guard("headline", lang):
 
     metrics = present.district_metrics(table)
     columns = st.columns(4)
-    about = present.qualifier_words([metrics["total_qualifier"]], lang)[0]  # 约 / 不少于 before a qualified total
-    columns[0].metric(t("m_total"), f"{about} {metrics['total']:,.1f}".strip())
+    columns[0].metric(t("m_total"), f"{metrics['total']:,.1f}")
     columns[1].metric(t("m_existing"), f"{metrics['existing']:,.1f}")
     columns[2].metric(t("m_planned"), f"{metrics['planned']:,.1f}")
     columns[3].metric(t("m_unknown"), metrics["unknown"])

@@ -260,12 +260,10 @@ def _named_zones(text: str, names: Mapping[str, object], lang: Lang) -> str:
     return ("、" if lang == "zh" else ", ").join(shown)
 
 
-def district_metrics(table: pd.DataFrame) -> dict[str, float | int | str]:
-    """The headline numbers from a roll-up table's total row: 万㎡ and the unknown count; ``total_qualifier`` is
-    the qualifier code of the total (``exact`` when the table has none)."""
+def district_metrics(table: pd.DataFrame) -> dict[str, float | int]:
+    """The headline numbers from a roll-up table's total row: 万㎡ and the unknown count."""
     total = table[table["group_id"] == TOTAL].iloc[0]
     return {
-        "total_qualifier": str(total["total_qualifier"]) if "total_qualifier" in table.columns else "exact",
         "existing": float(total["existing_m2"]) / 10_000,
         "planned": float(total["planned_m2"]) / 10_000,
         "total": float(total["total_m2"]) / 10_000,

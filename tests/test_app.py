@@ -153,14 +153,10 @@ def test_empty_figures_read_as_a_dash_not_none(section):
 
 def test_headline_metrics_are_the_district_total():
     data = load_dataset()
-    tranches, targets = bundled_figure_paths()
-    figures = load_figures(data.carriers, data.zones, tranches=tranches, targets=targets)
-    table = summary_as_of(data.carriers, data.zones, figures=figures, by="pole")
+    table = summarize(data.carriers, data.zones, by="pole")
     total = table[table["group_id"] == "__total__"].iloc[0]
-    assert total["total_qualifier"] == "about"  # 漕河泾's 约550万 (rule 15)
     values = [m.value for m in run_app().metric]
-    assert values[0] == f"约 {total['total_m2'] / 10_000:,.1f}"
-    assert values[1:3] == [f"{total[c] / 10_000:,.1f}" for c in ("existing_m2", "planned_m2")]
+    assert values[:3] == [f"{total[c] / 10_000:,.1f}" for c in ("total_m2", "existing_m2", "planned_m2")]
     assert values[3] == str(int(total["unknown_count"]))
 
 
