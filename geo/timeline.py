@@ -252,11 +252,18 @@ def _group_qualifiers(member: pd.DataFrame, rank: npt.NDArray[np.int8]) -> list[
     return [QUALIFIERS_BY_RANK[int(r)] for r in out] + [QUALIFIERS_BY_RANK[total]]
 
 
-def _sums(
-    contrib: Contributions, member: pd.DataFrame, zones: gpd.GeoDataFrame, *, ids: pd.Series, by: str
-) -> pd.DataFrame:
-    """:func:`geo.rollup.finish` of :func:`geo.rollup.partial_sums` (no land area: the timeline has none)."""
-    return finish(partial_sums(contrib, member, np.zeros(len(ids)), ids=ids), zones, by=by)
+def _sums(contrib: Contributions, member: pd.DataFrame, *, ids: pd.Series) -> pd.DataFrame:
+    """:func:`geo.rollup.partial_sums` of all the carriers (no land area: the timeline has none)."""
+    return partial_sums(contrib, member, np.zeros(len(ids)), ids=ids)
+
+
+def _joined(sums: pd.DataFrame) -> list[str]:
+    """Per row of partial sums, its unknown members' ids joined with ``;`` in carrier order (as
+    :func:`geo.rollup.finish` joins them)."""
+    return [
+        ";".join(np.asarray(i, dtype=object)[np.argsort(o, kind="stable")].tolist())
+        for o, i in zip(sums["unknown_order"].tolist(), sums["unknown_ids"].tolist(), strict=True)
+    ]
 
 
 def _floor_targets(targets: pd.DataFrame) -> pd.DataFrame:
@@ -291,17 +298,17 @@ def _status(gap: int | None, unknown_count: int) -> str | None:
 def _year_rows(
     contrib: TimedContributions,
     member: pd.DataFrame,
-    zones: gpd.GeoDataFrame,
     *,
     ids: pd.Series,
-    by: str,
+    names: pd.DataFrame,
     targets: pd.DataFrame,
     year: int | None,
 ) -> list[dict[str, object]]:
     """One year's rows, by the roll-up's public steps: built and coming (under construction + planned)
     apportioned as :func:`geo.rollup.summarize` does (so the two agree to the m²), under construction
-    apportioned on its own and planned = coming − under construction (groups + outside = total exactly)."""
-    main = _sums(contrib.as_rollup(), member, zones, ids=ids, by=by)
+    apportioned on its own and planned = coming − under construction (groups + outside = total exactly).
+    ``names``: :func:`geo.rollup.finish`'s ``group_id``, ``name_zh``, ``name_en`` of the groups and total."""
+    main = _sums(contrib.as_rollup(), member, ids=ids)
     split = _sums(
         Contributions(
             existing=contrib.under_construction,
@@ -311,34 +318,33 @@ def _year_rows(
             top=contrib.top,
         ),
         member,
-        zones,
         ids=ids,
-        by=by,
     )
+    built, coming = main["existing_m2"].to_numpy(), main["planned_m2"].to_numpy()
+    building, unknown_count = split["existing_m2"].to_numpy(), main["unknown_count"].to_numpy()
+    unknown_ids, undated_ids = _joined(main), _joined(split)
     qualifiers = _group_qualifiers(member, contrib.qualifier)
     rows: list[dict[str, object]] = []
-    for g, (line, other) in enumerate(zip(main.itertuples(), split.itertuples(), strict=True)):
-        group = str(line.group_id)
-        built, coming, building = int(line.existing_m2), int(line.planned_m2), int(other.existing_m2)
-        total = built + coming
+    for g, (group, name_zh, name_en) in enumerate(names.itertuples(index=False, name=None)):
+        total = int(built[g] + coming[g])
         target = None if group in (OUTSIDE, TOTAL) else _target_in_force(targets, group, year)
         gap = None if target is None else total - target
         rows.append(
             {
                 "group_id": group,
-                "name_zh": line.name_zh,
-                "name_en": line.name_en,
+                "name_zh": name_zh,
+                "name_en": name_en,
                 "year": year,
-                "built_m2": built,
-                "under_construction_m2": building,
-                "planned_m2": coming - building,
+                "built_m2": int(built[g]),
+                "under_construction_m2": int(building[g]),
+                "planned_m2": int(coming[g] - building[g]),
                 "total_m2": total,
                 "target_m2": target,
                 "gap_m2": gap,
-                "target_status": _status(gap, int(line.unknown_count)),
-                "unknown_count": int(line.unknown_count),
-                "unknown_ids": line.unknown_ids,
-                "undated_ids": other.unknown_ids,
+                "target_status": _status(gap, int(unknown_count[g])),
+                "unknown_count": int(unknown_count[g]),
+                "unknown_ids": unknown_ids[g],
+                "undated_ids": undated_ids[g],
                 "total_qualifier": qualifiers[g],
             }
         )
@@ -404,10 +410,15 @@ def timeline(
     by_year = contributions_by_year(carriers, figures.tranches, years)
     targets = _floor_targets(figures.targets)
     ids = carriers["id"]
+    # The groups' names (and order), once: finish of any partial sums of these memberships.
+    empty = np.zeros(len(carriers), dtype=np.int64)
+    nothing = np.zeros(len(carriers), dtype=bool)
+    named = finish(_sums(Contributions(empty, empty, nothing, nothing, nothing), member, ids=ids), zones, by=by)
+    names = named[["group_id", "name_zh", "name_en"]].astype(object)
     rows = [
         row
         for year in years
-        for row in _year_rows(by_year[year], member, zones, ids=ids, by=by, targets=targets, year=year)
+        for row in _year_rows(by_year[year], member, ids=ids, names=names, targets=targets, year=year)
     ]
     ints = ("year", "built_m2", "under_construction_m2", "planned_m2", "total_m2", "target_m2", "gap_m2")
     table = _frame(rows, TIMELINE_COLUMNS, ints)
