@@ -241,13 +241,26 @@ def load_figures(
 # --- the roll-up -----------------------------------------------------------------------------------
 
 
-def _group_qualifiers(member: pd.DataFrame, rank: npt.NDArray[np.int8]) -> list[str]:
+@dataclass(frozen=True)
+class _Members:
+    """A :func:`geo.rollup.memberships` frame's rows as arrays: each row's carrier position and group position."""
+
+    position: npt.NDArray[np.int64]
+    group: npt.NDArray[np.int64]
+    n_groups: int
+
+    @classmethod
+    def of(cls, member: pd.DataFrame) -> _Members:
+        codes = member["group_id"].cat.codes.to_numpy(dtype=np.int64)
+        return cls(member["position"].to_numpy(dtype=np.int64), codes, len(member["group_id"].cat.categories))
+
+
+def _group_qualifiers(members: _Members, rank: npt.NDArray[np.int8]) -> list[str]:
     """Per group of a :func:`geo.rollup.memberships` frame, then for the whole district: the qualifier of the
     sum (:func:`geo.tranches.combine_qualifiers`) of what the members add, from each carrier's ``rank``
     (:attr:`geo.tranches.TimedContributions.qualifier`). A carrier split between groups qualifies each of them."""
-    groups = member["group_id"].cat.categories
-    out = np.zeros(len(groups), dtype=np.int8)
-    np.maximum.at(out, member["group_id"].cat.codes.to_numpy(dtype=np.int64), rank[member["position"].to_numpy()])
+    out = np.zeros(members.n_groups, dtype=np.int8)
+    np.maximum.at(out, members.group, rank[members.position])
     total = int(rank.max(initial=0))
     return [QUALIFIERS_BY_RANK[int(r)] for r in out] + [QUALIFIERS_BY_RANK[total]]
 
@@ -266,25 +279,27 @@ def _joined(sums: pd.DataFrame) -> list[str]:
     ]
 
 
-def _floor_targets(targets: pd.DataFrame) -> pd.DataFrame:
-    return targets[(targets["indicator"] == "floor_area") & (targets["subject_type"] == "zone")]
+def _floor_targets(targets: pd.DataFrame) -> dict[str, list[tuple[int | None, int]]]:
+    """Per zone, its floor-space targets as (year or ``None``, value), in file order."""
+    floor = targets[(targets["indicator"] == "floor_area") & (targets["subject_type"] == "zone")]
+    out: dict[str, list[tuple[int | None, int]]] = {}
+    for subject, year, value in zip(floor["subject_id"], floor["year"], floor["value"], strict=True):
+        out.setdefault(str(subject), []).append((None if pd.isna(year) else int(year), int(value)))
+    return out
 
 
-def _target_in_force(targets: pd.DataFrame, subject: str, year: int | None) -> int | None:
+def _target_in_force(targets: dict[str, list[tuple[int | None, int]]], subject: str, year: int | None) -> int | None:
     """The floor-space target of ``subject`` in force in ``year``: the latest one due by then
-    (build-out, ``None``: the latest of all, including one of unknown year)."""
-    own = targets[targets["subject_id"] == subject]
-    if not len(own):
-        return None
-    dated = own[own["year"].notna()]
+    (build-out, ``None``: the latest of all, including one of unknown year, which then holds)."""
+    own = targets.get(subject, [])
+    dated = sorted(((y, v) for y, v in own if y is not None), key=lambda t: t[0])  # stable: file order in a year
     if year is not None:
-        due = dated[dated["year"].astype("int64") <= year]
-        if not len(due):
-            return None
-        return int(due.sort_values("year", kind="stable")["value"].iloc[-1])
-    if len(own) > len(dated):  # a target with no year holds at build-out
-        return int(own[own["year"].isna()]["value"].iloc[-1])
-    return int(dated.sort_values("year", kind="stable")["value"].iloc[-1])
+        due = [v for y, v in dated if y <= year]
+        return due[-1] if due else None
+    undated = [v for y, v in own if y is None]
+    if undated:  # a target with no year holds at build-out
+        return undated[-1]
+    return dated[-1][1] if dated else None
 
 
 def _status(gap: int | None, unknown_count: int) -> str | None:
@@ -299,9 +314,10 @@ def _year_rows(
     contrib: TimedContributions,
     member: pd.DataFrame,
     *,
+    members: _Members,
     ids: pd.Series,
     names: pd.DataFrame,
-    targets: pd.DataFrame,
+    targets: dict[str, list[tuple[int | None, int]]],
     year: int | None,
 ) -> list[dict[str, object]]:
     """One year's rows, by the roll-up's public steps: built and coming (under construction + planned)
@@ -323,7 +339,7 @@ def _year_rows(
     built, coming = main["existing_m2"].to_numpy(), main["planned_m2"].to_numpy()
     building, unknown_count = split["existing_m2"].to_numpy(), main["unknown_count"].to_numpy()
     unknown_ids, undated_ids = _joined(main), _joined(split)
-    qualifiers = _group_qualifiers(member, contrib.qualifier)
+    qualifiers = _group_qualifiers(members, contrib.qualifier)
     rows: list[dict[str, object]] = []
     for g, (group, name_zh, name_en) in enumerate(names.itertuples(index=False, name=None)):
         total = int(built[g] + coming[g])
@@ -415,10 +431,11 @@ def timeline(
     nothing = np.zeros(len(carriers), dtype=bool)
     named = finish(_sums(Contributions(empty, empty, nothing, nothing, nothing), member, ids=ids), zones, by=by)
     names = named[["group_id", "name_zh", "name_en"]].astype(object)
+    members = _Members.of(member)
     rows = [
         row
         for year in years
-        for row in _year_rows(by_year[year], member, ids=ids, names=names, targets=targets, year=year)
+        for row in _year_rows(by_year[year], member, members=members, ids=ids, names=names, targets=targets, year=year)
     ]
     ints = ("year", "built_m2", "under_construction_m2", "planned_m2", "total_m2", "target_m2", "gap_m2")
     table = _frame(rows, TIMELINE_COLUMNS, ints)
@@ -465,7 +482,7 @@ def summary_as_of(
     table = summarize(carriers, zones, by=by, mode=mode, year=year, workers=workers, contrib=timed.as_rollup())
     if timed.qualifier.any():  # which groups hold a qualified figure: only then is membership needed again
         member = memberships(carriers, zones, by=by, mode=mode, workers=workers)
-        table["total_qualifier"] = _group_qualifiers(member, timed.qualifier)
+        table["total_qualifier"] = _group_qualifiers(_Members.of(member), timed.qualifier)
     else:
         table["total_qualifier"] = "exact"
     return table
