@@ -36,6 +36,7 @@ from geo.quality import KINDS, check_quality
 from geo.rollup import MODES, zone_types
 from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, DataError, in_file, normalize_carriers, validate_carriers
 from geo.text import LANGS, Lang, Text, field_label, term
+from geo.timeline import summary_as_of
 
 __all__ = ["UsageError", "default_lang", "main", "parse_columns"]
 
@@ -544,7 +545,6 @@ def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
         _check_grouping(args.by, dataset.zones)
         progress("roll_up")
         from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
-        from geo.timeline import summary_as_of  # noqa: PLC0415 - the page calls it too
 
         table = summary_as_of(
             dataset.carriers,
