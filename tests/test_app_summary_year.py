@@ -178,3 +178,40 @@ def test_the_bundled_data_agrees_every_year(monkeypatch) -> None:
     shown = at.dataframe[0].value
     assert shown["合计 (万㎡)"].tolist() == [wan(g["total_m2"]) for g in summary]
     assert shown["合计限定"].tolist() == [{"exact": "", "about": "约"}[g["total_qualifier"]] for g in summary]
+
+
+def test_a_scenarios_summary_at_a_year_is_its_own_tranches(monkeypatch, tmp_path) -> None:
+    """A scenario that builds 漕河泾's 100万 in two parts: the page (that scenario chosen) and
+    ``summary --scenario`` count its own first 40万 in 2024, where the columns count none of it."""
+    from geo.workspace import Change, Who, create_workspace  # noqa: PLC0415 - only this test needs a workspace
+
+    path = tmp_path / "workspace.gpkg"
+    monkeypatch.setenv("XUHUI_WORKSPACE", str(path))
+    store = create_workspace(path, who=Who("lead"))
+    store.new_scenario("split", who=Who("lead"))
+    first = {
+        "carrier_id": "caohejing",
+        "phase": "under_construction",
+        "floor_area_m2": 400_000,
+        "year": 2023,
+        "year_basis": "inferred",
+        "qualifier": "exact",
+        "source_ids": "s001_182_chj_new",
+    }
+    store.save(
+        "split",
+        [
+            Change("tranche", "caohejing_fyp", {"floor_area_m2": 600_000}),
+            Change("tranche", "caohejing_fyp_first", first),
+        ],
+        who=Who("lead"),
+        reason="test",
+    )
+    env_cli = ["--by", "pole", "--year", str(YEAR), "--scenario", "split", "--format", "json"]
+    summary = json.loads(run_cli("summary", *env_cli))
+    chj = next(g for g in summary if g["group_id"] == "pole_caohejing")
+    assert chj["planned_m2"] == 400_000  # its own tranches (the columns: none before 2025)
+    at = page(monkeypatch, None, by="pole", mode="declared", buildout=False, year=YEAR, scenario="split")
+    shown = at.dataframe[0].value
+    assert shown["合计 (万㎡)"].tolist() == [wan(g["total_m2"]) for g in summary]
+    assert shown["规划新增 (万㎡)"].tolist() == [wan(g["planned_m2"]) for g in summary]
