@@ -189,6 +189,8 @@ with guard("map", lang):
         lang=lang,
         embed_overlays=False,
         basemap_in_map=False,
+        by_phase=st.session_state.colour_by_phase,  # the legend shows the phases' colours then
+        phase_year=year,
     )
     if parts.gcj02:
         st.caption(t("gcj_note"))
@@ -264,7 +266,7 @@ with headline, guard("headline", lang):
     st.title(t("title" if bundled_data else "title_other"))
     st.caption(t("subtitle" if bundled_data else "subtitle_other"))
     with st.spinner(t("working_rollup")):  # shown only when it takes more than half a second
-        table = cache.rollup(data_key, by, mode, year, data)
+        table = cache.rollup(data_key, by, mode, year, data, page_figures())
     from geo import present
 
     metrics = present.district_metrics(table)
@@ -376,10 +378,11 @@ with guard(f"section {section}", lang):
         figures = page_figures() or cache.column_figures(data_key, data)
         flat_carriers = figure_export.with_flat_columns(data.carriers, figures)
         flat_stamp = figure_export.flat_stamp(stamp)
-        zone_tables = {
-            zone_type: cache.rollup(data_key, zone_type, mode, year, data) for zone_type in zone_types(data.zones)
+        shown_figures = page_figures()  # the summary's figures, as the headline's (None: an upload's two columns)
+        all_tables = {
+            grouping: cache.rollup(data_key, grouping, mode, year, data, shown_figures)
+            for grouping in [*zone_types(data.zones), "status"]
         }
-        all_tables = {**zone_tables, "status": cache.rollup(data_key, "status", mode, year, data)}
         stem = data.provenance.file_stem()
         suffix = f"{by}_{mode}_{'buildout' if year is None else year}"
         st.caption(t("dl_note"))
@@ -452,6 +455,8 @@ with guard(f"section {section}", lang):
                             layers=on,
                             lang=lang,
                             embed_overlays=True,
+                            by_phase=st.session_state.colour_by_phase,
+                            phase_year=year,
                         ).map
                     ),
                 )

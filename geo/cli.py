@@ -33,9 +33,10 @@ from geo.crs import metric_crs_for
 from geo.data import SEEDS_DIR, Dataset, file_hash, load_dataset, read_frame
 from geo.engine_dask import EngineError
 from geo.quality import KINDS, check_quality
-from geo.rollup import MODES, summarize, zone_types
+from geo.rollup import MODES, zone_types
 from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, DataError, in_file, normalize_carriers, validate_carriers
 from geo.text import LANGS, Lang, Text, field_label, term
+from geo.timeline import summary_as_of
 
 __all__ = ["UsageError", "default_lang", "main", "parse_columns"]
 
@@ -521,6 +522,8 @@ def _summary_dask(args: argparse.Namespace, progress: Progress) -> tuple[pd.Data
         workers=args.workers,
         memory_per_worker=args.memory_per_worker,
     )
+    # The partitions hold the two columns, which carry no qualifier (as geo.timeline.summary_as_of says).
+    table["total_qualifier"] = "exact"
     hashes = {"carriers": engine_dask.dataset_hash(files), "zones": file_hash(zones_path)}
     return table, hashes, engine_dask.metric_crs_of(files).to_string()
 
@@ -543,15 +546,14 @@ def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
         progress("roll_up")
         from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
 
-        contrib = cli_timeline.summary_contributions(args, dataset)  # from tranches, when there are any
-        table = summarize(
+        table = summary_as_of(
             dataset.carriers,
             dataset.zones,
+            figures=cli_timeline.summary_figures(args, dataset),  # the tranches, when there are any
             by=args.by,
             mode=args.mode,
             year=args.year,
             workers=args.workers,
-            contrib=contrib,
         )
         hashes = dataset.hashes
         crs = metric_crs_for(dataset.carriers).to_string()  # where the areas were measured

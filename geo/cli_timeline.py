@@ -21,7 +21,7 @@ from typing import TextIO
 from geo.cli import EXIT_OK, Progress, UsageError, _check_grouping, _load, _write, write_csv
 from geo.crs import metric_crs_for
 from geo.data import Dataset
-from geo.rollup import MODES, Contributions
+from geo.rollup import MODES
 from geo.text import Text
 from geo.timeline import (
     DEFAULT_SPAN,
@@ -33,9 +33,9 @@ from geo.timeline import (
     target_report,
     timeline,
 )
-from geo.tranches import CONVERTED_NOTES, IMPLIED_NOTE, contributions_by_year
+from geo.tranches import CONVERTED_NOTES, IMPLIED_NOTE
 
-__all__ = ["COMMANDS", "add_commands", "figures_line", "figures_of", "run", "summary_contributions"]
+__all__ = ["COMMANDS", "add_commands", "figures_line", "figures_of", "run", "summary_figures"]
 
 COMMANDS: tuple[str, ...] = ("timeline", "targets", "indicators")
 _MAX_SPAN = 200
@@ -130,15 +130,14 @@ def figures_line(figures: Figures) -> Text:
     )
 
 
-def summary_contributions(args: argparse.Namespace, dataset: Dataset) -> Contributions | None:
-    """For ``summary``: what each carrier adds as of ``--year``, from the tranches (``--tranches``, or the
-    bundled data's own), so that ``summary --year Y`` and the timeline's row for Y agree; ``None`` when
-    there are no tranches (the two columns are read as they always were)."""
+def summary_figures(args: argparse.Namespace, dataset: Dataset) -> Figures | None:
+    """For ``summary``: the tranches to roll up (``--tranches``, a scenario's own, or the bundled data's), for
+    :func:`geo.timeline.summary_as_of`, so that ``summary --year Y`` and the timeline's row for Y agree;
+    ``None`` when there are none (the two columns are read as they always were)."""
     own = args.carriers is None and args.zones is None and bundled_figure_paths()[0].is_file()
-    if args.tranches is None and not own:
+    if args.tranches is None and not own and not getattr(args, "scenario", None):
         return None
-    figures = figures_of(args, dataset)
-    return contributions_by_year(dataset.carriers, figures.tranches, [args.year])[args.year].as_rollup()
+    return figures_of(args, dataset)
 
 
 def run(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:

@@ -17,6 +17,7 @@ import pandas as pd
 from geo.rollup import OUTSIDE, TOTAL, Assignment, assign, zone_types
 from geo.schema import split_ids
 from geo.text import LANGS, Lang, Text, term
+from geo.tranches import VOCABULARY
 
 __all__ = [
     "CHART_COLORS",
@@ -27,6 +28,7 @@ __all__ = [
     "label",
     "markdown_text",
     "memberships",
+    "qualifier_words",
     "summary_table",
     "wan",
 ]
@@ -36,6 +38,7 @@ _LABELS: dict[str, Text] = {
     "existing": Text("现有 (万㎡)", "Existing (10k m²)"),
     "planned": Text("规划新增 (万㎡)", "Planned (10k m²)"),
     "total": Text("合计 (万㎡)", "Total (10k m²)"),
+    "total_qualifier": Text("合计限定", "Total is"),
     "declared": Text("规划申报 (万㎡)", "Declared (10k m²)"),
     "difference": Text("差额 (万㎡)", "Itemized − declared (10k m²)"),
     "unknown_count": Text("未知个数", "Unknown (count)"),
@@ -75,14 +78,31 @@ def wan(values: pd.Series) -> pd.Series:
     return pd.Series(values, copy=False).astype("Float64").div(10_000).astype("float64")
 
 
+def qualifier_words(codes: pd.Series | list[str], lang: Lang) -> list[str]:
+    """Each qualifier code as the word put before its figure: 约 / 不少于 (about / at least), "" for exact.
+
+    >>> qualifier_words(["exact", "about", "at_least"], "zh")
+    ['', '约', '不少于']
+    """
+    words = VOCABULARY["qualifier"]
+    return [words[str(code)].in_(lang).strip() if str(code) in words else "" for code in codes]
+
+
 def summary_table(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """A roll-up table (from :func:`geo.rollup.summarize`) with labels in ``lang`` and figures in 万㎡."""
+    """A roll-up table (from :func:`geo.timeline.summary_as_of` or :func:`geo.rollup.summarize`) with labels in
+    ``lang`` and figures in 万㎡; a ``total_qualifier`` column becomes its word (约, 不少于) just before the total."""
     name = table["name_zh" if lang == "zh" else "name_en"]
+    qualified = (
+        {label("total_qualifier", lang): qualifier_words(table["total_qualifier"], lang)}
+        if "total_qualifier" in table.columns
+        else {}
+    )
     return pd.DataFrame(
         {
             label("group", lang): name.to_numpy(),
             label("existing", lang): wan(table["existing_m2"]).to_numpy(),
             label("planned", lang): wan(table["planned_m2"]).to_numpy(),
+            **qualified,
             label("total", lang): wan(table["total_m2"]).to_numpy(),
             label("declared", lang): wan(table["declared_m2"]).to_numpy(),
             label("difference", lang): wan(table["difference_m2"]).to_numpy(),

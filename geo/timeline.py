@@ -3,9 +3,12 @@
 For each year of a span, per group (a zone type's zones, or carrier statuses) in one membership
 mode: what is **built** (completed by then), **under construction** and **planned** (expected by
 then), their total, the group's floor-space target in force that year, capacity − target, and
-whether unknown figures could still close a gap. It calls :mod:`geo.rollup`'s membership and
-apportioning (the same rules: nesting counted once, unknown never zero, groups + outside = total
-exactly, every year) on per-year contributions from :mod:`geo.tranches`.
+whether unknown figures could still close a gap, and the qualifier of the total (about, at least).
+It composes :mod:`geo.rollup`'s public steps (:func:`~geo.rollup.memberships`,
+:func:`~geo.rollup.partial_sums`, :func:`~geo.rollup.finish`: the same rules, nesting counted once,
+unknown never zero, groups + outside = total exactly, every year) on per-year contributions from
+:mod:`geo.tranches`. :func:`summary_as_of` is the summary table as of a year from the same
+contributions: the command line's ``summary --year`` and the page's summary both call it.
 
 A tranche whose year is unknown is never placed silently: an under-construction or planned one
 is listed in ``unknown_ids`` in every year (and counted only at build-out); a built one counts in
@@ -20,27 +23,26 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from geo.data import SEEDS_DIR
 from geo.rollup import (
     OUTSIDE,
     TOTAL,
+    Contributions,
     Mode,
-    _by_status,
-    _group_names,
-    _group_sums,
-    _Membership,
-    _membership,
-    _unknowns,
-    zone_types,
+    finish,
+    memberships,
+    partial_sums,
+    summarize,
 )
 from geo.schema import DataError, Problem
-from geo.text import Text
 from geo.tranches import (
     CONVERTED_NOTES,
     IMPLIED_NOTE,
     INDICATORS,
+    QUALIFIERS_BY_RANK,
     TARGET_COLUMNS,
     TimedContributions,
     contributions_by_year,
@@ -67,6 +69,7 @@ __all__ = [
     "indicator_report",
     "load_figures",
     "phase_by_carrier",
+    "summary_as_of",
     "target_report",
     "timeline",
 ]
@@ -88,6 +91,7 @@ TIMELINE_COLUMNS: tuple[str, ...] = (
     "unknown_count",
     "unknown_ids",
     "undated_ids",
+    "total_qualifier",
 )
 
 TARGETS_REPORT_COLUMNS: tuple[str, ...] = (
@@ -237,35 +241,65 @@ def load_figures(
 # --- the roll-up -----------------------------------------------------------------------------------
 
 
-def _groups(carriers: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, by: str, mode: Mode) -> _Membership:
-    types = zone_types(zones)
-    if by == "status":
-        return _by_status(carriers)
-    if by not in types:
-        choices = ", ".join([*types, "status"])
-        raise ValueError(f"cannot group by {by!r}: the zones have no zones of that type; use one of: {choices}")
-    return _membership(carriers, zones, zone_type=by, mode=mode, metric_geoms=None, metric_zones=None, areas=None)
+@dataclass(frozen=True)
+class _Members:
+    """A :func:`geo.rollup.memberships` frame's rows as arrays: each row's carrier position and group position."""
+
+    position: npt.NDArray[np.int64]
+    group: npt.NDArray[np.int64]
+    n_groups: int
+
+    @classmethod
+    def of(cls, member: pd.DataFrame) -> _Members:
+        codes = member["group_id"].cat.codes.to_numpy(dtype=np.int64)
+        return cls(member["position"].to_numpy(dtype=np.int64), codes, len(member["group_id"].cat.categories))
 
 
-def _floor_targets(targets: pd.DataFrame) -> pd.DataFrame:
-    return targets[(targets["indicator"] == "floor_area") & (targets["subject_type"] == "zone")]
+def _group_qualifiers(members: _Members, rank: npt.NDArray[np.int8]) -> list[str]:
+    """Per group of a :func:`geo.rollup.memberships` frame, then for the whole district: the qualifier of the
+    sum (:func:`geo.tranches.combine_qualifiers`) of what the members add, from each carrier's ``rank``
+    (:attr:`geo.tranches.TimedContributions.qualifier`). A carrier split between groups qualifies each of them."""
+    out = np.zeros(members.n_groups, dtype=np.int8)
+    np.maximum.at(out, members.group, rank[members.position])
+    total = int(rank.max(initial=0))
+    return [QUALIFIERS_BY_RANK[int(r)] for r in out] + [QUALIFIERS_BY_RANK[total]]
 
 
-def _target_in_force(targets: pd.DataFrame, subject: str, year: int | None) -> int | None:
+def _sums(contrib: Contributions, member: pd.DataFrame, *, ids: pd.Series) -> pd.DataFrame:
+    """:func:`geo.rollup.partial_sums` of all the carriers (no land area: the timeline has none)."""
+    return partial_sums(contrib, member, np.zeros(len(ids)), ids=ids)
+
+
+def _joined(sums: pd.DataFrame) -> list[str]:
+    """Per row of partial sums, its unknown members' ids joined with ``;`` in carrier order (as
+    :func:`geo.rollup.finish` joins them)."""
+    return [
+        ";".join(np.asarray(i, dtype=object)[np.argsort(o, kind="stable")].tolist())
+        for o, i in zip(sums["unknown_order"].tolist(), sums["unknown_ids"].tolist(), strict=True)
+    ]
+
+
+def _floor_targets(targets: pd.DataFrame) -> dict[str, list[tuple[int | None, int]]]:
+    """Per zone, its floor-space targets as (year or ``None``, value), in file order."""
+    floor = targets[(targets["indicator"] == "floor_area") & (targets["subject_type"] == "zone")]
+    out: dict[str, list[tuple[int | None, int]]] = {}
+    for subject, year, value in zip(floor["subject_id"], floor["year"], floor["value"], strict=True):
+        out.setdefault(str(subject), []).append((None if pd.isna(year) else int(year), int(value)))
+    return out
+
+
+def _target_in_force(targets: dict[str, list[tuple[int | None, int]]], subject: str, year: int | None) -> int | None:
     """The floor-space target of ``subject`` in force in ``year``: the latest one due by then
-    (build-out, ``None``: the latest of all, including one of unknown year)."""
-    own = targets[targets["subject_id"] == subject]
-    if not len(own):
-        return None
-    dated = own[own["year"].notna()]
+    (build-out, ``None``: the latest of all, including one of unknown year, which then holds)."""
+    own = targets.get(subject, [])
+    dated = sorted(((y, v) for y, v in own if y is not None), key=lambda t: t[0])  # stable: file order in a year
     if year is not None:
-        due = dated[dated["year"].astype("int64") <= year]
-        if not len(due):
-            return None
-        return int(due.sort_values("year", kind="stable")["value"].iloc[-1])
-    if len(own) > len(dated):  # a target with no year holds at build-out
-        return int(own[own["year"].isna()]["value"].iloc[-1])
-    return int(dated.sort_values("year", kind="stable")["value"].iloc[-1])
+        due = [v for y, v in dated if y <= year]
+        return due[-1] if due else None
+    undated = [v for y, v in own if y is None]
+    if undated:  # a target with no year holds at build-out
+        return undated[-1]
+    return dated[-1][1] if dated else None
 
 
 def _status(gap: int | None, unknown_count: int) -> str | None:
@@ -278,35 +312,48 @@ def _status(gap: int | None, unknown_count: int) -> str | None:
 
 def _year_rows(
     contrib: TimedContributions,
-    membership: _Membership,
+    member: pd.DataFrame,
     *,
+    members: _Members,
     ids: pd.Series,
-    names: list[Text],
-    targets: pd.DataFrame,
+    names: pd.DataFrame,
+    targets: dict[str, list[tuple[int | None, int]]],
     year: int | None,
 ) -> list[dict[str, object]]:
-    groups = membership.groups
-    n_groups = len(groups)
-    bins = np.where(membership.whole >= 0, membership.whole, n_groups)
-    built, building, planned = (
-        _group_sums(values, membership, bins) for values in (contrib.built, contrib.under_construction, contrib.planned)
+    """One year's rows, by the roll-up's public steps: built and coming (under construction + planned)
+    apportioned as :func:`geo.rollup.summarize` does (so the two agree to the m²), under construction
+    apportioned on its own and planned = coming − under construction (groups + outside = total exactly).
+    ``names``: :func:`geo.rollup.finish`'s ``group_id``, ``name_zh``, ``name_en`` of the groups and total."""
+    main = _sums(contrib.as_rollup(), member, ids=ids)
+    split = _sums(
+        Contributions(
+            existing=contrib.under_construction,
+            planned=contrib.planned,
+            existing_unknown=contrib.undated,  # its "unknown" members are the undated ones
+            planned_unknown=np.zeros_like(contrib.undated),
+            top=contrib.top,
+        ),
+        member,
+        ids=ids,
     )
-    unknown_ids, unknown_count, total_unknown_ids = _unknowns(ids, contrib.unknown, membership)
-    undated_ids, _, total_undated_ids = _unknowns(ids, contrib.undated, membership)
+    built, coming = main["existing_m2"].to_numpy(), main["planned_m2"].to_numpy()
+    building, unknown_count = split["existing_m2"].to_numpy(), main["unknown_count"].to_numpy()
+    unknown_ids, undated_ids = _joined(main), _joined(split)
+    qualifiers = _group_qualifiers(members, contrib.qualifier)
     rows: list[dict[str, object]] = []
-    for g, group in enumerate(groups):
-        total = int(built[g] + building[g] + planned[g])
-        target = None if group == OUTSIDE else _target_in_force(targets, group, year)
+    for g, (group, name_zh, name_en) in enumerate(names.itertuples(index=False, name=None)):
+        total = int(built[g] + coming[g])
+        target = None if group in (OUTSIDE, TOTAL) else _target_in_force(targets, group, year)
         gap = None if target is None else total - target
         rows.append(
             {
                 "group_id": group,
-                "name_zh": names[g].zh,
-                "name_en": names[g].en,
+                "name_zh": name_zh,
+                "name_en": name_en,
                 "year": year,
                 "built_m2": int(built[g]),
                 "under_construction_m2": int(building[g]),
-                "planned_m2": int(planned[g]),
+                "planned_m2": int(coming[g] - building[g]),
                 "total_m2": total,
                 "target_m2": target,
                 "gap_m2": gap,
@@ -314,26 +361,9 @@ def _year_rows(
                 "unknown_count": int(unknown_count[g]),
                 "unknown_ids": unknown_ids[g],
                 "undated_ids": undated_ids[g],
+                "total_qualifier": qualifiers[g],
             }
         )
-    rows.append(
-        {
-            "group_id": TOTAL,
-            "name_zh": "全区合计",
-            "name_en": "District total",
-            "year": year,
-            "built_m2": int(contrib.built.sum()),
-            "under_construction_m2": int(contrib.under_construction.sum()),
-            "planned_m2": int(contrib.planned.sum()),
-            "total_m2": int(contrib.total.sum()),
-            "target_m2": None,
-            "gap_m2": None,
-            "target_status": None,
-            "unknown_count": int(contrib.unknown.sum()),
-            "unknown_ids": total_unknown_ids,
-            "undated_ids": total_undated_ids,
-        }
-    )
     return rows
 
 
@@ -387,23 +417,74 @@ def timeline(
         ``target_status`` ``met``, ``open`` (short, but unknown figures could close the gap) or
         ``short``. ``unknown_ids`` lists members with an unknown area or an unknown year of an
         under-construction or planned tranche; ``undated_ids`` members counted with a built tranche
-        of unknown year.
+        of unknown year; ``total_qualifier`` (``exact``, ``about``, ``at_least``) the qualifier of
+        ``total_m2``, combined from the figures it adds (:func:`geo.tranches.combine_qualifiers`).
     """
     figures = figures or Figures(tranches=resolve_tranches(carriers), targets=_empty_targets())
     years = list(years)
-    membership = _groups(carriers, zones, by, mode)
-    names = _group_names(zones, by, membership.groups)
+    member = memberships(carriers, zones, by=by, mode=mode)
     by_year = contributions_by_year(carriers, figures.tranches, years)
     targets = _floor_targets(figures.targets)
     ids = carriers["id"]
+    # The groups' names (and order), once: finish of any partial sums of these memberships.
+    empty = np.zeros(len(carriers), dtype=np.int64)
+    nothing = np.zeros(len(carriers), dtype=bool)
+    named = finish(_sums(Contributions(empty, empty, nothing, nothing, nothing), member, ids=ids), zones, by=by)
+    names = named[["group_id", "name_zh", "name_en"]].astype(object)
+    members = _Members.of(member)
     rows = [
         row
         for year in years
-        for row in _year_rows(by_year[year], membership, ids=ids, names=names, targets=targets, year=year)
+        for row in _year_rows(by_year[year], member, members=members, ids=ids, names=names, targets=targets, year=year)
     ]
     ints = ("year", "built_m2", "under_construction_m2", "planned_m2", "total_m2", "target_m2", "gap_m2")
     table = _frame(rows, TIMELINE_COLUMNS, ints)
     table["unknown_count"] = table["unknown_count"].astype(np.int64)
+    return table
+
+
+def summary_as_of(
+    carriers: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    figures: Figures | None = None,
+    by: str = "pole",
+    mode: Mode = "declared",
+    year: int | None = None,
+    workers: int | None = None,
+) -> pd.DataFrame:
+    """The summary table as of ``year`` from the tranches: what ``python -m geo summary --year`` writes and the
+    page shows, equal to :func:`timeline`'s rows for that year.
+
+    Parameters
+    ----------
+    carriers, zones
+        Validated frames per the data contract.
+    figures
+        The data's tranches (:func:`load_figures`: the bundled tables, ``--tranches``, a scenario's own);
+        ``None``: the carriers' two columns, read as :func:`geo.rollup.contributions` reads them (the same
+        figures as their tranches, :func:`geo.tranches.tranches_from_columns`, without building them).
+    by, mode, year, workers
+        As for :func:`geo.rollup.summarize` (``year`` ``None``: build-out).
+
+    Returns
+    -------
+    DataFrame
+        :func:`geo.rollup.summarize`'s columns (``existing_m2``: built; ``planned_m2``: under construction
+        + planned), then ``total_qualifier``: per group the qualifier of ``total_m2`` (``exact`` for the
+        two columns, which carry none).
+    """
+    if figures is None:
+        table = summarize(carriers, zones, by=by, mode=mode, year=year, workers=workers)
+        table["total_qualifier"] = "exact"
+        return table
+    timed = contributions_by_year(carriers, figures.tranches, [year])[year]
+    table = summarize(carriers, zones, by=by, mode=mode, year=year, workers=workers, contrib=timed.as_rollup())
+    if timed.qualifier.any():  # which groups hold a qualified figure: only then is membership needed again
+        member = memberships(carriers, zones, by=by, mode=mode, workers=workers)
+        table["total_qualifier"] = _group_qualifiers(_Members.of(member), timed.qualifier)
+    else:
+        table["total_qualifier"] = "exact"
     return table
 
 

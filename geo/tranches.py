@@ -47,6 +47,7 @@ __all__ = [
     "INDICATORS",
     "PHASES",
     "QUALIFIERS",
+    "QUALIFIERS_BY_RANK",
     "SUBJECT_TYPES",
     "TARGET_COLUMNS",
     "TRANCHE_COLUMNS",
@@ -55,6 +56,7 @@ __all__ = [
     "Indicator",
     "TimedContributions",
     "aggregate_indicator",
+    "combine_qualifiers",
     "contributions_by_year",
     "flat_columns",
     "flat_mismatches",
@@ -74,6 +76,12 @@ PHASES: tuple[str, ...] = ("built", "under_construction", "planned")
 CLASS_OF_PHASE: Mapping[str, str] = {"built": "built", "under_construction": "coming", "planned": "coming"}
 YEAR_BASES: tuple[str, ...] = ("stated", "inferred", "unknown")
 QUALIFIERS: tuple[str, ...] = ("exact", "about", "at_least")
+# How a sum's qualifier is combined from its parts' (docs/contract.md rule 15): the weakest claim wins.
+# A sum with an "about" part is about (its error goes either way, so it is no lower bound); else with an
+# "at least" part it is at least; else exact. Ranks, so that combining is a maximum.
+_QUALIFIER_RANK: Mapping[str, int] = {"exact": 0, "at_least": 1, "about": 2}
+#: Qualifier codes by their rank in the combination (0 exact, 1 at least, 2 about).
+QUALIFIERS_BY_RANK: tuple[str, ...] = ("exact", "at_least", "about")
 SUBJECT_TYPES: tuple[str, ...] = ("carrier", "zone", "district")
 
 TRANCHE_COLUMNS: tuple[str, ...] = (
@@ -197,6 +205,25 @@ def word(concept: str, code: str, lang: Lang) -> str:
     if text is None and concept == "indicator" and code in INDICATORS:
         text = INDICATORS[code].name
     return code if text is None else text.in_(lang)
+
+
+def combine_qualifiers(qualifiers: Iterable[str]) -> str:
+    """The qualifier of a sum of figures with these qualifiers (rule 15 of ``docs/contract.md``).
+
+    All exact (or none): ``exact``; any ``about``: ``about``, also with ``at_least`` parts beside it
+    (the sum's error can go either way, so it is no lower bound); otherwise any ``at_least``: ``at_least``.
+
+    >>> combine_qualifiers(["exact", "about"])
+    'about'
+    >>> combine_qualifiers(["exact", "at_least"])
+    'at_least'
+    >>> combine_qualifiers(["at_least", "about"])
+    'about'
+    >>> combine_qualifiers([])
+    'exact'
+    """
+    rank = max((_QUALIFIER_RANK[q] for q in qualifiers), default=0)
+    return QUALIFIERS_BY_RANK[rank]
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -817,7 +844,9 @@ class TimedContributions:
     due). ``built_unknown``/``coming_unknown`` mark carriers with a tranche that would add but whose
     area is unknown, or (coming) whose year is unknown; ``undated`` marks carriers counted with a
     built tranche of unknown year (rule 1: counted in every year, and listed). ``top`` marks
-    carriers without a parent.
+    carriers without a parent. ``qualifier`` is per carrier the rank (:data:`QUALIFIERS_BY_RANK`) of
+    the qualifiers of the tranches that add a non-zero figure as of the year, combined by
+    :func:`combine_qualifiers` (0: exact, or nothing added).
     """
 
     built: IntArray
@@ -827,6 +856,7 @@ class TimedContributions:
     coming_unknown: BoolArray
     undated: BoolArray
     top: BoolArray
+    qualifier: npt.NDArray[np.int8]
 
     @property
     def coming(self) -> IntArray:
@@ -869,6 +899,7 @@ class _Prepared:
     year_known: BoolArray
     top: BoolArray  # per tranche: no ancestor of its carrier has a known figure of its class
     carrier_top: BoolArray
+    qualifier: npt.NDArray[np.int8]  # per tranche: its qualifier's rank
     n: int
 
 
@@ -904,6 +935,7 @@ def _prepare(carriers: pd.DataFrame, tranches: pd.DataFrame) -> _Prepared:
         year_known=year_series.notna().to_numpy(),
         top=top,
         carrier_top=parent < 0,
+        qualifier=tranches["qualifier"].map(_QUALIFIER_RANK).fillna(0).to_numpy(dtype=np.int8),
         n=n,
     )
 
@@ -939,6 +971,8 @@ def _contributions(prepared: _Prepared, year: int | None) -> TimedContributions:
     if year is None:
         coming_timing = ~built & p.top & ~p.area_known
     undated = built & p.top & p.area_known & ~p.year_known & (p.area != 0) if year is not None else np.zeros_like(built)
+    qualifier = np.zeros(p.n, dtype=np.int8)
+    np.maximum.at(qualifier, p.carrier, np.where(adds & (p.area != 0), p.qualifier, 0).astype(np.int8))
     return TimedContributions(
         built=_per_carrier(np.where(built, values, 0), p.carrier, p.n),
         under_construction=_per_carrier(np.where(p.phase == "under_construction", values, 0), p.carrier, p.n),
@@ -947,6 +981,7 @@ def _contributions(prepared: _Prepared, year: int | None) -> TimedContributions:
         coming_unknown=_any_per_carrier(coming_timing, p.carrier, p.n),
         undated=_any_per_carrier(undated, p.carrier, p.n),
         top=p.carrier_top,
+        qualifier=qualifier,
     )
 
 

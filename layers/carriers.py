@@ -36,7 +36,7 @@ from layers.display import DEFAULT_TOLERANCE_M, prepare_display
 from layers.grid import grid_layer_data
 from layers.layerdata import LayerData, Piece
 from layers.scale import LIGHT_DECIMALS, LIGHT_TOLERANCE_M, View, check_view, choose_view, view_note
-from layers.styles import carrier_style
+from layers.styles import PHASE_COLOURS, carrier_style, phase_heading, phase_style
 
 __all__ = ["CARRIER_COLUMNS", "SOURCE_COLUMNS", "carrier_depths", "carriers_layer_data"]
 
@@ -56,16 +56,6 @@ _POLYGONAL = ("Polygon", "MultiPolygon")
 _AREA_FIELDS = frozenset({"floor_area_existing_m2", "floor_area_planned_m2", "site_area_m2"})
 #: Shown in the title (in the page's language) or in the citations list, not as rows.
 _NOT_ROWS = frozenset({"source_ids"})
-#: Phases a carrier can be coloured by (:func:`geo.timeline.phase_by_carrier`), with their words and fills
-#: (the timeline chart's colours; unknown: grey, dashed).
-PHASE_COLOURS: Mapping[str, tuple[Text, str]] = {
-    "built": (Text("已建成", "built"), "#2b6cb0"),
-    "under_construction": (Text("在建", "under construction"), "#dd8a2e"),
-    "planned": (Text("规划", "planned"), "#a0aec0"),
-    "unknown": (Text("阶段未知", "phase unknown"), "#6b7280"),
-}
-_PHASE_WORD = Text("截至{year}年的阶段", "phase in {year}")
-_BUILDOUT = Text("建成后的阶段", "phase at build-out")
 #: References the popup shows by name, so their rows are not called ids.
 _NAMED_ROWS: Mapping[str, Text] = {
     "parent_id": Text("上级载体", "parent carrier"),
@@ -128,14 +118,6 @@ def _value_text(column: str, value: object, lang: Lang, names: Mapping[str, str]
     return format_number(value)
 
 
-def _phase_style(phase: str, *, nested: bool) -> dict[str, Any]:
-    colour = PHASE_COLOURS.get(phase, PHASE_COLOURS["unknown"])[1]
-    style = {**carrier_style("existing", nested=nested), "color": colour, "fillColor": colour}
-    if phase == "unknown":
-        style["dashArray"] = "4 3"
-    return style
-
-
 def _phase_classes(
     carriers: pd.DataFrame, phases: Mapping[str, str], nested: np.ndarray
 ) -> tuple[list[str], list[str], dict[str, dict[str, Any]]]:
@@ -144,12 +126,12 @@ def _phase_classes(
     phase_of = [phases.get(i, "unknown") for i in carriers["id"].astype(str)]
     phase_of = [p if p in code else "unknown" for p in phase_of]
     classes = [code[p] + ("n" if n else "") for p, n in zip(phase_of, nested, strict=True)]
-    styles = {code[p] + suffix: _phase_style(p, nested=bool(suffix)) for p in PHASE_COLOURS for suffix in ("", "n")}
+    styles = {code[p] + suffix: phase_style(p, nested=bool(suffix)) for p in PHASE_COLOURS for suffix in ("", "n")}
     return phase_of, classes, styles
 
 
 def _phase_line(phase: str, year: int | None, lang: Lang) -> str:
-    when = _PHASE_WORD.in_(lang).format(year=year) if year is not None else _BUILDOUT.in_(lang)
+    when = phase_heading(year).in_(lang)
     return f"{when}：{PHASE_COLOURS[phase][0].zh}" if lang == "zh" else f"{when}: {PHASE_COLOURS[phase][0].en}"
 
 

@@ -25,7 +25,16 @@ from geo.schema import STATUSES
 from geo.text import term
 from layers._common import Lang, LayerInputError, check_lang, escape_text, word
 from layers.scale import GRID_BREAKS_WAN_PER_KM2, check_view
-from layers.styles import CARRIER_STYLES, CONTEXT_STYLES, GRID_UNKNOWN_STYLE, grid_style, zone_style
+from layers.styles import (
+    CARRIER_STYLES,
+    CONTEXT_STYLES,
+    GRID_UNKNOWN_STYLE,
+    PHASE_COLOURS,
+    grid_style,
+    phase_heading,
+    phase_style,
+    zone_style,
+)
 
 __all__ = ["Legend", "MapWords", "build_legend", "words_group"]
 
@@ -251,8 +260,10 @@ def build_legend(
     position: str = "bottomright",
     view: str = "full",
     cell_m: float | None = None,
+    by_phase: bool = False,
+    phase_year: int | None = None,
 ) -> Legend:
-    """The map legend: carrier statuses, zone types, context lines, unit and datum notes.
+    """The map legend: carrier statuses (or phases), zone types, context lines, unit and datum notes.
 
     Every row belongs to a layer and is shown only while that layer is on the map (the whole legend
     is hidden when none is); the words are the project's vocabulary (:mod:`geo.text`).
@@ -274,6 +285,11 @@ def build_legend(
         the statuses.
     cell_m
         Grid cell size in metres, named in the grid legend.
+    by_phase
+        The carriers are coloured by their phase in ``phase_year`` (``layers.overlay_data(phases=...)``): the
+        phases' colours and words (:data:`layers.styles.PHASE_COLOURS`) replace the statuses'.
+    phase_year
+        The year of the phases (``None``: build-out), named in the carriers' heading.
 
     Returns
     -------
@@ -285,11 +301,20 @@ def build_legend(
     if check_view(view) == "grid":
         rows.extend(_grid_rows(lang, cell_m))
     else:
-        rows.append(_row(f"<i>{escape_text(word('carriers', lang))}</i>", "carriers", counts=False))
-        rows.extend(
-            _row(f"{_swatch(dict(CARRIER_STYLES[s]))}{escape_text(term('status', s, lang))}", "carriers")
-            for s in STATUSES
-        )
+        heading = word("carriers", lang)
+        if by_phase:
+            heading += ("（{}）" if lang == "zh" else " ({})").format(phase_heading(phase_year).in_(lang))
+        rows.append(_row(f"<i>{escape_text(heading)}</i>", "carriers", counts=False))
+        if by_phase:
+            rows.extend(
+                _row(f"{_swatch(phase_style(p, nested=False))}{escape_text(text.in_(lang))}", "carriers")
+                for p, (text, _) in PHASE_COLOURS.items()
+            )
+        else:
+            rows.extend(
+                _row(f"{_swatch(dict(CARRIER_STYLES[s]))}{escape_text(term('status', s, lang))}", "carriers")
+                for s in STATUSES
+            )
         rows.append(_row(f"<small>{escape_text(word('nested_note', lang))}</small>", "carriers", counts=False))
     types = list(dict.fromkeys(str(t) for t in zone_types))
     if types:

@@ -295,6 +295,8 @@ def build_map(
     basis: MapBasis | None = None,
     asset_base_url: str | None = STREAMLIT_ASSET_URL,
     height: str | int = "100%",
+    by_phase: bool = False,
+    phase_year: int | None = None,
 ) -> MapParts:
     """The page's map: basemap, overlays, legend, layer control.
 
@@ -351,6 +353,9 @@ def build_map(
         Where the browser loads Leaflet from (see :func:`layers.assets.asset_links`).
     height
         Map height (CSS length or pixels).
+    by_phase, phase_year
+        The carriers are coloured by their phase in ``phase_year`` (``overlay_data(phases=...)``; ``None``:
+        build-out): the legend shows the phases' colours and words instead of the statuses'.
 
     Returns
     -------
@@ -405,6 +410,8 @@ def build_map(
             context_keys=basis.context_keys,
             view=basis.view,
             cell_m=basis.cell_m,
+            by_phase=by_phase,
+            phase_year=phase_year,
         )
         if legend
         else None,

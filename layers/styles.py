@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
+
+from geo.text import Text
 
 __all__ = [
     "CARRIER_STYLES",
@@ -11,9 +14,12 @@ __all__ = [
     "GRID_COLORS",
     "GRID_UNKNOWN_STYLE",
     "NESTED_WEIGHT",
+    "PHASE_COLOURS",
     "ZONE_STYLES",
     "carrier_style",
     "grid_style",
+    "phase_heading",
+    "phase_style",
     "zone_style",
 ]
 
@@ -74,6 +80,42 @@ def carrier_style(status: str, *, nested: bool) -> dict[str, Any]:
     if nested:
         style["weight"] = NESTED_WEIGHT
     return {k: v for k, v in style.items() if v is not None}
+
+
+#: Phases a carrier can be coloured by in a year (:func:`geo.timeline.phase_by_carrier`), with their words and
+#: fills (the timeline chart's colours; unknown: grey, dashed), for the carriers layer and its legend.
+PHASE_COLOURS: Mapping[str, tuple[Text, str]] = MappingProxyType(
+    {
+        "built": (Text("已建成", "built"), "#2b6cb0"),
+        "under_construction": (Text("在建", "under construction"), "#dd8a2e"),
+        "planned": (Text("规划", "planned"), "#a0aec0"),
+        "unknown": (Text("阶段未知", "phase unknown"), "#6b7280"),
+    }
+)
+
+
+_PHASE_IN_YEAR = Text("截至{year}年的阶段", "phase in {year}")
+_PHASE_AT_BUILDOUT = Text("建成后的阶段", "phase at build-out")
+
+
+def phase_heading(year: int | None) -> Text:
+    """What the phase colours show: the phase in ``year`` (``None``: at build-out), in both languages.
+
+    >>> phase_heading(2024).zh, phase_heading(None).en
+    ('截至2024年的阶段', 'phase at build-out')
+    """
+    if year is None:
+        return _PHASE_AT_BUILDOUT
+    return Text(_PHASE_IN_YEAR.zh.format(year=year), _PHASE_IN_YEAR.en.format(year=year))
+
+
+def phase_style(phase: str, *, nested: bool) -> dict[str, Any]:
+    """The Leaflet path style of a carrier in ``phase`` (:data:`PHASE_COLOURS`); unknown is dashed."""
+    colour = PHASE_COLOURS.get(phase, PHASE_COLOURS["unknown"])[1]
+    style = {**carrier_style("existing", nested=nested), "color": colour, "fillColor": colour}
+    if phase == "unknown":
+        style["dashArray"] = "4 3"
+    return style
 
 
 def zone_style(zone_type: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from geo import present
 from geo.crs import wgs84_to_gcj02
 from geo.data import load_dataset
 from geo.rollup import summarize
+from geo.timeline import bundled_figure_paths, load_figures, summary_as_of
 from ui.tables import tidy_numbers
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -119,7 +120,11 @@ def test_summary_table_equals_the_roll_up(by, mode, year):
     if year is not None:
         state["year"] = year
     at = run_app(**state)
-    expected = present.summary_table(summarize(data.carriers, data.zones, by=by, mode=mode, year=year), "zh")
+    tranches, targets = bundled_figure_paths()
+    figures = load_figures(data.carriers, data.zones, tranches=tranches, targets=targets)
+    expected = present.summary_table(
+        summary_as_of(data.carriers, data.zones, figures=figures, by=by, mode=mode, year=year), "zh"
+    )
     # the page shows the figures as rounded for display (one decimal, FAR two, never -0.0)
     expected = tidy_numbers(expected)
     pd.testing.assert_frame_equal(summary_frame(at).reset_index(drop=True), expected.reset_index(drop=True))

@@ -182,7 +182,7 @@ def test_an_unforeseen_failure_is_a_short_message_with_an_id_never_a_traceback(m
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("boom")
 
-    monkeypatch.setattr(geo.cli, "summarize", broken)
+    monkeypatch.setattr(geo.cli, "summary_as_of", broken)
     code, out, err = run("--lang", "zh", "summary")
     assert (code, out) == (geo.cli.EXIT_UNEXPECTED, b"")
     assert "内部错误（编号 " in err

@@ -31,6 +31,7 @@ COLUMNS = [
     "unknown_count",
     "unknown_ids",
     "undated_ids",
+    "total_qualifier",
 ]
 _HARDENING_PREFIXES = ("GDAL_", "OGR_", "CPL_", "PROJ_NETWORK")
 
@@ -222,3 +223,33 @@ def test_indicators_lists_every_cited_value_with_its_additivity():
         "每平方米产值",
         "西岸智塔（上海西岸国际人工智能中心）",
     )
+
+
+def test_the_timeline_carries_the_totals_qualifier_in_every_format(tmp_path: Path) -> None:
+    """Rule 15: 漕河泾's 约550万 makes its pole's total "about"; 北杨's 超100万 makes the outside
+    "at least" from 2027."""
+    rows = json.loads(run("timeline", "--from", "2026", "--to", "2027", "--format", "json").stdout)
+    qualifier = {(r["group_id"], r["year"]): r["total_qualifier"] for r in rows}
+    assert qualifier[("pole_caohejing", 2026)] == "about"
+    assert qualifier[("pole_westbund", 2027)] == "exact"
+    assert (qualifier[("__outside__", 2026)], qualifier[("__outside__", 2027)]) == ("exact", "at_least")
+    assert qualifier[("__total__", 2027)] == "about"  # about + at least → about
+    output = tmp_path / "timeline.csv"
+    assert run("timeline", "--from", "2027", "--to", "2027", "--output", str(output)).returncode == 0
+    metadata = json.loads((tmp_path / "timeline.csv-metadata.json").read_text(encoding="utf-8"))
+    titles = {c["name"]: c["titles"] for c in metadata["tableSchema"]["columns"]}
+    assert titles["total_qualifier"] == {
+        "zh": "总面积限定（约、不少于）",
+        "en": "qualifier of the total (about, at least)",
+    }
+    workbook = tmp_path / "timeline.xlsx"
+    assert (
+        run("timeline", "--from", "2027", "--to", "2027", "--format", "xlsx", "--output", str(workbook)).returncode == 0
+    )
+    sheet = openpyxl.load_workbook(workbook)["pole"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("总面积限定（约、不少于） qualifier of the total (about, at least)")
+    values = {row[0].value: row[column].value for row in sheet.iter_rows(min_row=2)}
+    assert values["pole_caohejing"] == "about"
+    summary = json.loads(run("summary", "--year", "2027", "--format", "json").stdout)
+    assert {g["group_id"]: g["total_qualifier"] for g in summary}["pole_caohejing"] == "about"

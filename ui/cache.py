@@ -17,8 +17,15 @@ from geo import indicators, present
 from geo.data import Dataset, document_titles, load_dataset, load_documents
 from geo.indicators import carrier_indicator_words
 from geo.quality import check_quality
-from geo.rollup import summarize, zone_types
-from geo.timeline import Figures, bundled_figure_paths, bundled_indicators_path, load_figures, phase_by_carrier
+from geo.rollup import zone_types
+from geo.timeline import (
+    Figures,
+    bundled_figure_paths,
+    bundled_indicators_path,
+    load_figures,
+    phase_by_carrier,
+    summary_as_of,
+)
 
 __all__ = [
     "bundled",
@@ -69,9 +76,14 @@ def titled_sources(sources: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def rollup(data_key: str, by: str, mode: str, year: int | None, _data: Dataset) -> pd.DataFrame:
-    """:func:`geo.rollup.summarize` of the dataset ``data_key`` stands for."""
-    return summarize(_data.carriers, _data.zones, by=by, mode=mode, year=year)  # type: ignore[arg-type]
+def rollup(
+    data_key: str, by: str, mode: str, year: int | None, _data: Dataset, _figures: Figures | None = None
+) -> pd.DataFrame:
+    """The summary as of ``year`` of the dataset ``data_key`` stands for: :func:`geo.timeline.summary_as_of`,
+    the function ``python -m geo summary --year`` calls, on the same figures (``_figures``: the bundled
+    tables, a scenario's own; ``None``: an upload's two columns), so the page, the timeline and the command
+    line agree in every year."""
+    return summary_as_of(_data.carriers, _data.zones, figures=_figures, by=by, mode=mode, year=year)  # type: ignore[arg-type]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -121,7 +133,9 @@ def map_overlays(  # noqa: PLR0917 - plain values are the cache key
     put each carrier's reported indicator values in its popup and, with ``by_phase``, colour the carriers
     by their phase in ``year`` (:func:`geo.timeline.phase_by_carrier`) instead of their status.
     """
-    summary = {zone_type: rollup(data_key, zone_type, mode, year, _data) for zone_type in zone_types(_data.zones)}
+    summary = {
+        zone_type: rollup(data_key, zone_type, mode, year, _data, _figures) for zone_type in zone_types(_data.zones)
+    }
     return layers.overlay_data(
         _data.carriers,
         _data.zones,

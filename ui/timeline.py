@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 
 from geo.data import Dataset
+from geo.present import qualifier_words
 from geo.rollup import OUTSIDE, TOTAL
 from geo.text import Lang, Text
 from geo.timeline import DEFAULT_SPAN, Figures, changes_in_year, timeline
@@ -35,6 +36,7 @@ _WORDS: dict[str, Text] = {
     "target": Text("规划目标", "target"),
     "group": Text("分组", "group"),
     "total": Text("合计（万㎡）", "total (10,000 m²)"),
+    "total_qualifier": Text("合计限定", "total is"),
     "gap": Text("与目标差额（万㎡）", "gap to target (10,000 m²)"),
     "status": Text("目标状态", "target status"),
     "unknown": Text("未知数", "unknown"),
@@ -122,7 +124,8 @@ def timeline_chart(table: pd.DataFrame, group: str, *, lang: Lang) -> alt.LayerC
 
 
 def timeline_table(table: pd.DataFrame, *, lang: Lang) -> pd.DataFrame:
-    """The timeline as the page shows it: names in ``lang``, figures in 万㎡, status in words, no codes as labels."""
+    """The timeline as the page shows it: names in ``lang``, figures in 万㎡, status in words, no codes as labels;
+    the total's qualifier as the word before it (约, 不少于; about, at least)."""
     words = {key: text.in_(lang) for key, text in _WORDS.items()}
     status = VOCABULARY["target_status"]
     return pd.DataFrame(
@@ -135,6 +138,11 @@ def timeline_table(table: pd.DataFrame, *, lang: Lang) -> pd.DataFrame:
                 )
                 for column, code in _PHASE_COLUMNS
             },
+            **(
+                {words["total_qualifier"]: qualifier_words(table["total_qualifier"], lang)}
+                if "total_qualifier" in table.columns
+                else {}
+            ),
             words["total"]: table["total_m2"].astype("float64") / _WAN,
             words["target"]: table["target_m2"].astype("Float64") / _WAN,
             words["gap"]: table["gap_m2"].astype("Float64") / _WAN,

@@ -667,6 +667,7 @@ _SUMMARY_LABELS: Final[dict[str, tuple[Text, str]]] = {
     "capacity_m2": (Text("可计容量", "capacity"), "m²"),
     "target_status": (Text("目标状态", "target status"), ""),
     "undated_ids": (Text("年份未知的已建成成员", "built members of unknown year"), ""),
+    "total_qualifier": (Text("总面积限定（约、不少于）", "qualifier of the total (about, at least)"), ""),
     "target_id": (Text("目标编号", "target id"), ""),
     "indicator_id": (Text("指标编号", "indicator id"), ""),
     "tranche_id": (Text("分期编号", "tranche id"), ""),
