@@ -278,3 +278,70 @@ def test_the_issues_what_if_moves_the_headline_and_the_timeline_by_exactly_its_f
     at.radio(key="section@zh").set_value("scenarios").run()
     at.selectbox(key="scenario@zh").select("base").run()
     assert at_2026 - float(at.metric[0].value) == pytest.approx(60.0)
+
+
+# --- a carrier drawn on the map, with a planned figure and its year ------------------------------------------
+
+IN_LINE15 = (121.43325595057534, 31.150828)  # lon, lat inside the Line 15 belt, outside every carrier
+
+
+def _summary(at: AppTest) -> tuple[float, float]:
+    """The headline total and the Line 15 belt's total in the summary table (万㎡)."""
+    table = next(d.value for d in at.dataframe if "belt_line15" in d.value.index)
+    return float(at.metric[0].value), float(table.at["belt_line15", "合计 (万㎡)"])
+
+
+def _as_of(at: AppTest, year: int | None) -> tuple[float, float]:
+    at.radio(key="section@zh").set_value("summary").run()
+    if year is None:
+        at.checkbox(key="buildout").check().run()
+    else:
+        at.checkbox(key="buildout").uncheck().run()
+        at.slider(key="year").set_value(year).run()
+    assert not at.exception
+    return _summary(at)
+
+
+@pytest.mark.parametrize("scenario", ["s", "base"])
+def test_a_drawn_carriers_planned_figure_moves_the_headline_at_buildout_and_from_its_year(workspace, scenario) -> None:
+    """Drawn in the Line 15 belt, 20万 planned by 2026: the headline and the belt's row grow by exactly 20万 at
+    build-out and as of 2026 (2025: not yet). On the base too: a saved base is what the page then shows."""
+    import shapely  # noqa: PLC0415
+
+    from ui.scenarios import DRAWING_KEY  # noqa: PLC0415
+
+    x, y = IN_LINE15
+    outline = shapely.box(x - 0.0005, y - 0.0005, x + 0.0005, y + 0.0005)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["basemap"] = "none"
+    at.query_params["by"] = "belt"
+    at.run()
+    before = {year: _as_of(at, year) for year in (None, 2025, 2026)}
+    at.radio(key="section@zh").set_value("scenarios").run()
+    at.selectbox(key="scenario@zh").select(scenario).run()
+    at.text_input(key="scenario_who").input("dora").run()
+    at.session_state[DRAWING_KEY] = {
+        "feature": {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(outline)},
+        "gcj02": False,
+    }  # what ui.scenarios.remember_drawing keeps of streamlit-folium's value
+    at.run()
+    at.text_input(key="scenario_edit:draw_id").input("new_tower")
+    at.text_input(key="scenario_edit:draw_name_zh").input("新塔楼")
+    at.text_input(key="scenario_edit:draw_name_en").input("New tower")
+    at.selectbox(key="scenario_edit:draw_status").select("planned")
+    at.number_input(key="scenario_edit:draw_floor_area_planned_m2").set_value(200_000)
+    at.number_input(key="scenario_edit:draw_planned_year").set_value(2026)
+    at.run()
+    assert not at.error, [e.value for e in at.error]
+    at.button(key="scenario_edit:draw_save").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    saved = workspace.load(scenario).dataset.carriers.set_index("id").loc["new_tower"]
+    assert (int(saved["floor_area_planned_m2"]), int(saved["planned_year"]), saved["zone_ids"]) == (
+        200_000,
+        2026,
+        "belt_line15",
+    )
+    after = {year: _as_of(at, year) for year in (None, 2025, 2026)}
+    grown = {year: tuple(round(a - b, 6) for a, b in zip(after[year], before[year], strict=True)) for year in after}
+    assert grown == {None: (20.0, 20.0), 2025: (0.0, 0.0), 2026: (20.0, 20.0)}

@@ -89,6 +89,8 @@ TEXTS: Mapping[str, Text] = {
     "reason": Text("修改原因", "reason for the change"),
     "remove": Text("删除载体", "remove carriers"),
     "save": Text("保存修改", "save changes"),
+    "save_tranches": Text("保存分期修改", "save the tranches"),
+    "save_targets": Text("保存目标修改", "save the targets"),
     "saved": Text("已保存为第 {version} 版（{n} 条修改）。", "Saved as version {version} ({n} edits)."),
     "unchanged": Text("没有修改需要保存。", "Nothing to save."),
     "invalid": Text("以下问题修正前不会保存：", "Nothing is saved until these are fixed:"),
@@ -127,6 +129,7 @@ TEXTS: Mapping[str, Text] = {
     "draw_target": Text("载体", "carrier"),
     "draw_id": Text("新载体编号（字母、数字、下划线）", "id of the new carrier (letters, digits, underscores)"),
     "draw_accuracy": Text("边界精度（米）", "outline accuracy (m)"),
+    "draw_zones": Text("所属片区（按规划归属）", "zones it belongs to (declared)"),
     "draw_save": Text("保存绘制的轮廓", "save the drawn outline"),
     "draw_bad": Text(
         "绘制的图形无法使用：{why}。请在地图上重新绘制一个多边形。",
@@ -243,12 +246,17 @@ def scenario_data(workspace: Workspace, name: str) -> ScenarioData:
 
 
 def scenario_in_use(lang: Lang) -> tuple[ScenarioData, Dataset] | None:
-    """The scenario chosen in this session (not the base), its data and its dataset for the whole page;
-    None when the base is chosen. The workspace is opened only then, so the default page never waits on it."""
+    """The scenario chosen in this session, its data and its dataset for the whole page; None when the base is
+    chosen and is the bundled data, never edited (the page shows the bundled data; the default page never waits
+    on the workspace). An edited base, or one made from other data, is shown as the workspace holds it, so a
+    save on it moves every figure."""
     name = st.session_state.get("scenario", BASE)
-    if name == BASE:
+    path = default_workspace_path()
+    if name == BASE and not path.is_file():
         return None
-    workspace = page_workspace(str(default_workspace_path()))
+    workspace = page_workspace(str(path))
+    if name == BASE and workspace.scenario(BASE).version == 0 and workspace.meta().get("origin") == "bundled":
+        return None  # the bundled data as imported: what the page shows anyway
     data = scenario_data(workspace, name)
     return data, scenario_dataset(workspace, data)
 
@@ -369,7 +377,12 @@ def _save_controls(  # noqa: PLR0917 - the page's own helper
     if who is None and changes:
         st.info(_t("who_needed", lang))
     if (
-        st.button(_t("save", lang), key=f"{key}:{name}:save{suffix}", disabled=disabled, type="primary")
+        st.button(
+            _t("save" + suffix.replace(":", "_"), lang),
+            key=f"{key}:{name}:save{suffix}",
+            disabled=disabled,
+            type="primary",
+        )
         and who is not None
     ):
         _save(workspace, name, lang, who, changes, reason, loaded, key, generation, part=part)
@@ -723,6 +736,15 @@ def remember_drawing(returned: Mapping[str, Any] | None, *, gcj02: bool) -> None
         st.session_state[DRAWING_KEY] = {"feature": drawing, "gcj02": gcj02}
 
 
+def _shape_key(held: Mapping[str, Any]) -> str:
+    """A short digest of a held drawing: widgets whose default comes from the shape are keyed by it, so a new
+    shape gets its own defaults."""
+    import hashlib  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    return hashlib.sha256(json.dumps(held.get("feature"), sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
 def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, key: str = "scenario_edit") -> None:
     """Use the shape drawn on the map: as a new carrier (id, names, status, kind, figures to fill, checked by
     the contract) or as the new outline of a chosen carrier; saved as logged edits with the version check."""
@@ -767,6 +789,23 @@ def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *
             )
             for column in ("floor_area_existing_m2", "floor_area_planned_m2")
         }
+        # Its years: without one, a figure counts at build-out only, never as of a year (docs/contract.md rule 1).
+        figures |= {
+            column: right.number_input(field_label(column, lang), step=1, value=None, key=f"{key}:draw_{column}")
+            for column in ("opened_year", "planned_year")
+        }
+        zones = data.dataset.zones
+        zone_names = dict(zip(zones["id"].astype(str), zones["name_zh" if lang == "zh" else "name_en"], strict=True))
+        within = [str(i) for i, g in zip(zones["id"], zones.to_crs(4326).geometry, strict=True)
+                  if g.contains(outline.representative_point())]  # fmt: skip
+        # Declared membership (the default mode) reads zone_ids: the zones the outline lies in, unless changed.
+        member_of = left.multiselect(
+            _t("draw_zones", lang),
+            list(zone_names),
+            default=within,
+            format_func=lambda i: str(zone_names[i]),
+            key=f"{key}:draw_zones:{_shape_key(held)}",
+        )
         accuracy = right.number_input(_t("draw_accuracy", lang), min_value=1, step=1, value=50, key=f"{key}:draw_acc")
         values: dict[str, object] = {
             "geometry": outline,
@@ -774,6 +813,7 @@ def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *
             "name_en": name_en or None,
             "status": status,
             "kind": kind,
+            "zone_ids": ";".join(member_of) or None,
             "geometry_accuracy_m": int(accuracy) if accuracy is not None else None,
             **{c: (None if v is None else int(v)) for c, v in figures.items()},
         }
