@@ -796,9 +796,13 @@ def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *
         }
         zones = data.dataset.zones
         zone_names = dict(zip(zones["id"].astype(str), zones["name_zh" if lang == "zh" else "name_en"], strict=True))
-        within = [str(i) for i, g in zip(zones["id"], zones.to_crs(4326).geometry, strict=True)
-                  if g.contains(outline.representative_point())]  # fmt: skip
-        # Declared membership (the default mode) reads zone_ids: the zones the outline lies in, unless changed.
+        # Declared membership (the default mode) reads zone_ids: offered, per zone type, the zone the outline
+        # overlaps most (as the "largest overlap" mode would place it), unless the planner changes it.
+        import shapely  # noqa: PLC0415
+
+        # Lon/lat areas: only compared with each other, over a few hundred metres.
+        overlap = zones.assign(share=shapely.area(shapely.intersection(zones.to_crs(4326).geometry.values, outline)))
+        within = [str(overlap.at[i, "id"]) for i in overlap[overlap["share"] > 0].groupby("type")["share"].idxmax()]
         member_of = left.multiselect(
             _t("draw_zones", lang),
             list(zone_names),
