@@ -202,3 +202,27 @@ def test_the_issues_what_if_typed_into_the_tranches_table(browser, server, works
     ]
     assert wait_for_headline(page, total_before) - total_before == pytest.approx(-40.0)
     page.context.close()
+
+
+def test_the_comparison_shows_each_scenario_on_its_own_map_side_by_side(browser, server) -> None:
+    """After the what-if (s changes 北杨's figures): base and s, compared by default, each on a map of its own,
+    next to each other; on both, exactly one carrier (北杨) in the "figures changed" colour, the rest grey."""
+    from layers.compare import CHANGE_COLOURS  # noqa: PLC0415
+
+    page = open_scenario(browser, server, "hu")
+    maps = page.locator(MAP_FRAME)
+    maps.nth(2).scroll_into_view_if_needed()
+    assert maps.count() == 3  # the page's map, then base's and s's
+    boxes = [maps.nth(i).bounding_box() for i in (1, 2)]
+    assert boxes[0]["y"] == pytest.approx(boxes[1]["y"], abs=2)  # side by side
+    assert boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"] + 1
+    for position in (1, 2):
+        frame = maps.nth(position).content_frame
+        frame.locator("path.leaflet-interactive").first.wait_for(state="attached")
+        strokes = frame.locator("path.leaflet-interactive").evaluate_all(
+            "paths => paths.map(p => p.getAttribute('stroke'))"
+        )
+        assert strokes.count(CHANGE_COLOURS["changed"]) == 1, (position, strokes)
+        assert strokes.count(CHANGE_COLOURS["unchanged"]) == len(strokes) - 1, (position, strokes)
+    no_failure(page, "comparing base and s")
+    page.context.close()

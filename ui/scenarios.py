@@ -106,7 +106,13 @@ TEXTS: Mapping[str, Text] = {
     "compare": Text("对比方案（2–3 个）", "scenarios to compare (2–3)"),
     "difference": Text("与 {first} 的差额（万㎡）", "difference to {first} (万㎡)"),
     "total": Text("{name} 合计（万㎡）", "{name} total (万㎡)"),
-    "compare_map": Text("{first} 与 {other} 的差异（地图）", "{other} against {first} on the map"),
+    "compare_maps": Text(
+        "各方案地图（并排；与 {first} 相比有改变的载体突出显示）",
+        "each scenario on a map, side by side (carriers changed against {first} highlighted)",
+    ),
+    "compare_reference": Text(
+        "对比基准：标出其他方案改变的载体", "the reference: carriers the others change are marked"
+    ),
     "edits_between": Text("造成差异的修改", "the edits that make the difference"),
     "download_csv": Text("下载对比（CSV）", "download the comparison (CSV)"),
     "download_xlsx": Text("下载对比（XLSX）", "download the comparison (XLSX)"),
@@ -912,28 +918,38 @@ def compare_section(
 
 
 def _compare_on_map(workspace: Workspace, chosen: list[str], lang: Lang) -> None:
-    """The carriers of the first and the last chosen scenario on one map, the changed ones highlighted."""
+    """One map per chosen scenario, side by side on the same view (:func:`layers.compare.side_by_side`): the first
+    with its carriers marked by what the others did to them, each other with what it changed, added or removed."""
     from streamlit_folium import st_folium  # noqa: PLC0415
 
     from geo.cli_scenario import carrier_changes  # noqa: PLC0415
-    from layers.compare import CHANGE_COLOURS, CHANGE_WORDS, compare_map  # noqa: PLC0415
+    from layers.compare import CHANGE_COLOURS, CHANGE_WORDS, side_by_side  # noqa: PLC0415
 
-    first, last = chosen[0], chosen[-1]
-    changes = carrier_changes(
-        workspace.load(first).dataset.carriers.to_crs(4326), workspace.load(last).dataset.carriers.to_crs(4326)
-    )
-    st.markdown(f"**{_t('compare_map', lang, first=md(_label(first, lang)), other=md(_label(last, lang)))}**")
-    counts = changes["change"].value_counts()
+    carriers = [scenario_data(workspace, n).dataset.carriers.to_crs(4326) for n in chosen]
+    changes = [carrier_changes(carriers[0], other) for other in carriers[1:]]
+    maps = side_by_side(carriers[0], changes, lang=lang)
+    st.markdown(f"**{_t('compare_maps', lang, first=md(_label(chosen[0], lang)))}**")
     st.caption(
         " · ".join(
-            f"<span style='color:{CHANGE_COLOURS[c]}'>■</span> {CHANGE_WORDS[c].in_(lang)} {int(counts.get(c, 0))}"
-            for c in CHANGE_COLOURS
+            f"<span style='color:{CHANGE_COLOURS[c]}'>■</span> {CHANGE_WORDS[c].in_(lang)}" for c in CHANGE_COLOURS
         ),
-        unsafe_allow_html=True,  # only our own words, colours and counts
+        unsafe_allow_html=True,  # only our own words and colours
     )
-    st_folium(
-        compare_map(changes, lang=lang), key="compare_map", height=420, use_container_width=True, returned_objects=[]
-    )
+    for position, (column, name, shown) in enumerate(zip(st.columns(len(chosen)), chosen, maps, strict=True)):
+        with column:
+            st.markdown(f"**{md(_label(name, lang))}**")
+            if position == 0:
+                st.caption(_t("compare_reference", lang))
+            else:
+                counts = changes[position - 1]["change"].value_counts()
+                st.caption(
+                    " · ".join(
+                        f"{CHANGE_WORDS[c].in_(lang)} {int(counts.get(c, 0))}"
+                        for c in CHANGE_COLOURS
+                        if c != "unchanged"
+                    )
+                )
+            st_folium(shown, key=f"compare_map_{position}", height=420, use_container_width=True, returned_objects=[])
 
 
 def _lineage_edits(workspace: Workspace, name: str) -> list:  # type: ignore[type-arg]
