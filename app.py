@@ -274,7 +274,8 @@ with headline, guard("headline", lang):
     columns[2].metric(t("m_planned"), f"{metrics['planned']:,.1f}")
     columns[3].metric(t("m_unknown"), metrics["unknown"])
     if chosen is not None:
-        st.info(t("scenario_shown", name=md(chosen[0].info.name), version=chosen[0].info.version), icon="🧪")
+        shown_name = md(scenarios.scenario_label(chosen[0].info.name, lang))  # the base in words, not its code
+        st.info(t("scenario_shown", name=shown_name, version=chosen[0].info.version), icon="🧪")
 with headline:
     # One section at a time: hidden tabs would still be built, sent and drawn by the browser on every run.
     # The switcher sits above the map, so it is in view without scrolling.

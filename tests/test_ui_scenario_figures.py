@@ -342,6 +342,9 @@ def test_a_drawn_carriers_planned_figure_moves_the_headline_at_buildout_and_from
         2026,
         "belt_line15",
     )
+    shown = [i.value for i in at.info if "（第" in i.value]  # the headline's "showing scenario …" line
+    assert shown, [i.value for i in at.info]
+    assert ("“基础数据（规划）”" if scenario == "base" else "“s”") in shown[0]  # the base in words, never "base"
     after = {year: _as_of(at, year) for year in (None, 2025, 2026)}
     grown = {year: tuple(round(a - b, 6) for a, b in zip(after[year], before[year], strict=True)) for year in after}
     assert grown == {None: (20.0, 20.0), 2025: (0.0, 0.0), 2026: (20.0, 20.0)}

@@ -63,6 +63,7 @@ __all__ = [
     "remember_drawing",
     "scenario_data",
     "scenario_in_use",
+    "scenario_label",
     "scenario_page",
     "scenario_selector",
     "session_who",
@@ -207,7 +208,8 @@ _WHO_KEPT = "scenario_who_kept"
 # --- choosing and loading ------------------------------------------------------------------------------
 
 
-def _label(name: str, lang: Lang) -> str:
+def scenario_label(name: str, lang: Lang) -> str:
+    """A scenario as a planner reads it: the base in words, any other by its name."""
     # Never the version: a label that changes when someone else saves would make Streamlit see a new
     # widget and drop this session's choice.
     return _t("base", lang) if name == BASE else name
@@ -221,7 +223,9 @@ def scenario_selector(workspace: Workspace, lang: Lang, who: Who | None = None, 
     names = [s.name for s in workspace.scenarios()]
     # The choice is held as the scenario's name under ``key``, the widget keyed per language (the base's
     # label changes with the language, and Streamlit sends back labels): see ui.state.coded.
-    name = coded(st.selectbox, _t("scenario", lang), key, names, lambda n: _label(n, lang), lang=lang, default=BASE)
+    name = coded(
+        st.selectbox, _t("scenario", lang), key, names, lambda n: scenario_label(n, lang), lang=lang, default=BASE
+    )
     info = workspace.scenario(name)
     st.caption(_t("version", lang, version=info.version) + (f" · {md(info.note)}" if info.note else ""))
     with st.expander(_t("new", lang)):
@@ -865,7 +869,7 @@ def compare_section(
         default=names[:2] if len(names) >= 2 else names,
         max_selections=3,
         key="scenario_compare",
-        format_func=lambda n: _label(n, lang),
+        format_func=lambda n: scenario_label(n, lang),
     )
     if len(chosen) < 2:
         return None
@@ -928,7 +932,7 @@ def _compare_on_map(workspace: Workspace, chosen: list[str], lang: Lang) -> None
     carriers = [scenario_data(workspace, n).dataset.carriers.to_crs(4326) for n in chosen]
     changes = [carrier_changes(carriers[0], other) for other in carriers[1:]]
     maps = side_by_side(carriers[0], changes, lang=lang)
-    st.markdown(f"**{_t('compare_maps', lang, first=md(_label(chosen[0], lang)))}**")
+    st.markdown(f"**{_t('compare_maps', lang, first=md(scenario_label(chosen[0], lang)))}**")
     st.caption(
         " · ".join(
             f"<span style='color:{CHANGE_COLOURS[c]}'>■</span> {CHANGE_WORDS[c].in_(lang)}" for c in CHANGE_COLOURS
@@ -937,7 +941,7 @@ def _compare_on_map(workspace: Workspace, chosen: list[str], lang: Lang) -> None
     )
     for position, (column, name, shown) in enumerate(zip(st.columns(len(chosen)), chosen, maps, strict=True)):
         with column:
-            st.markdown(f"**{md(_label(name, lang))}**")
+            st.markdown(f"**{md(scenario_label(name, lang))}**")
             if position == 0:
                 st.caption(_t("compare_reference", lang))
             else:
