@@ -141,3 +141,13 @@ def test_side_by_side_one_map_per_scenario_each_with_its_own_carriers_on_one_vie
     assert f"{base.set_index('id').at['modelspeed', 'geometry'].exterior.coords[0][0]}" in first.get_root().render()
     views = {m.get_root().render().split("fitBounds(")[1].split(")")[0] for m in (first, second, third)}
     assert len(views) == 1
+
+
+def test_a_carrier_whose_tranches_changed_is_marked_changed(workspace) -> None:
+    """A tranche's note changes no column of its carrier: the carrier is changed only through its tranches."""
+    workspace.save("s", [Change("tranche", "modelspeed_built", {"note": "checked again"})], who=Who("lead"))
+    base, scenario = workspace.load("base"), workspace.load("s")
+    first, other = base.dataset.carriers.to_crs(4326), scenario.dataset.carriers.to_crs(4326)
+    assert set(carrier_changes(first, other)["change"]) == {"unchanged"}
+    marked = carrier_changes(first, other, tranches=(base.tranches, scenario.tranches)).set_index("id")["change"]
+    assert marked[marked != "unchanged"].to_dict() == {"modelspeed": "changed"}

@@ -929,8 +929,12 @@ def _compare_on_map(workspace: Workspace, chosen: list[str], lang: Lang) -> None
     from geo.cli_scenario import carrier_changes  # noqa: PLC0415
     from layers.compare import CHANGE_COLOURS, CHANGE_WORDS, side_by_side  # noqa: PLC0415
 
-    carriers = [scenario_data(workspace, n).dataset.carriers.to_crs(4326) for n in chosen]
-    changes = [carrier_changes(carriers[0], other) for other in carriers[1:]]
+    data = [scenario_data(workspace, n) for n in chosen]
+    carriers = [d.dataset.carriers.to_crs(4326) for d in data]
+    changes = [
+        carrier_changes(carriers[0], carriers[i], tranches=(data[0].tranches, data[i].tranches))
+        for i in range(1, len(data))
+    ]
     maps = side_by_side(carriers[0], changes, lang=lang)
     st.markdown(f"**{_t('compare_maps', lang, first=md(scenario_label(chosen[0], lang)))}**")
     st.caption(
