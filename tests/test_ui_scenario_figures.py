@@ -348,3 +348,16 @@ def test_a_drawn_carriers_planned_figure_moves_the_headline_at_buildout_and_from
     after = {year: _as_of(at, year) for year in (None, 2025, 2026)}
     grown = {year: tuple(round(a - b, 6) for a, b in zip(after[year], before[year], strict=True)) for year in after}
     assert grown == {None: (20.0, 20.0), 2025: (0.0, 0.0), 2026: (20.0, 20.0)}
+
+
+def test_a_workspace_without_tranches_shows_empty_tables_to_add_rows_to() -> None:
+    for kind in ("tranche", "target"):
+        frame = figure_frame([], kind, {})
+        assert frame.empty
+        assert str(frame["year"].dtype) == "Int64"
+        added = pd.DataFrame(
+            [{"id": None, "carrier_id" if kind == "tranche" else "subject_id": "甲楼", "year": 2030}],
+            columns=frame.columns,
+        )
+        changes = figure_changes(frame, added, kind, {"carrier_id": {"a": "甲楼"}, "subject_id": {"carrier:a": "甲楼"}})
+        assert [c.object_id for c in changes] == (["a_tranche"] if kind == "tranche" else ["tg_a_target"])

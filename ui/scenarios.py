@@ -597,10 +597,11 @@ def figure_changes(
         if all(v is None for v in values.values()):
             continue  # a row added and left empty
         if ident is None or ident in taken:
+            subject = str(values.get("subject_id") or "subject").split(":")[-1]
             stem = ident or (
-                f"{values.get('carrier_id')}_{values.get('phase')}"
+                f"{values.get('carrier_id') or 'carrier'}_{values.get('phase') or 'tranche'}"
                 if object_type == "tranche"
-                else f"tg_{str(values.get('subject_id')).split(':')[-1]}_{values.get('indicator')}"
+                else f"tg_{subject}_{values.get('indicator') or 'target'}"
             )
             ident, number = stem, 1
             while ident in taken:
