@@ -160,6 +160,13 @@ def _session(page, name: str = "gao") -> AppTest:
     return at
 
 
+def test_every_edit_table_shows_an_unknown_figure_as_a_dash_not_a_word(workspace) -> None:
+    at = _session(_page_zh)
+    editors = [d for d in at.data_editor if d.key and d.key.startswith("scenario_edit:s:")]
+    assert [d.key for d in editors] == ["scenario_edit:s:0", TRANCHES, TARGETS]
+    assert {d.proto.placeholder for d in editors} == {"—"}  # else the grid writes "None" on the Chinese page
+
+
 @pytest.mark.parametrize(
     ("page", "said"),
     [(_page_zh, "年份 1800 不在 1900–2100 之间"), (_page_en, "year 1800 is outside 1900–2100")],

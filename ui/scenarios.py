@@ -334,7 +334,12 @@ def edit_table(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, 
     config["name_zh"] = st.column_config.TextColumn(field_label("name_zh", lang), required=True)
     config["name_en"] = st.column_config.TextColumn(field_label("name_en", lang), required=True)
     edited = st.data_editor(
-        original, key=f"{key}:{name}:{generation}", column_config=config, num_rows="fixed", width="stretch"
+        original,
+        key=f"{key}:{name}:{generation}",
+        column_config=config,
+        num_rows="fixed",
+        width="stretch",
+        placeholder="—",  # an unknown figure, as every table of the page shows it (not "None")
     )
     names = dict(
         zip(data.dataset.carriers["id"], data.dataset.carriers["name_zh" if lang == "zh" else "name_en"], strict=True)
@@ -673,6 +678,7 @@ def figures_table(
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
+        placeholder="—",
     )
     try:
         changes = figure_changes(original, edited, object_type, choices)
