@@ -260,7 +260,8 @@ with st.sidebar:
 # --- headline -----------------------------------------------------------------------------------
 table = None
 with headline, guard("headline", lang):
-    bundled_data = data.provenance.origin == "bundled"
+    # A scenario of the bundled Xuhui data is still Xuhui's data (its frames are not the seed files).
+    bundled_data = data.provenance.origin == "bundled" or (chosen is not None and scenarios.from_bundled_data())
     st.title(t("title" if bundled_data else "title_other"))
     st.caption(t("subtitle" if bundled_data else "subtitle_other"))
     with st.spinner(t("working_rollup")):  # shown only when it takes more than half a second

@@ -349,6 +349,7 @@ def test_a_drawn_carriers_planned_figure_moves_the_headline_at_buildout_and_from
         2026,
         "belt_line15",
     )
+    assert at.title[0].value == "徐汇区人工智能产业载体"  # a scenario of Xuhui's data is not "uploaded data"
     shown = [i.value for i in at.info if "（第" in i.value]  # the headline's "showing scenario …" line
     assert shown, [i.value for i in at.info]
     assert ("“基础数据（规划）”" if scenario == "base" else "“s”") in shown[0]  # the base in words, never "base"

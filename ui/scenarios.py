@@ -58,6 +58,7 @@ __all__ = [
     "figure_changes",
     "figure_frame",
     "figures_table",
+    "from_bundled_data",
     "history_section",
     "page_workspace",
     "remember_drawing",
@@ -269,6 +270,12 @@ def scenario_in_use(lang: Lang) -> tuple[ScenarioData, Dataset] | None:
         return None  # the bundled data as imported: what the page shows anyway
     data = scenario_data(workspace, name)
     return data, scenario_dataset(workspace, data)
+
+
+def from_bundled_data() -> bool:
+    """Whether the page's workspace was made from the bundled Xuhui data (then every scenario is Xuhui's data)."""
+    path = default_workspace_path()
+    return path.is_file() and page_workspace(str(path)).meta().get("origin") == "bundled"
 
 
 # --- editing --------------------------------------------------------------------------------------------
