@@ -262,7 +262,8 @@ with st.sidebar:
 # --- headline -----------------------------------------------------------------------------------
 table = None
 with headline, guard("headline", lang):
-    bundled_data = data.provenance.origin == "bundled"
+    # A scenario of the bundled Xuhui data is still Xuhui's data (its frames are not the seed files).
+    bundled_data = data.provenance.origin == "bundled" or (chosen is not None and scenarios.from_bundled_data())
     st.title(t("title" if bundled_data else "title_other"))
     st.caption(t("subtitle" if bundled_data else "subtitle_other"))
     with st.spinner(t("working_rollup")):  # shown only when it takes more than half a second
@@ -276,7 +277,8 @@ with headline, guard("headline", lang):
     columns[2].metric(t("m_planned"), f"{metrics['planned']:,.1f}")
     columns[3].metric(t("m_unknown"), metrics["unknown"])
     if chosen is not None:
-        st.info(t("scenario_shown", name=md(chosen[0].info.name), version=chosen[0].info.version), icon="🧪")
+        shown_name = md(scenarios.scenario_label(chosen[0].info.name, lang))  # the base in words, not its code
+        st.info(t("scenario_shown", name=shown_name, version=chosen[0].info.version), icon="🧪")
 with headline:
     # One section at a time: hidden tabs would still be built, sent and drawn by the browser on every run.
     # The switcher sits above the map, so it is in view without scrolling.

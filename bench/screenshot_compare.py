@@ -71,13 +71,14 @@ def main(argv: list[str] | None = None) -> None:
             chromium = p.chromium.launch(
                 executable_path=shutil.which("chromium"), headless=True, args=list(CHROMIUM_ARGS)
             )
-            page = chromium.new_page(viewport={"width": 1600, "height": 3600}, device_scale_factor=1)
+            page = chromium.new_page(viewport={"width": 1600, "height": 6000}, device_scale_factor=1)
             page.set_default_timeout(120_000)
             page.goto(f"{url}/?basemap=none&by=belt&section=scenarios")
             page.get_by_text("造成差异的修改").wait_for()
-            page.locator('iframe[title="streamlit_folium.st_folium"]').nth(1).content_frame.locator(
-                "path.leaflet-interactive"
-            ).first.wait_for(state="attached")
+            for position in (1, 2):  # the base's and the scenario's maps, side by side
+                page.locator('iframe[title="streamlit_folium.st_folium"]').nth(position).content_frame.locator(
+                    "path.leaflet-interactive"
+                ).first.wait_for(state="attached")
             page.wait_for_timeout(1_500)  # the grid's and the map's last paint
             top = page.get_by_text("对比方案（2–3 个）").first
             shot = page.locator('[data-testid="stMainBlockContainer"]')

@@ -404,15 +404,24 @@ def log_table(edits: Iterable[Edit]) -> pd.DataFrame:
 CHANGE_KINDS: tuple[str, ...] = ("added", "removed", "reshaped", "changed", "unchanged")
 
 
-def carrier_changes(first: gpd.GeoDataFrame, other: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def carrier_changes(
+    first: gpd.GeoDataFrame,
+    other: gpd.GeoDataFrame,
+    *,
+    tranches: tuple[pd.DataFrame | None, pd.DataFrame | None] = (None, None),
+) -> gpd.GeoDataFrame:
     """Every carrier of either scenario with what ``other`` did to it: ``added``, ``removed``, ``reshaped``
-    (its outline differs), ``changed`` (any other field), ``unchanged``.
+    (its outline differs), ``changed`` (any other field, or its tranche rows), ``unchanged``.
 
-    Columns ``id``, ``name_zh``, ``name_en``, ``change`` and ``geometry`` (``other``'s outline, ``first``'s for a
-    removed carrier), in ``first``'s order then the added ones; the CRS of ``first``.
+    ``tranches``: the two scenarios' tranches tables (:attr:`geo.workspace.ScenarioData.tranches`), so that a
+    carrier whose tranches changed is ``changed`` even when its two columns did not (a note, a source, a
+    year within its class). Columns ``id``, ``name_zh``, ``name_en``, ``change`` and ``geometry``
+    (``other``'s outline, ``first``'s for a removed carrier), in ``first``'s order then the added ones; the
+    CRS of ``first``.
     """
     a, b = first.set_index("id"), other.to_crs(first.crs).set_index("id")
     fields = [c for c in a.columns if c in b.columns and c != "geometry"]
+    rows_a, rows_b = (_tranche_rows(t) for t in tranches)
     rows = []
     for ident in [*a.index, *(i for i in b.index if i not in a.index)]:
         if ident not in b.index:
@@ -423,7 +432,7 @@ def carrier_changes(first: gpd.GeoDataFrame, other: gpd.GeoDataFrame) -> gpd.Geo
             row = b.loc[ident]
             if not a.at[ident, "geometry"].equals(row["geometry"]):
                 change = "reshaped"
-            elif any(_differs(a.at[ident, c], row[c]) for c in fields):
+            elif any(_differs(a.at[ident, c], row[c]) for c in fields) or rows_a.get(ident) != rows_b.get(ident):
                 change = "changed"
             else:
                 change = "unchanged"
@@ -437,6 +446,27 @@ def carrier_changes(first: gpd.GeoDataFrame, other: gpd.GeoDataFrame) -> gpd.Geo
             }
         )
     return gpd.GeoDataFrame(rows, columns=["id", "name_zh", "name_en", "change", "geometry"], crs=first.crs)
+
+
+def _cell(value: object) -> str | None:
+    """A table cell compared across scenarios: unknown as None, a whole number the same as its text."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() or None
+
+
+def _tranche_rows(table: pd.DataFrame | None) -> dict[str, frozenset[tuple[str | None, ...]]]:
+    """Per carrier id, its tranche rows (every column) as comparable values; empty without a table."""
+    if table is None or not len(table) or "carrier_id" not in table.columns:
+        return {}
+    out: dict[str, set[tuple[str | None, ...]]] = {}
+    columns = sorted(table.columns)
+    for record in table[columns].itertuples(index=False, name=None):
+        cells = tuple(_cell(v) for v in record)
+        out.setdefault(str(cells[columns.index("carrier_id")]), set()).add(cells)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def _differs(before: object, after: object) -> bool:

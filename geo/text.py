@@ -101,6 +101,27 @@ TERMS: Mapping[str, Mapping[str, Text]] = {
         "zones": Text("片区", "zones"),
         "sources": Text("来源", "sources"),
     },
+    # Figures through time (geo.tranches): a tranche's phase, how its year is known, how exact its figure is.
+    "phase": {
+        "built": Text("已建成", "built"),
+        "under_construction": Text("在建", "under construction"),
+        "planned": Text("规划", "planned"),
+    },
+    "year_basis": {
+        "stated": Text("来源明确", "stated"),
+        "inferred": Text("推定", "inferred"),
+        "unknown": Text("未知", "unknown"),
+    },
+    "qualifier": {
+        "exact": Text("确数", "exact"),
+        "about": Text("约", "about"),
+        "at_least": Text("不少于", "at least"),
+    },
+    "subject_type": {
+        "carrier": Text("载体", "carrier"),
+        "zone": Text("片区", "zone"),
+        "district": Text("全区", "district"),
+    },
 }
 
 # Contract fields, as a planner names them (the import wizard, exports' field tables, error messages).
@@ -122,6 +143,19 @@ FIELD_LABELS: Mapping[str, Text] = {
     "type": Text("片区类型", "zone type"),
     "layout": Text("空间布局", "layout"),
     "declared_floor_area_m2": Text("规划申报建筑面积（㎡）", "declared floor area (m²)"),
+    # the tranches and targets tables (docs/contract.md rules 9–14)
+    "carrier_id": Text("载体", "carrier"),
+    "phase": Text("阶段", "phase"),
+    "floor_area_m2": Text("建筑面积（㎡）", "floor area (m²)"),
+    "year": Text("年份", "year"),
+    "year_basis": Text("年份依据", "how the year is known"),
+    "qualifier": Text("数值性质", "qualifier"),
+    "note": Text("备注", "note"),
+    "subject_type": Text("对象类型", "subject type"),
+    "subject_id": Text("对象", "subject"),
+    "indicator": Text("指标", "indicator"),
+    "value": Text("目标值", "value"),
+    "unit": Text("单位", "unit"),
 }
 
 

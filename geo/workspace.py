@@ -53,7 +53,14 @@ from geo.data import Dataset, load_dataset, load_sources
 from geo.schema import CARRIER_FIELDS, SOURCE_FIELDS, ZONE_FIELDS, DataError, Problem
 from geo.text import Lang, Text
 from geo.timeline import Figures, bundled_figure_paths, load_figures
-from geo.tranches import TARGET_COLUMNS, TRANCHE_COLUMNS, load_table
+from geo.tranches import (
+    TARGET_COLUMNS,
+    TRANCHE_COLUMNS,
+    flat_columns,
+    load_table,
+    normalize_tranches,
+    validate_tranches,
+)
 
 __all__ = [
     "BASE",
@@ -70,6 +77,7 @@ __all__ = [
     "Who",
     "Workspace",
     "WorkspaceError",
+    "columns_following_tranches",
     "create_workspace",
     "default_workspace_path",
     "open_workspace",
@@ -1193,3 +1201,66 @@ def _conflicts(scenario: str, parent: State, edits: list[Edit]) -> list[Conflict
                 )
             )
     return found
+
+
+_FLAT_COLUMNS = ("floor_area_existing_m2", "opened_year", "floor_area_planned_m2", "planned_year")
+
+
+def columns_following_tranches(state: State, changes: Iterable[Change]) -> list[Change]:
+    """The carrier changes that keep each carrier's two columns equal to its tranches after ``changes``.
+
+    The contract refuses a carrier whose two columns (``floor_area_existing_m2`` + ``opened_year``,
+    ``floor_area_planned_m2`` + ``planned_year``) say otherwise than its tranche rows; tables,
+    exports and older tools read the two columns. So a save that changes, adds or removes tranches
+    also writes, for every carrier whose tranche rows it touches (by the rows' old and new
+    ``carrier_id``), the flat form of its tranches (:func:`geo.tranches.flat_columns`): each changed
+    column is then one more logged edit of that carrier. A carrier left with no tranche row keeps
+    its two columns (its figures come from them again). When the touched rows break the contract
+    (:func:`geo.tranches.validate_tranches`), nothing is added: the contract's refusal names the rows.
+
+    Parameters
+    ----------
+    state
+        The scenario's current records (:meth:`Workspace.state`).
+    changes
+        The save's changes; only those of ``tranche`` objects matter.
+
+    Returns
+    -------
+    list of Change
+        One change per carrier whose columns must follow (possibly with values it already has:
+        :meth:`Workspace.save` logs only what differs).
+    """
+    changes = list(changes)
+    if not any(c.object_type == "tranche" for c in changes):
+        return []
+    after = _copy(state)
+    for kind, ident, fld, _before, value, _undoes in _rows_for(state, changes):
+        _apply(after, _stub(kind, ident, fld, value))
+    touched: list[str] = []
+    for change in changes:
+        if change.object_type != "tranche":
+            continue
+        for records in (state["tranche"], after["tranche"]):
+            record = records.get(str(change.object_id))
+            if record is not None and record.get("carrier_id") is not None:
+                touched.append(str(record["carrier_id"]))
+    carriers = [c for c in dict.fromkeys(touched) if c in after["carrier"]]
+    rows = [r for r in after["tranche"].values() if str(r.get("carrier_id")) in set(carriers)]
+    raw = pd.DataFrame([{c: r.get(c) for c in TRANCHE_COLUMNS} for r in rows], columns=list(TRANCHE_COLUMNS))
+    if validate_tranches(raw, carrier_ids=set(after["carrier"])):
+        return []  # rows the contract refuses: it says which and why, about the rows themselves
+    table = normalize_tranches(raw)
+    listed = [c for c in carriers if c in set(table["carrier_id"])]
+    flat = flat_columns(pd.DataFrame({"id": listed}), table).set_index("id")
+    return [
+        Change(
+            "carrier",
+            carrier,
+            {
+                column: None if pd.isna(flat.at[carrier, column]) else int(flat.at[carrier, column])
+                for column in _FLAT_COLUMNS
+            },
+        )
+        for carrier in listed
+    ]

@@ -1,4 +1,5 @@
-"""One map of a comparison: every carrier of two scenarios, the changed ones highlighted.
+"""Maps of a comparison: one map of every carrier of two scenarios, or one map per scenario side by side,
+the changed carriers highlighted.
 
 The input is :func:`geo.cli_scenario.carrier_changes` (WGS-84); the map is an :class:`layers.assets.OfflineMap`
 without tiles (the carriers are what is compared), so it draws offline. Every text that reaches the
@@ -7,6 +8,8 @@ browser is escaped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import folium
 import geopandas as gpd
 
@@ -14,7 +17,7 @@ from geo.text import Lang, Text
 from layers._common import LayerInputError, escape_text, is_wgs84
 from layers.assets import OfflineMap, make_map
 
-__all__ = ["CHANGE_COLOURS", "CHANGE_WORDS", "compare_map"]
+__all__ = ["CHANGE_COLOURS", "CHANGE_WORDS", "compare_map", "side_by_side"]
 
 #: The colour of each kind of change (``unchanged`` is grey: the eye goes to what moved).
 CHANGE_COLOURS: dict[str, str] = {
@@ -34,10 +37,16 @@ CHANGE_WORDS: dict[str, Text] = {
 }
 
 
-def compare_map(changes: gpd.GeoDataFrame, *, lang: Lang = "zh") -> OfflineMap:
+def compare_map(
+    changes: gpd.GeoDataFrame,
+    *,
+    lang: Lang = "zh",
+    bounds: Sequence[float] | None = None,
+) -> OfflineMap:
     """A map of ``changes`` (columns ``id``, ``name_zh``, ``name_en``, ``change``, ``geometry``; EPSG:4326),
     each carrier filled in its change's colour (:data:`CHANGE_COLOURS`), removed ones dashed, a tooltip with
-    its name and the change in ``lang``; fitted to the changed carriers (all of them when none changed).
+    its name and the change in ``lang``; fitted to ``bounds`` (minx, miny, maxx, maxy), else to the changed
+    carriers (all of them when none changed).
 
     Raises
     ------
@@ -50,8 +59,8 @@ def compare_map(changes: gpd.GeoDataFrame, *, lang: Lang = "zh") -> OfflineMap:
             f"compare_map: needs carrier_changes() output in EPSG:4326; missing {sorted(missing)}, crs {changes.crs!s}"
         )
     shown = changes[changes.geometry.notna() & ~changes.geometry.is_empty]
-    focus = shown[shown["change"] != "unchanged"]
-    bounds = (focus if len(focus) else shown).total_bounds
+    if bounds is None:
+        bounds = _focus_bounds([shown])
     m = make_map(location=((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2), zoom_start=13)
     name_column = "name_zh" if lang == "zh" else "name_en"
     for change in reversed(list(CHANGE_COLOURS)):  # unchanged first, so the changed ones lie on top
@@ -83,3 +92,56 @@ def compare_map(changes: gpd.GeoDataFrame, *, lang: Lang = "zh") -> OfflineMap:
         ).add_to(m)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(30, 30))
     return m
+
+
+def _focus_bounds(frames: Sequence[gpd.GeoDataFrame]) -> tuple[float, float, float, float]:
+    """The extent of the changed carriers of ``frames`` (of all their carriers when none changed)."""
+    shown = [f[f.geometry.notna() & ~f.geometry.is_empty] for f in frames]
+    focus = [f[f["change"] != "unchanged"] for f in shown]
+    parts = focus if any(len(f) for f in focus) else shown
+    boxes = [f.total_bounds for f in parts if len(f)]
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def side_by_side(
+    first: gpd.GeoDataFrame, changes: Sequence[gpd.GeoDataFrame], *, lang: Lang = "zh"
+) -> list[OfflineMap]:
+    """One map per compared scenario, to be shown side by side, all on the same view.
+
+    Parameters
+    ----------
+    first
+        The first scenario's carriers (``id`` and ``geometry``, EPSG:4326): what the others are compared with.
+    changes
+        Per other scenario, :func:`geo.cli_scenario.carrier_changes` of ``first`` against it (EPSG:4326).
+    lang
+        The language of the tooltips and layer names.
+
+    Returns
+    -------
+    list of OfflineMap
+        The first scenario's map (its own carriers, in their own outlines, each marked with what the first
+        other scenario to touch it did: removed, new outline, figures changed; a carrier only another
+        scenario has is not on it), then one map per other scenario (its carriers, marked as in
+        :func:`compare_map`; the carriers it removed are not on it).
+    """
+    mine = first.set_index("id").geometry
+    marks: dict[str, str] = {}
+    for frame in changes:
+        for ident, change in zip(frame["id"], frame["change"], strict=True):
+            if change not in ("added", "unchanged") and ident not in marks:
+                marks[ident] = change
+    base = changes[0] if changes else None
+    if base is None:
+        raise LayerInputError("side_by_side: needs the changes of at least one other scenario")
+    own = base[base["change"] != "added"].copy()
+    own["change"] = [marks.get(i, "unchanged") for i in own["id"]]
+    own = own.set_geometry(mine.reindex(own["id"]).to_numpy(), crs=base.crs)
+    others = [frame[frame["change"] != "removed"] for frame in changes]
+    bounds = _focus_bounds([own, *others])
+    return [compare_map(frame, lang=lang, bounds=bounds) for frame in (own, *others)]

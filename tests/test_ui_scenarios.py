@@ -100,7 +100,7 @@ def test_compare_shows_the_difference_and_history_lists_the_edit(workspace) -> N
     assert line15[difference] == pytest.approx(-(before - before // 2) / 10_000)
     log = at.dataframe[-1].value
     assert log["who"].tolist() == ["carol", "carol"]
-    assert set(log["field"]) == {"planned floor area (m²)", "floor_area_m2"}
+    assert set(log["field"]) == {"planned floor area (m²)", "floor area (m²)"}  # words, never the codes
     at.multiselect(key="history_people").select("nobody") if "nobody" in at.multiselect(
         key="history_people"
     ).options else None

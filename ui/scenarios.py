@@ -17,7 +17,7 @@ stay available as the table index, never as the label.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -28,7 +28,7 @@ from geo.cli_scenario import compare_table, log_table, scenario_dataset
 from geo.data import Dataset
 from geo.present import markdown_text as md
 from geo.schema import DataError, Problem
-from geo.text import Lang, Text, field_label, term
+from geo.text import TERMS, Lang, Text, field_label, term
 from geo.workspace import (
     BASE,
     FEATURE,
@@ -46,17 +46,25 @@ from ui.state import coded
 __all__ = [
     "DRAWING_KEY",
     "EDITABLE",
+    "FIGURE_TEXTS",
+    "TARGET_EDITABLE",
     "TEXTS",
+    "TRANCHE_EDITABLE",
     "DrawingError",
     "compare_section",
     "draw_section",
     "drawn_outline",
     "edit_table",
+    "figure_changes",
+    "figure_frame",
+    "figures_table",
+    "from_bundled_data",
     "history_section",
     "page_workspace",
     "remember_drawing",
     "scenario_data",
     "scenario_in_use",
+    "scenario_label",
     "scenario_page",
     "scenario_selector",
     "session_who",
@@ -83,6 +91,8 @@ TEXTS: Mapping[str, Text] = {
     "reason": Text("修改原因", "reason for the change"),
     "remove": Text("删除载体", "remove carriers"),
     "save": Text("保存修改", "save changes"),
+    "save_tranches": Text("保存分期修改", "save the tranches"),
+    "save_targets": Text("保存目标修改", "save the targets"),
     "saved": Text("已保存为第 {version} 版（{n} 条修改）。", "Saved as version {version} ({n} edits)."),
     "unchanged": Text("没有修改需要保存。", "Nothing to save."),
     "invalid": Text("以下问题修正前不会保存：", "Nothing is saved until these are fixed:"),
@@ -98,7 +108,13 @@ TEXTS: Mapping[str, Text] = {
     "compare": Text("对比方案（2–3 个）", "scenarios to compare (2–3)"),
     "difference": Text("与 {first} 的差额（万㎡）", "difference to {first} (万㎡)"),
     "total": Text("{name} 合计（万㎡）", "{name} total (万㎡)"),
-    "compare_map": Text("{first} 与 {other} 的差异（地图）", "{other} against {first} on the map"),
+    "compare_maps": Text(
+        "各方案地图（并排；与 {first} 相比有改变的载体突出显示）",
+        "each scenario on a map, side by side (carriers changed against {first} highlighted)",
+    ),
+    "compare_reference": Text(
+        "对比基准：标出其他方案改变的载体", "the reference: carriers the others change are marked"
+    ),
     "edits_between": Text("造成差异的修改", "the edits that make the difference"),
     "download_csv": Text("下载对比（CSV）", "download the comparison (CSV)"),
     "download_xlsx": Text("下载对比（XLSX）", "download the comparison (XLSX)"),
@@ -121,6 +137,7 @@ TEXTS: Mapping[str, Text] = {
     "draw_target": Text("载体", "carrier"),
     "draw_id": Text("新载体编号（字母、数字、下划线）", "id of the new carrier (letters, digits, underscores)"),
     "draw_accuracy": Text("边界精度（米）", "outline accuracy (m)"),
+    "draw_zones": Text("所属片区（按规划归属）", "zones it belongs to (declared)"),
     "draw_save": Text("保存绘制的轮廓", "save the drawn outline"),
     "draw_bad": Text(
         "绘制的图形无法使用：{why}。请在地图上重新绘制一个多边形。",
@@ -178,14 +195,22 @@ def session_who(lang: Lang) -> Who | None:
                 return Who(name, verified=True)
     except (AttributeError, KeyError, RuntimeError, st.errors.StreamlitAPIException):
         pass
+    # Typed once per session: kept apart from the box, which Streamlit forgets while another section is shown.
+    if "scenario_who" not in st.session_state and st.session_state.get(_WHO_KEPT):
+        st.session_state["scenario_who"] = st.session_state[_WHO_KEPT]
     typed = st.text_input(_t("who", lang), key="scenario_who").strip()
+    st.session_state[_WHO_KEPT] = typed
     return Who(typed) if typed else None
+
+
+_WHO_KEPT = "scenario_who_kept"
 
 
 # --- choosing and loading ------------------------------------------------------------------------------
 
 
-def _label(name: str, lang: Lang) -> str:
+def scenario_label(name: str, lang: Lang) -> str:
+    """A scenario as a planner reads it: the base in words, any other by its name."""
     # Never the version: a label that changes when someone else saves would make Streamlit see a new
     # widget and drop this session's choice.
     return _t("base", lang) if name == BASE else name
@@ -199,7 +224,9 @@ def scenario_selector(workspace: Workspace, lang: Lang, who: Who | None = None, 
     names = [s.name for s in workspace.scenarios()]
     # The choice is held as the scenario's name under ``key``, the widget keyed per language (the base's
     # label changes with the language, and Streamlit sends back labels): see ui.state.coded.
-    name = coded(st.selectbox, _t("scenario", lang), key, names, lambda n: _label(n, lang), lang=lang, default=BASE)
+    name = coded(
+        st.selectbox, _t("scenario", lang), key, names, lambda n: scenario_label(n, lang), lang=lang, default=BASE
+    )
     info = workspace.scenario(name)
     st.caption(_t("version", lang, version=info.version) + (f" · {md(info.note)}" if info.note else ""))
     with st.expander(_t("new", lang)):
@@ -230,14 +257,25 @@ def scenario_data(workspace: Workspace, name: str) -> ScenarioData:
 
 
 def scenario_in_use(lang: Lang) -> tuple[ScenarioData, Dataset] | None:
-    """The scenario chosen in this session (not the base), its data and its dataset for the whole page;
-    None when the base is chosen. The workspace is opened only then, so the default page never waits on it."""
+    """The scenario chosen in this session, its data and its dataset for the whole page; None when the base is
+    chosen and is the bundled data, never edited (the page shows the bundled data; the default page never waits
+    on the workspace). An edited base, or one made from other data, is shown as the workspace holds it, so a
+    save on it moves every figure."""
     name = st.session_state.get("scenario", BASE)
-    if name == BASE:
+    path = default_workspace_path()
+    if name == BASE and not path.is_file():
         return None
-    workspace = page_workspace(str(default_workspace_path()))
+    workspace = page_workspace(str(path))
+    if name == BASE and workspace.scenario(BASE).version == 0 and workspace.meta().get("origin") == "bundled":
+        return None  # the bundled data as imported: what the page shows anyway
     data = scenario_data(workspace, name)
     return data, scenario_dataset(workspace, data)
+
+
+def from_bundled_data() -> bool:
+    """Whether the page's workspace was made from the bundled Xuhui data (then every scenario is Xuhui's data)."""
+    path = default_workspace_path()
+    return path.is_file() and page_workspace(str(path)).meta().get("origin") == "bundled"
 
 
 # --- editing --------------------------------------------------------------------------------------------
@@ -290,7 +328,7 @@ def edit_table(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, 
     (dropping the edits) or to reload and apply them again.
     """
     data = scenario_data(workspace, name)
-    loaded = st.session_state.setdefault(f"{key}:{name}:version", data.info.version)
+    st.session_state.setdefault(f"{key}:{name}:version", data.info.version)
     generation = st.session_state.setdefault(f"{key}:{name}:generation", 0)
     if name == BASE:
         st.caption(_t("base_warning", lang))
@@ -303,7 +341,12 @@ def edit_table(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, 
     config["name_zh"] = st.column_config.TextColumn(field_label("name_zh", lang), required=True)
     config["name_en"] = st.column_config.TextColumn(field_label("name_en", lang), required=True)
     edited = st.data_editor(
-        original, key=f"{key}:{name}:{generation}", column_config=config, num_rows="fixed", width="stretch"
+        original,
+        key=f"{key}:{name}:{generation}",
+        column_config=config,
+        num_rows="fixed",
+        width="stretch",
+        placeholder="—",  # an unknown figure, as every table of the page shows it (not "None")
     )
     names = dict(
         zip(data.dataset.carriers["id"], data.dataset.carriers["name_zh" if lang == "zh" else "name_en"], strict=True)
@@ -318,28 +361,57 @@ def edit_table(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, 
     problems = workspace.preview(name, changes) if changes else []
     if problems:
         _problems(problems, lang)
-    reason = st.text_input(_t("reason", lang), key=f"{key}:{name}:reason")
+    _save_controls(workspace, name, lang, who, changes, problems, key=key, part="carriers")
+
+
+def _save_controls(  # noqa: PLR0917 - the page's own helper
+    workspace: Workspace,
+    name: str,
+    lang: Lang,
+    who: Who | None,
+    changes: list[Change],
+    problems: list[Problem],
+    *,
+    key: str,
+    part: str,
+) -> None:
+    """The reason, the save button and, after a refused save of this ``part``, the offer to reload or re-apply.
+
+    Every table of a scenario shares the version it was loaded at and one generation (a save of any of
+    them reloads them all); the widgets of the carriers table keep their plain keys."""
+    suffix = "" if part == "carriers" else f":{part}"
+    loaded = st.session_state.get(f"{key}:{name}:version")
+    generation = st.session_state.get(f"{key}:{name}:generation", 0)
+    reason = st.text_input(_t("reason", lang), key=f"{key}:{name}:reason{suffix}")
     pending = st.session_state.get(f"{key}:{name}:pending")
-    if pending is not None:
+    if pending is not None and st.session_state.get(f"{key}:{name}:pending_part", "carriers") == part:
         conflict = st.session_state.get(f"{key}:{name}:conflict")
         if conflict is not None:
             st.warning(md(conflict.in_(lang)))
         left, right = st.columns(2)
-        if left.button(_t("reload", lang), key=f"{key}:{name}:reload"):
+        if left.button(_t("reload", lang), key=f"{key}:{name}:reload{suffix}"):
             _reset(key, name, generation)
             st.rerun()
-        if right.button(_t("reapply", lang), key=f"{key}:{name}:reapply") and who is not None:
+        if right.button(_t("reapply", lang), key=f"{key}:{name}:reapply{suffix}") and who is not None:
             current = workspace.scenario(name).version  # on what is there now, still refused if it moves again
-            _save(workspace, name, lang, who, pending, reason, current, key, generation)
+            _save(workspace, name, lang, who, pending, reason, current, key, generation, part=part)
     disabled = not changes or bool(problems) or who is None
     if who is None and changes:
         st.info(_t("who_needed", lang))
-    if st.button(_t("save", lang), key=f"{key}:{name}:save", disabled=disabled, type="primary") and who is not None:
-        _save(workspace, name, lang, who, changes, reason, loaded, key, generation)
+    if (
+        st.button(
+            _t("save" + suffix.replace(":", "_"), lang),
+            key=f"{key}:{name}:save{suffix}",
+            disabled=disabled,
+            type="primary",
+        )
+        and who is not None
+    ):
+        _save(workspace, name, lang, who, changes, reason, loaded, key, generation, part=part)
 
 
 def _reset(key: str, name: str, generation: int) -> None:
-    for suffix in ("version", "pending", "conflict"):
+    for suffix in ("version", "pending", "pending_part", "conflict"):
         st.session_state.pop(f"{key}:{name}:{suffix}", None)
     st.session_state[f"{key}:{name}:generation"] = generation + 1
 
@@ -354,11 +426,14 @@ def _save(  # noqa: PLR0917 - the page's own helper
     if_version: int | None,
     key: str,
     generation: int,
+    *,
+    part: str = "carriers",
 ) -> None:
     try:
         result = workspace.save(name, changes, who=who, reason=reason, if_version=if_version)
     except ConflictError as exc:
         st.session_state[f"{key}:{name}:pending"] = changes
+        st.session_state[f"{key}:{name}:pending_part"] = part
         st.session_state[f"{key}:{name}:conflict"] = exc.text
         st.rerun()
     except DataError as exc:
@@ -372,6 +447,256 @@ def _save(  # noqa: PLR0917 - the page's own helper
         _t("saved", lang, version=result.version, n=len(result.edit_ids)) if result.edit_ids else _t("unchanged", lang)
     )
     st.rerun()
+
+
+# --- the tranches and targets tables -------------------------------------------------------------
+
+#: The columns of the tranches editor (``id`` first: the row's key), in order.
+TRANCHE_EDITABLE: tuple[str, ...] = (
+    "id",
+    "carrier_id",
+    "phase",
+    "floor_area_m2",
+    "year",
+    "year_basis",
+    "qualifier",
+    "source_ids",
+    "note",
+)
+#: The columns of the targets editor; ``subject_id`` holds the subject's kind and id (``zone:pole_x``).
+TARGET_EDITABLE: tuple[str, ...] = (
+    "id",
+    "subject_id",
+    "indicator",
+    "value",
+    "unit",
+    "year",
+    "year_basis",
+    "qualifier",
+    "source_ids",
+    "note",
+)
+_FIGURE_INTS: Mapping[str, tuple[str, ...]] = {"tranche": ("floor_area_m2", "year"), "target": ("year",)}
+_ROW_ID = Text("编号（新增行可留空）", "id (may stay empty on a new row)")
+FIGURE_TEXTS: Mapping[str, Text] = {
+    "tranches": Text("分期（载体建筑面积按阶段与年份）", "tranches (each carrier's floor space by phase and year)"),
+    "tranches_help": Text(
+        "有分期的载体，其面积与年份以本表为准；保存时载体的两列（现有/规划建筑面积与年份）随之更新。"
+        "可在表格底部新增行，选中行后删除。",
+        "A carrier with tranches takes its figures and years from this table; saving also updates its two "
+        "columns (existing/planned floor area and year). Add rows at the bottom of the table; select rows to "
+        "delete them.",
+    ),
+    "targets": Text("目标（规划对载体或片区的要求）", "targets (what the plan aims for, per carrier or zone)"),
+    "targets_help": Text(
+        "目标不计入载体面积，与面积并列比较。", "A target is never floor space: it is shown beside it, with the gap."
+    ),
+}
+
+
+def _figure_choices(data: ScenarioData, lang: Lang, object_type: str) -> dict[str, dict[str, str]]:
+    """Per coded column of a tranches/targets editor: code -> the word shown (unique within the column)."""
+    from geo.tranches import INDICATORS  # noqa: PLC0415
+
+    carriers = data.dataset.carriers
+    label = "name_zh" if lang == "zh" else "name_en"
+    words = {
+        column: {code: term(column, code, lang) for code in TERMS[column]}
+        for column in ("phase", "year_basis", "qualifier")
+    }
+    carrier_words = _unique_words({str(i): str(n) for i, n in zip(carriers["id"], carriers[label], strict=True)})
+    if object_type == "tranche":
+        return {**words, "carrier_id": carrier_words}
+    zones = data.dataset.zones
+    zone_words = {str(i): str(n) for i, n in zip(zones["id"], zones[label], strict=True)}
+    subjects = {f"zone:{i}": n for i, n in zone_words.items()}
+    subjects |= {f"carrier:{i}": n for i, n in carrier_words.items()}
+    for record in data.targets.to_dict("records") if data.targets is not None else []:
+        if record.get("subject_type") == "district":
+            subjects[f"district:{record.get('subject_id')}"] = term("subject_type", "district", lang)
+    return {
+        **words,
+        "subject_id": _unique_words(subjects),
+        "indicator": {code: indicator.name.in_(lang) for code, indicator in INDICATORS.items()},
+    }
+
+
+def _unique_words(words: Mapping[str, str]) -> dict[str, str]:
+    """Words as given, a word two codes share followed by the code (a select box needs each once)."""
+    counts: dict[str, int] = {}
+    for word in words.values():
+        counts[word] = counts.get(word, 0) + 1
+    return {code: word if counts[word] == 1 else f"{word} · {code.split(':')[-1]}" for code, word in words.items()}
+
+
+def _text_cell(value: object) -> str | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return str(value).strip() or None
+
+
+def figure_frame(
+    records: Iterable[Mapping[str, object]], object_type: str, choices: Mapping[str, Mapping[str, str]]
+) -> pd.DataFrame:
+    """Tranche or target records (:meth:`geo.workspace.Workspace.state`) as the editor shows them: codes as
+    words (``choices``), whole numbers as ``Int64``, a target's subject as ``kind:id``; one row per record."""
+    columns = TRANCHE_EDITABLE if object_type == "tranche" else TARGET_EDITABLE
+    rows = []
+    for record in records:
+        row = {c: record.get(c) for c in columns}
+        if object_type == "target":
+            kind = record.get("subject_type") or (
+                "zone" if f"zone:{record.get('subject_id')}" in choices.get("subject_id", {}) else "carrier"
+            )
+            row["subject_id"] = f"{kind}:{record.get('subject_id')}"
+        for column, words in choices.items():
+            if column in row and row[column] is not None:
+                row[column] = words.get(str(row[column]), str(row[column]))
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
+    for column in _FIGURE_INTS[object_type]:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Float64").round().astype("Int64")
+    if object_type == "target":
+        frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("Float64")
+    for column in columns:
+        if column not in (*_FIGURE_INTS[object_type], "value"):
+            frame[column] = [_text_cell(v) for v in frame[column]]
+    return frame
+
+
+def _cell_value(column: str, value: object, object_type: str, codes: Mapping[str, Mapping[str, str]]) -> object:
+    """An edited cell as a contract value: a word back to its code, an empty cell to unknown, whole numbers int."""
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if column in codes:
+        text = str(value).strip()
+        return codes[column].get(text, text) or None
+    if column in _FIGURE_INTS[object_type] or column == "value":
+        number = float(value)  # type: ignore[arg-type]
+        return int(number) if number.is_integer() else number
+    return _text_cell(value)
+
+
+def figure_changes(
+    original: pd.DataFrame,
+    edited: pd.DataFrame,
+    object_type: str,
+    choices: Mapping[str, Mapping[str, str]],
+) -> list[Change]:
+    """The tranches or targets an edited table changes, adds and removes (rows keyed by their ``id`` column).
+
+    A row whose id was in the shown table changes only the fields that differ; a row with a new or empty id
+    is added (an empty id is made from its carrier and phase, or subject and indicator); a shown id no longer
+    in the table is removed. Words go back to codes with ``choices`` (as :func:`figure_frame` showed them); a
+    target's ``kind:id`` subject becomes ``subject_type`` and ``subject_id``. An added row left empty is ignored.
+    """
+    codes = {column: {word: code for code, word in words.items()} for column, words in choices.items()}
+    columns = [c for c in (TRANCHE_EDITABLE if object_type == "tranche" else TARGET_EDITABLE) if c != "id"]
+    shown = {str(i): position for position, i in enumerate(original["id"]) if _text_cell(i)}
+    taken = set(shown)
+    kept: set[str] = set()
+    changes: list[Change] = []
+    for record in edited.to_dict("records"):
+        ident = _text_cell(record.get("id"))
+        values = {c: _cell_value(c, record.get(c), object_type, codes) for c in columns}
+        if ident is not None and ident in shown and ident not in kept:
+            kept.add(ident)
+            before = original.iloc[shown[ident]]
+            changed = {c: values[c] for c in columns if values[c] != _cell_value(c, before[c], object_type, codes)}
+            if changed:
+                changes.append(Change(object_type, ident, _split_subject(changed)))
+            continue
+        if all(v is None for v in values.values()):
+            continue  # a row added and left empty
+        if ident is None or ident in taken:
+            subject = str(values.get("subject_id") or "subject").split(":")[-1]
+            stem = ident or (
+                f"{values.get('carrier_id') or 'carrier'}_{values.get('phase') or 'tranche'}"
+                if object_type == "tranche"
+                else f"tg_{subject}_{values.get('indicator') or 'target'}"
+            )
+            ident, number = stem, 1
+            while ident in taken:
+                number += 1
+                ident = f"{stem}_{number}"
+        taken.add(ident)
+        changes.append(Change(object_type, ident, _split_subject(values)))
+    changes += [Change(object_type, ident, None) for ident in shown if ident not in kept]
+    return changes
+
+
+def _split_subject(values: Mapping[str, object]) -> dict[str, object]:
+    out = dict(values)
+    subject = out.get("subject_id")
+    if isinstance(subject, str) and ":" in subject:
+        out["subject_type"], out["subject_id"] = subject.split(":", 1)
+    return out
+
+
+def _figure_config(object_type: str, lang: Lang, choices: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    config: dict[str, Any] = {"id": st.column_config.TextColumn(_ROW_ID.in_(lang))}
+    for column in TRANCHE_EDITABLE if object_type == "tranche" else TARGET_EDITABLE:
+        label = field_label(column, lang)
+        if column == "id":
+            continue
+        if column in choices:
+            required = column in ("carrier_id", "phase", "subject_id", "indicator")
+            config[column] = st.column_config.SelectboxColumn(
+                label, options=list(choices[column].values()), required=required
+            )
+        elif column in _FIGURE_INTS[object_type]:
+            config[column] = st.column_config.NumberColumn(label, step=1, format="%d")
+        elif column == "value":
+            config[column] = st.column_config.NumberColumn(label)
+        else:
+            config[column] = st.column_config.TextColumn(label)
+    return config
+
+
+def figures_table(
+    workspace: Workspace, name: str, lang: Lang, who: Who | None, *, object_type: str, key: str = "scenario_edit"
+) -> None:
+    """The scenario's tranches (``object_type="tranche"``) or targets (``"target"``) in an ``st.data_editor``:
+    codes shown as words, rows added and removed, checked by the contract as files are (the problems listed
+    in ``lang``); saved as logged edits of the rows (a tranche save also brings its carriers' two columns in
+    line: :func:`geo.workspace.columns_following_tranches`), with the same version check as the carriers."""
+    from geo.workspace import columns_following_tranches  # noqa: PLC0415
+
+    data = scenario_data(workspace, name)
+    st.session_state.setdefault(f"{key}:{name}:version", data.info.version)
+    generation = st.session_state.setdefault(f"{key}:{name}:generation", 0)
+    part = "tranches" if object_type == "tranche" else "targets"
+    st.markdown(f"**{FIGURE_TEXTS[part].in_(lang)}**")
+    st.caption(FIGURE_TEXTS[f"{part}_help"].in_(lang))
+    # The table as loaded, kept until this session saves or reloads: the rows and the choices of its select
+    # boxes stay those of the version the save states, even when someone else saves meanwhile (a changed
+    # list of choices would make Streamlit see a new widget and drop what was typed).
+    held = f"{key}:{name}:{part}:shown"
+    if st.session_state.get(held, (None,))[0] != (generation, lang):
+        choices = _figure_choices(data, lang, object_type)
+        shown = figure_frame(workspace.state(name)[object_type].values(), object_type, choices)
+        st.session_state[held] = ((generation, lang), shown, choices)
+    _, original, choices = st.session_state[held]
+    state = workspace.state(name)
+    edited = st.data_editor(
+        original,
+        key=f"{key}:{name}:{part}:{generation}",
+        column_config=_figure_config(object_type, lang, choices),
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        placeholder="—",
+    )
+    try:
+        changes = figure_changes(original, edited, object_type, choices)
+        changes += columns_following_tranches(state, changes)
+        problems = workspace.preview(name, changes) if changes else []
+    except WorkspaceError as exc:
+        st.error(md(exc.report(lang)))
+        return
+    if problems:
+        _problems(problems, lang)
+    _save_controls(workspace, name, lang, who, changes, problems, key=key, part=part)
 
 
 # --- drawing on the map --------------------------------------------------------------------------
@@ -435,6 +760,15 @@ def remember_drawing(returned: Mapping[str, Any] | None, *, gcj02: bool) -> None
         st.session_state[DRAWING_KEY] = {"feature": drawing, "gcj02": gcj02}
 
 
+def _shape_key(held: Mapping[str, Any]) -> str:
+    """A short digest of a held drawing: widgets whose default comes from the shape are keyed by it, so a new
+    shape gets its own defaults."""
+    import hashlib  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    return hashlib.sha256(json.dumps(held.get("feature"), sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
 def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, key: str = "scenario_edit") -> None:
     """Use the shape drawn on the map: as a new carrier (id, names, status, kind, figures to fill, checked by
     the contract) or as the new outline of a chosen carrier; saved as logged edits with the version check."""
@@ -479,6 +813,27 @@ def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *
             )
             for column in ("floor_area_existing_m2", "floor_area_planned_m2")
         }
+        # Its years: without one, a figure counts at build-out only, never as of a year (docs/contract.md rule 1).
+        figures |= {
+            column: right.number_input(field_label(column, lang), step=1, value=None, key=f"{key}:draw_{column}")
+            for column in ("opened_year", "planned_year")
+        }
+        zones = data.dataset.zones
+        zone_names = dict(zip(zones["id"].astype(str), zones["name_zh" if lang == "zh" else "name_en"], strict=True))
+        # Declared membership (the default mode) reads zone_ids: offered, per zone type, the zone the outline
+        # overlaps most (as the "largest overlap" mode would place it), unless the planner changes it.
+        import shapely  # noqa: PLC0415
+
+        # Lon/lat areas: only compared with each other, over a few hundred metres.
+        overlap = zones.assign(share=shapely.area(shapely.intersection(zones.to_crs(4326).geometry.values, outline)))
+        within = [str(overlap.at[i, "id"]) for i in overlap[overlap["share"] > 0].groupby("type")["share"].idxmax()]
+        member_of = left.multiselect(
+            _t("draw_zones", lang),
+            list(zone_names),
+            default=within,
+            format_func=lambda i: str(zone_names[i]),
+            key=f"{key}:draw_zones:{_shape_key(held)}",
+        )
         accuracy = right.number_input(_t("draw_accuracy", lang), min_value=1, step=1, value=50, key=f"{key}:draw_acc")
         values: dict[str, object] = {
             "geometry": outline,
@@ -486,6 +841,7 @@ def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *
             "name_en": name_en or None,
             "status": status,
             "kind": kind,
+            "zone_ids": ";".join(member_of) or None,
             "geometry_accuracy_m": int(accuracy) if accuracy is not None else None,
             **{c: (None if v is None else int(v)) for c, v in figures.items()},
         }
@@ -527,7 +883,7 @@ def compare_section(
         default=names[:2] if len(names) >= 2 else names,
         max_selections=3,
         key="scenario_compare",
-        format_func=lambda n: _label(n, lang),
+        format_func=lambda n: scenario_label(n, lang),
     )
     if len(chosen) < 2:
         return None
@@ -580,28 +936,42 @@ def compare_section(
 
 
 def _compare_on_map(workspace: Workspace, chosen: list[str], lang: Lang) -> None:
-    """The carriers of the first and the last chosen scenario on one map, the changed ones highlighted."""
+    """One map per chosen scenario, side by side on the same view (:func:`layers.compare.side_by_side`): the first
+    with its carriers marked by what the others did to them, each other with what it changed, added or removed."""
     from streamlit_folium import st_folium  # noqa: PLC0415
 
     from geo.cli_scenario import carrier_changes  # noqa: PLC0415
-    from layers.compare import CHANGE_COLOURS, CHANGE_WORDS, compare_map  # noqa: PLC0415
+    from layers.compare import CHANGE_COLOURS, CHANGE_WORDS, side_by_side  # noqa: PLC0415
 
-    first, last = chosen[0], chosen[-1]
-    changes = carrier_changes(
-        workspace.load(first).dataset.carriers.to_crs(4326), workspace.load(last).dataset.carriers.to_crs(4326)
-    )
-    st.markdown(f"**{_t('compare_map', lang, first=md(_label(first, lang)), other=md(_label(last, lang)))}**")
-    counts = changes["change"].value_counts()
+    data = [scenario_data(workspace, n) for n in chosen]
+    carriers = [d.dataset.carriers.to_crs(4326) for d in data]
+    changes = [
+        carrier_changes(carriers[0], carriers[i], tranches=(data[0].tranches, data[i].tranches))
+        for i in range(1, len(data))
+    ]
+    maps = side_by_side(carriers[0], changes, lang=lang)
+    st.markdown(f"**{_t('compare_maps', lang, first=md(scenario_label(chosen[0], lang)))}**")
     st.caption(
         " · ".join(
-            f"<span style='color:{CHANGE_COLOURS[c]}'>■</span> {CHANGE_WORDS[c].in_(lang)} {int(counts.get(c, 0))}"
-            for c in CHANGE_COLOURS
+            f"<span style='color:{CHANGE_COLOURS[c]}'>■</span> {CHANGE_WORDS[c].in_(lang)}" for c in CHANGE_COLOURS
         ),
-        unsafe_allow_html=True,  # only our own words, colours and counts
+        unsafe_allow_html=True,  # only our own words and colours
     )
-    st_folium(
-        compare_map(changes, lang=lang), key="compare_map", height=420, use_container_width=True, returned_objects=[]
-    )
+    for position, (column, name, shown) in enumerate(zip(st.columns(len(chosen)), chosen, maps, strict=True)):
+        with column:
+            st.markdown(f"**{md(scenario_label(name, lang))}**")
+            if position == 0:
+                st.caption(_t("compare_reference", lang))
+            else:
+                counts = changes[position - 1]["change"].value_counts()
+                st.caption(
+                    " · ".join(
+                        f"{CHANGE_WORDS[c].in_(lang)} {int(counts.get(c, 0))}"
+                        for c in CHANGE_COLOURS
+                        if c != "unchanged"
+                    )
+                )
+            st_folium(shown, key=f"compare_map_{position}", height=420, use_container_width=True, returned_objects=[])
 
 
 def _lineage_edits(workspace: Workspace, name: str) -> list:  # type: ignore[type-arg]
@@ -668,6 +1038,8 @@ def scenario_page(lang: Lang, *, by: str = "pole", mode: str = "declared", year:
     if saved:
         st.success(saved)  # our own words and numbers
     edit_table(workspace, name, lang, who)
+    figures_table(workspace, name, lang, who, object_type="tranche")
+    figures_table(workspace, name, lang, who, object_type="target")
     draw_section(workspace, name, lang, who)
     compare_section(workspace, lang, by=by, mode=mode, year=year)
     history_section(workspace, lang)
