@@ -1214,8 +1214,9 @@ def columns_following_tranches(state: State, changes: Iterable[Change]) -> list[
     exports and older tools read the two columns. So a save that changes, adds or removes tranches
     also writes, for every carrier whose tranche rows it touches (by the rows' old and new
     ``carrier_id``), the flat form of its tranches (:func:`geo.tranches.flat_columns`): each changed
-    column is then one more logged edit of that carrier. A carrier left with no tranche row keeps
-    its two columns (its figures come from them again). When the touched rows break the contract
+    column is then one more logged edit of that carrier. A carrier left with no tranche row has its
+    two columns emptied (unknown, never 0): its figures went with its rows, and keeping the columns
+    would count a figure moved to another carrier twice. When the touched rows break the contract
     (:func:`geo.tranches.validate_tranches`), nothing is added: the contract's refusal names the rows.
 
     Parameters
@@ -1263,4 +1264,4 @@ def columns_following_tranches(state: State, changes: Iterable[Change]) -> list[
             },
         )
         for carrier in listed
-    ]
+    ] + [Change("carrier", carrier, dict.fromkeys(_FLAT_COLUMNS)) for carrier in carriers if carrier not in listed]
