@@ -38,7 +38,7 @@ import pandas as pd
 from geo import nesting
 from geo.rollup import Contributions
 from geo.schema import DataError, Problem, split_ids
-from geo.text import Lang, Text
+from geo.text import TERMS, Lang, Text
 
 __all__ = [
     "CLASS_OF_PHASE",
@@ -169,16 +169,8 @@ INDICATORS: Mapping[str, Indicator] = {
 _DERIVED_SCALE: Mapping[str, float] = {"output_per_m2": 10_000.0, "far": 1.0}
 
 VOCABULARY: Mapping[str, Mapping[str, Text]] = {
-    "phase": {
-        "built": Text("已建成", "built"),
-        "under_construction": Text("在建", "under construction"),
-        "planned": Text("规划", "planned"),
-    },
-    "year_basis": {
-        "stated": Text("来源明确", "stated"),
-        "inferred": Text("推定", "inferred"),
-        "unknown": Text("未知", "unknown"),
-    },
+    "phase": TERMS["phase"],
+    "year_basis": TERMS["year_basis"],
     "qualifier": {
         "exact": Text("", ""),
         "about": Text("约", "about "),

@@ -29,6 +29,7 @@ from geo.data import Dataset
 from geo.present import markdown_text as md
 from geo.schema import DataError, Problem
 from geo.text import TERMS, Lang, Text, field_label, term
+from geo.tranches import TRANCHE_COLUMNS
 from geo.workspace import (
     BASE,
     FEATURE,
@@ -452,17 +453,7 @@ def _save(  # noqa: PLR0917 - the page's own helper
 # --- the tranches and targets tables -------------------------------------------------------------
 
 #: The columns of the tranches editor (``id`` first: the row's key), in order.
-TRANCHE_EDITABLE: tuple[str, ...] = (
-    "id",
-    "carrier_id",
-    "phase",
-    "floor_area_m2",
-    "year",
-    "year_basis",
-    "qualifier",
-    "source_ids",
-    "note",
-)
+TRANCHE_EDITABLE: tuple[str, ...] = TRANCHE_COLUMNS
 #: The columns of the targets editor; ``subject_id`` holds the subject's kind and id (``zone:pole_x``).
 TARGET_EDITABLE: tuple[str, ...] = (
     "id",
