@@ -15,7 +15,9 @@ after navigation (default page) and ≤ 2 s after "use in this session" (10k-foo
   the first animation frame in which the map's iframe holds a vector path, polled on every frame
   from the page itself; headless Chromium against ``streamlit run app.py`` on loopback, the page as
   a planner first opens it (OpenStreetMap basemap, whose tiles cannot load on an offline machine and
-  do not hold up the overlays), server warm, a new tab each time.
+  do not hold up the overlays), server warm, a new tab each time. The page's first run sends its
+  title and the map alone (:mod:`ui.first_paint`); the same visit is also timed until the whole page
+  is drawn (the sidebar's language switch, the title, the summary table, and no run going on).
 * first map drawn, upload: the synthetic footprints (``bench.synthetic.make_footprints``) and zones
   (``make_zones``) as GeoJSON in WGS-84, uploaded through the real "导入数据 / Your data" widget
   (zones first, then carriers; each "读取并检查" / read and check), then timed from the click on
