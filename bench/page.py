@@ -208,8 +208,8 @@ def parse_upload_sizes(text: str) -> list[tuple[int, str]]:
     """
     uploads = []
     for item in filter(None, (part.strip() for part in text.split(","))):
-        size, _, fmt = item.partition(":")
-        fmt = fmt or "geojson"
+        size, colon, fmt = item.partition(":")
+        fmt = fmt if colon else "geojson"
         if not size.isdigit() or int(size) < 1 or fmt not in UPLOAD_FORMATS:
             raise argparse.ArgumentTypeError(
                 f"{item!r}: write N or N:FORMAT (N footprints, FORMAT one of {', '.join(UPLOAD_FORMATS)}), "
