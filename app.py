@@ -159,13 +159,9 @@ by, mode, basemap = st.session_state.by, st.session_state.mode, st.session_state
 year = None if st.session_state.buildout else int(st.session_state.year)
 on = [key for key in layers.LAYER_KEYS if st.session_state[f"layer_{key}"]]
 
-headline = st.container()  # title, metrics and the section switcher; the metrics once the map has been sent
-with headline:
-    bundled_data = data.provenance.origin == "bundled"
-    st.title(t("title" if bundled_data else "title_other"))
-    st.caption(t("subtitle" if bundled_data else "subtitle_other"))
-# The session's first run in a browser sends the title and the map alone (ui.first_paint): the map's
-# iframe then has the browser to itself; the rest of the page follows once the map is drawn.
+headline = st.container()  # title, metrics and the section switcher, filled in once the map has been sent
+# The session's first run in a browser sends the map alone (ui.first_paint): its iframe then has the
+# browser to itself; the rest of the page follows once the map is drawn.
 map_alone = first_paint.map_alone(st.session_state, headers=st.context.headers)
 
 # --- map ----------------------------------------------------------------------------------------
@@ -273,6 +269,9 @@ with st.sidebar:
 # --- headline -----------------------------------------------------------------------------------
 table = None
 with headline, guard("headline", lang):
+    bundled_data = data.provenance.origin == "bundled"
+    st.title(t("title" if bundled_data else "title_other"))
+    st.caption(t("subtitle" if bundled_data else "subtitle_other"))
     with st.spinner(t("working_rollup")):  # shown only when it takes more than half a second
         table = cache.rollup(data_key, by, mode, year, data)
     from geo import present
