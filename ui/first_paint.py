@@ -30,7 +30,16 @@ from typing import Any
 
 import streamlit as st
 
-__all__ = ["DRAWN_KEY", "REPORT", "WAIT_ENV", "map_alone", "note_report", "returned_objects", "stop_until_drawn"]
+__all__ = [
+    "DRAWN_KEY",
+    "REPORT",
+    "WAIT_ENV",
+    "map_alone",
+    "note_report",
+    "returned_objects",
+    "stop_until_drawn",
+    "wait_seconds",
+]
 
 #: Session-state key: True once the map has been drawn in this session's browser (or the wait is over).
 DRAWN_KEY = "map_drawn"
@@ -45,6 +54,18 @@ _ARMED_KEY = "_map_wait_armed"
 def wait_seconds(environ: Mapping[str, str] = os.environ) -> float:
     """Seconds to wait for the map's report (:data:`WAIT_ENV`, default 4 s; a bad value gives the default).
 
+    Parameters
+    ----------
+    environ
+        The environment to read :data:`WAIT_ENV` from.
+
+    Returns
+    -------
+    float
+        A positive, finite number of seconds.
+
+    Examples
+    --------
     >>> wait_seconds({"XUHUI_MAP_WAIT_S": "1.5"}), wait_seconds({"XUHUI_MAP_WAIT_S": "soon"})
     (1.5, 4.0)
     """
@@ -59,6 +80,19 @@ def map_alone(state: Mapping[str, Any], *, headers: Mapping[str, str]) -> bool:
     """Whether this run sends the map alone: a browser session (one that sent HTTP headers) whose map
     has not been drawn yet.
 
+    Parameters
+    ----------
+    state
+        The session state (``st.session_state``).
+    headers
+        The session's HTTP headers (``st.context.headers``): empty without a browser (``AppTest``).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
     >>> map_alone({}, headers={"Host": "localhost"}), map_alone({}, headers={})
     (True, False)
     >>> map_alone({"map_drawn": True}, headers={"Host": "localhost"})
@@ -70,6 +104,19 @@ def map_alone(state: Mapping[str, Any], *, headers: Mapping[str, str]) -> bool:
 def returned_objects(base: list[str], *, alone: bool) -> list[str]:
     """streamlit-folium's ``returned_objects``: ``base``, and the drawn-map report in a map-alone run.
 
+    Parameters
+    ----------
+    base
+        What the page asks the map for anyway (e.g. the drawings in the scenarios section).
+    alone
+        Whether this run sends the map alone (:func:`map_alone`).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
     >>> returned_objects([], alone=True), returned_objects(["all_drawings"], alone=False)
     (['selected_layers'], ['all_drawings'])
     """
@@ -79,6 +126,20 @@ def returned_objects(base: list[str], *, alone: bool) -> list[str]:
 def note_report(returned: object, state: MutableMapping[str, Any]) -> bool:
     """Record a drawn-map report in ``state`` (what ``st_folium`` returned); whether the map has been drawn.
 
+    Parameters
+    ----------
+    returned
+        What ``st_folium`` returned in this run (its Python default until the browser sends a value).
+    state
+        The session state; :data:`DRAWN_KEY` is set there once the report has come.
+
+    Returns
+    -------
+    bool
+        Whether the map has been drawn in this session (now or before).
+
+    Examples
+    --------
     >>> state = {}
     >>> note_report({"selected_layers": None}, state), note_report({"selected_layers": []}, state), state
     (False, True, {'map_drawn': True})
