@@ -1,8 +1,9 @@
 """徐汇区人工智能产业载体 · Xuhui AI-industry floor space: the planning page (UI only).
 
-Storyboard: state → choices (read from the state) → the map, sent first → sidebar widgets → headline
-numbers and the section switcher (placed above the map) → one section: summary, carriers, data
-quality, sources, downloads or your data. The page's words, state, caches, tables, errors and import
+Storyboard: state → choices (read from the state) → the map, sent first (a browser's first run of a
+session stops there, and the map's report starts the next: ``ui.first_paint``) → sidebar widgets →
+headline numbers and the section switcher (placed above the map) → one section: summary, carriers,
+data quality, sources, downloads or your data. The page's words, state, caches, tables, errors and import
 wizard live in ``ui/``; domain logic in ``geo/``, map layers in ``layers/``.
 
 Every choice is held as a code and shown through its label (``ui.state.coded``), so a language
@@ -30,7 +31,7 @@ from geo.quality import KINDS
 from geo.rollup import MODES, zone_types
 from geo.text import Lang, term
 from geo.timeline import DEFAULT_SPAN, Figures
-from ui import cache, scenarios, wizard
+from ui import cache, first_paint, scenarios, wizard
 from ui.errors import guard
 from ui.leaflet_assets import serve as serve_leaflet
 from ui.state import YEARS, coded, kept_checkbox, preset_from_url
@@ -159,6 +160,9 @@ year = None if st.session_state.buildout else int(st.session_state.year)
 on = [key for key in layers.LAYER_KEYS if st.session_state[f"layer_{key}"]]
 
 headline = st.container()  # title, metrics and the section switcher, filled in once the map has been sent
+# The session's first run in a browser sends the map alone (ui.first_paint): its iframe then has the
+# browser to itself; the rest of the page follows once the map is drawn.
+map_alone = first_paint.map_alone(st.session_state, headers=st.context.headers)
 
 # --- map ----------------------------------------------------------------------------------------
 # A downloaded map must not carry the user's Tianditu token: it falls back to OpenStreetMap (same datum).
@@ -208,12 +212,17 @@ with guard("map", lang):
         key="map_draw" if drawing else "map",
         height=560,
         use_container_width=True,
-        returned_objects=["last_active_drawing", "all_drawings"] if drawing else [],
+        returned_objects=first_paint.returned_objects(
+            ["last_active_drawing", "all_drawings"] if drawing else [], alone=map_alone
+        ),
         feature_group_to_add=parts.feature_groups,
         layer_control=None,
     )
     if drawing:
         scenarios.remember_drawing(returned, gcj02=parts.gcj02)
+    # A browser's first run ends here: the map, drawn alone, reports back and the next run draws the rest.
+    if map_alone and not first_paint.note_report(returned, st.session_state):
+        first_paint.stop_until_drawn()
 st.info(t("accuracy"), icon="📐")
 
 # --- sidebar ------------------------------------------------------------------------------------
