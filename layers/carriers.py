@@ -302,16 +302,17 @@ def carriers_layer_data(
     Raises
     ------
     LayerInputError
-        Missing columns, unknown status, empty geometry, duplicate ids, a parent cycle, a bad sources table.
+        Missing columns, unknown status, empty geometry, duplicate ids; in the full and light views also a
+        parent cycle or a bad sources table (the grid view draws neither).
     """
     lang = check_lang(lang)
     carriers = _check_carriers(carriers)
-    source_rows = _sources_by_id(sources)
-    depths = carrier_depths(carriers)
     view = choose_view(len(carriers)) if view is None else check_view(view)
     layer_name = escape_text(name or word("carriers", lang))
-    if view == "grid":
+    if view == "grid":  # density cells: no carrier's own outline, nesting or sources is drawn
         return grid_layer_data(carriers, lang=lang, gcj02=gcj02, name=name, show=show)
+    source_rows = _sources_by_id(sources)
+    depths = carrier_depths(carriers)
     note = view_note(view, lang, n_carriers=len(carriers))
     if carriers.empty:
         return LayerData("carriers", layer_name, (), show=show, view=view, note=note, gcj02=gcj02)
