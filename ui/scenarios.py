@@ -29,7 +29,7 @@ from geo.data import Dataset
 from geo.present import markdown_text as md
 from geo.schema import DataError, Problem
 from geo.text import TERMS, Lang, Text, field_label, term
-from geo.tranches import TRANCHE_COLUMNS
+from geo.tranches import TARGET_COLUMNS, TRANCHE_COLUMNS
 from geo.workspace import (
     BASE,
     FEATURE,
@@ -455,18 +455,7 @@ def _save(  # noqa: PLR0917 - the page's own helper
 #: The columns of the tranches editor (``id`` first: the row's key), in order.
 TRANCHE_EDITABLE: tuple[str, ...] = TRANCHE_COLUMNS
 #: The columns of the targets editor; ``subject_id`` holds the subject's kind and id (``zone:pole_x``).
-TARGET_EDITABLE: tuple[str, ...] = (
-    "id",
-    "subject_id",
-    "indicator",
-    "value",
-    "unit",
-    "year",
-    "year_basis",
-    "qualifier",
-    "source_ids",
-    "note",
-)
+TARGET_EDITABLE: tuple[str, ...] = tuple(c for c in TARGET_COLUMNS if c != "subject_type")
 _FIGURE_INTS: Mapping[str, tuple[str, ...]] = {"tranche": ("floor_area_m2", "year"), "target": ("year",)}
 _ROW_ID = Text("编号（新增行可留空）", "id (may stay empty on a new row)")
 FIGURE_TEXTS: Mapping[str, Text] = {
