@@ -15,7 +15,11 @@ from conftest import streamlit_server
 from test_browser_choices import choose_section, click_option, no_failure, select, wait_for_run
 from test_browser_scenarios import MAP_FRAME, click, open_scenario, success
 
+from geo.data import load_dataset
+from geo.present import label as present_label
+from geo.present import summary_table
 from geo.text import field_label, term
+from geo.timeline import summary_as_of
 from geo.workspace import Who, create_workspace, open_workspace
 from ui.scenarios import FIGURE_TEXTS, TEXTS, TRANCHE_EDITABLE
 from ui.words import say
@@ -39,6 +43,12 @@ def server(tmp_path_factory: pytest.TempPathFactory, workspace_path: Path) -> It
     env = {"XUHUI_WORKSPACE": str(workspace_path)}
     with streamlit_server(ROOT / "app.py", tmp_path_factory.mktemp("streamlit"), env=env) as url:
         yield url
+
+
+def bundled_frames() -> tuple[object, object]:
+    """The bundled carriers and zones (the summary's columns do not depend on the figures)."""
+    data = load_dataset(context=False)
+    return data.carriers, data.zones
 
 
 def headline(page: object) -> float:
@@ -146,7 +156,9 @@ def test_a_carrier_drawn_with_its_planned_figure_and_year_grows_the_headline(bro
     assert wait_for_headline(page, total_before) - total_before == pytest.approx(20.0)
     choose_section(page, "summary", "zh")
     line15_after = grid_row(page, LINE15)
-    total_column = 2  # 现有, 规划新增, 合计
+    # The cells after the group's name, as geo.present.summary_table orders them (合计限定 comes before 合计).
+    shown = list(summary_table(summary_as_of(*bundled_frames(), by="belt", mode="declared"), "zh").columns)
+    total_column = shown.index(present_label("total", "zh")) - 1
     assert float(line15_after[total_column]) - float(line15_before[total_column]) == pytest.approx(20.0), (
         line15_before,
         line15_after,
