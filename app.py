@@ -453,6 +453,8 @@ with guard(f"section {section}", lang):
             ),
         ]
         if overlays is not None and basis is not None:
+            # The builders run when a button is clicked, outside the page's run: they read no session state.
+            by_phase = bool(st.session_state.colour_by_phase)
             downloads.append(
                 (
                     "dl_html",
@@ -466,7 +468,7 @@ with guard(f"section {section}", lang):
                             layers=on,
                             lang=lang,
                             embed_overlays=True,
-                            by_phase=st.session_state.colour_by_phase,
+                            by_phase=by_phase,
                             phase_year=year,
                         ).map
                     ),
