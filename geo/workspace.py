@@ -645,6 +645,26 @@ class Workspace:
         finally:
             con.close()
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write: a connection in an immediate transaction (``BEGIN IMMEDIATE``), rolled back when anything
+        fails before the caller commits, or when the caller leaves without committing."""
+        with self._connection() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            finally:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+
+    def _at_version(self, con: sqlite3.Connection, name: str, if_version: int | None) -> tuple[ScenarioInfo, State]:
+        """A scenario's record and current state, refused with :class:`ConflictError` when it is no longer at
+        ``if_version`` (``None``: any version)."""
+        info = self._info(con, name)
+        if if_version is not None and info.version != if_version:
+            raise ConflictError(name, if_version, info.version)
+        return info, self._state(con, name)
+
     def _unreadable(self, exc: Exception) -> WorkspaceError:
         return WorkspaceError(
             Text(
@@ -873,27 +893,21 @@ class Workspace:
     def new_scenario(self, name: str, *, parent: str = BASE, note: str = "", who: Who) -> ScenarioInfo:
         """Create an empty scenario on ``parent`` (no copy: its state is the parent's until it is edited)."""
         name = _check_name(name)
-        with self._connection() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                self._info(con, parent)
-                if con.execute("SELECT 1 FROM scenarios WHERE name = ?", (name,)).fetchone():
-                    raise WorkspaceError(
-                        Text(
-                            f"方案 {name!r} 已存在：请换一个名称",
-                            f"a scenario named {name!r} exists already: choose another name",
-                        )
+        with self._writing() as con:
+            self._info(con, parent)
+            if con.execute("SELECT 1 FROM scenarios WHERE name = ?", (name,)).fetchone():
+                raise WorkspaceError(
+                    Text(
+                        f"方案 {name!r} 已存在：请换一个名称",
+                        f"a scenario named {name!r} exists already: choose another name",
                     )
-                con.execute(
-                    "INSERT INTO scenarios (name, parent, note, version, created_by, created_by_verified, created_at)"
-                    " VALUES (?, ?, ?, 0, ?, ?, ?)",
-                    (name, parent, note or "", who.name, int(who.verified), _now()),
                 )
-                con.execute("COMMIT")
-            except BaseException:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                raise
+            con.execute(
+                "INSERT INTO scenarios (name, parent, note, version, created_by, created_by_verified, created_at)"
+                " VALUES (?, ?, ?, 0, ?, ?, ?)",
+                (name, parent, note or "", who.name, int(who.verified), _now()),
+            )
+            con.execute("COMMIT")
         return self.scenario(name)
 
     def save(
@@ -936,28 +950,18 @@ class Workspace:
             An object to change does not exist, or a value cannot be stored.
         """
         changes = list(changes)
-        with self._connection() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                info = self._info(con, name)
-                if if_version is not None and info.version != if_version:
-                    raise ConflictError(name, if_version, info.version)
-                state = self._state(con, name)
-                rows = _rows_for(state, changes)
-                if not rows:
-                    con.execute("ROLLBACK")
-                    return SaveResult(name, info.version, ())
-                after = _copy(state)
-                for kind, ident, fld, _before, value, _undoes in rows:
-                    _apply(after, _stub(kind, ident, fld, value))
-                first: dict[str, list[str]] = {}
-                for change in changes:
-                    first.setdefault(change.object_type, []).append(change.object_id)
-                ids = self._commit(con, name, info.version, rows, after, first, who, reason, progress)
-            except BaseException:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                raise
+        with self._writing() as con:
+            info, state = self._at_version(con, name, if_version)
+            rows = _rows_for(state, changes)
+            if not rows:
+                return SaveResult(name, info.version, ())
+            after = _copy(state)
+            for kind, ident, fld, _before, value, _undoes in rows:
+                _apply(after, _stub(kind, ident, fld, value))
+            first: dict[str, list[str]] = {}
+            for change in changes:
+                first.setdefault(change.object_type, []).append(change.object_id)
+            ids = self._commit(con, name, info.version, rows, after, first, who, reason, progress)
         return SaveResult(name, info.version + 1, ids)
 
     def undo(
@@ -980,47 +984,36 @@ class Workspace:
         result breaks the contract; :class:`ConflictError` as :meth:`save`.
         """
         wanted = [int(edit_ids)] if isinstance(edit_ids, int) else [int(i) for i in edit_ids]
-        with self._connection() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                info = self._info(con, name)
-                if if_version is not None and info.version != if_version:
-                    raise ConflictError(name, if_version, info.version)
-                state = self._state(con, name)
-                after = _copy(state)
-                rows: list[_Row] = []
-                for edit_id in wanted:
-                    target = self._own_edit(con, name, edit_id)
-                    objects = after[target.object_type]
-                    current: object
-                    if target.field == FEATURE:
-                        current = objects.get(target.object_id)
-                    elif target.object_id not in objects:
-                        raise WorkspaceError(
-                            Text(
-                                f"{target.object_type} {target.object_id!r} 已被删除：请先撤销删除它的修改",
-                                f"{target.object_type} {target.object_id!r} has been removed since: "
-                                "undo its removal first",
-                            )
+        with self._writing() as con:
+            info, state = self._at_version(con, name, if_version)
+            after = _copy(state)
+            rows: list[_Row] = []
+            for edit_id in wanted:
+                target = self._own_edit(con, name, edit_id)
+                objects = after[target.object_type]
+                current: object
+                if target.field == FEATURE:
+                    current = objects.get(target.object_id)
+                elif target.object_id not in objects:
+                    raise WorkspaceError(
+                        Text(
+                            f"{target.object_type} {target.object_id!r} 已被删除：请先撤销删除它的修改",
+                            f"{target.object_type} {target.object_id!r} has been removed since: undo its removal first",
                         )
-                    else:
-                        current = objects[target.object_id].get(target.field)
-                    if _same(current, target.value_before, key=target.field):
-                        continue
-                    row = (target.object_type, target.object_id, target.field, current, target.value_before)
-                    rows.append((*row, target.edit_id))
-                    _apply(after, _stub(*row[:3], row[4]))
-                if not rows:
-                    con.execute("ROLLBACK")
-                    return SaveResult(name, info.version, ())
-                first: dict[str, list[str]] = {}
-                for row in rows:
-                    first.setdefault(row[0], []).append(row[1])
-                ids = self._commit(con, name, info.version, rows, after, first, who, reason, None)
-            except BaseException:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                raise
+                    )
+                else:
+                    current = objects[target.object_id].get(target.field)
+                if _same(current, target.value_before, key=target.field):
+                    continue
+                row = (target.object_type, target.object_id, target.field, current, target.value_before)
+                rows.append((*row, target.edit_id))
+                _apply(after, _stub(*row[:3], row[4]))
+            if not rows:
+                return SaveResult(name, info.version, ())
+            first: dict[str, list[str]] = {}
+            for row in rows:
+                first.setdefault(row[0], []).append(row[1])
+            ids = self._commit(con, name, info.version, rows, after, first, who, reason, None)
         return SaveResult(name, info.version + 1, ids)
 
     def _commit(  # noqa: PLR0917 - the save's own state, passed on as it is
