@@ -425,7 +425,8 @@ def _missing_mask(column: pd.Series) -> npt.NDArray[np.bool_]:
         # None, NA and Python (or NumPy double) NaN are missing by type; only other kinds pandas calls
         # missing (NaT, a float32 NaN: not missing here) are looked at one by one. None, by far the
         # commonest, is found in one pass; the type of the rest is looked up.
-        positions, cells = positions[cells != None], cells[cells != None]  # noqa: E711 - elementwise
+        named = cells != None  # noqa: E711 - elementwise
+        positions, cells = positions[named], cells[named]
         odd = ~pd.Series(cells, dtype=object).map(type).isin(_MISSING_TYPES).to_numpy(dtype=bool)
         for at in np.flatnonzero(odd).tolist():
             mask[positions[at]] = _is_missing(cells[at])
