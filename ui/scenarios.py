@@ -895,16 +895,18 @@ def compare_section(
     left, right = st.columns(2)
     left.download_button(
         _t("download_csv", lang),
-        export.summary_csv(long, stamp),
+        lambda: export.summary_csv(long, stamp),  # built on the click, like the page's other downloads
         file_name="compare.csv",
         mime="text/csv",
+        on_click="ignore",
         key="scenario_compare_csv",
     )
     right.download_button(
         _t("download_xlsx", lang),
-        export.summary_xlsx({"compare": long}, stamp, lang=lang),
+        lambda: export.summary_xlsx({"compare": long}, stamp, lang=lang),
         file_name="compare.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
         key="scenario_compare_xlsx",
     )
     _compare_on_map(workspace, chosen, lang)
@@ -1000,9 +1002,10 @@ def history_section(workspace: Workspace, lang: Lang) -> pd.DataFrame:
     stamp = {"content": "edit log", "workspace": workspace.path.name, "filtered": str(len(shown) != len(log))}
     st.download_button(
         _t("download_log", lang),
-        export.summary_csv(shown, stamp),
+        lambda: export.summary_csv(shown, stamp),
         file_name="edit_log.csv",
         mime="text/csv",
+        on_click="ignore",
         key="history_csv",
     )
     return shown
