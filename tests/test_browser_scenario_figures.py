@@ -216,9 +216,10 @@ def test_the_issues_what_if_typed_into_the_tranches_table(browser, server, works
     page.context.close()
 
 
-def test_the_comparison_shows_each_scenario_on_its_own_map_side_by_side(browser, server) -> None:
+def test_the_comparison_shows_each_scenario_on_its_own_map_side_by_side(browser, server, tmp_path) -> None:
     """After the what-if (s changes 北杨's figures): base and s, compared by default, each on a map of its own,
-    next to each other; on both, exactly one carrier (北杨) in the "figures changed" colour, the rest grey."""
+    next to each other; on both, exactly one carrier (北杨) in the "figures changed" colour, the rest grey. The
+    comparison and the change log download (their files are built on the click, outside the page's run)."""
     from layers.compare import CHANGE_COLOURS  # noqa: PLC0415
 
     page = open_scenario(browser, server, "hu")
@@ -237,4 +238,11 @@ def test_the_comparison_shows_each_scenario_on_its_own_map_side_by_side(browser,
         assert strokes.count(CHANGE_COLOURS["changed"]) == 1, (position, strokes)
         assert strokes.count(CHANGE_COLOURS["unchanged"]) == len(strokes) - 1, (position, strokes)
     no_failure(page, "comparing base and s")
+    for label, name in ((TEXTS["download_csv"].zh, "compare.csv"), (TEXTS["download_log"].zh, "edit_log.csv")):
+        with page.expect_download() as info:
+            page.get_by_role("button", name=label).click()
+        path = tmp_path / info.value.suggested_filename
+        info.value.save_as(path)
+        assert path.name == name
+        assert "scenario" in path.read_text(encoding="utf-8-sig")  # the comparison's / the log's own column
     page.context.close()
