@@ -603,7 +603,7 @@ class Parquet(Opened):
             if hasattr(column.type, "value_type"):  # a dictionary column (written from a categorical)
                 column = pc.cast(column, column.type.value_type)
             values = np.asarray(column.to_numpy(), dtype=object)  # bytes or None, without Python lists
-            geoms, unreadable, fixes = from_wkb(values)
+            geoms, unreadable, fixes = from_wkb(values, arrow=column)  # headers screened on Arrow's buffers
         attrs = arrow_cells(table.drop_columns([self.column]))
         vertices = int(shapely.get_num_coordinates(geoms).sum()) if len(geoms) else 0
         check_counts(self.source, len(attrs), vertices, self.limits)

@@ -13,6 +13,7 @@ import struct
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -373,10 +374,40 @@ _WKB_HEADER = 9  # byte order, type and count: the least a nested level takes
 _SCAN_FROM_BYTES = _WKB_HEADER * 512
 
 
-def _simple_mask(values: list[object]) -> npt.NDArray[np.bool_]:
-    """Which blobs are a plain point, line or polygon (nothing nested), read from all headers at once."""
+def _object_heads(values: list[object]) -> npt.NDArray[np.uint8]:
+    """The first 5 bytes of every blob (byte order and type), ``0xff`` bytes where there is no header."""
     heads = b"".join(v[:5] if isinstance(v, (bytes, bytearray)) and len(v) >= 5 else _NO_HEADER for v in values)
-    head = np.frombuffer(heads, dtype=np.uint8).reshape(-1, 5).astype(np.uint32)
+    return np.frombuffer(heads, dtype=np.uint8).reshape(-1, 5)
+
+
+def _arrow_heads(column: Any) -> npt.NDArray[np.uint8]:
+    """:func:`_object_heads` of an Arrow binary column, read from its offsets and data buffers at once.
+
+    No Python object per row: a million blobs take a few milliseconds instead of half a second.
+    """
+    import pyarrow as pa  # noqa: PLC0415 - only Parquet and GeoPackage columns come here
+
+    parts = []
+    for chunk in getattr(column, "chunks", [column]):
+        count = len(chunk)
+        heads = np.full((count, 5), 0xFF, dtype=np.uint8)
+        validity, offsets_buffer, data_buffer = chunk.buffers()[:3]
+        if count and offsets_buffer is not None and data_buffer is not None:
+            width = np.int64 if pa.types.is_large_binary(chunk.type) else np.int32
+            offsets = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset : chunk.offset + count + 1]
+            starts = offsets[:-1].astype(np.int64)
+            present = (offsets[1:] - offsets[:-1]) >= 5
+            if validity is not None and chunk.null_count:
+                present &= chunk.is_valid().to_numpy(zero_copy_only=False)
+            data = np.frombuffer(data_buffer, dtype=np.uint8)
+            heads[present] = data[starts[present, None] + np.arange(5)]
+        parts.append(heads)
+    return np.concatenate(parts) if parts else np.empty((0, 5), dtype=np.uint8)
+
+
+def _simple_mask(heads: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """Which blobs are a plain point, line or polygon (nothing nested), read from all headers at once."""
+    head = heads.astype(np.uint32)
     little = head[:, 0] == 1
     big = head[:, 0] == 0
     code_le = head[:, 1] | (head[:, 2] << 8) | (head[:, 3] << 16) | (head[:, 4] << 24)
@@ -385,15 +416,31 @@ def _simple_mask(values: list[object]) -> npt.NDArray[np.bool_]:
     return (little | big) & np.isin(code % 1000, (1, 2, 3)) & (code // 1000 <= 3)
 
 
-def screen_wkb(values: np.ndarray) -> dict[int, Note]:
-    """Rows whose WKB nests too deep or cannot be followed: refused before any decoder sees them."""
+def _is_arrow_binary(column: Any) -> bool:
+    """Whether ``column`` is an Arrow (chunked) array of ``binary`` or ``large_binary`` values."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    return isinstance(column, (pa.Array, pa.ChunkedArray)) and (
+        pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type)
+    )
+
+
+def screen_wkb(values: np.ndarray, *, arrow: Any = None) -> dict[int, Note]:
+    """Rows whose WKB nests too deep or cannot be followed: refused before any decoder sees them.
+
+    ``arrow``, when given, is the same column as an Arrow binary array: its headers are then read
+    from Arrow's buffers (no Python object per row). Either way, only rows whose header is not a
+    plain point, line or polygon are looked at one by one.
+    """
     out: dict[int, Note] = {}
-    items = values.tolist()
-    if not items:
+    if len(values) == 0:
         return out
-    simple = _simple_mask(items)
+    if arrow is not None and len(arrow) == len(values) and _is_arrow_binary(arrow):
+        simple = _simple_mask(_arrow_heads(arrow))
+    else:
+        simple = _simple_mask(_object_heads(values.tolist()))
     for i in np.flatnonzero(~simple).tolist():
-        blob = items[i]
+        blob = values[i]
         if blob is None or (isinstance(blob, bytes) and _WKB_HEADER < len(blob) < _SCAN_FROM_BYTES):
             continue
         if not isinstance(blob, (bytes, bytearray, memoryview)):
@@ -423,13 +470,14 @@ def bracket_depth(data: bytes, opening: bytes = b"[{", closing: bytes = b"]}") -
     return deepest
 
 
-def from_wkb(values: np.ndarray) -> tuple[np.ndarray, dict[int, Note], dict[int, list[Note]]]:
+def from_wkb(values: np.ndarray, *, arrow: Any = None) -> tuple[np.ndarray, dict[int, Note], dict[int, list[Note]]]:
     """Parse WKB; rows that only parse after closing rings are repaired, the rest unreadable.
 
-    Headers are screened first (:func:`screen_wkb`): a geometry nested deeper than
-    :data:`MAX_NESTING` never reaches the decoder, which would recurse once per level.
+    Headers are screened first (:func:`screen_wkb`; ``arrow`` is the same column as an Arrow binary
+    array, to screen from its buffers): a geometry nested deeper than :data:`MAX_NESTING` never
+    reaches the decoder, which would recurse once per level.
     """
-    unreadable: dict[int, Note] = screen_wkb(values)
+    unreadable: dict[int, Note] = screen_wkb(values, arrow=arrow)
     if unreadable:
         values = values.copy()
         values[list(unreadable)] = None

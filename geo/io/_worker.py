@@ -34,13 +34,16 @@ import multiprocessing.context
 import os
 import pickle
 import resource
+import shutil
 import signal
+import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from multiprocessing import context, forkserver, popen_forkserver, spawn, util
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from geo.io._readbase import Limits, ReadError, fail
@@ -164,9 +167,16 @@ def _limit(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limits.worker_memory_bytes, limits.worker_memory_bytes))
 
 
-def _child(conn: Connection, target: str, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits) -> None:
-    """The child's whole life: limit itself, cut the network, run, send one message, exit."""
+def _child(
+    conn: Connection, target: str, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits, *, scratch: str
+) -> None:
+    """The child's whole life: limit itself, cut the network, run, send one message, exit.
+
+    Its temporary files go to ``scratch``, a private directory the caller made and removes after
+    (:func:`_scratch_dir`), whether the child finished or was killed.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tempfile.tempdir = scratch
     # The child lives for one read and exits: the collector's passes over a million cells and outlines
     # cost seconds and free nothing (its memory is capped by RLIMIT_AS and returned when it exits).
     gc.disable()
@@ -238,6 +248,28 @@ def _refusal(source: str, why: str, exitcode: int | None, limits: Limits) -> Rea
         f"该文件导致读取程序异常终止{signal_name}，已拒绝；文件已损坏或被构造用于攻击读取程序"
         "(例如几何嵌套数千层)——请从源头重新导出",
     )
+
+
+#: Where the children's temporary files go when it has room: memory, not the disk. A GeoPackage or an
+#: extracted Shapefile is written there for GDAL to open; a 300 MB GeoPackage took 2.0 s to write to
+#: the disk of the project's machine and 0.09 s to /dev/shm.
+_MEMORY_SCRATCH = Path("/dev/shm")  # noqa: S108 - only a private mkdtemp directory (0700) is made there
+
+
+def _scratch_dir(limits: Limits) -> str:
+    """A new private directory (mode 0700) for one child's temporary files.
+
+    In :data:`_MEMORY_SCRATCH` when it exists and has room for twice what the child may write there
+    (the file and everything a zip may expand to, per ``limits``), else in the system's temporary
+    directory. The caller removes it after the child, so nothing is left behind, even by a child
+    that crashed or was killed.
+    """
+    root = None
+    with contextlib.suppress(OSError):
+        room = 2 * (limits.upload_bytes() + limits.max_total_uncompressed)
+        if os.access(_MEMORY_SCRATCH, os.W_OK | os.X_OK) and shutil.disk_usage(_MEMORY_SCRATCH).free > room:
+            root = str(_MEMORY_SCRATCH)
+    return tempfile.mkdtemp(prefix="geo-reader-", dir=root)
 
 
 def _kill(process: Any) -> None:
@@ -403,21 +435,27 @@ def run_isolated(
 
 def _run(target: str, source: str, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits) -> Any:
     ctx = _context()
-    receive, send = ctx.Pipe(duplex=False)
-    process = _Process(target=_child, args=(send, target, args, kwargs, limits), daemon=True)
+    scratch = _scratch_dir(limits)
     try:
-        process.start()
-    except OSError as exc:
-        log.exception("could not start the reader's worker process")
-        raise fail(
-            source,
-            "unreadable",
-            f"the server could not start its isolated reader ({exc}); try again in a moment",
-            f"服务器无法启动隔离的读取进程({exc})；请稍后再试",
-        ) from exc
+        receive, send = ctx.Pipe(duplex=False)
+        process = _Process(
+            target=_child, args=(send, target, args, kwargs, limits), kwargs={"scratch": scratch}, daemon=True
+        )
+        try:
+            process.start()
+        except OSError as exc:
+            log.exception("could not start the reader's worker process")
+            raise fail(
+                source,
+                "unreadable",
+                f"the server could not start its isolated reader ({exc}); try again in a moment",
+                f"服务器无法启动隔离的读取进程({exc})；请稍后再试",
+            ) from exc
+        finally:
+            send.close()
+        payload, why = _wait(process, receive, limits)
     finally:
-        send.close()
-    payload, why = _wait(process, receive, limits)
+        shutil.rmtree(scratch, ignore_errors=True)  # the child is gone: whatever it left, crash or not
     if payload is None:
         log.warning("reader worker for %r ended without a result: %s (exit code %s)", source, why, process.exitcode)
         raise _refusal(source, why, process.exitcode, limits)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import math
 import sqlite3
 import struct
 import sys
@@ -52,7 +51,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError, ProjError
 
 from geo.io._gdalformats import GeoJson, GeoPackage, ShapefileZip
-from geo.io._hygiene import Ledger, clean, repair
+from geo.io._hygiene import Ledger, clean_checked, repair
 from geo.io._pyformats import Csv, Kml, Kmz, Parquet, Table, Xlsx
 from geo.io._readbase import CrsChoice, EncodingInfo, ErrorCode, Finding, Limits, Note, ReadError, fail
 from geo.io._readcrs import (
@@ -666,13 +665,18 @@ def _resolve_crs(
     return raw.declared, crs_label(raw.declared) or raw.declared.name
 
 
-def _place(geoms: np.ndarray, chosen: CRS | str, label: str, *, swap: bool, source: str, ledger: Ledger) -> None:
-    """Convert the kept geometries to WGS-84 in place; refuse a choice that yields no lon/lat."""
-    keep = np.array([g is not None for g in geoms], dtype=bool)
+def _place(geoms: np.ndarray, chosen: CRS | str, label: str, *, swap: bool, source: str, ledger: Ledger) -> bool:
+    """Convert the kept geometries to WGS-84 in place; refuse a choice that yields no lon/lat.
+
+    Returns whether any coordinate moved (False when the data are WGS-84 already).
+    """
+    keep = ~shapely.is_missing(geoms)
     if not keep.any():
-        return
-    geoms[keep] = to_wgs84(geoms[keep], chosen, swap)
-    landed = bounds_of(geoms[keep])
+        return False
+    before = geoms[keep]
+    placed = to_wgs84(before, chosen, swap)
+    geoms[keep] = placed
+    landed = bounds_of(placed)
     if landed is not None and not is_degrees(landed):
         raise fail(
             source,
@@ -690,6 +694,7 @@ def _place(geoms: np.ndarray, chosen: CRS | str, label: str, *, swap: bool, sour
             "note",
             Note("the data lies outside China: check the coordinate system", "数据位于中国境外：请核对坐标系"),
         )
+    return placed is not before  # to_wgs84 hands back the same array when nothing moves
 
 
 def _no_polygons(ledger: Ledger, layer: str, source: str) -> ReadError:
@@ -721,29 +726,24 @@ def _finish(
     if "geometry" in attrs.columns:
         attrs = attrs.rename(columns={"geometry": "geometry_file"})
     id_col = "id" if "id" in attrs.columns else _id_column(attrs)
-    ledger = Ledger(
-        [
-            None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
-            for v in (attrs[id_col].tolist() if id_col else [None] * len(attrs))
-        ]
-    )
+    ledger = Ledger(attrs[id_col] if id_col else None)
     for note in notes:
         ledger.add(None, "note", note)
 
-    geoms = clean(raw.geoms, raw, ledger)
-    bounds = bounds_of(np.array([*(g for g in raw.geoms if g is not None), None], dtype=object)[:-1])
+    geoms, valid, _ = clean_checked(raw.geoms, raw, ledger)
+    bounds = bounds_of(raw.geoms)  # None (missing) rows have no bounds and are ignored
     chosen, label = _resolve_crs(raw, bounds, source, crs, swap_xy)
     swap = bool(swap_xy)
     crs_note = _crs_note(label, crs_label(raw.declared), crs, swap, raw.crs_source)
     wgs84 = isinstance(chosen, CRS) and chosen.is_geographic and chosen.equals(WGS84, ignore_axis_order=True)
     ledger.add(None, "note" if wgs84 and not swap else "converted", crs_note)
-    _place(geoms, chosen, label, swap=swap, source=source, ledger=ledger)
-    geoms = repair(geoms, ledger)
+    moved = _place(geoms, chosen, label, swap=swap, source=source, ledger=ledger)
+    geoms = repair(geoms, ledger, valid=None if moved else valid)  # validity checked once when nothing moved
 
-    kept = np.array([g is not None for g in geoms], dtype=bool)
+    kept = ~shapely.is_missing(geoms)
     if not kept.any():
         raise _no_polygons(ledger, layer, source)
-    frame = gpd.GeoDataFrame(attrs[kept].reset_index(drop=True), geometry=list(geoms[kept]), crs="EPSG:4326")
+    frame = _frame(attrs, geoms, kept)
     problems: list[Problem] = []
     if role == "carriers":
         problems = validate_carriers(frame)
@@ -761,6 +761,17 @@ def _finish(
         problems,
         source,
     )
+
+
+def _frame(attrs: pd.DataFrame, geoms: np.ndarray, kept: np.ndarray) -> gpd.GeoDataFrame:
+    """The kept rows and their outlines as a GeoDataFrame in EPSG:4326 (index 0…n-1).
+
+    The outlines go in as one GeometryArray, not a Python list of them; when every row is kept, the
+    attributes are not copied row by row.
+    """
+    rows = attrs if kept.all() else attrs[kept]
+    outlines = gpd.array.from_shapely(geoms[kept], crs="EPSG:4326")
+    return gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=outlines, crs="EPSG:4326")
 
 
 _SOURCE_ZH = {
