@@ -7,7 +7,7 @@ import socket
 import time
 from pathlib import Path
 
-__all__ = ["allocate", "connect", "echo", "read_peak", "segfault", "smuggle", "spin"]
+__all__ = ["allocate", "connect", "echo", "read_peak", "scratch", "segfault", "smuggle", "spin"]
 
 
 def segfault() -> None:
@@ -66,3 +66,15 @@ class _Smuggled:
 def smuggle() -> object:
     """Answer with an object naming ``os.system``."""
     return _Smuggled()
+
+
+def scratch(note: str, crash: bool) -> str:
+    """Write a file where the reader writes its temporary files, note that directory, and crash if asked."""
+    import tempfile  # noqa: PLC0415
+
+    where = tempfile.gettempdir()
+    Path(where, "left.gpkg").write_bytes(b"x" * 1024)
+    Path(note).write_text(where, encoding="utf-8")
+    if crash:
+        segfault()
+    return where

@@ -37,6 +37,7 @@ from geo.io._sources import (
     envelope,
     from_wkb,
     meta_from_raw,
+    plain_polygon_wkb,
     preview_frame,
     refuse_type,
     text_head,
@@ -167,13 +168,16 @@ class GdalFile:
             return None
         rows = table.num_rows
         attrs = pd.DataFrame({name: raw_read_cells(table.column(i)) for i, name in enumerate(names)}, index=range(rows))
+        wkb = None
         if has_geometry:
             column = table.column(table.num_columns - 1)
-            geoms, unreadable, fixes = from_wkb(np.asarray(column.to_numpy(zero_copy_only=False)), arrow=column)
+            values = np.asarray(column.to_numpy(zero_copy_only=False))
+            geoms, unreadable, fixes = from_wkb(values, arrow=column)
+            wkb = plain_polygon_wkb(values, column)
         else:
             geoms, unreadable, fixes = np.full(rows, None, dtype=object), {}, {}
         declared = CRS.from_user_input(meta["crs"]) if meta.get("crs") else None
-        return Raw(attrs, geoms, unreadable, fixes, declared)
+        return Raw(attrs, geoms, unreadable, fixes, declared, wkb=wkb)
 
     def load(self, layer: str | int) -> Raw:
         meta, _, wkb, fields = self.ogr.raw.read(self.path, layer=layer, datetime_as_string=True)

@@ -28,6 +28,7 @@ from geo.io._sources import (
     check_counts,
     from_wkb,
     meta_from_raw,
+    plain_polygon_wkb,
     strip_bom,
     text_preview,
     to_utf8,
@@ -599,15 +600,18 @@ class Parquet(Opened):
             geoms = gpd.GeoSeries.from_arrow(column).to_numpy()
             unreadable: dict[int, Note] = {}
             fixes: dict[int, list[Note]] = {}
+            wkb = None
         else:
             if hasattr(column.type, "value_type"):  # a dictionary column (written from a categorical)
                 column = pc.cast(column, column.type.value_type)
             values = np.asarray(column.to_numpy(), dtype=object)  # bytes or None, without Python lists
             geoms, unreadable, fixes = from_wkb(values, arrow=column)  # headers screened on Arrow's buffers
+            wkb = plain_polygon_wkb(values, column)
         attrs = arrow_cells(table.drop_columns([self.column]))
         vertices = int(shapely.get_num_coordinates(geoms).sum()) if len(geoms) else 0
         check_counts(self.source, len(attrs), vertices, self.limits)
-        return Raw(attrs, geoms, unreadable, fixes, self._declared(), "GeoParquet metadata"), vertices
+        raw = Raw(attrs, geoms, unreadable, fixes, self._declared(), "GeoParquet metadata", wkb=wkb)
+        return raw, vertices
 
     def meta(self, layer: str) -> Meta:
         raw, vertices = self._raw()

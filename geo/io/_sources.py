@@ -39,6 +39,7 @@ __all__ = [
     "from_wkb",
     "geometry_type",
     "meta_from_raw",
+    "plain_polygon_wkb",
     "preview_frame",
     "refuse_type",
     "screen_wkb",
@@ -176,6 +177,10 @@ class Raw:
     encoding: EncodingInfo | None = None
     notes: list[Note] = field(default_factory=list)
     geometry_columns: tuple[str, ...] = ()
+    #: Per row, the WKB read from the file when it is a plain 2D little-endian Polygon (the bytes
+    #: shapely writes for that outline), else None; None when the format gives no such column. The
+    #: reader hands these bytes on instead of writing each outline it did not change again.
+    wkb: np.ndarray | None = None
 
 
 @dataclass
@@ -468,6 +473,20 @@ def bracket_depth(data: bytes, opening: bytes = b"[{", closing: bytes = b"]}") -
             deepest = max(deepest, int(running.max()))
             level = int(running[-1])
     return deepest
+
+
+def plain_polygon_wkb(values: np.ndarray, arrow: Any) -> np.ndarray | None:
+    """``values`` where the blob is a 2D little-endian Polygon with no SRID (byte order 1, type 3),
+    else None; None for all when ``arrow`` is not the same column as an Arrow binary array.
+
+    Such a blob holds no inner headers and is byte for byte what shapely writes for the outline it
+    decodes to, so it can stand for that outline as long as the outline is not changed.
+    """
+    if len(values) == 0 or arrow is None or len(arrow) != len(values) or not _is_arrow_binary(arrow):
+        return None
+    heads = _arrow_heads(arrow)
+    polygon = (heads[:, 0] == 1) & (heads[:, 1] == 3) & (heads[:, 2] == 0) & (heads[:, 3] == 0) & (heads[:, 4] == 0)
+    return np.where(polygon, values, None)
 
 
 def from_wkb(values: np.ndarray, *, arrow: Any = None) -> tuple[np.ndarray, dict[int, Note], dict[int, list[Note]]]:

@@ -170,6 +170,23 @@ class ReadResult:
     format: str
     problems: list[Problem] = field(default_factory=list)  # contract findings for ``role``
     filename: str = ""
+    #: The outlines as read and the file's WKB of those left unchanged (:func:`_pack_frame`): only
+    #: to send the frame from the reader's process; never pickled itself.
+    _wire: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The state to pickle: the frame's outlines as one array of WKB (see :func:`_pack_frame`)."""
+        state = dict(self.__dict__)
+        state["frame"] = _pack_frame(self.frame, self._wire)
+        state["_wire"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled result, rebuilding a packed frame."""
+        state = dict(state)
+        state["frame"] = _unpack_frame(state.get("frame"))
+        state.setdefault("_wire", None)
+        self.__dict__.update(state)
 
     def report_frame(self) -> pd.DataFrame:
         """The report as a table (row, id, action, reason_en, reason_zh)."""
@@ -730,7 +747,7 @@ def _finish(
     for note in notes:
         ledger.add(None, "note", note)
 
-    geoms, valid, _ = clean_checked(raw.geoms, raw, ledger)
+    geoms, valid, untouched = clean_checked(raw.geoms, raw, ledger)
     bounds = bounds_of(raw.geoms)  # None (missing) rows have no bounds and are ignored
     chosen, label = _resolve_crs(raw, bounds, source, crs, swap_xy)
     swap = bool(swap_xy)
@@ -743,7 +760,11 @@ def _finish(
     kept = ~shapely.is_missing(geoms)
     if not kept.any():
         raise _no_polygons(ledger, layer, source)
-    frame = _frame(attrs, geoms, kept)
+    outlines = geoms[kept]
+    frame = _frame(attrs, outlines, kept)
+    wire = None
+    if raw.wkb is not None and not moved:  # the file's own bytes for every outline left as read
+        wire = (outlines, np.where(untouched & valid, raw.wkb, None)[kept])
     problems: list[Problem] = []
     if role == "carriers":
         problems = validate_carriers(frame)
@@ -760,18 +781,67 @@ def _finish(
         fmt,
         problems,
         source,
+        _wire=wire,
     )
 
 
-def _frame(attrs: pd.DataFrame, geoms: np.ndarray, kept: np.ndarray) -> gpd.GeoDataFrame:
-    """The kept rows and their outlines as a GeoDataFrame in EPSG:4326 (index 0…n-1).
+def _frame(attrs: pd.DataFrame, outlines: np.ndarray, kept: np.ndarray) -> gpd.GeoDataFrame:
+    """The kept rows and their ``outlines`` as a GeoDataFrame in EPSG:4326 (index 0…n-1).
 
     The outlines go in as one GeometryArray, not a Python list of them; when every row is kept, the
     attributes are not copied row by row.
     """
     rows = attrs if kept.all() else attrs[kept]
-    outlines = gpd.array.from_shapely(geoms[kept], crs="EPSG:4326")
-    return gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=outlines, crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        rows.reset_index(drop=True), geometry=gpd.array.from_shapely(outlines, crs="EPSG:4326"), crs="EPSG:4326"
+    )
+
+
+#: A frame as :meth:`ReadResult.__getstate__` sends it (the tag, then :func:`_pack_frame`'s fields).
+_PACKED = "geo.io.reader:frame-wkb-1"
+
+
+def _pack_frame(frame: pd.DataFrame, wire: tuple[np.ndarray, np.ndarray] | None) -> Any:
+    """A GeoDataFrame as its attributes plus every outline's WKB in one Arrow binary array.
+
+    geopandas pickles outlines as a million separate WKB objects; one array of them is written and
+    read in one piece. Where ``wire`` holds the file's own WKB for an outline that is still the very
+    object read (checked object by object), those bytes are sent as they are; every other outline is
+    written anew. Anything but a GeoDataFrame with an active geometry column is returned as is.
+    """
+    import pyarrow as pa  # noqa: PLC0415 - loaded with the reader's formats
+
+    name = frame.active_geometry_name if isinstance(frame, gpd.GeoDataFrame) else None
+    if name is None or list(frame.columns).count(name) != 1:
+        return frame
+    array = frame[name].array
+    if not isinstance(array, gpd.array.GeometryArray):
+        return frame
+    data = np.asarray(array, dtype=object)  # the shapely objects themselves
+    blobs = np.full(len(data), None, dtype=object)
+    fresh = np.ones(len(data), dtype=bool)
+    if wire is not None and len(wire[0]) == len(data):
+        same = np.fromiter(map(id, data), np.int64, len(data)) == np.fromiter(map(id, wire[0]), np.int64, len(data))
+        reuse = same & ~pd.isna(wire[1])  # wire[0] holds the objects read, so their ids cannot be reused
+        blobs[reuse] = wire[1][reuse]
+        fresh = ~reuse
+    blobs[fresh] = shapely.to_wkb(data[fresh])
+    cells = pa.array(blobs, type=pa.large_binary(), from_pandas=True)
+    attrs = pd.DataFrame(frame.drop(columns=[name]))
+    return (_PACKED, attrs, name, list(frame.columns).index(name), array.crs, cells, dict(frame.attrs))
+
+
+def _unpack_frame(packed: Any) -> Any:
+    """The GeoDataFrame :func:`_pack_frame` packed (anything else as is)."""
+    if not (isinstance(packed, tuple) and packed and packed[0] == _PACKED):
+        return packed
+    _, attrs, name, position, crs, cells, frame_attrs = packed
+    outlines = gpd.array.GeometryArray(shapely.from_wkb(cells.to_numpy(zero_copy_only=False)), crs=crs)
+    columns = attrs.copy(deep=False)
+    columns.insert(position, name, outlines)
+    frame = gpd.GeoDataFrame(columns, geometry=name)
+    frame.attrs.update(frame_attrs)
+    return frame
 
 
 _SOURCE_ZH = {
