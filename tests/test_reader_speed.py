@@ -20,6 +20,7 @@ import io
 import math
 import pickle
 import tempfile
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -409,3 +410,45 @@ def test_the_scratch_directory_is_private_and_falls_back_to_the_temporary_direct
         assert fallback.parent == Path(tempfile.gettempdir())
     finally:
         fallback.rmdir()
+
+
+# --- the worker's answer: arrays out of band ----------------------------------------------------------------
+
+
+def test_large_arrays_come_back_whole_and_writable() -> None:
+    frame = pd.DataFrame({"n": np.arange(100_000), "text": pd.array([f"t{i}" for i in range(100_000)], dtype="str")})
+    got = run_isolated("worker_targets:echo", "x", ((np.arange(50_000, dtype=np.float64), frame),), {}, QUICK)
+    array, back = got
+    assert array.flags.writeable
+    array[0] = 7.0  # the caller may change what it received
+    np.testing.assert_array_equal(array[1:], np.arange(1, 50_000, dtype=np.float64))
+    pd.testing.assert_frame_equal(back, frame)
+    back.loc[0, "n"] = 5
+    assert back["n"].iloc[0] == 5
+
+
+def test_an_answer_announcing_more_than_the_worker_could_hold_is_refused() -> None:
+    import multiprocessing  # noqa: PLC0415
+
+    receive, send = multiprocessing.Pipe(duplex=False)
+    limits = Limits(worker_memory_bytes=1024)
+    send.send_bytes(_worker._COUNT.pack(1) + (10**12).to_bytes(8, "little"))
+    with pytest.raises(EOFError):
+        _worker._receive(receive, deadline=time.monotonic() + 5, limits=limits)
+    send.send_bytes(_worker._COUNT.pack(5000))  # more buffers than allowed, and a header that does not match
+    with pytest.raises(EOFError):
+        _worker._receive(receive, deadline=time.monotonic() + 5, limits=limits)
+
+
+def test_an_answer_cut_short_is_no_answer() -> None:
+    import multiprocessing  # noqa: PLC0415
+
+    receive, send = multiprocessing.Pipe(duplex=False)
+    send.send_bytes(_worker._COUNT.pack(1) + (16).to_bytes(8, "little"))
+    send.send_bytes(pickle.dumps("x"))
+    send.send_bytes(b"12345678")  # 8 bytes of the 16 announced
+    with pytest.raises(EOFError):
+        _worker._receive(receive, deadline=time.monotonic() + 5, limits=Limits())
+    receive2, send2 = multiprocessing.Pipe(duplex=False)
+    send2.send_bytes(_worker._COUNT.pack(0))
+    assert _worker._receive(receive2, deadline=time.monotonic() + 0.2, limits=Limits()) is None  # pickle never came

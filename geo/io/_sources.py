@@ -410,6 +410,23 @@ def _arrow_heads(column: Any) -> npt.NDArray[np.uint8]:
     return np.concatenate(parts) if parts else np.empty((0, 5), dtype=np.uint8)
 
 
+#: The headers of the last Arrow column read (the column itself kept, so that its identity holds):
+#: :func:`screen_wkb` and then :func:`plain_polygon_wkb` read the same column's headers, once.
+_LAST_HEADS: list[tuple[Any, npt.NDArray[np.uint8]]] = []
+
+
+def _heads_of(column: Any, *, last_use: bool = False) -> npt.NDArray[np.uint8]:
+    """:func:`_arrow_heads` of ``column``, computed once for two consecutive uses."""
+    if _LAST_HEADS and _LAST_HEADS[0][0] is column:
+        heads = _LAST_HEADS[0][1]
+    else:
+        heads = _arrow_heads(column)
+        _LAST_HEADS[:] = [(column, heads)]
+    if last_use:
+        _LAST_HEADS.clear()
+    return heads
+
+
 def _simple_mask(heads: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
     """Which blobs are a plain point, line or polygon (nothing nested), read from all headers at once."""
     head = heads.astype(np.uint32)
@@ -441,7 +458,7 @@ def screen_wkb(values: np.ndarray, *, arrow: Any = None) -> dict[int, Note]:
     if len(values) == 0:
         return out
     if arrow is not None and len(arrow) == len(values) and _is_arrow_binary(arrow):
-        simple = _simple_mask(_arrow_heads(arrow))
+        simple = _simple_mask(_heads_of(arrow))
     else:
         simple = _simple_mask(_object_heads(values.tolist()))
     for i in np.flatnonzero(~simple).tolist():
@@ -484,7 +501,7 @@ def plain_polygon_wkb(values: np.ndarray, arrow: Any) -> np.ndarray | None:
     """
     if len(values) == 0 or arrow is None or len(arrow) != len(values) or not _is_arrow_binary(arrow):
         return None
-    heads = _arrow_heads(arrow)
+    heads = _heads_of(arrow, last_use=True)
     polygon = (heads[:, 0] == 1) & (heads[:, 1] == 3) & (heads[:, 2] == 0) & (heads[:, 3] == 0) & (heads[:, 4] == 0)
     return np.where(polygon, values, None)
 
