@@ -156,13 +156,7 @@ def _lean() -> None:
 
         pyarrow.set_cpu_count(1)
         pyarrow.set_io_thread_count(1)
-    with contextlib.suppress(ImportError, AttributeError):
-        # numpy asks the kernel for huge pages for every large array; where the kernel then compacts
-        # memory to find them (transparent huge pages on "madvise", as on the project's machine), each
-        # new array stalls in page faults: a million footprints' read spent 0.3-0.7 s more in the kernel.
-        import numpy  # noqa: PLC0415 - preloaded
-
-        numpy._core.multiarray._set_madvise_hugepage(False)
+    _huge_pages(False)  # a million footprints' read spent 0.3-0.7 s more in the kernel with them
 
 
 _M_ARENA_MAX = -8  # glibc's mallopt parameter
@@ -439,6 +433,20 @@ def _collector_paused() -> Any:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _huge_pages(wanted: bool) -> bool:
+    """Whether numpy asks the kernel for huge pages for large arrays, set to ``wanted``; the setting before.
+
+    Where the kernel compacts memory to find them (transparent huge pages on "madvise", as on the
+    project's machine), every new large array stalls in page faults. The worker never asks (the
+    caller's own setting is left as it is: there it made no measurable difference).
+    """
+    with contextlib.suppress(ImportError, AttributeError):
+        import numpy  # noqa: PLC0415 - the caller has it loaded for the answer's arrays
+
+        return bool(numpy._core.multiarray._set_madvise_hugepage(wanted))
+    return False
 
 
 def _wait(process: Any, receive: Connection, limits: Limits) -> tuple[tuple[bytes, list[bytearray]] | None, str]:

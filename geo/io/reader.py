@@ -793,7 +793,10 @@ def _frame(attrs: pd.DataFrame, outlines: np.ndarray, kept: np.ndarray) -> gpd.G
     """
     rows = attrs if kept.all() else attrs[kept]
     return gpd.GeoDataFrame(
-        rows.reset_index(drop=True), geometry=gpd.array.from_shapely(outlines, crs="EPSG:4326"), crs="EPSG:4326"
+        rows.reset_index(drop=True),
+        geometry=gpd.array.from_shapely(outlines, crs="EPSG:4326"),
+        crs="EPSG:4326",
+        copy=False,  # the reader's own attributes (copy-on-write protects them): no second copy
     )
 
 
@@ -839,7 +842,7 @@ def _unpack_frame(packed: Any) -> Any:
     outlines = gpd.array.GeometryArray(shapely.from_wkb(cells.to_numpy(zero_copy_only=False)), crs=crs)
     columns = attrs.copy(deep=False)
     columns.insert(position, name, outlines)
-    frame = gpd.GeoDataFrame(columns, geometry=name)
+    frame = gpd.GeoDataFrame(columns, geometry=name, copy=False)  # the columns were made for it: no copy
     frame.attrs.update(frame_attrs)
     return frame
 
