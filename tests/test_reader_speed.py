@@ -341,9 +341,11 @@ def test_the_frame_arrives_as_geopandas_pickling_delivered_it(
     attrs.insert(min(position, 3), name, gpd.array.from_shapely(np.array([*geoms, None], dtype=object)[:-1], crs=crs))
     frame = gpd.GeoDataFrame(attrs, geometry=name)
     frame.attrs["source"] = "test"
+    before = geopandas_pickled(frame)
     got = through_the_worker_pipe(result_with(frame))
+    same_frames(frame, before)  # sending it left the sender's frame as it was
     assert isinstance(got, reader.ReadResult)
-    same_frames(got.frame, geopandas_pickled(frame))
+    same_frames(got.frame, before)
     assert got.frame.attrs == {"source": "test"}
     assert got._wire is None
 

@@ -830,7 +830,8 @@ def _pack_frame(frame: pd.DataFrame, wire: tuple[np.ndarray, np.ndarray] | None)
         fresh = ~reuse
     blobs[fresh] = shapely.to_wkb(data[fresh])
     cells = pa.array(blobs, type=pa.large_binary(), from_pandas=True)
-    attrs = pd.DataFrame(frame.drop(columns=[name]))
+    attrs = pd.DataFrame(frame, copy=False)  # the same columns, not copied nor merged into fewer blocks
+    del attrs[name]
     return (_PACKED, attrs, name, list(frame.columns).index(name), array.crs, cells, dict(frame.attrs))
 
 
