@@ -127,6 +127,18 @@ def test_only_plain_little_endian_polygons_stand_for_their_outline() -> None:
     assert plain_polygon_wkb(values, None) is None
 
 
+def test_a_multipolygon_of_one_plain_polygon_stands_for_its_outline_too() -> None:
+    one = shapely.MultiPolygon([SQUARE]).wkb
+    one_big_endian_part = one[:9] + big_endian(SQUARE)
+    one_z_part = one[:9] + shapely.to_wkb(shapely.Polygon([(0, 0, 1), (1, 0, 1), (1, 1, 1), (0, 0, 1)]))
+    two = shapely.MultiPolygon([SQUARE, shapely.box(0, 0, 1, 1)]).wkb
+    values = np.array([one, one_big_endian_part, one_z_part, two, one[:12]], dtype=object)
+    kept = plain_polygon_wkb(values, arrow_of(list(values)))
+    assert kept is not None
+    assert [blob is not None for blob in kept] == [True, False, False, False, False]
+    assert kept[0] == shapely.to_wkb(shapely.from_wkb(one))
+
+
 # --- GeoPackage: the Arrow stream against raw.read --------------------------------------------------------
 
 
