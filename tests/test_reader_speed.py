@@ -282,6 +282,7 @@ def test_the_ledger_names_rows_by_their_id_as_text() -> None:
         ledger.add(i, "dropped", reader.Note("x", "x"))
     assert [f.id for f in ledger.report] == ["a", None, None, "7"]
     assert Ledger(None).row_id(3) is None
+    assert Ledger(["x", None, 2.5]).row_id(2) == "2.5"  # a plain list, as before
 
 
 # --- the frame sent as one array of WKB ---------------------------------------------------------------------
@@ -477,3 +478,15 @@ def test_prestart_starts_the_forkserver_and_reads_go_on_as_before(tmp_path: Path
     frame = gpd.GeoDataFrame({"id": ["a"]}, geometry=[SQUARE], crs="EPSG:4326")
     frame.to_parquet(tmp_path / "one.parquet")
     assert reader.read_path(tmp_path / "one.parquet", limits=QUICK).frame["id"].tolist() == ["a"]
+
+
+def test_no_scratch_directory_is_a_bilingual_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_room(_limits: Limits) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_worker, "_scratch_dir", no_room)
+    with pytest.raises(reader.ReadError) as info:
+        run_isolated("worker_targets:echo", "x.gpkg", ("x",), {}, QUICK)
+    assert info.value.code == "unreadable"
+    assert "No space left" in info.value.message_en
+    assert "隔离的读取进程" in info.value.message_zh

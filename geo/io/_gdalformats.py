@@ -164,8 +164,8 @@ class GdalFile:
         meta, table = self.ogr.raw.read_arrow(self.path, layer=layer)
         names = [str(n) for n in meta["fields"]]
         has_geometry = table.num_columns == len(names) + 1
-        if not has_geometry and table.num_columns != len(names):
-            return None
+        if table.column_names[: len(names)] != names or (not has_geometry and table.num_columns != len(names)):
+            return None  # not the columns in the order raw.read gives them: let raw.read read the layer
         rows = table.num_rows
         attrs = pd.DataFrame({name: raw_read_cells(table.column(i)) for i, name in enumerate(names)}, index=range(rows))
         wkb = None

@@ -60,11 +60,12 @@ _ZH_KIND = {
 def row_ids(cells: Any) -> list[str | None]:
     """Each row's id as the report names it: the cell as text, None where it is missing (None or NaN).
 
-    ``cells`` is the id column (anything with ``tolist``), or None when the layer has no id column.
+    ``cells`` is the id column (a Series, an array or a list), or None when the layer has no id column.
     """
     if cells is None:
         return []
-    return [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in cells.tolist()]
+    values = cells.tolist() if hasattr(cells, "tolist") else list(cells)
+    return [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values]
 
 
 @dataclass

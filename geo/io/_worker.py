@@ -528,7 +528,16 @@ def run_isolated(
 
 def _run(target: str, source: str, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits) -> Any:
     ctx = _context()
-    scratch = _scratch_dir(limits)
+    try:
+        scratch = _scratch_dir(limits)
+    except OSError as exc:
+        log.exception("could not make the reader's scratch directory")
+        raise fail(
+            source,
+            "unreadable",
+            f"the server could not prepare its isolated reader ({exc}); try again in a moment",
+            f"服务器无法准备隔离的读取进程({exc})；请稍后再试",
+        ) from exc
     try:
         receive, send = ctx.Pipe(duplex=False)
         process = _Process(
