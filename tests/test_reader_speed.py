@@ -469,17 +469,6 @@ def test_an_answer_cut_short_is_no_answer() -> None:
     assert _worker._receive(receive2, deadline=time.monotonic() + 0.2, limits=Limits()) is None  # pickle never came
 
 
-def test_prestart_starts_the_forkserver_and_reads_go_on_as_before(tmp_path: Path) -> None:
-    from multiprocessing import forkserver  # noqa: PLC0415
-
-    _worker.prestart()
-    _worker.prestart()  # twice: the same forkserver
-    assert forkserver._forkserver._forkserver_pid is not None
-    frame = gpd.GeoDataFrame({"id": ["a"]}, geometry=[SQUARE], crs="EPSG:4326")
-    frame.to_parquet(tmp_path / "one.parquet")
-    assert reader.read_path(tmp_path / "one.parquet", limits=QUICK).frame["id"].tolist() == ["a"]
-
-
 def test_no_scratch_directory_is_a_bilingual_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_room(_limits: Limits) -> str:
         raise OSError(28, "No space left on device")

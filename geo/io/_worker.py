@@ -49,7 +49,7 @@ from typing import Any
 
 from geo.io._readbase import Limits, ReadError, fail
 
-__all__ = ["prestart", "run_isolated"]
+__all__ = ["run_isolated"]
 
 log = logging.getLogger(__name__)
 
@@ -113,18 +113,6 @@ def _context() -> Any:
             ctx.set_forkserver_preload(PRELOAD)
             _CONTEXT = ctx
         return _CONTEXT
-
-
-def prestart() -> None:
-    """Start the readers' forkserver now, in the background, so that the first read need not wait for it.
-
-    The forkserver loads the reader's modules in its own process (about 0.5 s); a caller that will
-    read a file soon (the command line, before its own imports) can let that happen meanwhile.
-    Returns at once; calling it again, or reading, uses the same forkserver. Nothing else changes:
-    every read still runs in a new, limited child of it.
-    """
-    _context()
-    forkserver.ensure_running()
 
 
 def _no_network() -> None:
