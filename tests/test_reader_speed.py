@@ -16,6 +16,7 @@ against the way it replaced, on crafted and random input:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import pickle
@@ -214,6 +215,49 @@ def test_a_geopackage_reads_the_same_through_the_reader_as_before(tmp_path: Path
     assert fast.report == slow.report
     pd.testing.assert_frame_equal(fast.rejected, slow.rejected)
     assert {f.action for f in fast.report} >= {"repaired", "dropped", "rejected"}
+
+
+def gpkg_with_blob(path: Path, blob: bytes) -> bytes:
+    """A GeoPackage whose second feature's geometry is ``blob`` (after a standard GeoPackage header)."""
+    import sqlite3  # noqa: PLC0415
+
+    frame = gpd.GeoDataFrame({"id": ["ok", "odd"]}, geometry=[SQUARE, SQUARE], crs="EPSG:4326")
+    frame.to_file(path, driver="GPKG", engine="pyogrio", SPATIAL_INDEX="NO")
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.execute(
+            'UPDATE "odd" SET geom = ? WHERE id = ?',  # the layer is named after the file
+            (b"GP\x00\x01" + (4326).to_bytes(4, "little") + blob, "odd"),
+        )
+        con.commit()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        deep_collection(600),
+        deep_collection(40),
+        SQUARE.wkb[:-10],
+        b"\x01\x63\x00\x00\x00" + b"\x00" * 50,
+        b"\x01\x0a\x00\x00\x00\x00\x00\x00\x00",  # an empty CurvePolygon
+        big_endian(SQUARE),
+        shapely.to_wkb(shapely.Polygon([(121.4, 31.1, 5), (121.41, 31.1, 5), (121.41, 31.11, 5), (121.4, 31.1, 5)])),
+        shapely.Point(121.4, 31.1).wkb,
+    ],
+    ids=["deep600", "deep40", "truncated", "unknown-type", "curve", "big-endian", "z", "point"],
+)
+def test_a_damaged_geopackage_outline_reads_as_gdal_read_it(tmp_path: Path, blob: bytes) -> None:
+    """The outlines still come through GDAL's parse: a hostile blob gives the findings it gave."""
+    data = gpkg_with_blob(tmp_path / "odd.gpkg", blob)
+    fast = reader._read_here(data, "odd.gpkg")
+    slow_load = GdalFile.load_arrow
+    try:
+        GdalFile.load_arrow = lambda self, layer: None  # type: ignore[method-assign,assignment,misc]
+        slow = reader._read_here(data, "odd.gpkg")
+    finally:
+        GdalFile.load_arrow = slow_load  # type: ignore[method-assign]
+    assert fast.report == slow.report
+    pd.testing.assert_frame_equal(fast.frame, slow.frame, check_exact=True)
 
 
 # --- validity once, coordinates only where invalid ---------------------------------------------------------
