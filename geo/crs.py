@@ -28,6 +28,7 @@ __all__ = [
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "metric_crs_for",
+    "metric_measures",
     "shift_geometries",
     "to_metric",
     "wgs84_to_bd09",
@@ -235,3 +236,81 @@ def to_metric(frame: gpd.GeoDataFrame, *, crs: CRS | str | int | None = None) ->
     if frame.crs is not None and CRS.from_user_input(frame.crs) == target:
         return frame
     return frame.to_crs(target)
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(source: str, target: str) -> Transformer:
+    """A transformer between two CRSs, as GeoPandas' ``to_crs`` makes it (``always_xy``)."""
+    return Transformer.from_crs(CRS.from_user_input(source), CRS.from_user_input(target), always_xy=True)
+
+
+def metric_measures(outlines: gpd.GeoSeries, *, crs: CRS | str | int) -> tuple[Array, Array]:
+    """(bounds, areas) of ``outlines`` in the metric CRS ``crs``, without building the projected outlines.
+
+    The same numbers, bit for bit, as ``shapely.bounds`` and ``shapely.area`` of
+    ``to_metric(outlines, crs=crs)``: the vertices go through the same transformation, and each
+    ring's area is summed in GEOS's order (the shoelace formula relative to the ring's first
+    vertex). Building a million projected polygons costs more than projecting their vertices, and
+    most carriers only need their box and their area (:func:`geo.rollup` intersects only those near
+    a zone's edge). Simple polygons (no holes) take this path; any other outline (holes, several
+    parts, missing, empty) is projected whole and measured by Shapely.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``bounds`` (n × 4: minx, miny, maxx, maxy; NaN for missing or empty outlines) and ``areas``
+        (n; NaN for missing outlines).
+    """
+    geoms = np.asarray(outlines.to_numpy(), dtype=object)
+    target = CRS.from_user_input(crs)
+    if outlines.crs is None or CRS.from_user_input(outlines.crs) == target:
+        return shapely.bounds(geoms), shapely.area(geoms)
+    n = len(geoms)
+    bounds = np.empty((n, 4), dtype=np.float64)
+    areas = np.empty(n, dtype=np.float64)
+    counts = shapely.get_num_coordinates(geoms)
+    simple = (shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON) & (counts >= 4)
+    simple &= shapely.get_num_interior_rings(geoms) == 0
+    if not shapely.has_z(geoms[simple]).any():
+        other = np.flatnonzero(~simple)
+        simple_at = np.flatnonzero(simple)
+    else:  # a third coordinate may move the other two in some transformations: GeoPandas' path
+        other, simple_at = np.arange(n), np.empty(0, dtype=np.intp)
+    if len(other):
+        projected = to_metric(outlines.iloc[other], crs=target).to_numpy()
+        bounds[other], areas[other] = shapely.bounds(projected), shapely.area(projected)
+    if len(simple_at):
+        bounds[simple_at], areas[simple_at] = _ring_measures(
+            geoms[simple_at], counts[simple_at], _transformer(CRS.from_user_input(outlines.crs).srs, target.srs)
+        )
+    return bounds, areas
+
+
+def _ring_measures(
+    polygons: npt.NDArray[np.object_], counts: npt.NDArray[np.int64], transformer: Transformer
+) -> tuple[Array, Array]:
+    """Bounds and areas of polygons without holes after ``transformer``, GEOS's arithmetic in numpy."""
+    xy = shapely.get_coordinates(polygons)
+    x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+    del xy
+    transformer.transform(x, y, inplace=True)
+    starts = np.r_[0, np.cumsum(counts[:-1])]
+    bounds = np.column_stack(
+        [
+            np.minimum.reduceat(x, starts),
+            np.minimum.reduceat(y, starts),
+            np.maximum.reduceat(x, starts),
+            np.maximum.reduceat(y, starts),
+        ]
+    )
+    # GEOS (Area::ofRingSigned): sum over i = 1 … m-2 of (x[i] - x[0]) * (y[i-1] - y[i+1]), in
+    # order, halved. At i = 0 and at the closing vertex (equal to the first) x[i] - x[0] is 0, so
+    # the terms of every vertex can be summed (adding 0.0 changes nothing), and the neighbours
+    # read across two rings' boundary never count; bincount adds each ring's terms in order,
+    # from 0.0, as GEOS does.
+    x -= np.repeat(x[starts], counts)
+    terms = np.zeros(len(x))
+    np.multiply(x[1:-1], np.subtract(y[:-2], y[2:]), out=terms[1:-1])
+    ring = np.repeat(np.arange(len(polygons)), counts)
+    areas = np.abs(np.bincount(ring, weights=terms, minlength=len(polygons)) / 2.0)
+    return bounds, areas

@@ -38,7 +38,7 @@ import shapely
 from pyproj import CRS
 
 from geo import nesting
-from geo.crs import metric_crs_for, to_metric
+from geo.crs import metric_crs_for, metric_measures, to_metric
 from geo.schema import OUTSIDE, STATUSES, TOTAL, DataError, geometry_problems, in_file, split_ids
 from geo.text import TERMS, Text, term
 
@@ -394,8 +394,43 @@ def _grid_labels(
     return grid
 
 
+@dataclass
+class _Outlines:
+    """Carriers' outlines in the metric CRS: every box and area at once, the outlines only where asked.
+
+    Most carriers lie wholly inside a zone or far from every zone, which their box tells
+    (:func:`_settled_by_grid`); only those near a zone's edge need their projected outline. Built by
+    :meth:`projected` from outlines in any CRS (boxes and areas from the projected vertices, the
+    same numbers as the projected outlines give), or by :meth:`of` from outlines already metric.
+    """
+
+    bounds: FloatArray
+    areas: FloatArray
+    _source: gpd.GeoSeries | None = None
+    _crs: CRS | None = None
+    _geoms: npt.NDArray[np.object_] | None = None
+
+    @classmethod
+    def projected(cls, outlines: gpd.GeoSeries, crs: CRS) -> _Outlines:
+        bounds, areas = metric_measures(outlines, crs=crs)
+        return cls(bounds, areas, _source=outlines, _crs=crs)
+
+    @classmethod
+    def of(cls, geoms: npt.NDArray[np.object_], areas: FloatArray | None = None) -> _Outlines:
+        return cls(shapely.bounds(geoms), shapely.area(geoms) if areas is None else areas, _geoms=geoms)
+
+    def filled(self, positions: IntArray) -> npt.NDArray[np.object_]:
+        """The metric outlines at ``positions``, in an array of all the carriers (None elsewhere)."""
+        if self._geoms is not None:
+            return self._geoms
+        geoms = np.full(len(self.areas), None, dtype=object)
+        if len(positions) and self._source is not None:
+            geoms[positions] = to_metric(self._source.iloc[positions], crs=self._crs).to_numpy()
+        return geoms
+
+
 def _settled_by_grid(
-    geoms: npt.NDArray[np.object_], areas: FloatArray, zones: npt.NDArray[np.object_]
+    bounds: FloatArray, areas: FloatArray, zones: npt.NDArray[np.object_]
 ) -> tuple[npt.NDArray[np.bool_], IntArray]:
     """Carriers whose bounding box lies in grid cells of one label: (settled mask, their zone or -1).
 
@@ -406,7 +441,7 @@ def _settled_by_grid(
     may span any number of cells: a summed-area table of the mixed cells tells in four look-ups
     whether its cells hold a mixed one (cells that are not mixed and touch have one label).
     """
-    n = len(geoms)
+    n = len(bounds)
     # The typical carrier's side: the root of the median area of an evenly spaced sample.
     sample = areas[:: max(1, n // 65_536)]
     sample = sample[np.isfinite(sample)]  # missing geometries have no area
@@ -440,7 +475,7 @@ def _settled_by_grid(
     # In chunks that stay in the CPU cache: a million boxes at once is slower.
     for start in range(0, n, _GRID_CHUNK):
         stop = min(start + _GRID_CHUNK, n)
-        cell = shapely.bounds(geoms[start:stop])
+        cell = bounds[start:stop].copy()
         if blank[start:stop].any():
             np.nan_to_num(cell, copy=False)
         np.subtract(cell, offset[: stop - start], out=cell)
@@ -534,9 +569,19 @@ def _drop_inside_whole_zone(
     return edge[~settled[edge_carrier]]
 
 
+def _pieces(zones: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.object_], IntArray]:
+    """The zones cut into small pieces (:func:`_subdivide`), and the zone position of each piece."""
+    piece_list: list[shapely.Geometry] = []
+    owner_list: list[int] = []
+    for z, zone in enumerate(zones):
+        parts = _subdivide(zone)
+        piece_list.extend(parts)
+        owner_list.extend([z] * len(parts))
+    return np.array(piece_list, dtype=object), np.asarray(owner_list, dtype=np.int64)
+
+
 def _overlap_areas(
-    geoms: npt.NDArray[np.object_],
-    areas: FloatArray,
+    outlines: _Outlines,
     zones: npt.NDArray[np.object_],
     *,
     exact: bool = True,
@@ -544,32 +589,27 @@ def _overlap_areas(
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """(carrier, zone, overlap area) for every carrier–zone pair that overlaps, summed per pair.
 
-    ``zones`` must be disjoint, ``areas`` the carriers' areas; all in one metric CRS. Carriers the
+    ``zones`` must be disjoint, in the metric CRS of ``outlines``. Carriers the
     grid settles (wholly inside one zone, or touching none) skip the geometric tests; the rest are
     tested against the small pieces of the zones near them, and only those crossing a piece's
     edge are intersected. With ``exact=False`` (enough to find the largest overlap) pairs that
     only touch are dropped, and a carrier meeting one zone only, which holds a point inside the
     carrier, is reported with its own area there, not intersected.
     """
-    piece_list: list[shapely.Geometry] = []
-    owner_list: list[int] = []
-    for z, zone in enumerate(zones):
-        parts = _subdivide(zone)
-        piece_list.extend(parts)
-        owner_list.extend([z] * len(parts))
-    if not piece_list or not len(geoms):
+    pieces, owner = _pieces(zones)
+    areas = outlines.areas
+    if not len(pieces) or not len(areas):
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
-    pieces = np.array(piece_list, dtype=object)
-    owner = np.asarray(owner_list, dtype=np.int64)
     shapely.prepare(pieces)
     tree = shapely.STRtree(pieces)
-    if len(geoms) >= _GRID_MIN_CARRIERS:
+    if len(areas) >= _GRID_MIN_CARRIERS:
         shapely.prepare(zones)
-        settled, settled_zone = _settled_by_grid(geoms, areas, zones)
+        settled, settled_zone = _settled_by_grid(outlines.bounds, areas, zones)
     else:  # classifying the grid costs more than it saves
-        settled, settled_zone = np.zeros(len(geoms), dtype=bool), np.full(len(geoms), _NOWHERE)
+        settled, settled_zone = np.zeros(len(areas), dtype=bool), np.full(len(areas), _NOWHERE)
     fast = np.flatnonzero(settled & (settled_zone >= 0))
     open_ = np.flatnonzero(~settled)
+    geoms = outlines.filled(open_)  # only the open carriers' outlines are tested below
     query_idx, piece_idx = tree.query(geoms[open_])
     carrier_idx = open_[query_idx]
     # Most candidates lie wholly inside a piece: test that first (pieces are prepared), then
@@ -717,15 +757,15 @@ def assign(
     already in a metric CRS; ``workers`` is the number of threads for the geometry (default: up
     to 4, by the machine's cores). :func:`memberships` gives the same as an index-aligned frame.
     """
+    outlines = None if metric_geoms is None else _Outlines.of(np.asarray(metric_geoms, dtype=object), areas)
     with _outlines_checked(carriers, zones):
         return _membership(
             carriers,
             zones,
             zone_type=zone_type,
             mode=mode,
-            metric_geoms=metric_geoms,
+            outlines=outlines,
             metric_zones=metric_zones,
-            areas=areas,
             workers=workers,
         ).rows()
 
@@ -754,12 +794,11 @@ def _membership(
     *,
     zone_type: str,
     mode: Mode,
-    metric_geoms: npt.NDArray[np.object_] | None,
+    outlines: _Outlines | None,
     metric_zones: npt.NDArray[np.object_] | None,
-    areas: FloatArray | None,
     workers: int | None = None,
 ) -> _Membership:
-    """:func:`assign` in compact form."""
+    """:func:`assign` in compact form (``outlines`` and ``metric_zones`` in one metric CRS, or None)."""
     if mode not in MODES:
         raise ValueError(f"unknown membership mode {mode!r}; use one of: {', '.join(MODES)}")
     of_type = zones[zones["type"].astype(str) == zone_type]
@@ -767,16 +806,15 @@ def _membership(
     n = len(carriers)
     if mode == "declared":
         return _wholly(_declared_groups(carriers, groups[:-1]), groups)
-    if metric_geoms is None or metric_zones is None:
-        metric = to_metric(carriers)
-        metric_geoms = metric.geometry.to_numpy()
-        metric_zones = to_metric(zones, crs=metric.crs).geometry.to_numpy()
+    if outlines is None or metric_zones is None:
+        target = metric_crs_for(carriers)
+        outlines = _Outlines.projected(carriers.geometry, target)
+        metric_zones = to_metric(zones, crs=target).geometry.to_numpy()
     type_mask = (zones["type"].astype(str) == zone_type).to_numpy()
     pieces = disjoint_zones(metric_zones[type_mask])
-    if areas is None:
-        areas = shapely.area(metric_geoms)
+    areas = outlines.areas
     carrier_idx, zone_idx, overlap = _overlap_areas(
-        metric_geoms, areas, pieces, exact=mode == "area", workers=_WORKERS if workers is None else workers
+        outlines, pieces, exact=mode == "area", workers=_WORKERS if workers is None else workers
     )
     real = ~(overlap <= SHARE_EPS * areas[carrier_idx])  # NaN (from invalid outlines) stays for the NaN path
     carrier_idx, zone_idx, overlap = carrier_idx[real], zone_idx[real], overlap[real]
@@ -947,25 +985,25 @@ def _measured(
     mode: Mode,
     crs: Any,
     land_only: npt.NDArray[np.bool_] | None = None,
-) -> tuple[npt.NDArray[np.object_], FloatArray, npt.NDArray[np.object_] | None]:
-    """(carriers' outlines in the metric CRS, their areas, zones' outlines there when membership needs them).
+) -> tuple[_Outlines | None, FloatArray, npt.NDArray[np.object_] | None]:
+    """(carriers' outlines in the metric CRS, their areas, zones' outlines there), when membership needs them.
 
     ``crs`` is the metric CRS (``None``: :func:`geo.crs.metric_crs_for` the carriers). Only what
-    the measurement needs is reprojected: the outlines alone (not the attribute columns); the
-    zones only when membership is spatial; and when it is not (``declared``, ``status``) and
-    ``land_only`` marks the carriers whose land area counts (top-level ones), only those, the
-    others' outlines and areas being left empty (None, NaN).
+    the measurement needs is projected: the outlines' vertices alone (not the attribute columns),
+    and the outlines themselves only for the carriers near a zone's edge (:class:`_Outlines`);
+    the zones only when membership is spatial. When it is not (``declared``, ``status``: no
+    outlines, None) and ``land_only`` marks the carriers whose land area counts (top-level ones),
+    only those are measured, the others' areas being NaN.
     """
     target = CRS.from_user_input(crs) if crs is not None else metric_crs_for(carriers)
-    outlines = carriers.geometry
-    spatial = by != "status" and mode != "declared"
-    if land_only is not None and not spatial and not land_only.all():
-        metric_geoms = np.full(len(carriers), None, dtype=object)
-        metric_geoms[land_only] = to_metric(outlines[land_only], crs=target).to_numpy()
-    else:
-        metric_geoms = to_metric(outlines, crs=target).to_numpy()
-    metric_zones = to_metric(zones, crs=target).geometry.to_numpy() if spatial else None
-    return metric_geoms, shapely.area(metric_geoms), metric_zones
+    if by != "status" and mode != "declared":
+        outlines = _Outlines.projected(carriers.geometry, target)
+        return outlines, outlines.areas, to_metric(zones, crs=target).geometry.to_numpy()
+    if land_only is None or land_only.all():
+        return None, metric_measures(carriers.geometry, crs=target)[1], None
+    areas = np.full(len(carriers), np.nan)
+    areas[land_only] = metric_measures(carriers.geometry[land_only], crs=target)[1]
+    return None, areas, None
 
 
 def _compact_membership(
@@ -974,8 +1012,7 @@ def _compact_membership(
     *,
     by: str,
     mode: Mode,
-    metric_geoms: npt.NDArray[np.object_],
-    areas: FloatArray,
+    outlines: _Outlines | None,
     metric_zones: npt.NDArray[np.object_] | None,
     workers: int | None,
 ) -> _Membership:
@@ -983,14 +1020,7 @@ def _compact_membership(
         return _by_status(carriers)
     with _outlines_checked(carriers, zones):
         return _membership(
-            carriers,
-            zones,
-            zone_type=by,
-            mode=mode,
-            metric_geoms=metric_geoms,
-            metric_zones=metric_zones,
-            areas=areas,
-            workers=workers,
+            carriers, zones, zone_type=by, mode=mode, outlines=outlines, metric_zones=metric_zones, workers=workers
         )
 
 
@@ -1085,17 +1115,16 @@ def memberships(
         return _membership_frame(_by_status(carriers), carriers.index)
     if mode == "declared":  # membership by the carriers' zone_ids: no outline is needed
         return _membership_frame(
-            _membership(carriers, zones, zone_type=by, mode=mode, metric_geoms=None, metric_zones=None, areas=None),
+            _membership(carriers, zones, zone_type=by, mode=mode, outlines=None, metric_zones=None),
             carriers.index,
         )
-    metric_geoms, areas, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs)
+    outlines, _, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs)
     membership = _compact_membership(
         carriers,
         zones,
         by=by,
         mode=mode,
-        metric_geoms=metric_geoms,
-        areas=areas,
+        outlines=outlines,
         metric_zones=metric_zones,
         workers=workers,
     )
@@ -1220,14 +1249,13 @@ def partition_sums(
     """
     if by != "status" and mode not in MODES:
         raise ValueError(f"unknown membership mode {mode!r}; use one of: {', '.join(MODES)}")
-    metric_geoms, areas, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs, land_only=contrib.top)
+    outlines, areas, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs, land_only=contrib.top)
     membership = _compact_membership(
         carriers,
         zones,
         by=by,
         mode=mode,
-        metric_geoms=metric_geoms,
-        areas=areas,
+        outlines=outlines,
         metric_zones=metric_zones,
         workers=workers,
     )
