@@ -1419,12 +1419,12 @@ GRID_COLUMNS: tuple[str, ...] = ("ix", "iy", "existing_m2", "planned_m2", "total
 def grid_sums(carriers: gpd.GeoDataFrame, *, cell_m: float) -> gpd.GeoDataFrame:
     """Floor area of ``carriers`` summed per square grid cell, occupied cells only (the map's grid view).
 
-    Each carrier falls in the cell holding its representative point (a point inside its outline),
-    computed in the data's metric CRS (:func:`geo.crs.metric_crs_for`; EPSG:4549 in Shanghai) on a
-    grid aligned to multiples of the cell size. A cell sums what its carriers add by the roll-up's
-    rules (:func:`contributions`, build-out): a nested carrier adds nothing when an ancestor's
-    figure is known, and an unknown figure is counted as unknown, never as zero. So the cells add up
-    exactly to the district total at build-out.
+    Each carrier falls in the cell holding its representative point (a point inside its outline,
+    Shapely's ``point_on_surface``), placed in the data's metric CRS (:func:`geo.crs.metric_crs_for`;
+    EPSG:4549 in Shanghai) on a grid aligned to multiples of the cell size. A cell sums what its
+    carriers add by the roll-up's rules (:func:`contributions`, build-out): a nested carrier adds
+    nothing when an ancestor's figure is known, and an unknown figure is counted as unknown, never
+    as zero. So the cells add up exactly to the district total at build-out.
 
     Parameters
     ----------
@@ -1446,8 +1446,10 @@ def grid_sums(carriers: gpd.GeoDataFrame, *, cell_m: float) -> gpd.GeoDataFrame:
     if not len(carriers):
         empty = {c: pd.Series([], dtype="int64") for c in GRID_COLUMNS}
         return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-    metric = carriers.geometry.to_crs(crs).to_numpy()
-    xy = shapely.get_coordinates(shapely.point_on_surface(metric))
+    # The point is found on the outline as given and projected alone: projecting every vertex
+    # to find one point each cost more than the rest of the grid.
+    points = gpd.GeoSeries(shapely.point_on_surface(carriers.geometry.to_numpy()), crs=carriers.crs)
+    xy = shapely.get_coordinates(to_metric(points, crs=crs).to_numpy())
     ix = np.floor(xy[:, 0] / cell_m).astype(np.int64)
     iy = np.floor(xy[:, 1] / cell_m).astype(np.int64)
     span = int(ix.max() - ix.min()) + 1
