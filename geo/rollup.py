@@ -52,6 +52,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "TOTAL",
     "Contributions",
+    "MetricOutlines",
     "apportion",
     "assign",
     "combine",
@@ -61,6 +62,7 @@ __all__ = [
     "grid_sums",
     "measure",
     "memberships",
+    "metric_outlines",
     "partial_sums",
     "partition_sums",
     "summarize",
@@ -395,29 +397,30 @@ def _grid_labels(
 
 
 @dataclass
-class _Outlines:
-    """Carriers' outlines in the metric CRS: every box and area at once, the outlines only where asked.
+class MetricOutlines:
+    """Carriers' outlines in a metric CRS: every box and area at once, the outlines only where asked.
 
-    Most carriers lie wholly inside a zone or far from every zone, which their box tells
-    (:func:`_settled_by_grid`); only those near a zone's edge need their projected outline. Built by
-    :meth:`projected` from outlines in any CRS (boxes and areas from the projected vertices, the
-    same numbers as the projected outlines give), or by :meth:`of` from outlines already metric.
+    Most carriers lie wholly inside a zone or far from every zone, which their box tells; only
+    those near a zone's edge need their projected outline. Made by :func:`metric_outlines` (boxes
+    and areas from the projected vertices: the same numbers as the projected outlines give), it
+    can be passed to :func:`summarize` (``outlines=``) to sum the same carriers by several
+    groupings while measuring them once.
     """
 
+    crs: CRS | None
     bounds: FloatArray
     areas: FloatArray
     _source: gpd.GeoSeries | None = None
-    _crs: CRS | None = None
     _geoms: npt.NDArray[np.object_] | None = None
 
     @classmethod
-    def projected(cls, outlines: gpd.GeoSeries, crs: CRS) -> _Outlines:
-        bounds, areas = metric_measures(outlines, crs=crs)
-        return cls(bounds, areas, _source=outlines, _crs=crs)
+    def _of(cls, geoms: npt.NDArray[np.object_], areas: FloatArray | None = None) -> MetricOutlines:
+        """Outlines already in the metric CRS."""
+        return cls(None, shapely.bounds(geoms), shapely.area(geoms) if areas is None else areas, _geoms=geoms)
 
-    @classmethod
-    def of(cls, geoms: npt.NDArray[np.object_], areas: FloatArray | None = None) -> _Outlines:
-        return cls(shapely.bounds(geoms), shapely.area(geoms) if areas is None else areas, _geoms=geoms)
+    def of_these(self, carriers: gpd.GeoDataFrame) -> bool:
+        """Whether these are ``carriers``' own outlines (the same geometry column, not a copy of it)."""
+        return self._source is not None and carriers.geometry.array is self._source.array
 
     def filled(self, positions: IntArray) -> npt.NDArray[np.object_]:
         """The metric outlines at ``positions``, in an array of all the carriers (None elsewhere)."""
@@ -425,8 +428,20 @@ class _Outlines:
             return self._geoms
         geoms = np.full(len(self.areas), None, dtype=object)
         if len(positions) and self._source is not None:
-            geoms[positions] = to_metric(self._source.iloc[positions], crs=self._crs).to_numpy()
+            geoms[positions] = to_metric(self._source.iloc[positions], crs=self.crs).to_numpy()
         return geoms
+
+
+def metric_outlines(carriers: gpd.GeoDataFrame, *, crs: Any = None) -> MetricOutlines:
+    """``carriers``' outlines measured in the metric CRS ``crs`` (``None``: :func:`geo.crs.metric_crs_for`).
+
+    Pass the result to :func:`summarize` or :func:`partition_sums` (``outlines=``) to sum the same
+    carriers by several groupings, modes or years with one projection. Outlines of other carriers
+    (even an equal copy) are not used: those functions then measure their own.
+    """
+    target = CRS.from_user_input(crs) if crs is not None else metric_crs_for(carriers)
+    bounds, areas = metric_measures(carriers.geometry, crs=target)
+    return MetricOutlines(target, bounds, areas, _source=carriers.geometry)
 
 
 def _settled_by_grid(
@@ -581,7 +596,7 @@ def _pieces(zones: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.object_], In
 
 
 def _overlap_areas(
-    outlines: _Outlines,
+    outlines: MetricOutlines,
     zones: npt.NDArray[np.object_],
     *,
     exact: bool = True,
@@ -757,7 +772,7 @@ def assign(
     already in a metric CRS; ``workers`` is the number of threads for the geometry (default: up
     to 4, by the machine's cores). :func:`memberships` gives the same as an index-aligned frame.
     """
-    outlines = None if metric_geoms is None else _Outlines.of(np.asarray(metric_geoms, dtype=object), areas)
+    outlines = None if metric_geoms is None else MetricOutlines._of(np.asarray(metric_geoms, dtype=object), areas)
     with _outlines_checked(carriers, zones):
         return _membership(
             carriers,
@@ -794,7 +809,7 @@ def _membership(
     *,
     zone_type: str,
     mode: Mode,
-    outlines: _Outlines | None,
+    outlines: MetricOutlines | None,
     metric_zones: npt.NDArray[np.object_] | None,
     workers: int | None = None,
 ) -> _Membership:
@@ -807,9 +822,8 @@ def _membership(
     if mode == "declared":
         return _wholly(_declared_groups(carriers, groups[:-1]), groups)
     if outlines is None or metric_zones is None:
-        target = metric_crs_for(carriers)
-        outlines = _Outlines.projected(carriers.geometry, target)
-        metric_zones = to_metric(zones, crs=target).geometry.to_numpy()
+        outlines = metric_outlines(carriers)
+        metric_zones = to_metric(zones, crs=outlines.crs).geometry.to_numpy()
     type_mask = (zones["type"].astype(str) == zone_type).to_numpy()
     pieces = disjoint_zones(metric_zones[type_mask])
     areas = outlines.areas
@@ -985,20 +999,29 @@ def _measured(
     mode: Mode,
     crs: Any,
     land_only: npt.NDArray[np.bool_] | None = None,
-) -> tuple[_Outlines | None, FloatArray, npt.NDArray[np.object_] | None]:
+    given: MetricOutlines | None = None,
+) -> tuple[MetricOutlines | None, FloatArray, npt.NDArray[np.object_] | None]:
     """(carriers' outlines in the metric CRS, their areas, zones' outlines there), when membership needs them.
 
-    ``crs`` is the metric CRS (``None``: :func:`geo.crs.metric_crs_for` the carriers). Only what
-    the measurement needs is projected: the outlines' vertices alone (not the attribute columns),
-    and the outlines themselves only for the carriers near a zone's edge (:class:`_Outlines`);
-    the zones only when membership is spatial. When it is not (``declared``, ``status``: no
-    outlines, None) and ``land_only`` marks the carriers whose land area counts (top-level ones),
-    only those are measured, the others' areas being NaN.
+    ``crs`` is the metric CRS (``None``: :func:`geo.crs.metric_crs_for` the carriers). ``given``:
+    the carriers' outlines measured already (:func:`metric_outlines`), used when they are these
+    carriers' own in that CRS. Otherwise only what the measurement needs is projected: the outlines'
+    vertices alone (not the attribute columns), and the outlines themselves only for the carriers
+    near a zone's edge (:class:`MetricOutlines`); the zones only when membership is spatial. When
+    it is not (``declared``, ``status``: no outlines, None) and ``land_only`` marks the carriers
+    whose land area counts (top-level ones), only those are measured, the others' areas being NaN.
     """
-    target = CRS.from_user_input(crs) if crs is not None else metric_crs_for(carriers)
+    target = CRS.from_user_input(crs) if crs is not None else None
+    if given is None or not given.of_these(carriers) or (target is not None and target != given.crs):
+        given = None
+        target = target if target is not None else metric_crs_for(carriers)
+    else:
+        target = given.crs
     if by != "status" and mode != "declared":
-        outlines = _Outlines.projected(carriers.geometry, target)
+        outlines = given if given is not None else metric_outlines(carriers, crs=target)
         return outlines, outlines.areas, to_metric(zones, crs=target).geometry.to_numpy()
+    if given is not None:
+        return None, given.areas if land_only is None else np.where(land_only, given.areas, np.nan), None
     if land_only is None or land_only.all():
         return None, metric_measures(carriers.geometry, crs=target)[1], None
     areas = np.full(len(carriers), np.nan)
@@ -1012,7 +1035,7 @@ def _compact_membership(
     *,
     by: str,
     mode: Mode,
-    outlines: _Outlines | None,
+    outlines: MetricOutlines | None,
     metric_zones: npt.NDArray[np.object_] | None,
     workers: int | None,
 ) -> _Membership:
@@ -1084,6 +1107,7 @@ def memberships(
     mode: Mode = "declared",
     crs: Any = None,
     workers: int | None = None,
+    outlines: MetricOutlines | None = None,
 ) -> pd.DataFrame:
     """Which group each carrier belongs to, and by what share (rule 4), one row per carrier and group.
 
@@ -1099,6 +1123,8 @@ def memberships(
         The metric CRS shares are measured in (``None``: the local one of the carriers).
     workers
         Threads for the geometry (shapely releases the GIL); ``None``: up to 4, by the machine's cores.
+    outlines
+        The carriers' outlines measured already (:func:`metric_outlines`), as for :func:`summarize`.
 
     Returns
     -------
@@ -1118,7 +1144,7 @@ def memberships(
             _membership(carriers, zones, zone_type=by, mode=mode, outlines=None, metric_zones=None),
             carriers.index,
         )
-    outlines, _, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs)
+    outlines, _, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs, given=outlines)
     membership = _compact_membership(
         carriers,
         zones,
@@ -1239,17 +1265,21 @@ def partition_sums(
     crs: Any = None,
     workers: int | None = None,
     order: npt.ArrayLike | None = None,
+    outlines: MetricOutlines | None = None,
 ) -> pd.DataFrame:
     """:func:`measure`, :func:`memberships` and :func:`partial_sums` in one pass over ``carriers``.
 
-    The outlines are projected once for land area and shares. This is the step that each
-    partition of an engine runs (:mod:`geo.engine_dask`), and :func:`summarize` on the whole.
-    Parameters as in those functions; ``contrib`` must come from the whole carriers' parent tree
-    (:func:`contributions`), row for row with ``carriers``.
+    The outlines are projected once for land area and shares (or not at all: ``outlines``, from
+    :func:`metric_outlines` of these carriers). This is the step that each partition of an engine
+    runs (:mod:`geo.engine_dask`), and :func:`summarize` on the whole. Parameters as in those
+    functions; ``contrib`` must come from the whole carriers' parent tree (:func:`contributions`),
+    row for row with ``carriers``.
     """
     if by != "status" and mode not in MODES:
         raise ValueError(f"unknown membership mode {mode!r}; use one of: {', '.join(MODES)}")
-    outlines, areas, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs, land_only=contrib.top)
+    outlines, areas, metric_zones = _measured(
+        carriers, zones, by=by, mode=mode, crs=crs, land_only=contrib.top, given=outlines
+    )
     membership = _compact_membership(
         carriers,
         zones,
@@ -1363,6 +1393,7 @@ def summarize(
     year: int | None = None,
     workers: int | None = None,
     contrib: Contributions | None = None,
+    outlines: MetricOutlines | None = None,
 ) -> pd.DataFrame:
     """Floor area per group, with unknowns, declared figures, land area and FAR.
 
@@ -1386,6 +1417,9 @@ def summarize(
     contrib
         What each carrier adds as of ``year``, when computed elsewhere (from tranches:
         :func:`geo.tranches.contributions_by_year`); ``None``: from the carriers' two columns.
+    outlines
+        ``carriers``' outlines measured once for several summaries (:func:`metric_outlines`);
+        ``None``, or outlines of other carriers: measured here.
 
     Returns
     -------
@@ -1408,7 +1442,7 @@ def summarize(
     """
     _check_by(zones, by)
     contrib = contributions(carriers, year=year) if contrib is None else contrib
-    sums = partition_sums(carriers, zones, contrib, by=by, mode=mode, workers=workers)
+    sums = partition_sums(carriers, zones, contrib, by=by, mode=mode, workers=workers, outlines=outlines)
     return finish(sums, zones, by=by)
 
 

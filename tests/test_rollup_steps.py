@@ -258,3 +258,28 @@ def test_only_carriers_near_a_zone_edge_have_their_outlines_projected(monkeypatc
     pd.testing.assert_frame_equal(summarize(data, zone_frame, by="pole", mode=mode), expected)
     assert len(projected) == 1
     assert 0 < projected[0] < len(data) / 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_outlines_measured_once_serve_every_grouping(monkeypatch, mode):
+    """metric_outlines passed to summarize: the same tables by pole, belt and status, with one projection."""
+    data, zone_frame = LAYOUT
+    data, zone_frame = to_wgs84(data), to_wgs84(zone_frame)
+    expected = {by: summarize(data, zone_frame, by=by, mode=mode) for by in ("pole", "belt", "status")}
+    outlines = geo.rollup.metric_outlines(data)
+    calls: list[int] = []
+    real = geo.rollup.metric_measures
+
+    def measuring(frame, **kwargs):
+        calls.append(len(frame))
+        return real(frame, **kwargs)
+
+    monkeypatch.setattr(geo.rollup, "metric_measures", measuring)
+    for by, table in expected.items():
+        pd.testing.assert_frame_equal(summarize(data, zone_frame, by=by, mode=mode, outlines=outlines), table)
+    assert calls == []
+    # Outlines of other carriers (here an equal copy) are not taken for these: they are measured.
+    pd.testing.assert_frame_equal(
+        summarize(data.copy(), zone_frame, by="pole", mode=mode, outlines=outlines), expected["pole"]
+    )
+    assert len(calls) == 1  # declared: the top-level carriers only
