@@ -29,6 +29,7 @@ __all__ = [
     "gcj02_to_wgs84",
     "metric_crs_for",
     "metric_measures",
+    "metric_xy",
     "shift_geometries",
     "to_metric",
     "wgs84_to_bd09",
@@ -284,6 +285,21 @@ def metric_measures(outlines: gpd.GeoSeries, *, crs: CRS | str | int) -> tuple[A
             geoms[simple_at], counts[simple_at], _transformer(CRS.from_user_input(outlines.crs).srs, target.srs)
         )
     return bounds, areas
+
+
+def metric_xy(points: gpd.GeoSeries, *, crs: CRS | str | int) -> npt.NDArray[np.float64]:
+    """The coordinates (n × 2) of ``points`` in the metric CRS ``crs``, without building projected points.
+
+    The same numbers as ``shapely.get_coordinates(to_metric(points, crs=crs))`` for points (one
+    row per point; missing or empty points are left out, as there).
+    """
+    xy = shapely.get_coordinates(np.asarray(points.to_numpy(), dtype=object))
+    target = CRS.from_user_input(crs)
+    if points.crs is None or CRS.from_user_input(points.crs) == target or not len(xy):
+        return xy
+    x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+    _transformer(CRS.from_user_input(points.crs).srs, target.srs).transform(x, y, inplace=True)
+    return np.column_stack([x, y])
 
 
 def _ring_measures(

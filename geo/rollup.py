@@ -38,7 +38,7 @@ import shapely
 from pyproj import CRS
 
 from geo import nesting
-from geo.crs import metric_crs_for, metric_measures, to_metric
+from geo.crs import metric_crs_for, metric_measures, metric_xy, to_metric
 from geo.schema import OUTSIDE, STATUSES, TOTAL, DataError, geometry_problems, in_file, split_ids
 from geo.text import TERMS, Text, term
 
@@ -1483,7 +1483,7 @@ def grid_sums(carriers: gpd.GeoDataFrame, *, cell_m: float) -> gpd.GeoDataFrame:
     # The point is found on the outline as given and projected alone: projecting every vertex
     # to find one point each cost more than the rest of the grid.
     points = gpd.GeoSeries(shapely.point_on_surface(carriers.geometry.to_numpy()), crs=carriers.crs)
-    xy = shapely.get_coordinates(to_metric(points, crs=crs).to_numpy())
+    xy = metric_xy(points, crs=crs)
     ix = np.floor(xy[:, 0] / cell_m).astype(np.int64)
     iy = np.floor(xy[:, 1] / cell_m).astype(np.int64)
     span = int(ix.max() - ix.min()) + 1

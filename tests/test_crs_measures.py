@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import MultiPolygon, Polygon
 
-from geo.crs import metric_measures, to_metric
+from geo.crs import metric_measures, metric_xy, to_metric
 
 
 def _outline(rng: np.random.Generator) -> shapely.Geometry | None:
@@ -62,3 +62,10 @@ def test_a_square_of_a_hundred_metres_measures_ten_thousand_square_metres(n):
     )
     _, areas = metric_measures(squares.to_crs(4326), crs=4549)
     np.testing.assert_allclose(areas, 10_000.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("source", [4326, 3857])
+def test_points_projected_as_coordinates_are_those_of_the_projected_points(source):
+    rng = np.random.default_rng(7)
+    points = gpd.GeoSeries(shapely.points(rng.uniform([121.3, 31.0], [121.6, 31.3], (500, 2))), crs=4326).to_crs(source)
+    np.testing.assert_array_equal(metric_xy(points, crs=4549), shapely.get_coordinates(to_metric(points, crs=4549)))
