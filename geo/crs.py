@@ -12,6 +12,10 @@ point iteration to below 1e-9° (≈0.1 mm). Data, sums and exports never hold G
 from __future__ import annotations
 
 import functools
+import itertools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -245,7 +249,35 @@ def _transformer(source: str, target: str) -> Transformer:
     return Transformer.from_crs(CRS.from_user_input(source), CRS.from_user_input(target), always_xy=True)
 
 
-def metric_measures(outlines: gpd.GeoSeries, *, crs: CRS | str | int) -> tuple[Array, Array]:
+#: Vertices below which projecting them in several threads costs more than it saves.
+_THREADED_VERTICES = 1_000_000
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Threads kept for the process: each makes its PROJ transformation once (some 0.05 s), not per call."""
+    global _POOL  # noqa: PLW0603 - one pool per process
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="geo-crs")
+        return _POOL
+
+
+def _transform_in_place(transformer: Transformer, x: Array, y: Array, *, workers: int) -> None:
+    """``transformer`` applied to the vertices ``x``, ``y`` in place, in up to ``workers`` threads (PROJ
+    releases the GIL; each point's result does not depend on how the vertices are split)."""
+    parts = min(workers, 4, os.cpu_count() or 1, len(x) // (_THREADED_VERTICES // 2))
+    if parts <= 1:
+        transformer.transform(x, y, inplace=True)
+        return
+    cuts = np.linspace(0, len(x), parts + 1).astype(np.intp)
+    done = [_pool().submit(transformer.transform, x[a:b], y[a:b], inplace=True) for a, b in itertools.pairwise(cuts)]
+    for future in done:
+        future.result()
+
+
+def metric_measures(outlines: gpd.GeoSeries, *, crs: CRS | str | int, workers: int = 1) -> tuple[Array, Array]:
     """(bounds, areas) of ``outlines`` in the metric CRS ``crs``, without building the projected outlines.
 
     The same numbers, bit for bit, as ``shapely.bounds`` and ``shapely.area`` of
@@ -254,7 +286,9 @@ def metric_measures(outlines: gpd.GeoSeries, *, crs: CRS | str | int) -> tuple[A
     vertex). Building a million projected polygons costs more than projecting their vertices, and
     most carriers only need their box and their area (:func:`geo.rollup` intersects only those near
     a zone's edge). Simple polygons (no holes) take this path; any other outline (holes, several
-    parts, missing, empty) is projected whole and measured by Shapely.
+    parts, a third coordinate, missing, empty) is projected whole and measured by Shapely.
+
+    ``workers`` threads project the vertices of a large set (a million vertices or more).
 
     Returns
     -------
@@ -272,17 +306,15 @@ def metric_measures(outlines: gpd.GeoSeries, *, crs: CRS | str | int) -> tuple[A
     counts = shapely.get_num_coordinates(geoms)
     simple = (shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON) & (counts >= 4)
     simple &= shapely.get_num_interior_rings(geoms) == 0
-    if not shapely.has_z(geoms[simple]).any():
-        other = np.flatnonzero(~simple)
-        simple_at = np.flatnonzero(simple)
-    else:  # a third coordinate may move the other two in some transformations: GeoPandas' path
-        other, simple_at = np.arange(n), np.empty(0, dtype=np.intp)
+    simple &= ~shapely.has_z(geoms)  # a third coordinate may move the other two in some transformations
+    other, simple_at = np.flatnonzero(~simple), np.flatnonzero(simple)
     if len(other):
         projected = to_metric(outlines.iloc[other], crs=target).to_numpy()
         bounds[other], areas[other] = shapely.bounds(projected), shapely.area(projected)
     if len(simple_at):
+        transformer = _transformer(CRS.from_user_input(outlines.crs).srs, target.srs)
         bounds[simple_at], areas[simple_at] = _ring_measures(
-            geoms[simple_at], counts[simple_at], _transformer(CRS.from_user_input(outlines.crs).srs, target.srs)
+            geoms[simple_at], counts[simple_at], transformer, workers=workers
         )
     return bounds, areas
 
@@ -303,13 +335,13 @@ def metric_xy(points: gpd.GeoSeries, *, crs: CRS | str | int) -> npt.NDArray[np.
 
 
 def _ring_measures(
-    polygons: npt.NDArray[np.object_], counts: npt.NDArray[np.int64], transformer: Transformer
+    polygons: npt.NDArray[np.object_], counts: npt.NDArray[np.int64], transformer: Transformer, *, workers: int
 ) -> tuple[Array, Array]:
     """Bounds and areas of polygons without holes after ``transformer``, GEOS's arithmetic in numpy."""
     xy = shapely.get_coordinates(polygons)
     x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
     del xy
-    transformer.transform(x, y, inplace=True)
+    _transform_in_place(transformer, x, y, workers=workers)
     starts = np.r_[0, np.cumsum(counts[:-1])]
     bounds = np.column_stack(
         [

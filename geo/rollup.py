@@ -432,15 +432,17 @@ class MetricOutlines:
         return geoms
 
 
-def metric_outlines(carriers: gpd.GeoDataFrame, *, crs: Any = None) -> MetricOutlines:
+def metric_outlines(carriers: gpd.GeoDataFrame, *, crs: Any = None, workers: int | None = None) -> MetricOutlines:
     """``carriers``' outlines measured in the metric CRS ``crs`` (``None``: :func:`geo.crs.metric_crs_for`).
 
     Pass the result to :func:`summarize` or :func:`partition_sums` (``outlines=``) to sum the same
     carriers by several groupings, modes or years with one projection. Outlines of other carriers
-    (even an equal copy) are not used: those functions then measure their own.
+    (even an equal copy) are not used: those functions then measure their own. ``workers``: threads
+    projecting the vertices (``None``: up to 4, by the machine's cores).
     """
     target = CRS.from_user_input(crs) if crs is not None else metric_crs_for(carriers)
-    bounds, areas = metric_measures(carriers.geometry, crs=target)
+    threads = _WORKERS if workers is None else workers
+    bounds, areas = metric_measures(carriers.geometry, crs=target, workers=threads)
     return MetricOutlines(target, bounds, areas, _source=carriers.geometry)
 
 
@@ -822,7 +824,7 @@ def _membership(
     if mode == "declared":
         return _wholly(_declared_groups(carriers, groups[:-1]), groups)
     if outlines is None or metric_zones is None:
-        outlines = metric_outlines(carriers)
+        outlines = metric_outlines(carriers, workers=workers)
         metric_zones = to_metric(zones, crs=outlines.crs).geometry.to_numpy()
     type_mask = (zones["type"].astype(str) == zone_type).to_numpy()
     pieces = disjoint_zones(metric_zones[type_mask])
@@ -1000,6 +1002,7 @@ def _measured(
     crs: Any,
     land_only: npt.NDArray[np.bool_] | None = None,
     given: MetricOutlines | None = None,
+    workers: int | None = None,
 ) -> tuple[MetricOutlines | None, FloatArray, npt.NDArray[np.object_] | None]:
     """(carriers' outlines in the metric CRS, their areas, zones' outlines there), when membership needs them.
 
@@ -1018,14 +1021,15 @@ def _measured(
     else:
         target = given.crs
     if by != "status" and mode != "declared":
-        outlines = given if given is not None else metric_outlines(carriers, crs=target)
+        outlines = given if given is not None else metric_outlines(carriers, crs=target, workers=workers)
         return outlines, outlines.areas, to_metric(zones, crs=target).geometry.to_numpy()
     if given is not None:
         return None, given.areas if land_only is None else np.where(land_only, given.areas, np.nan), None
+    threads = _WORKERS if workers is None else workers
     if land_only is None or land_only.all():
-        return None, metric_measures(carriers.geometry, crs=target)[1], None
+        return None, metric_measures(carriers.geometry, crs=target, workers=threads)[1], None
     areas = np.full(len(carriers), np.nan)
-    areas[land_only] = metric_measures(carriers.geometry[land_only], crs=target)[1]
+    areas[land_only] = metric_measures(carriers.geometry[land_only], crs=target, workers=threads)[1]
     return None, areas, None
 
 
@@ -1144,7 +1148,7 @@ def memberships(
             _membership(carriers, zones, zone_type=by, mode=mode, outlines=None, metric_zones=None),
             carriers.index,
         )
-    outlines, _, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs, given=outlines)
+    outlines, _, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs, given=outlines, workers=workers)
     membership = _compact_membership(
         carriers,
         zones,
@@ -1278,7 +1282,7 @@ def partition_sums(
     if by != "status" and mode not in MODES:
         raise ValueError(f"unknown membership mode {mode!r}; use one of: {', '.join(MODES)}")
     outlines, areas, metric_zones = _measured(
-        carriers, zones, by=by, mode=mode, crs=crs, land_only=contrib.top, given=outlines
+        carriers, zones, by=by, mode=mode, crs=crs, land_only=contrib.top, given=outlines, workers=workers
     )
     membership = _compact_membership(
         carriers,

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import MultiPolygon, Polygon
 
+import geo.crs
 from geo.crs import metric_measures, metric_xy, to_metric
 
 
@@ -69,3 +70,24 @@ def test_points_projected_as_coordinates_are_those_of_the_projected_points(sourc
     rng = np.random.default_rng(7)
     points = gpd.GeoSeries(shapely.points(rng.uniform([121.3, 31.0], [121.6, 31.3], (500, 2))), crs=4326).to_crs(source)
     np.testing.assert_array_equal(metric_xy(points, crs=4549), shapely.get_coordinates(to_metric(points, crs=4549)))
+
+
+def test_vertices_projected_in_threads_are_the_same_numbers(monkeypatch):
+    """Split between threads (a small threshold here), the boxes and areas are the same, bit for bit."""
+    rng = np.random.default_rng(3)
+    outlines = gpd.GeoSeries([_outline(rng) for _ in range(3_000)], crs=4326)
+    alone = metric_measures(outlines, crs=4549, workers=1)
+    monkeypatch.setattr(geo.crs, "_THREADED_VERTICES", 100)
+    monkeypatch.setattr(geo.crs.os, "cpu_count", lambda: 4)
+    split: list[int] = []
+    real = geo.crs._transform_in_place
+
+    def counting(transformer, x, y, *, workers):
+        split.append(workers)
+        return real(transformer, x, y, workers=workers)
+
+    monkeypatch.setattr(geo.crs, "_transform_in_place", counting)
+    threaded = metric_measures(outlines, crs=4549, workers=3)
+    assert split == [3]
+    for a, b in zip(alone, threaded, strict=True):
+        np.testing.assert_array_equal(a, b)
