@@ -22,6 +22,7 @@ from geo.resources import seeds_dir
 from geo.schema import (
     SOURCE_FIELDS,
     DataError,
+    FrameCells,
     Problem,
     duplicate_id_problem,
     in_file,
@@ -335,22 +336,27 @@ def _problems(
     carrier_sources: set[str] | None,
     zone_sources: set[str] | None,
     checked: Collection[str] = (),
+    cells: Mapping[str, FrameCells] | None = None,
 ) -> list[Problem]:
     """Every problem of the zones, and of the carriers checked against those zones, each naming its file.
 
     A role in ``checked`` holds a frame that already passed its contract check alone, with no
     source ids to check: only what depends on the other layer (the carriers' ``zone_ids``) is checked.
+    ``cells`` per role: the frames' :class:`~geo.schema.FrameCells`, for normalizing them afterwards.
     """
+    cells = cells or {}
     zone_column = zones["id"] if "id" in zones.columns else pd.Series(dtype=object)
     zone_ids = {str(z).strip() for z in zone_column if pd.notna(z)}
     if "zones" in checked and zone_sources is None:
         zone_problems: list[Problem] = []
     else:
-        zone_problems = validate_zones(zones, source_ids=zone_sources)
+        zone_problems = validate_zones(zones, source_ids=zone_sources, cells=cells.get("zones"))
     if "carriers" in checked and carrier_sources is None:
-        carrier_problems = zone_ref_problems(carriers, zone_ids)
+        carrier_problems = zone_ref_problems(carriers, zone_ids, cells=cells.get("carriers"))
     else:
-        carrier_problems = validate_carriers(carriers, zone_ids=zone_ids, source_ids=carrier_sources)
+        carrier_problems = validate_carriers(
+            carriers, zone_ids=zone_ids, source_ids=carrier_sources, cells=cells.get("carriers")
+        )
     return in_file(zone_problems, "zones") + in_file(carrier_problems, "carriers")
 
 
@@ -401,7 +407,10 @@ def load_dataset(
         inputs.append(Input.of(role="sources", name=source_path.name, sha256=digest, bundled=sources is None))
     source_ids = set(source_table["id"]) if check_sources else None
     report("validate")
-    problems = _problems(frames["carriers"], frames["zones"], carrier_sources=source_ids, zone_sources=source_ids)
+    cells = {role: FrameCells(frame) for role, frame in frames.items()}  # read once, for checking and normalizing
+    problems = _problems(
+        frames["carriers"], frames["zones"], carrier_sources=source_ids, zone_sources=source_ids, cells=cells
+    )
     if problems:
         label = " + ".join(
             str(given) if given is not None and not isinstance(given, gpd.GeoDataFrame) else role
@@ -409,8 +418,8 @@ def load_dataset(
         )
         raise DataError(label, problems)
     return Dataset(
-        carriers=normalize_carriers(frames["carriers"]),
-        zones=normalize_zones(frames["zones"]),
+        carriers=normalize_carriers(frames["carriers"], cells=cells["carriers"]),
+        zones=normalize_zones(frames["zones"], cells=cells["zones"]),
         sources=source_table,
         context=load_context() if context else {},
         provenance=Provenance(tuple(inputs)),
@@ -472,12 +481,14 @@ def with_layers(
             frames[role] = given
     own_sources = {str(s) for s in base.sources["id"]} if carriers is None else None
     alone = {role for role in checked if role in ("carriers", "zones")} if how == "replace" else set()
+    cells = {role: FrameCells(frame) for role, frame in frames.items()}
     problems = _problems(
         frames["carriers"],
         frames["zones"],
         carrier_sources=own_sources,
         zone_sources=None,
         checked={role for role in alone if (carriers, zones)[role == "zones"] is not None},
+        cells=cells,
     )
     if problems:
         raise DataError(" + ".join(r for r, g in (("carriers", carriers), ("zones", zones)) if g is not None), problems)
@@ -491,8 +502,8 @@ def with_layers(
             item = Input.of(role=role, name=role, sha256=digest)
         added.append(item)
     return Dataset(
-        carriers=normalize_carriers(frames["carriers"]),
-        zones=normalize_zones(frames["zones"]),
+        carriers=normalize_carriers(frames["carriers"], cells=cells["carriers"]),
+        zones=normalize_zones(frames["zones"], cells=cells["zones"]),
         sources=base.sources,
         context=base.context,
         provenance=Provenance((*kept, *added)),

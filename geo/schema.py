@@ -34,6 +34,7 @@ __all__ = [
     "ZONE_FIELDS",
     "DataError",
     "Field",
+    "FrameCells",
     "Lang",
     "Problem",
     "duplicate_id_problem",
@@ -576,8 +577,21 @@ def _objects(text: pa.Array) -> npt.NDArray[np.object_]:
     return text.to_numpy(zero_copy_only=False)
 
 
-class _Views:
-    """The :class:`_Cells` of a frame's columns, read once per check of the frame, and the places of its problems."""
+class FrameCells:
+    """A frame's cells as the data contract reads them, each column read once, and the places of its problems.
+
+    Validation reads every column (which cells are missing, their trimmed text, their plain numbers) and
+    normalization needs the same readings. Give one ``FrameCells`` of a frame to :func:`validate_carriers`
+    and then to :func:`normalize_carriers` (or to the zones' pair), and the cells are read once; the frame
+    must not change in between. Without it each function reads what it needs itself.
+
+    >>> frame = pd.DataFrame({"id": [" a ", "b"], "type": ["pole", "status"]})
+    >>> cells = FrameCells(frame)
+    >>> cells["id"].text.tolist()
+    ['a', 'b']
+    >>> [p.where for p in validate_zones(frame, cells=cells)][-2:]
+    ["row 2 (id 'b'), field 'type'", 'geometry']
+    """
 
     __slots__ = ("_ids", "_named", "cells", "frame")
 
@@ -600,6 +614,7 @@ class _Views:
         return _in_row(_named_row(position, self._ids[position]), part)
 
     def __getitem__(self, name: str) -> _Cells:
+        """The cells of column ``name``, read when first asked for."""
         if name not in self.cells:
             self.cells[name] = _Cells(self.frame[name])
         return self.cells[name]
@@ -715,7 +730,7 @@ class _LazyAt:
 
     __slots__ = ("part", "place", "position", "views")
 
-    def __init__(self, views: _Views, position: int, part: str) -> None:
+    def __init__(self, views: FrameCells, position: int, part: str) -> None:
         self.views, self.position, self.part = views, position, part
         self.place: tuple[str, str] | None = None
 
@@ -900,9 +915,9 @@ def _cells_to_check(spec: Field, column: pd.Series, cells: _Cells | None = None)
 
 
 def _check_fields(
-    frame: pd.DataFrame, fields: tuple[Field, ...], problems: list[Problem], views: _Views | None = None
+    frame: pd.DataFrame, fields: tuple[Field, ...], problems: list[Problem], views: FrameCells | None = None
 ) -> None:
-    views = views or _Views(frame)
+    views = views or FrameCells(frame)
     for spec in fields:
         doc_en = spec.doc or _KIND_DOCS[spec.kind].en
         doc_zh = spec.doc_zh or _KIND_DOCS[spec.kind].zh
@@ -948,10 +963,10 @@ def _repeats(cells: _Cells) -> bool:
     return len(distinct) - distinct.null_count != present
 
 
-def _check_ids(frame: pd.DataFrame, problems: list[Problem], views: _Views | None = None) -> None:
+def _check_ids(frame: pd.DataFrame, problems: list[Problem], views: FrameCells | None = None) -> None:
     if "id" not in frame.columns:
         return
-    cells = (views or _Views(frame))["id"]
+    cells = (views or FrameCells(frame))["id"]
     if _repeats(cells):  # one pass: rows grouped by id, ids in sorted order
         ids = cells.text_objects()
         repeated = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
@@ -1050,10 +1065,10 @@ def _check_degrees(frame: gpd.GeoDataFrame, problems: list[Problem]) -> None:
     )
 
 
-def _check_geometry(frame: pd.DataFrame, problems: list[Problem], views: _Views | None = None) -> None:
+def _check_geometry(frame: pd.DataFrame, problems: list[Problem], views: FrameCells | None = None) -> None:
     if not _has_geometry(frame, problems):
         return
-    views = views or _Views(frame)
+    views = views or FrameCells(frame)
     _check_crs(frame, problems)
     draw = ("draw the outline as a Polygon or MultiPolygon", "请绘制面状边界（Polygon 或 MultiPolygon）")
     geoms = frame.geometry.to_numpy()
@@ -1092,10 +1107,10 @@ def _check_geometry(frame: pd.DataFrame, problems: list[Problem], views: _Views 
     _check_degrees(frame, problems)
 
 
-def _check_status(frame: pd.DataFrame, problems: list[Problem], views: _Views | None = None) -> None:
+def _check_status(frame: pd.DataFrame, problems: list[Problem], views: FrameCells | None = None) -> None:
     if "status" not in frame.columns:
         return
-    views = views or _Views(frame)
+    views = views or FrameCells(frame)
     cells = views["status"]
     known = cells.text.isin(list(STATUSES)).to_numpy(dtype=bool)
     wrong = np.flatnonzero(cells.present_text() & ~known)
@@ -1112,10 +1127,10 @@ def _check_status(frame: pd.DataFrame, problems: list[Problem], views: _Views | 
         )
 
 
-def _check_zone_types(frame: pd.DataFrame, problems: list[Problem], views: _Views | None = None) -> None:
+def _check_zone_types(frame: pd.DataFrame, problems: list[Problem], views: FrameCells | None = None) -> None:
     if "type" not in frame.columns:
         return
-    views = views or _Views(frame)
+    views = views or FrameCells(frame)
     cells = views["type"]
     reserved = np.flatnonzero(~cells.missing & cells.text.isin(list(_RESERVED_ZONE_TYPES)).to_numpy(dtype=bool))
     for position, value in zip(reserved.tolist(), frame["type"].iloc[reserved].tolist(), strict=True):
@@ -1145,10 +1160,10 @@ def _first_positions(cells: _Cells, keys: set[str]) -> dict[str, int]:
     return dict(zip(first.index.tolist(), first.tolist(), strict=True))
 
 
-def _check_parents(frame: pd.DataFrame, problems: list[Problem], views: _Views | None = None) -> None:
+def _check_parents(frame: pd.DataFrame, problems: list[Problem], views: FrameCells | None = None) -> None:
     if "id" not in frame.columns or "parent_id" not in frame.columns:
         return
-    views = views or _Views(frame)
+    views = views or FrameCells(frame)
     # Only rows that name a parent can link (a city's footprints name none): the rest are not read.
     rows = np.flatnonzero(views["parent_id"].present_text())
     if not len(rows):
@@ -1202,12 +1217,12 @@ def _known_list(ids: set[str]) -> str:
 
 
 def _check_zone_refs(
-    frame: pd.DataFrame, zone_ids: set[str] | None, problems: list[Problem], views: _Views | None = None
+    frame: pd.DataFrame, zone_ids: set[str] | None, problems: list[Problem], views: FrameCells | None = None
 ) -> None:
     if zone_ids is None or "zone_ids" not in frame.columns:
         return
     known = _known_list(zone_ids) or "none"
-    views = views or _Views(frame)
+    views = views or FrameCells(frame)
     cells = views["zone_ids"]
     for position, unknown in _unknown_refs(frame["zone_ids"], zone_ids, cells):
         if unknown:
@@ -1225,11 +1240,11 @@ def _check_zone_refs(
 
 
 def _check_source_refs(
-    frame: pd.DataFrame, source_ids: set[str] | None, problems: list[Problem], views: _Views | None = None
+    frame: pd.DataFrame, source_ids: set[str] | None, problems: list[Problem], views: FrameCells | None = None
 ) -> None:
     if source_ids is None or "source_ids" not in frame.columns:
         return
-    views = views or _Views(frame)
+    views = views or FrameCells(frame)
     cells = views["source_ids"]
     for position, unknown in _unknown_refs(frame["source_ids"], source_ids, cells):
         if unknown:
@@ -1251,15 +1266,17 @@ def validate_carriers(
     *,
     zone_ids: set[str] | None = None,
     source_ids: set[str] | None = None,
+    cells: FrameCells | None = None,
 ) -> list[Problem]:
     """Every way ``frame`` breaks the carriers contract (empty list when it is sound).
 
     ``zone_ids`` and ``source_ids``, when given, are the ids that ``zone_ids`` and ``source_ids``
     cells may name. Each :class:`Problem` names the row (and id), says what is wrong and how to
-    fix it, in English and 中文.
+    fix it, in English and 中文. ``cells``: the frame's :class:`FrameCells`, to share with
+    :func:`normalize_carriers`.
     """
     problems: list[Problem] = []
-    views = _Views(frame)
+    views = _cells_of(frame, cells)
     _check_rows(frame, problems)
     _check_fields(frame, CARRIER_FIELDS, problems, views)
     _check_ids(frame, problems, views)
@@ -1271,10 +1288,12 @@ def validate_carriers(
     return problems
 
 
-def validate_zones(frame: gpd.GeoDataFrame, *, source_ids: set[str] | None = None) -> list[Problem]:
-    """Every way ``frame`` breaks the zones contract (empty list when it is sound)."""
+def validate_zones(
+    frame: gpd.GeoDataFrame, *, source_ids: set[str] | None = None, cells: FrameCells | None = None
+) -> list[Problem]:
+    """Every way ``frame`` breaks the zones contract (empty list when it is sound); ``cells`` as for carriers."""
     problems: list[Problem] = []
-    views = _Views(frame)
+    views = _cells_of(frame, cells)
     _check_rows(frame, problems)
     _check_fields(frame, ZONE_FIELDS, problems, views)
     _check_ids(frame, problems, views)
@@ -1284,14 +1303,15 @@ def validate_zones(frame: gpd.GeoDataFrame, *, source_ids: set[str] | None = Non
     return problems
 
 
-def zone_ref_problems(frame: gpd.GeoDataFrame, zone_ids: set[str]) -> list[Problem]:
+def zone_ref_problems(frame: gpd.GeoDataFrame, zone_ids: set[str], *, cells: FrameCells | None = None) -> list[Problem]:
     """The part of :func:`validate_carriers` that depends on the zones: ``zone_ids`` naming unknown zones.
 
     For carriers that already passed :func:`validate_carriers` on their own (without ``zone_ids``):
     checked against the zones they are used with, this gives the same problems as the whole check.
+    ``cells`` as for :func:`validate_carriers`.
     """
     problems: list[Problem] = []
-    _check_zone_refs(frame, zone_ids, problems)
+    _check_zone_refs(frame, zone_ids, problems, _cells_of(frame, cells))
     return problems
 
 
@@ -1321,8 +1341,17 @@ def _whole_numbers(column: pd.Series, cells: _Cells) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(missing, 0, number).astype(np.int64), missing)
 
 
-def _normalize(frame: gpd.GeoDataFrame, fields: tuple[Field, ...]) -> gpd.GeoDataFrame:
-    views = _Views(frame)
+def _cells_of(frame: pd.DataFrame, cells: FrameCells | None) -> FrameCells:
+    """``cells`` when they are ``frame``'s, a new reading of ``frame`` when None."""
+    if cells is None:
+        return FrameCells(frame)
+    if cells.frame is not frame:
+        raise ValueError("cells: a FrameCells of another frame (give the one made of this frame, or none)")
+    return cells
+
+
+def _normalize(frame: gpd.GeoDataFrame, fields: tuple[Field, ...], cells: FrameCells | None) -> gpd.GeoDataFrame:
+    views = _cells_of(frame, cells)
     out = frame.copy(deep=False)  # every contract column is replaced below; the outlines are copied
     out[out.geometry.name] = frame.geometry.copy()
     for spec in fields:
@@ -1343,14 +1372,15 @@ def _normalize(frame: gpd.GeoDataFrame, fields: tuple[Field, ...]) -> gpd.GeoDat
     return out[[*ordered, *extra, out.geometry.name]].reset_index(drop=True)
 
 
-def normalize_carriers(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def normalize_carriers(frame: gpd.GeoDataFrame, *, cells: FrameCells | None = None) -> gpd.GeoDataFrame:
     """Carriers with contract dtypes: Int64 figures, stripped text, None for empty, EPSG:4326.
 
-    Call only on a frame that :func:`validate_carriers` passed.
+    Call only on a frame that :func:`validate_carriers` passed; ``cells``: the :class:`FrameCells`
+    that validation read the same frame with, so that the cells are not read again.
     """
-    return _normalize(frame, CARRIER_FIELDS)
+    return _normalize(frame, CARRIER_FIELDS, cells)
 
 
-def normalize_zones(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Zones with contract dtypes; call only on a frame that :func:`validate_zones` passed."""
-    return _normalize(frame, ZONE_FIELDS)
+def normalize_zones(frame: gpd.GeoDataFrame, *, cells: FrameCells | None = None) -> gpd.GeoDataFrame:
+    """Zones with contract dtypes; call only on a frame that :func:`validate_zones` passed (``cells`` likewise)."""
+    return _normalize(frame, ZONE_FIELDS, cells)

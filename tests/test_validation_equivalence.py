@@ -307,3 +307,16 @@ def test_every_corpus_file_gets_the_same_problems(corpus_frames):
             old = schema_oracle.validate_carriers(frame, zone_ids=zone_ids, source_ids=SOURCE_IDS)
             assert [dataclasses.astuple(p) for p in new] == [dataclasses.astuple(p) for p in old], name
         same(schema.validate_zones(frame), schema_oracle.validate_zones(frame))
+
+
+def test_cells_read_for_the_check_are_reused_to_normalize_and_belong_to_one_frame():
+    """load_dataset reads each column once: the readings validation made are the ones normalization uses."""
+    frame = _sound_carriers(50, np.random.default_rng(1))
+    cells = schema.FrameCells(frame)
+    assert schema.validate_carriers(frame, zone_ids=ZONE_IDS, cells=cells) == []
+    read = dict(cells.cells)
+    assert {"id", "status", "floor_area_existing_m2", "zone_ids"} <= set(read)
+    pd.testing.assert_frame_equal(schema.normalize_carriers(frame, cells=cells), schema.normalize_carriers(frame))
+    assert all(cells.cells[name] is read[name] for name in read)  # nothing read again
+    with pytest.raises(ValueError, match="another frame"):
+        schema.normalize_carriers(frame.copy(), cells=cells)
