@@ -432,7 +432,7 @@ def _missing_mask(column: pd.Series, isna: npt.NDArray[np.bool_] | None = None) 
         # commonest, is found in one pass; the type of the rest is looked up.
         named = cells != None  # noqa: E711 - elementwise
         positions, cells = positions[named], cells[named]
-        odd = ~pd.Series(cells, dtype=object).map(type).isin(_MISSING_TYPES).to_numpy(dtype=bool)
+        odd = ~pd.Series(cells, dtype=object, copy=False).map(type).isin(_MISSING_TYPES).to_numpy(dtype=bool)
         for at in np.flatnonzero(odd).tolist():
             mask[positions[at]] = _is_missing(cells[at])
     return mask
@@ -541,12 +541,12 @@ class _Cells:
         present = np.flatnonzero(~self.missing)
         out = np.full(len(self.column), None, dtype=object)
         cells = self.column.to_numpy(dtype=object)[present]
-        out[present] = pd.Series(cells, dtype=object).map(str).str.strip().to_numpy(dtype=object)
+        out[present] = pd.Series(cells, dtype=object, copy=False).map(str).str.strip().to_numpy(dtype=object)
         try:
             self._arrow = pa.array(out, type=pa.large_string())
         except (pa.ArrowException, UnicodeError):
             self._arrow = None
-            self._text = pd.Series(out, dtype=object)
+            self._text = pd.Series(out, dtype=object, copy=False)
             return
         self._text = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([self._arrow]), dtype=_TEXT))
 
@@ -563,7 +563,7 @@ class _Cells:
             out = _objects(self.arrow)
         if not blank:
             out[~self.present_text()] = None
-        return pd.Series(out, dtype=object)
+        return pd.Series(out, dtype=object, copy=False)
 
 
 def _objects(text: pa.Array) -> npt.NDArray[np.object_]:
@@ -1361,7 +1361,7 @@ def _normalize(frame: gpd.GeoDataFrame, fields: tuple[Field, ...], cells: FrameC
         cells = views[spec.name]
         if spec.kind == "int":
             # Validated, so plain numbers are whole: convert them at once; anything else cell by cell.
-            out[spec.name] = pd.Series(_whole_numbers(out[spec.name], cells), index=out.index)
+            out[spec.name] = pd.Series(_whole_numbers(out[spec.name], cells), index=out.index, copy=False)
         else:
             out[spec.name] = cells.text_objects(blank=False).set_axis(out.index)
     if out.crs is not None and out.crs.to_epsg() != 4326 and out.crs.is_geographic:
