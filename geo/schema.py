@@ -585,6 +585,11 @@ class FrameCells:
     and then to :func:`normalize_carriers` (or to the zones' pair), and the cells are read once; the frame
     must not change in between. Without it each function reads what it needs itself.
 
+    ``outlines_valid=True`` says that every outline of the frame already passed :func:`shapely.is_valid`
+    (the reader's repair step checks each one, and a read in which it repaired none is such a frame):
+    the check of outlines then does not run it again, and finds what else may be wrong with them
+    (missing, empty, not a polygon, not in degrees). Say it only of outlines checked exactly so.
+
     >>> frame = pd.DataFrame({"id": [" a ", "b"], "type": ["pole", "status"]})
     >>> cells = FrameCells(frame)
     >>> cells["id"].text.tolist()
@@ -593,13 +598,14 @@ class FrameCells:
     ["row 2 (id 'b'), field 'type'", 'geometry']
     """
 
-    __slots__ = ("_ids", "_named", "cells", "frame")
+    __slots__ = ("_ids", "_named", "cells", "frame", "outlines_valid")
 
     #: Up to this many problems are placed one by one; past it the ids are read for all rows at once.
     _ONE_BY_ONE = 200
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame: pd.DataFrame, *, outlines_valid: bool = False) -> None:
         self.frame = frame
+        self.outlines_valid = outlines_valid
         self.cells: dict[str, _Cells] = {}
         self._named = 0
         self._ids: npt.NDArray[np.object_] | None = None
@@ -1073,7 +1079,9 @@ def _check_geometry(frame: pd.DataFrame, problems: list[Problem], views: FrameCe
     draw = ("draw the outline as a Polygon or MultiPolygon", "请绘制面状边界（Polygon 或 MultiPolygon）")
     geoms = frame.geometry.to_numpy()
     kinds = shapely.get_type_id(geoms)  # -1 for a missing geometry
-    fine = np.isin(kinds, (3, 6)) & ~shapely.is_empty(geoms) & shapely.is_valid(geoms)
+    fine = np.isin(kinds, (3, 6)) & ~shapely.is_empty(geoms)
+    if not views.outlines_valid:
+        fine &= shapely.is_valid(geoms)
     for position in np.flatnonzero(~fine).tolist():  # the cell-by-cell check says what is wrong
         geom = geoms[position]
         where = _LazyAt(views, position, "geometry")

@@ -320,3 +320,33 @@ def test_cells_read_for_the_check_are_reused_to_normalize_and_belong_to_one_fram
     assert all(cells.cells[name] is read[name] for name in read)  # nothing read again
     with pytest.raises(ValueError, match="another frame"):
         schema.normalize_carriers(frame.copy(), cells=cells)
+
+
+def test_outlines_the_reader_checked_are_not_checked_again_and_problems_stay_the_same(tmp_path, monkeypatch):
+    """A user's file: the reader's repair step ran shapely.is_valid on every outline (and a file with one it
+    had to repair is refused), so load_dataset does not ask GEOS again; files it did not read still are."""
+    from geo import data  # noqa: PLC0415
+
+    carriers = _sound_carriers(40, np.random.default_rng(2))
+    path = tmp_path / "carriers.geojson"
+    carriers.to_file(path, driver="GeoJSON", engine="pyogrio")
+    zones = gpd.GeoDataFrame(
+        {"id": ["A", "L"], "name_zh": ["甲", "乙"], "name_en": ["A", "L"], "type": ["pole", "belt"]},
+        geometry=[shapely.box(121.3, 31.0, 121.6, 31.3)] * 2,
+        crs=4326,
+    ).assign(layout="test", declared_floor_area_m2=None, source_ids=None, geometry_accuracy_m=10)
+    zones_path = tmp_path / "zones.geojson"
+    zones.to_file(zones_path, driver="GeoJSON", engine="pyogrio")
+    sizes = []
+    real = shapely.is_valid
+    monkeypatch.setattr(shapely, "is_valid", lambda geoms, **kw: sizes.append(np.size(geoms)) or real(geoms, **kw))
+    dataset = data.load_dataset(path, zones_path, context=False)
+    assert len(dataset.carriers) == 40
+    assert sizes == []  # neither file's outlines were checked again in this process
+    frame = data.read_frame(path)
+    assert schema.validate_carriers(frame) == schema_oracle.validate_carriers(frame) == []
+    assert 40 in sizes  # a frame handed in is checked in full
+    broken = frame.copy()
+    broken.loc[3, "geometry"] = _GEOMS["bowtie"](0)
+    same(schema.validate_carriers(broken), schema_oracle.validate_carriers(broken))
+    assert "is invalid" in str(schema.validate_carriers(broken))
