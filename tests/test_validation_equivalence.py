@@ -102,8 +102,8 @@ def _gap(cell: object) -> bool:
 def _typed(cells: list[object], kind: str, mode: str) -> pd.Series:
     """``cells`` as a column of one of the dtypes a reader may give (objects when they do not fit it)."""
     present = [c for c in cells if not _gap(c)]
-    if mode in ("typed", "python-string") and all(type(c) is str for c in present):
-        dtype = "str" if mode == "typed" else "string[python]"
+    if mode in ("typed", "python-string", "arrow-na") and all(type(c) is str for c in present):
+        dtype = {"typed": "str", "python-string": "string[python]", "arrow-na": "string[pyarrow]"}[mode]
         return pd.Series([None if _gap(c) else c for c in cells], dtype=dtype)
     if mode == "typed" and kind == "int" and all(type(c) is int and abs(c) < 2**62 for c in present):
         return pd.Series([None if _gap(c) else c for c in cells], dtype="Int64")
@@ -131,7 +131,7 @@ def frames(draw: st.DrawFn, fields: tuple[schema.Field, ...]) -> gpd.GeoDataFram
             base = int_cell if spec.kind == "int" else text_cell
             cell = st.one_of(base, odd_cell) if draw(st.integers(0, 4)) == 0 else base
             cells = [draw(cell) for _ in ids]
-        mode = draw(st.sampled_from(["object", "typed", "typed", "python-string"]))
+        mode = draw(st.sampled_from(["object", "typed", "typed", "python-string", "arrow-na"]))
         data[spec.name] = _typed(cells, spec.kind, mode)
     kinds = st.sampled_from(["square"] * 6 + list(_GEOMS))
     geoms = [_GEOMS[draw(kinds)](i) for i in range(rows)]
