@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -216,8 +217,9 @@ class Dataset:
 
 
 def file_hash(path: Path) -> str:
-    """SHA-256 of a file's bytes, as hex."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """SHA-256 of a file's bytes, as hex (read in blocks: a 300 MB GeoPackage is not held in memory)."""
+    with Path(path).open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def frame_hash(frame: gpd.GeoDataFrame) -> str:
@@ -398,12 +400,14 @@ def load_dataset(
         else:
             path = Path(given) if given is not None else SEEDS_DIR / f"{role}.geojson"
             options = (read_options or {}).get(role, {})
-            frames[role], valid = _read_frame(path, options)
+            # The file is hashed while the reader's worker process reads it (hashlib releases the GIL).
+            with ThreadPoolExecutor(max_workers=1) as hashing:
+                digest = hashing.submit(file_hash, path)
+                frames[role], valid = _read_frame(path, options)
+                sha256 = digest.result()
             if valid:
                 checked_outlines.add(role)
-            inputs.append(
-                Input.of(role=role, name=path.name, sha256=file_hash(path), bundled=given is None, options=options)
-            )
+            inputs.append(Input.of(role=role, name=path.name, sha256=sha256, bundled=given is None, options=options))
     # Source references are checked only against the sources that go with the files: the user's
     # own sources table, or ours with our own carriers and zones.
     check_sources = sources is not None or (carriers is None and zones is None)
