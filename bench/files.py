@@ -90,15 +90,19 @@ def page_steps(path: Path, zones_path: Path) -> dict[str, float]:
 
 
 # Runs ``python -m geo`` with the given arguments, then prints the process's peak RSS (VmHWM, per
-# program image: unlike a child's ru_maxrss, it does not count the parent's memory before exec).
+# program image: unlike a child's ru_maxrss, it does not count the parent's memory before exec). The
+# command ends its process with os._exit once its outputs are written (geo.__main__.run): the peak is
+# printed just before.
 _CLI_WRAPPER = """
-import runpy, sys
+import os, runpy, sys
 sys.argv = ["geo", *sys.argv[1:]]
-try:
-    runpy.run_module("geo", run_name="__main__", alter_sys=True)
-finally:
+_exit = os._exit
+def _exit_with_peak(code):
     status = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
-    print("VmHWM_kB", status, file=sys.stderr)
+    print("VmHWM_kB", status, file=sys.stderr, flush=True)
+    _exit(code)
+os._exit = _exit_with_peak
+runpy.run_module("geo", run_name="__main__", alter_sys=True)
 """
 
 

@@ -38,7 +38,7 @@ from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, DataError, in_file, normaliz
 from geo.text import LANGS, Lang, Text, field_label, term
 from geo.timeline import summary_as_of
 
-__all__ = ["UsageError", "default_lang", "main", "parse_columns"]
+__all__ = ["UsageError", "default_lang", "keep_loaded_data", "main", "parse_columns"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # `check`: the data loads, but has findings of severity "error"
@@ -399,20 +399,39 @@ def _mappings(args: argparse.Namespace) -> dict[str, dict[str, str]]:
     return out
 
 
+#: The data a command loaded, kept to the end of the process when it exits at once (:func:`keep_loaded_data`).
+_KEPT: list[Dataset] | None = None
+
+
+def keep_loaded_data() -> None:
+    """Keep the data each command loads until the process ends, for a process that then exits at once.
+
+    Freeing a million footprints object by object costs a second; ``python -m geo`` (whose process
+    ends with the command: :func:`geo.__main__.run`) leaves that to the operating system. A caller
+    that goes on after :func:`main` (a test, the page) does not call this.
+    """
+    global _KEPT  # noqa: PLW0603 - one switch per process
+    _KEPT = []
+
+
 def _load(args: argparse.Namespace, progress: Progress) -> Dataset:
     if getattr(args, "scenario", None):
         from geo import cli_scenario  # noqa: PLC0415 - it builds on this module
 
-        return cli_scenario.load_scenario(args, progress)
-    mappings = _mappings(args)
-    options: dict[str, dict[str, Any]] = {}
-    for role in ROLES:
-        options[role] = dict(_file_options(args, role))
-        if mappings.get(role):
-            options[role] |= {"columns": mappings[role], "role": role}
-    return load_dataset(
-        args.carriers, args.zones, sources=args.sources, context=False, read_options=options, progress=progress
-    )
+        dataset = cli_scenario.load_scenario(args, progress)
+    else:
+        mappings = _mappings(args)
+        options: dict[str, dict[str, Any]] = {}
+        for role in ROLES:
+            options[role] = dict(_file_options(args, role))
+            if mappings.get(role):
+                options[role] |= {"columns": mappings[role], "role": role}
+        dataset = load_dataset(
+            args.carriers, args.zones, sources=args.sources, context=False, read_options=options, progress=progress
+        )
+    if _KEPT is not None:
+        _KEPT.append(dataset)
+    return dataset
 
 
 def _mapping_hint(args: argparse.Namespace, lang: Lang) -> list[str]:

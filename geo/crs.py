@@ -12,6 +12,10 @@ point iteration to below 1e-9° (≈0.1 mm). Data, sums and exports never hold G
 from __future__ import annotations
 
 import functools
+import itertools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -28,6 +32,8 @@ __all__ = [
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "metric_crs_for",
+    "metric_measures",
+    "metric_xy",
     "shift_geometries",
     "to_metric",
     "wgs84_to_bd09",
@@ -235,3 +241,124 @@ def to_metric(frame: gpd.GeoDataFrame, *, crs: CRS | str | int | None = None) ->
     if frame.crs is not None and CRS.from_user_input(frame.crs) == target:
         return frame
     return frame.to_crs(target)
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(source: str, target: str) -> Transformer:
+    """A transformer between two CRSs, as GeoPandas' ``to_crs`` makes it (``always_xy``)."""
+    return Transformer.from_crs(CRS.from_user_input(source), CRS.from_user_input(target), always_xy=True)
+
+
+#: Vertices below which projecting them in several threads costs more than it saves.
+_THREADED_VERTICES = 1_000_000
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Threads kept for the process: each makes its PROJ transformation once (some 0.05 s), not per call."""
+    global _POOL  # noqa: PLW0603 - one pool per process
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="geo-crs")
+        return _POOL
+
+
+def _transform_in_place(transformer: Transformer, x: Array, y: Array, *, workers: int) -> None:
+    """``transformer`` applied to the vertices ``x``, ``y`` in place, in up to ``workers`` threads (PROJ
+    releases the GIL; each point's result does not depend on how the vertices are split)."""
+    parts = min(workers, 4, os.cpu_count() or 1, len(x) // (_THREADED_VERTICES // 2))
+    if parts <= 1:
+        transformer.transform(x, y, inplace=True)
+        return
+    cuts = np.linspace(0, len(x), parts + 1).astype(np.intp)
+    done = [_pool().submit(transformer.transform, x[a:b], y[a:b], inplace=True) for a, b in itertools.pairwise(cuts)]
+    for future in done:
+        future.result()
+
+
+def metric_measures(outlines: gpd.GeoSeries, *, crs: CRS | str | int, workers: int = 1) -> tuple[Array, Array]:
+    """(bounds, areas) of ``outlines`` in the metric CRS ``crs``, without building the projected outlines.
+
+    The same numbers, bit for bit, as ``shapely.bounds`` and ``shapely.area`` of
+    ``to_metric(outlines, crs=crs)``: the vertices go through the same transformation, and each
+    ring's area is summed in GEOS's order (the shoelace formula relative to the ring's first
+    vertex). Building a million projected polygons costs more than projecting their vertices, and
+    most carriers only need their box and their area (:func:`geo.rollup` intersects only those near
+    a zone's edge). Simple polygons (no holes) take this path; any other outline (holes, several
+    parts, a third coordinate, missing, empty) is projected whole and measured by Shapely.
+
+    ``workers`` threads project the vertices of a large set (a million vertices or more).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``bounds`` (n × 4: minx, miny, maxx, maxy; NaN for missing or empty outlines) and ``areas``
+        (n; NaN for missing outlines).
+    """
+    geoms = np.asarray(outlines.to_numpy(), dtype=object)
+    target = CRS.from_user_input(crs)
+    if outlines.crs is None or CRS.from_user_input(outlines.crs) == target:
+        return shapely.bounds(geoms), shapely.area(geoms)
+    n = len(geoms)
+    bounds = np.empty((n, 4), dtype=np.float64)
+    areas = np.empty(n, dtype=np.float64)
+    counts = shapely.get_num_coordinates(geoms)
+    simple = (shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON) & (counts >= 4)
+    simple &= shapely.get_num_interior_rings(geoms) == 0
+    simple &= ~shapely.has_z(geoms)  # a third coordinate may move the other two in some transformations
+    other, simple_at = np.flatnonzero(~simple), np.flatnonzero(simple)
+    if len(other):
+        projected = to_metric(outlines.iloc[other], crs=target).to_numpy()
+        bounds[other], areas[other] = shapely.bounds(projected), shapely.area(projected)
+    if len(simple_at):
+        transformer = _transformer(CRS.from_user_input(outlines.crs).srs, target.srs)
+        bounds[simple_at], areas[simple_at] = _ring_measures(
+            geoms[simple_at], counts[simple_at], transformer, workers=workers
+        )
+    return bounds, areas
+
+
+def metric_xy(points: gpd.GeoSeries, *, crs: CRS | str | int) -> npt.NDArray[np.float64]:
+    """The coordinates (n × 2) of ``points`` in the metric CRS ``crs``, without building projected points.
+
+    The same numbers as ``shapely.get_coordinates(to_metric(points, crs=crs))`` for points (one
+    row per point; missing or empty points are left out, as there).
+    """
+    xy = shapely.get_coordinates(np.asarray(points.to_numpy(), dtype=object))
+    target = CRS.from_user_input(crs)
+    if points.crs is None or CRS.from_user_input(points.crs) == target or not len(xy):
+        return xy
+    x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+    _transformer(CRS.from_user_input(points.crs).srs, target.srs).transform(x, y, inplace=True)
+    return np.column_stack([x, y])
+
+
+def _ring_measures(
+    polygons: npt.NDArray[np.object_], counts: npt.NDArray[np.int64], transformer: Transformer, *, workers: int
+) -> tuple[Array, Array]:
+    """Bounds and areas of polygons without holes after ``transformer``, GEOS's arithmetic in numpy."""
+    xy = shapely.get_coordinates(polygons)
+    x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+    del xy
+    _transform_in_place(transformer, x, y, workers=workers)
+    starts = np.r_[0, np.cumsum(counts[:-1])]
+    bounds = np.column_stack(
+        [
+            np.minimum.reduceat(x, starts),
+            np.minimum.reduceat(y, starts),
+            np.maximum.reduceat(x, starts),
+            np.maximum.reduceat(y, starts),
+        ]
+    )
+    # GEOS (Area::ofRingSigned): sum over i = 1 … m-2 of (x[i] - x[0]) * (y[i-1] - y[i+1]), in
+    # order, halved. At i = 0 and at the closing vertex (equal to the first) x[i] - x[0] is 0, so
+    # the terms of every vertex can be summed (adding 0.0 changes nothing), and the neighbours
+    # read across two rings' boundary never count; bincount adds each ring's terms in order,
+    # from 0.0, as GEOS does.
+    x -= np.repeat(x[starts], counts)
+    terms = np.zeros(len(x))
+    np.multiply(x[1:-1], np.subtract(y[:-2], y[2:]), out=terms[1:-1])
+    ring = np.repeat(np.arange(len(polygons)), counts)
+    areas = np.abs(np.bincount(ring, weights=terms, minlength=len(polygons)) / 2.0)
+    return bounds, areas

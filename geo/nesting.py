@@ -144,17 +144,18 @@ def parent_positions(ids: Sequence[object], parents: Sequence[object]) -> IntArr
     >>> parent_positions(["a", "b", "c"], [None, "a", "x"]).tolist()
     [-1, 0, -1]
     """
+    wanted = pd.Series(_keys(parents), dtype=object)
+    out = np.full(len(wanted), -1, dtype=np.int64)
+    has = wanted.notna().to_numpy(dtype=bool)
+    if not has.any():  # most footprints have no parent: the ids need not be read
+        return out
     keys = pd.Series(_keys(ids), dtype=object)
     keys = keys[keys.notna()]
     first = keys[~keys.duplicated()]
     index = pd.Index(first.to_numpy(dtype=object))
-    wanted = pd.Series(_keys(parents), dtype=object)
-    out = np.full(len(wanted), -1, dtype=np.int64)
-    has = wanted.notna().to_numpy(dtype=bool)
-    if has.any():
-        found = index.get_indexer(wanted[has].to_numpy(dtype=object))
-        rows = first.index.to_numpy(dtype=np.int64)
-        out[has] = np.where(found >= 0, rows[np.maximum(found, 0)], -1)
+    found = index.get_indexer(wanted[has].to_numpy(dtype=object))
+    rows = first.index.to_numpy(dtype=np.int64)
+    out[has] = np.where(found >= 0, rows[np.maximum(found, 0)], -1)
     return out
 
 

@@ -38,7 +38,7 @@ import shapely
 from pyproj import CRS
 
 from geo import nesting
-from geo.crs import metric_crs_for, to_metric
+from geo.crs import metric_crs_for, metric_measures, metric_xy, to_metric
 from geo.schema import OUTSIDE, STATUSES, TOTAL, DataError, geometry_problems, in_file, split_ids
 from geo.text import TERMS, Text, term
 
@@ -52,6 +52,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "TOTAL",
     "Contributions",
+    "MetricOutlines",
     "apportion",
     "assign",
     "combine",
@@ -61,6 +62,7 @@ __all__ = [
     "grid_sums",
     "measure",
     "memberships",
+    "metric_outlines",
     "partial_sums",
     "partition_sums",
     "summarize",
@@ -394,8 +396,58 @@ def _grid_labels(
     return grid
 
 
+@dataclass
+class MetricOutlines:
+    """Carriers' outlines in a metric CRS: every box and area at once, the outlines only where asked.
+
+    Most carriers lie wholly inside a zone or far from every zone, which their box tells; only
+    those near a zone's edge need their projected outline. Made by :func:`metric_outlines` (boxes
+    and areas from the projected vertices: the same numbers as the projected outlines give), it
+    can be passed to :func:`summarize` (``outlines=``) to sum the same carriers by several
+    groupings while measuring them once.
+    """
+
+    crs: CRS | None
+    bounds: FloatArray
+    areas: FloatArray
+    _source: gpd.GeoSeries | None = None
+    _geoms: npt.NDArray[np.object_] | None = None
+
+    @classmethod
+    def _of(cls, geoms: npt.NDArray[np.object_], areas: FloatArray | None = None) -> MetricOutlines:
+        """Outlines already in the metric CRS."""
+        return cls(None, shapely.bounds(geoms), shapely.area(geoms) if areas is None else areas, _geoms=geoms)
+
+    def of_these(self, carriers: gpd.GeoDataFrame) -> bool:
+        """Whether these are ``carriers``' own outlines (the same geometry column, not a copy of it)."""
+        return self._source is not None and carriers.geometry.array is self._source.array
+
+    def filled(self, positions: IntArray) -> npt.NDArray[np.object_]:
+        """The metric outlines at ``positions``, in an array of all the carriers (None elsewhere)."""
+        if self._geoms is not None:
+            return self._geoms
+        geoms = np.full(len(self.areas), None, dtype=object)
+        if len(positions) and self._source is not None:
+            geoms[positions] = to_metric(self._source.iloc[positions], crs=self.crs).to_numpy()
+        return geoms
+
+
+def metric_outlines(carriers: gpd.GeoDataFrame, *, crs: Any = None, workers: int | None = None) -> MetricOutlines:
+    """``carriers``' outlines measured in the metric CRS ``crs`` (``None``: :func:`geo.crs.metric_crs_for`).
+
+    Pass the result to :func:`summarize` or :func:`partition_sums` (``outlines=``) to sum the same
+    carriers by several groupings, modes or years with one projection. Outlines of other carriers
+    (even an equal copy) are not used: those functions then measure their own. ``workers``: threads
+    projecting the vertices (``None``: up to 4, by the machine's cores).
+    """
+    target = CRS.from_user_input(crs) if crs is not None else metric_crs_for(carriers)
+    threads = _WORKERS if workers is None else workers
+    bounds, areas = metric_measures(carriers.geometry, crs=target, workers=threads)
+    return MetricOutlines(target, bounds, areas, _source=carriers.geometry)
+
+
 def _settled_by_grid(
-    geoms: npt.NDArray[np.object_], areas: FloatArray, zones: npt.NDArray[np.object_]
+    bounds: FloatArray, areas: FloatArray, zones: npt.NDArray[np.object_]
 ) -> tuple[npt.NDArray[np.bool_], IntArray]:
     """Carriers whose bounding box lies in grid cells of one label: (settled mask, their zone or -1).
 
@@ -406,7 +458,7 @@ def _settled_by_grid(
     may span any number of cells: a summed-area table of the mixed cells tells in four look-ups
     whether its cells hold a mixed one (cells that are not mixed and touch have one label).
     """
-    n = len(geoms)
+    n = len(bounds)
     # The typical carrier's side: the root of the median area of an evenly spaced sample.
     sample = areas[:: max(1, n // 65_536)]
     sample = sample[np.isfinite(sample)]  # missing geometries have no area
@@ -440,7 +492,7 @@ def _settled_by_grid(
     # In chunks that stay in the CPU cache: a million boxes at once is slower.
     for start in range(0, n, _GRID_CHUNK):
         stop = min(start + _GRID_CHUNK, n)
-        cell = shapely.bounds(geoms[start:stop])
+        cell = bounds[start:stop].copy()
         if blank[start:stop].any():
             np.nan_to_num(cell, copy=False)
         np.subtract(cell, offset[: stop - start], out=cell)
@@ -534,9 +586,19 @@ def _drop_inside_whole_zone(
     return edge[~settled[edge_carrier]]
 
 
+def _pieces(zones: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.object_], IntArray]:
+    """The zones cut into small pieces (:func:`_subdivide`), and the zone position of each piece."""
+    piece_list: list[shapely.Geometry] = []
+    owner_list: list[int] = []
+    for z, zone in enumerate(zones):
+        parts = _subdivide(zone)
+        piece_list.extend(parts)
+        owner_list.extend([z] * len(parts))
+    return np.array(piece_list, dtype=object), np.asarray(owner_list, dtype=np.int64)
+
+
 def _overlap_areas(
-    geoms: npt.NDArray[np.object_],
-    areas: FloatArray,
+    outlines: MetricOutlines,
     zones: npt.NDArray[np.object_],
     *,
     exact: bool = True,
@@ -544,32 +606,27 @@ def _overlap_areas(
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """(carrier, zone, overlap area) for every carrier–zone pair that overlaps, summed per pair.
 
-    ``zones`` must be disjoint, ``areas`` the carriers' areas; all in one metric CRS. Carriers the
+    ``zones`` must be disjoint, in the metric CRS of ``outlines``. Carriers the
     grid settles (wholly inside one zone, or touching none) skip the geometric tests; the rest are
     tested against the small pieces of the zones near them, and only those crossing a piece's
     edge are intersected. With ``exact=False`` (enough to find the largest overlap) pairs that
     only touch are dropped, and a carrier meeting one zone only, which holds a point inside the
     carrier, is reported with its own area there, not intersected.
     """
-    piece_list: list[shapely.Geometry] = []
-    owner_list: list[int] = []
-    for z, zone in enumerate(zones):
-        parts = _subdivide(zone)
-        piece_list.extend(parts)
-        owner_list.extend([z] * len(parts))
-    if not piece_list or not len(geoms):
+    pieces, owner = _pieces(zones)
+    areas = outlines.areas
+    if not len(pieces) or not len(areas):
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
-    pieces = np.array(piece_list, dtype=object)
-    owner = np.asarray(owner_list, dtype=np.int64)
     shapely.prepare(pieces)
     tree = shapely.STRtree(pieces)
-    if len(geoms) >= _GRID_MIN_CARRIERS:
+    if len(areas) >= _GRID_MIN_CARRIERS:
         shapely.prepare(zones)
-        settled, settled_zone = _settled_by_grid(geoms, areas, zones)
+        settled, settled_zone = _settled_by_grid(outlines.bounds, areas, zones)
     else:  # classifying the grid costs more than it saves
-        settled, settled_zone = np.zeros(len(geoms), dtype=bool), np.full(len(geoms), _NOWHERE)
+        settled, settled_zone = np.zeros(len(areas), dtype=bool), np.full(len(areas), _NOWHERE)
     fast = np.flatnonzero(settled & (settled_zone >= 0))
     open_ = np.flatnonzero(~settled)
+    geoms = outlines.filled(open_)  # only the open carriers' outlines are tested below
     query_idx, piece_idx = tree.query(geoms[open_])
     carrier_idx = open_[query_idx]
     # Most candidates lie wholly inside a piece: test that first (pieces are prepared), then
@@ -717,15 +774,15 @@ def assign(
     already in a metric CRS; ``workers`` is the number of threads for the geometry (default: up
     to 4, by the machine's cores). :func:`memberships` gives the same as an index-aligned frame.
     """
+    outlines = None if metric_geoms is None else MetricOutlines._of(np.asarray(metric_geoms, dtype=object), areas)
     with _outlines_checked(carriers, zones):
         return _membership(
             carriers,
             zones,
             zone_type=zone_type,
             mode=mode,
-            metric_geoms=metric_geoms,
+            outlines=outlines,
             metric_zones=metric_zones,
-            areas=areas,
             workers=workers,
         ).rows()
 
@@ -754,12 +811,11 @@ def _membership(
     *,
     zone_type: str,
     mode: Mode,
-    metric_geoms: npt.NDArray[np.object_] | None,
+    outlines: MetricOutlines | None,
     metric_zones: npt.NDArray[np.object_] | None,
-    areas: FloatArray | None,
     workers: int | None = None,
 ) -> _Membership:
-    """:func:`assign` in compact form."""
+    """:func:`assign` in compact form (``outlines`` and ``metric_zones`` in one metric CRS, or None)."""
     if mode not in MODES:
         raise ValueError(f"unknown membership mode {mode!r}; use one of: {', '.join(MODES)}")
     of_type = zones[zones["type"].astype(str) == zone_type]
@@ -767,16 +823,14 @@ def _membership(
     n = len(carriers)
     if mode == "declared":
         return _wholly(_declared_groups(carriers, groups[:-1]), groups)
-    if metric_geoms is None or metric_zones is None:
-        metric = to_metric(carriers)
-        metric_geoms = metric.geometry.to_numpy()
-        metric_zones = to_metric(zones, crs=metric.crs).geometry.to_numpy()
+    if outlines is None or metric_zones is None:
+        outlines = metric_outlines(carriers, workers=workers)
+        metric_zones = to_metric(zones, crs=outlines.crs).geometry.to_numpy()
     type_mask = (zones["type"].astype(str) == zone_type).to_numpy()
     pieces = disjoint_zones(metric_zones[type_mask])
-    if areas is None:
-        areas = shapely.area(metric_geoms)
+    areas = outlines.areas
     carrier_idx, zone_idx, overlap = _overlap_areas(
-        metric_geoms, areas, pieces, exact=mode == "area", workers=_WORKERS if workers is None else workers
+        outlines, pieces, exact=mode == "area", workers=_WORKERS if workers is None else workers
     )
     real = ~(overlap <= SHARE_EPS * areas[carrier_idx])  # NaN (from invalid outlines) stays for the NaN path
     carrier_idx, zone_idx, overlap = carrier_idx[real], zone_idx[real], overlap[real]
@@ -947,25 +1001,36 @@ def _measured(
     mode: Mode,
     crs: Any,
     land_only: npt.NDArray[np.bool_] | None = None,
-) -> tuple[npt.NDArray[np.object_], FloatArray, npt.NDArray[np.object_] | None]:
-    """(carriers' outlines in the metric CRS, their areas, zones' outlines there when membership needs them).
+    given: MetricOutlines | None = None,
+    workers: int | None = None,
+) -> tuple[MetricOutlines | None, FloatArray, npt.NDArray[np.object_] | None]:
+    """(carriers' outlines in the metric CRS, their areas, zones' outlines there), when membership needs them.
 
-    ``crs`` is the metric CRS (``None``: :func:`geo.crs.metric_crs_for` the carriers). Only what
-    the measurement needs is reprojected: the outlines alone (not the attribute columns); the
-    zones only when membership is spatial; and when it is not (``declared``, ``status``) and
-    ``land_only`` marks the carriers whose land area counts (top-level ones), only those, the
-    others' outlines and areas being left empty (None, NaN).
+    ``crs`` is the metric CRS (``None``: :func:`geo.crs.metric_crs_for` the carriers). ``given``:
+    the carriers' outlines measured already (:func:`metric_outlines`), used when they are these
+    carriers' own in that CRS. Otherwise only what the measurement needs is projected: the outlines'
+    vertices alone (not the attribute columns), and the outlines themselves only for the carriers
+    near a zone's edge (:class:`MetricOutlines`); the zones only when membership is spatial. When
+    it is not (``declared``, ``status``: no outlines, None) and ``land_only`` marks the carriers
+    whose land area counts (top-level ones), only those are measured, the others' areas being NaN.
     """
-    target = CRS.from_user_input(crs) if crs is not None else metric_crs_for(carriers)
-    outlines = carriers.geometry
-    spatial = by != "status" and mode != "declared"
-    if land_only is not None and not spatial and not land_only.all():
-        metric_geoms = np.full(len(carriers), None, dtype=object)
-        metric_geoms[land_only] = to_metric(outlines[land_only], crs=target).to_numpy()
+    target = CRS.from_user_input(crs) if crs is not None else None
+    if given is None or not given.of_these(carriers) or (target is not None and target != given.crs):
+        given = None
+        target = target if target is not None else metric_crs_for(carriers)
     else:
-        metric_geoms = to_metric(outlines, crs=target).to_numpy()
-    metric_zones = to_metric(zones, crs=target).geometry.to_numpy() if spatial else None
-    return metric_geoms, shapely.area(metric_geoms), metric_zones
+        target = given.crs
+    if by != "status" and mode != "declared":
+        outlines = given if given is not None else metric_outlines(carriers, crs=target, workers=workers)
+        return outlines, outlines.areas, to_metric(zones, crs=target).geometry.to_numpy()
+    if given is not None:
+        return None, given.areas if land_only is None else np.where(land_only, given.areas, np.nan), None
+    threads = _WORKERS if workers is None else workers
+    if land_only is None or land_only.all():
+        return None, metric_measures(carriers.geometry, crs=target, workers=threads)[1], None
+    areas = np.full(len(carriers), np.nan)
+    areas[land_only] = metric_measures(carriers.geometry[land_only], crs=target, workers=threads)[1]
+    return None, areas, None
 
 
 def _compact_membership(
@@ -974,8 +1039,7 @@ def _compact_membership(
     *,
     by: str,
     mode: Mode,
-    metric_geoms: npt.NDArray[np.object_],
-    areas: FloatArray,
+    outlines: MetricOutlines | None,
     metric_zones: npt.NDArray[np.object_] | None,
     workers: int | None,
 ) -> _Membership:
@@ -983,14 +1047,7 @@ def _compact_membership(
         return _by_status(carriers)
     with _outlines_checked(carriers, zones):
         return _membership(
-            carriers,
-            zones,
-            zone_type=by,
-            mode=mode,
-            metric_geoms=metric_geoms,
-            metric_zones=metric_zones,
-            areas=areas,
-            workers=workers,
+            carriers, zones, zone_type=by, mode=mode, outlines=outlines, metric_zones=metric_zones, workers=workers
         )
 
 
@@ -1054,6 +1111,7 @@ def memberships(
     mode: Mode = "declared",
     crs: Any = None,
     workers: int | None = None,
+    outlines: MetricOutlines | None = None,
 ) -> pd.DataFrame:
     """Which group each carrier belongs to, and by what share (rule 4), one row per carrier and group.
 
@@ -1069,6 +1127,8 @@ def memberships(
         The metric CRS shares are measured in (``None``: the local one of the carriers).
     workers
         Threads for the geometry (shapely releases the GIL); ``None``: up to 4, by the machine's cores.
+    outlines
+        The carriers' outlines measured already (:func:`metric_outlines`), as for :func:`summarize`.
 
     Returns
     -------
@@ -1085,17 +1145,16 @@ def memberships(
         return _membership_frame(_by_status(carriers), carriers.index)
     if mode == "declared":  # membership by the carriers' zone_ids: no outline is needed
         return _membership_frame(
-            _membership(carriers, zones, zone_type=by, mode=mode, metric_geoms=None, metric_zones=None, areas=None),
+            _membership(carriers, zones, zone_type=by, mode=mode, outlines=None, metric_zones=None),
             carriers.index,
         )
-    metric_geoms, areas, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs)
+    outlines, _, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs, given=outlines, workers=workers)
     membership = _compact_membership(
         carriers,
         zones,
         by=by,
         mode=mode,
-        metric_geoms=metric_geoms,
-        areas=areas,
+        outlines=outlines,
         metric_zones=metric_zones,
         workers=workers,
     )
@@ -1210,24 +1269,27 @@ def partition_sums(
     crs: Any = None,
     workers: int | None = None,
     order: npt.ArrayLike | None = None,
+    outlines: MetricOutlines | None = None,
 ) -> pd.DataFrame:
     """:func:`measure`, :func:`memberships` and :func:`partial_sums` in one pass over ``carriers``.
 
-    The outlines are projected once for land area and shares. This is the step that each
-    partition of an engine runs (:mod:`geo.engine_dask`), and :func:`summarize` on the whole.
-    Parameters as in those functions; ``contrib`` must come from the whole carriers' parent tree
-    (:func:`contributions`), row for row with ``carriers``.
+    The outlines are projected once for land area and shares (or not at all: ``outlines``, from
+    :func:`metric_outlines` of these carriers). This is the step that each partition of an engine
+    runs (:mod:`geo.engine_dask`), and :func:`summarize` on the whole. Parameters as in those
+    functions; ``contrib`` must come from the whole carriers' parent tree (:func:`contributions`),
+    row for row with ``carriers``.
     """
     if by != "status" and mode not in MODES:
         raise ValueError(f"unknown membership mode {mode!r}; use one of: {', '.join(MODES)}")
-    metric_geoms, areas, metric_zones = _measured(carriers, zones, by=by, mode=mode, crs=crs, land_only=contrib.top)
+    outlines, areas, metric_zones = _measured(
+        carriers, zones, by=by, mode=mode, crs=crs, land_only=contrib.top, given=outlines, workers=workers
+    )
     membership = _compact_membership(
         carriers,
         zones,
         by=by,
         mode=mode,
-        metric_geoms=metric_geoms,
-        areas=areas,
+        outlines=outlines,
         metric_zones=metric_zones,
         workers=workers,
     )
@@ -1335,6 +1397,7 @@ def summarize(
     year: int | None = None,
     workers: int | None = None,
     contrib: Contributions | None = None,
+    outlines: MetricOutlines | None = None,
 ) -> pd.DataFrame:
     """Floor area per group, with unknowns, declared figures, land area and FAR.
 
@@ -1358,6 +1421,9 @@ def summarize(
     contrib
         What each carrier adds as of ``year``, when computed elsewhere (from tranches:
         :func:`geo.tranches.contributions_by_year`); ``None``: from the carriers' two columns.
+    outlines
+        ``carriers``' outlines measured once for several summaries (:func:`metric_outlines`);
+        ``None``, or outlines of other carriers: measured here.
 
     Returns
     -------
@@ -1380,7 +1446,7 @@ def summarize(
     """
     _check_by(zones, by)
     contrib = contributions(carriers, year=year) if contrib is None else contrib
-    sums = partition_sums(carriers, zones, contrib, by=by, mode=mode, workers=workers)
+    sums = partition_sums(carriers, zones, contrib, by=by, mode=mode, workers=workers, outlines=outlines)
     return finish(sums, zones, by=by)
 
 
@@ -1391,12 +1457,12 @@ GRID_COLUMNS: tuple[str, ...] = ("ix", "iy", "existing_m2", "planned_m2", "total
 def grid_sums(carriers: gpd.GeoDataFrame, *, cell_m: float) -> gpd.GeoDataFrame:
     """Floor area of ``carriers`` summed per square grid cell, occupied cells only (the map's grid view).
 
-    Each carrier falls in the cell holding its representative point (a point inside its outline),
-    computed in the data's metric CRS (:func:`geo.crs.metric_crs_for`; EPSG:4549 in Shanghai) on a
-    grid aligned to multiples of the cell size. A cell sums what its carriers add by the roll-up's
-    rules (:func:`contributions`, build-out): a nested carrier adds nothing when an ancestor's
-    figure is known, and an unknown figure is counted as unknown, never as zero. So the cells add up
-    exactly to the district total at build-out.
+    Each carrier falls in the cell holding its representative point (a point inside its outline,
+    Shapely's ``point_on_surface``), placed in the data's metric CRS (:func:`geo.crs.metric_crs_for`;
+    EPSG:4549 in Shanghai) on a grid aligned to multiples of the cell size. A cell sums what its
+    carriers add by the roll-up's rules (:func:`contributions`, build-out): a nested carrier adds
+    nothing when an ancestor's figure is known, and an unknown figure is counted as unknown, never
+    as zero. So the cells add up exactly to the district total at build-out.
 
     Parameters
     ----------
@@ -1418,8 +1484,10 @@ def grid_sums(carriers: gpd.GeoDataFrame, *, cell_m: float) -> gpd.GeoDataFrame:
     if not len(carriers):
         empty = {c: pd.Series([], dtype="int64") for c in GRID_COLUMNS}
         return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-    metric = carriers.geometry.to_crs(crs).to_numpy()
-    xy = shapely.get_coordinates(shapely.point_on_surface(metric))
+    # The point is found on the outline as given and projected alone: projecting every vertex
+    # to find one point each cost more than the rest of the grid.
+    points = gpd.GeoSeries(shapely.point_on_surface(carriers.geometry.to_numpy()), crs=carriers.crs)
+    xy = metric_xy(points, crs=crs)
     ix = np.floor(xy[:, 0] / cell_m).astype(np.int64)
     iy = np.floor(xy[:, 1] / cell_m).astype(np.int64)
     span = int(ix.max() - ix.min()) + 1

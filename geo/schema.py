@@ -8,6 +8,7 @@ yields a partial result: callers get a :class:`DataError` carrying the whole lis
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -16,6 +17,8 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from geo import nesting
@@ -31,6 +34,7 @@ __all__ = [
     "ZONE_FIELDS",
     "DataError",
     "Field",
+    "FrameCells",
     "Lang",
     "Problem",
     "duplicate_id_problem",
@@ -416,9 +420,10 @@ def _is_missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
-def _missing_mask(column: pd.Series) -> npt.NDArray[np.bool_]:
-    """:func:`_is_missing` of every cell, at array speed: pandas' ``isna``, less what it alone calls missing."""
-    mask = column.isna().to_numpy(dtype=bool, copy=True)
+def _missing_mask(column: pd.Series, isna: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.bool_]:
+    """:func:`_is_missing` of every cell, at array speed: pandas' ``isna`` (given, or found), less what it alone
+    calls missing."""
+    mask = (column.isna().to_numpy(dtype=bool) if isna is None else isna).copy()
     if mask.any() and not (column.dtype.kind in "fiu" or isinstance(column.dtype, pd.StringDtype)):
         positions = np.flatnonzero(mask)
         cells = column.to_numpy(dtype=object)[positions]
@@ -427,7 +432,7 @@ def _missing_mask(column: pd.Series) -> npt.NDArray[np.bool_]:
         # commonest, is found in one pass; the type of the rest is looked up.
         named = cells != None  # noqa: E711 - elementwise
         positions, cells = positions[named], cells[named]
-        odd = ~pd.Series(cells, dtype=object).map(type).isin(_MISSING_TYPES).to_numpy(dtype=bool)
+        odd = ~pd.Series(cells, dtype=object, copy=False).map(type).isin(_MISSING_TYPES).to_numpy(dtype=bool)
         for at in np.flatnonzero(odd).tolist():
             mask[positions[at]] = _is_missing(cells[at])
     return mask
@@ -437,32 +442,227 @@ def _missing_mask(column: pd.Series) -> npt.NDArray[np.bool_]:
 _MISSING_TYPES = (type(None), type(pd.NA), float, np.float64)
 
 
-def _text_or_missing(column: pd.Series) -> bool:
-    """Whether every cell of ``column`` is text (``str``) or missing (:func:`_is_missing`), at array speed."""
-    present = column.to_numpy(dtype=object)[~_missing_mask(column)]
-    return len(present) == 0 or pd.api.types.infer_dtype(present, skipna=False) == "string"
+#: How the cells' text is held when Arrow can hold it: pandas' text dtype, NaN where missing.
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
-def _stripped(column: pd.Series, positions: npt.NDArray[np.int64]) -> pd.Series:
-    """``str(value).strip()`` of the cells at ``positions`` (index: 0…n-1)."""
-    return pd.Series(column.to_numpy(dtype=object)[positions], dtype=object).map(str).str.strip()
+def _arrow_text(column: pd.Series, missing: npt.NDArray[np.bool_]) -> pa.Array | None:
+    """``str(value)`` of every cell not missing (null where missing) as Arrow text, when that needs no Python per cell.
+
+    Text columns (pandas' text dtypes, or objects that are all ``str``) and integer columns qualify;
+    None for anything else (floats, booleans, dates, mixed objects), which :class:`_Cells` reads cell by cell.
+    """
+    dtype = column.dtype
+    arrow_text = isinstance(dtype, pd.ArrowDtype) and (
+        pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype)
+    )
+    # str() of an integer is its digits, as Arrow writes them.
+    if isinstance(dtype, pd.StringDtype) or arrow_text or pd.api.types.is_integer_dtype(dtype):
+        array = pa.array(column.array)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        return array.cast(pa.large_string())
+    if not pd.api.types.is_object_dtype(dtype):
+        return None
+    if missing.all():  # an empty column (a city's footprints name no parent)
+        return pa.nulls(len(column), pa.large_string())
+    values = column.to_numpy(dtype=object)
+    present = values[~missing]
+    if len(present) and pd.api.types.infer_dtype(present, skipna=False) != "string":
+        return None
+    cells = values.copy()
+    cells[missing] = None
+    return pa.array(cells, type=pa.large_string())
+
+
+class _Cells:
+    """One column's cells as the contract reads them, each reading made once and shared by every check.
+
+    :attr:`missing` is :func:`_is_missing` of every cell; :attr:`text` is ``str(value).strip()`` of
+    every other cell (NaN where missing), held by Arrow wherever it can be (text and integer columns:
+    no Python per cell) and cell by cell otherwise; :attr:`arrow` is that text as Arrow, or None.
+    """
+
+    __slots__ = ("_arrow", "_isna", "_missing", "_numbers", "_text", "column")
+
+    def __init__(self, column: pd.Series) -> None:
+        self.column = column.reset_index(drop=True)
+        self._isna: npt.NDArray[np.bool_] | None = None
+        self._missing: npt.NDArray[np.bool_] | None = None
+        self._text: pd.Series | None = None
+        self._arrow: pa.Array | None = None
+        self._numbers: tuple[npt.NDArray[np.float64] | None] | None = None
+
+    @property
+    def isna(self) -> npt.NDArray[np.bool_]:
+        """pandas' ``isna`` of every cell (NaT and float32 NaN too, unlike :attr:`missing`)."""
+        if self._isna is None:
+            self._isna = self.column.isna().to_numpy(dtype=bool)
+        return self._isna
+
+    @property
+    def missing(self) -> npt.NDArray[np.bool_]:
+        """:func:`_is_missing` of every cell."""
+        if self._missing is None:
+            self._missing = _missing_mask(self.column, self.isna)
+        return self._missing
+
+    @property
+    def numbers(self) -> npt.NDArray[np.float64] | None:
+        """The cells as floats (NaN where ``isna``) when they are plain numbers (:func:`_holds_plain_numbers`)."""
+        if self._numbers is None:
+            self._numbers = (_plain_numbers(self.column, self),)
+        return self._numbers[0]
+
+    @property
+    def text(self) -> pd.Series:
+        """``str(value).strip()`` of every cell that is not missing, NaN (or None) where it is; index 0…n-1."""
+        if self._text is None:
+            self._read()
+        assert self._text is not None  # noqa: S101 - set by _read
+        return self._text
+
+    @property
+    def arrow(self) -> pa.Array | None:
+        """:attr:`text` as Arrow (null where missing), or None when Arrow cannot hold it (a lone surrogate)."""
+        if self._text is None:
+            self._read()
+        return self._arrow
+
+    def _read(self) -> None:
+        try:
+            raw = _arrow_text(self.column, self.missing)
+        except (pa.ArrowException, UnicodeError):  # text Arrow cannot hold: read cell by cell
+            raw = None
+        if raw is not None:
+            self._arrow = pc.utf8_trim_whitespace(raw)  # the same characters as str.strip()
+            self._text = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([self._arrow]), dtype=_TEXT))
+            return
+        present = np.flatnonzero(~self.missing)
+        out = np.full(len(self.column), None, dtype=object)
+        cells = self.column.to_numpy(dtype=object)[present]
+        out[present] = pd.Series(cells, dtype=object, copy=False).map(str).str.strip().to_numpy(dtype=object)
+        try:
+            self._arrow = pa.array(out, type=pa.large_string())
+        except (pa.ArrowException, UnicodeError):
+            self._arrow = None
+            self._text = pd.Series(out, dtype=object, copy=False)
+            return
+        self._text = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([self._arrow]), dtype=_TEXT))
+
+    def present_text(self) -> npt.NDArray[np.bool_]:
+        """Cells that are neither missing nor blank (``str(value).strip() != ""``)."""
+        return ~self.missing & (self.text != "").to_numpy(dtype=bool)
+
+    def text_objects(self, *, blank: bool = True) -> pd.Series:
+        """:attr:`text` as Python objects, None where missing (and where blank unless ``blank``); index 0…n-1."""
+        if self.arrow is None:
+            out = self.text.to_numpy(dtype=object, copy=True)
+            out[self.missing] = None
+        else:
+            out = _objects(self.arrow)
+        if not blank:
+            out[~self.present_text()] = None
+        return pd.Series(out, dtype=object, copy=False)
+
+
+def _objects(text: pa.Array) -> npt.NDArray[np.object_]:
+    """Arrow text as Python strings (None where null); a column of few distinct values shares its strings."""
+    sample = text.slice(0, 4096)
+    if len(text) > 2 * len(sample) and len(pc.unique(sample)) <= 64:  # kinds, statuses: one string each
+        encoded = pc.dictionary_encode(text)
+        words = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), None)
+        codes = encoded.indices.fill_null(len(words) - 1).to_numpy()
+        return words[codes]
+    return text.to_numpy(zero_copy_only=False)
+
+
+class FrameCells:
+    """A frame's cells as the data contract reads them, each column read once, and the places of its problems.
+
+    Validation reads every column (which cells are missing, their trimmed text, their plain numbers) and
+    normalization needs the same readings. Give one ``FrameCells`` of a frame to :func:`validate_carriers`
+    and then to :func:`normalize_carriers` (or to the zones' pair), and the cells are read once; the frame
+    must not change in between. Without it each function reads what it needs itself.
+
+    ``outlines_valid=True`` says that every outline of the frame already passed :func:`shapely.is_valid`
+    (the reader's repair step checks each one, and a read in which it repaired none is such a frame):
+    the check of outlines then does not run it again, and finds what else may be wrong with them
+    (missing, empty, not a polygon, not in degrees). Say it only of outlines checked exactly so.
+
+    >>> frame = pd.DataFrame({"id": [" a ", "b"], "type": ["pole", "status"]})
+    >>> cells = FrameCells(frame)
+    >>> cells["id"].text.tolist()
+    ['a', 'b']
+    >>> [p.where for p in validate_zones(frame, cells=cells)][-2:]
+    ["row 2 (id 'b'), field 'type'", 'geometry']
+    """
+
+    __slots__ = ("_ids", "_named", "cells", "frame", "outlines_valid")
+
+    #: Up to this many problems are placed one by one; past it the ids are read for all rows at once.
+    _ONE_BY_ONE = 200
+
+    def __init__(self, frame: pd.DataFrame, *, outlines_valid: bool = False) -> None:
+        self.frame = frame
+        self.outlines_valid = outlines_valid
+        self.cells: dict[str, _Cells] = {}
+        self._named = 0
+        self._ids: npt.NDArray[np.object_] | None = None
+
+    def at(self, position: int, part: str) -> tuple[str, str]:
+        """:func:`_at` of the frame: (English, Chinese) place of a field or of the geometry of a row."""
+        self._named += 1
+        if self._named <= self._ONE_BY_ONE or "id" not in self.frame.columns:
+            return _at(self.frame, position, part)
+        if self._ids is None:  # many problems (a file naming a missing zone in every row): one read of the ids
+            self._ids = self["id"].text_objects(blank=False).to_numpy()
+        return _in_row(_named_row(position, self._ids[position]), part)
+
+    def __getitem__(self, name: str) -> _Cells:
+        """The cells of column ``name``, read when first asked for."""
+        if name not in self.cells:
+            self.cells[name] = _Cells(self.frame[name])
+        return self.cells[name]
 
 
 def _id_texts(column: pd.Series) -> pd.Series:
     """Each cell as its id text (``str(value).strip()``), None where missing; same index as ``column``."""
-    missing = _missing_mask(column)
-    out = np.full(len(column), None, dtype=object)
-    present = np.flatnonzero(~missing)
-    out[present] = _stripped(column, present).to_numpy(dtype=object)
-    return pd.Series(out, index=column.index, dtype=object)
+    return _Cells(column).text_objects().set_axis(column.index)
 
 
-def _unknown_refs(column: pd.Series, known: set[str]) -> list[tuple[int, list[str]]]:
-    """(position, ids not in ``known``) per cell whose ``;``-list names any, as :func:`split_ids` reads it."""
-    present = np.flatnonzero(~_missing_mask(column))
+def _unknown_refs(column: pd.Series, known: set[str], cells: _Cells | None = None) -> list[tuple[int, list[str]]]:
+    """(position, ids not in ``known``) per cell whose ``;``-list names any, as :func:`split_ids` reads it.
+
+    The lists are split and looked up by Arrow; only the cells found naming an unknown id are read in Python.
+    """
+    cells = cells or _Cells(column)
+    text = cells.arrow
+    names = [k for k in known if isinstance(k, str)]
+    try:
+        value_set = pa.array(names, type=pa.large_string())
+    except (pa.ArrowException, UnicodeError):
+        text = None
+    if text is None:
+        return _unknown_refs_by_cell(cells, known)
+    lists = pc.split_pattern(text, ";")
+    parts = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    unknown = pc.and_(pc.not_equal(parts, ""), pc.invert(pc.is_in(parts, value_set=value_set)))
+    keep = unknown.to_numpy(zero_copy_only=False)
+    rows = pc.list_parent_indices(lists).to_numpy()[keep]  # rising: the parts are in row order
+    if not len(rows):
+        return []
+    names = parts.filter(pa.array(keep)).to_pylist()
+    bounds = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1], True])
+    return [(int(rows[a]), names[a:b]) for a, b in itertools.pairwise(bounds.tolist())]
+
+
+def _unknown_refs_by_cell(cells: _Cells, known: set[str]) -> list[tuple[int, list[str]]]:
+    """:func:`_unknown_refs` for text Arrow cannot hold: split with pandas."""
+    present = np.flatnonzero(~cells.missing)
     if not len(present):
         return []
-    parts = pd.Series(column.to_numpy(dtype=object)[present], dtype=object).map(str).str.split(";").explode()
+    parts = pd.Series(cells.text.to_numpy(dtype=object)[present], dtype=object).str.split(";").explode()
     parts = parts.str.strip()
     parts = parts[parts.notna() & (parts != "")]
     unknown = parts[~parts.isin(list(known))]
@@ -503,17 +703,28 @@ def _row_label(frame: pd.DataFrame, position: int) -> tuple[str, str]:
     if "id" in frame.columns:
         value = frame["id"].iloc[position]
         if not _is_missing(value) and str(value).strip():
-            ident = str(value).strip()
-            return f"row {position + 1} (id {ident!r})", f"第 {position + 1} 行（id {ident!r}）"
-    return f"row {position + 1}", f"第 {position + 1} 行"
+            return _named_row(position, str(value).strip())
+    return _named_row(position, None)
+
+
+def _named_row(position: int, ident: str | None) -> tuple[str, str]:
+    """(English, Chinese) name of the row at ``position`` whose id (trimmed, not blank) is ``ident``."""
+    if ident is None:
+        return f"row {position + 1}", f"第 {position + 1} 行"
+    return f"row {position + 1} (id {ident!r})", f"第 {position + 1} 行（id {ident!r}）"
+
+
+def _in_row(label: tuple[str, str], part: str) -> tuple[str, str]:
+    """(English, Chinese) place of a field (``part`` a field name) or of the geometry in the row ``label`` names."""
+    en, zh = label
+    if part == "geometry":
+        return f"{en}, geometry", f"{zh}，几何"
+    return f"{en}, field {part!r}", f"{zh}，字段 {part!r}"
 
 
 def _at(frame: pd.DataFrame, position: int, part: str) -> tuple[str, str]:
     """(English, Chinese) place of a field (``part`` a field name) or of the row's geometry."""
-    en, zh = _row_label(frame, position)
-    if part == "geometry":
-        return f"{en}, geometry", f"{zh}，几何"
-    return f"{en}, field {part!r}", f"{zh}，字段 {part!r}"
+    return _in_row(_row_label(frame, position), part)
 
 
 class _LazyAt:
@@ -523,13 +734,16 @@ class _LazyAt:
     cost seconds on ten thousand carriers, for the few cells that turn out to have a problem.
     """
 
-    __slots__ = ("frame", "part", "position")
+    __slots__ = ("part", "place", "position", "views")
 
-    def __init__(self, frame: pd.DataFrame, position: int, part: str) -> None:
-        self.frame, self.position, self.part = frame, position, part
+    def __init__(self, views: FrameCells, position: int, part: str) -> None:
+        self.views, self.position, self.part = views, position, part
+        self.place: tuple[str, str] | None = None
 
     def __getitem__(self, index: int) -> str:
-        return _at(self.frame, self.position, self.part)[index]
+        if self.place is None:
+            self.place = self.views.at(self.position, self.part)
+        return self.place[index]
 
 
 def _problem(where: tuple[str, str] | _LazyAt, what: tuple[str, str], fix: tuple[str, str]) -> Problem:
@@ -614,7 +828,7 @@ def _check_int(spec: Field, value: object, where: tuple[str, str] | _LazyAt, pro
         )
 
 
-def _holds_plain_numbers(column: pd.Series) -> bool:
+def _holds_plain_numbers(column: pd.Series, cells: _Cells | None = None) -> bool:
     """Whether every cell of ``column`` is a number or empty.
 
     Booleans and text (even text that reads as a number, like ``"1,000"``) are not plain numbers:
@@ -626,7 +840,7 @@ def _holds_plain_numbers(column: pd.Series) -> bool:
         return True
     if column.dtype != object:
         return False
-    if pd.api.types.infer_dtype(column, skipna=True) in _PLAIN_KINDS and not _has_nat(column):
+    if pd.api.types.infer_dtype(column, skipna=True) in _PLAIN_KINDS and not _has_nat(column, cells):
         return True  # numbers and empties only, found in C; anything else is looked at cell by cell
     return all(_is_missing(v) or (isinstance(v, _NUMBERS) and not isinstance(v, _BOOLS)) for v in column.tolist())
 
@@ -635,48 +849,81 @@ def _holds_plain_numbers(column: pd.Series) -> bool:
 _PLAIN_KINDS = frozenset({"integer", "floating", "mixed-integer-float", "empty"})
 
 
-def _has_nat(column: pd.Series) -> bool:
+def _has_nat(column: pd.Series, cells: _Cells | None = None) -> bool:
     """Whether a cell is NaT, which ``isna`` skips but :func:`_is_missing` does not."""
-    return bool(column.isna().any()) and bool(_missing_mask(column).sum() != column.isna().sum())
+    cells = cells or _Cells(column)
+    return bool(cells.isna.any()) and bool(cells.missing.sum() != cells.isna.sum())
 
 
-def _plain_numbers(column: pd.Series) -> npt.NDArray[np.float64] | None:
+def _plain_numbers(column: pd.Series, cells: _Cells | None = None) -> npt.NDArray[np.float64] | None:
     """``column`` as floats (empty: NaN) when it holds plain numbers (:func:`_holds_plain_numbers`), else None."""
-    if not _holds_plain_numbers(column):
+    if not _holds_plain_numbers(column, cells):
         return None
-    return column.to_numpy(dtype="float64", na_value=np.nan)
+    if column.dtype != object:
+        return column.to_numpy(dtype="float64", na_value=np.nan)
+    values = column.to_numpy(dtype=object)
+    number = np.full(len(values), np.nan)
+    present = ~(cells.isna if cells is not None else column.isna().to_numpy(dtype=bool))
+    number[present] = values[present].astype(np.float64)
+    return number
 
 
-def _cells_to_check(spec: Field, column: pd.Series) -> Iterable[int]:
+#: Text a cell may hold that is plainly a whole number ≥ 0 (after ',' and '_' are taken out), exact as a float.
+_DIGITS = r"^[0-9]{1,15}$"
+
+
+def _text_numbers(cells: _Cells) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None:
+    """Text cells read as :func:`_as_int` reads them, at Arrow speed, where that is plain: None for other columns.
+
+    Returns (number, empty): the value of each cell holding plain digits (NaN for any other text: a
+    sign, a decimal point, an exponent, words, which only the cell-by-cell check may judge), and the
+    cells :func:`_as_int` calls empty (missing, or blank once ',' and '_' are taken out).
+    """
+    dtype = cells.column.dtype
+    if cells.arrow is None or not (pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)):
+        return None
+    text = pc.replace_substring(pc.replace_substring(cells.arrow, ",", ""), "_", "")
+    empty = cells.missing | pc.fill_null(pc.equal(text, ""), False).to_numpy(zero_copy_only=False)
+    digits = pc.fill_null(pc.match_substring_regex(text, _DIGITS), False).to_numpy(zero_copy_only=False)
+    number = np.full(len(cells.missing), np.nan)
+    if digits.any():
+        number[digits] = pc.cast(pc.filter(text, pa.array(digits)), pa.int64()).to_numpy().astype(np.float64)
+    return number, empty
+
+
+def _cells_to_check(spec: Field, column: pd.Series, cells: _Cells | None = None) -> npt.NDArray[np.int64]:
     """Positions of ``column`` that need the cell-by-cell check of ``spec``: all but those plainly fine.
 
-    A numeric column is screened with numpy first (empty where allowed, whole, ≥ 0, a plausible year
-    or area), so only the suspect cells are looked at one by one; the cell check alone decides what is
-    wrong and says so. Text that may be empty needs no check. This keeps 100,000 carriers to a blink.
+    A numeric column (or text of plain digits) is screened with numpy first (empty where allowed, whole,
+    ≥ 0, a plausible year or area), so only the suspect cells are looked at one by one; the cell check
+    alone decides what is wrong and says so. Text is screened for blanks by Arrow. This keeps a
+    million carriers to a blink.
     """
-    everything = range(len(column))
+    cells = cells or _Cells(column)
     if spec.kind != "int":
         if spec.nullable:
-            return ()
-        if not pd.api.types.is_string_dtype(column):
-            return everything
-        text = column.astype("string")
-        return np.flatnonzero((text.isna() | (text.str.strip() == "")).to_numpy(dtype=bool, na_value=True))
-    number = _plain_numbers(column)
+            return np.empty(0, dtype=np.int64)
+        return np.flatnonzero(~cells.present_text())
+    number, missing = cells.numbers, cells.isna
     if number is None:
-        return everything
-    missing = column.isna().to_numpy()
+        read = _text_numbers(cells)
+        if read is None:
+            return np.arange(len(column))
+        number, missing = read
     with np.errstate(invalid="ignore"):
         fine = (number == np.floor(number)) & (number >= 0)
         if spec.name.endswith("_year"):
             fine &= (number >= _YEAR_RANGE[0]) & (number <= _YEAR_RANGE[1])
         if spec.name.endswith("_m2"):
             fine &= number <= _MAX_AREA_M2
-    fine = np.where(missing, spec.nullable, fine)
+    fine = np.where(missing, spec.nullable, fine)  # text that is not plain digits is NaN: checked cell by cell
     return np.flatnonzero(~fine)
 
 
-def _check_fields(frame: pd.DataFrame, fields: tuple[Field, ...], problems: list[Problem]) -> None:
+def _check_fields(
+    frame: pd.DataFrame, fields: tuple[Field, ...], problems: list[Problem], views: FrameCells | None = None
+) -> None:
+    views = views or FrameCells(frame)
     for spec in fields:
         doc_en = spec.doc or _KIND_DOCS[spec.kind].en
         doc_zh = spec.doc_zh or _KIND_DOCS[spec.kind].zh
@@ -699,9 +946,9 @@ def _check_fields(frame: pd.DataFrame, fields: tuple[Field, ...], problems: list
                 )
             continue
         column = frame[spec.name]
-        positions = np.asarray(_cells_to_check(spec, column), dtype=np.int64)
+        positions = np.asarray(_cells_to_check(spec, column, views[spec.name]), dtype=np.int64)
         for position, value in zip(positions.tolist(), column.iloc[positions].tolist(), strict=True):
-            where = _LazyAt(frame, position, spec.name)
+            where = _LazyAt(views, position, spec.name)
             if spec.kind == "int":
                 _check_int(spec, value, where, problems)
             elif (_is_missing(value) or str(value).strip() == "") and not spec.nullable:
@@ -710,17 +957,30 @@ def _check_fields(frame: pd.DataFrame, fields: tuple[Field, ...], problems: list
                 )
 
 
-def _check_ids(frame: pd.DataFrame, problems: list[Problem]) -> None:
+def _repeats(cells: _Cells) -> bool:
+    """Whether two cells hold the same id text (missing cells aside), found by Arrow's hash table."""
+    present = int((~cells.missing).sum())
+    if cells.arrow is None:
+        return bool(cells.text_objects().dropna().duplicated().any())
+    ids = cells.arrow
+    if ids.null_count == 0 and len(ids) > 1 and pc.all(pc.less(ids[:-1], ids[1:])).as_py():
+        return False  # in strictly rising order (as files numbered by a program are): all different
+    distinct = pc.unique(ids)
+    return len(distinct) - distinct.null_count != present
+
+
+def _check_ids(frame: pd.DataFrame, problems: list[Problem], views: FrameCells | None = None) -> None:
     if "id" not in frame.columns:
         return
-    ids = _id_texts(frame["id"])
-    repeated = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
-    if repeated.any():  # one pass: rows grouped by id, ids in sorted order
+    cells = (views or FrameCells(frame))["id"]
+    if _repeats(cells):  # one pass: rows grouped by id, ids in sorted order
+        ids = cells.text_objects()
+        repeated = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
         rows_of = pd.Series(np.flatnonzero(repeated) + 1).groupby(ids[repeated].to_numpy(), sort=True).agg(list)
         for value, rows in rows_of.items():
             problems.append(duplicate_id_problem(str(value), [int(r) for r in rows]))
     for reserved in (OUTSIDE, TOTAL):
-        if (ids == reserved).any():
+        if (cells.text == reserved).any():
             problems.append(
                 _problem(
                     (f"id {reserved!r}", f"id {reserved!r}"),
@@ -811,17 +1071,20 @@ def _check_degrees(frame: gpd.GeoDataFrame, problems: list[Problem]) -> None:
     )
 
 
-def _check_geometry(frame: pd.DataFrame, problems: list[Problem]) -> None:
+def _check_geometry(frame: pd.DataFrame, problems: list[Problem], views: FrameCells | None = None) -> None:
     if not _has_geometry(frame, problems):
         return
+    views = views or FrameCells(frame)
     _check_crs(frame, problems)
     draw = ("draw the outline as a Polygon or MultiPolygon", "请绘制面状边界（Polygon 或 MultiPolygon）")
     geoms = frame.geometry.to_numpy()
     kinds = shapely.get_type_id(geoms)  # -1 for a missing geometry
-    fine = np.isin(kinds, (3, 6)) & ~shapely.is_empty(geoms) & shapely.is_valid(geoms)
+    fine = np.isin(kinds, (3, 6)) & ~shapely.is_empty(geoms)
+    if not views.outlines_valid:
+        fine &= shapely.is_valid(geoms)
     for position in np.flatnonzero(~fine).tolist():  # the cell-by-cell check says what is wrong
         geom = geoms[position]
-        where = _LazyAt(frame, position, "geometry")
+        where = _LazyAt(views, position, "geometry")
         if geom is None:
             problems.append(_problem(where, ("is missing", "缺失"), draw))
         elif shapely.is_empty(geom):
@@ -852,19 +1115,17 @@ def _check_geometry(frame: pd.DataFrame, problems: list[Problem]) -> None:
     _check_degrees(frame, problems)
 
 
-def _check_status(frame: pd.DataFrame, problems: list[Problem]) -> None:
+def _check_status(frame: pd.DataFrame, problems: list[Problem], views: FrameCells | None = None) -> None:
     if "status" not in frame.columns:
         return
-    column = frame["status"]
-    present = np.flatnonzero(~_missing_mask(column))
-    text = _stripped(column, present)
-    wrong = present[((text != "") & ~text.isin(list(STATUSES))).to_numpy(dtype=bool)]
-    values = column.to_numpy(dtype=object)
-    for position in wrong.tolist():
-        value = values[position]
+    views = views or FrameCells(frame)
+    cells = views["status"]
+    known = cells.text.isin(list(STATUSES)).to_numpy(dtype=bool)
+    wrong = np.flatnonzero(cells.present_text() & ~known)
+    for position, value in zip(wrong.tolist(), frame["status"].iloc[wrong].tolist(), strict=True):
         problems.append(
             _problem(
-                _at(frame, position, "status"),
+                views.at(position, "status"),
                 (f"{value!r} is not a known status", f"{value!r} 不是可识别的状态"),
                 (
                     f"use one of: {', '.join(STATUSES)}",
@@ -874,44 +1135,56 @@ def _check_status(frame: pd.DataFrame, problems: list[Problem]) -> None:
         )
 
 
-def _check_zone_types(frame: pd.DataFrame, problems: list[Problem]) -> None:
+def _check_zone_types(frame: pd.DataFrame, problems: list[Problem], views: FrameCells | None = None) -> None:
     if "type" not in frame.columns:
         return
-    for position, value in enumerate(frame["type"].tolist()):
-        if not _is_missing(value) and str(value).strip() in _RESERVED_ZONE_TYPES:
-            problems.append(
-                _problem(
-                    _at(frame, position, "type"),
-                    (
-                        f"{value!r} is reserved: summaries 'by status' group carriers by their status",
-                        f"{value!r} 是保留名称：“按状态”汇总按载体状态分组",
-                    ),
-                    (
-                        "name the zone type differently, e.g. 'pole' or 'belt'",
-                        "请改用其他片区类型名，如 'pole' 或 'belt'",
-                    ),
-                )
+    views = views or FrameCells(frame)
+    cells = views["type"]
+    reserved = np.flatnonzero(~cells.missing & cells.text.isin(list(_RESERVED_ZONE_TYPES)).to_numpy(dtype=bool))
+    for position, value in zip(reserved.tolist(), frame["type"].iloc[reserved].tolist(), strict=True):
+        problems.append(
+            _problem(
+                views.at(position, "type"),
+                (
+                    f"{value!r} is reserved: summaries 'by status' group carriers by their status",
+                    f"{value!r} 是保留名称：“按状态”汇总按载体状态分组",
+                ),
+                (
+                    "name the zone type differently, e.g. 'pole' or 'belt'",
+                    "请改用其他片区类型名，如 'pole' 或 'belt'",
+                ),
             )
+        )
 
 
 _CYCLE_SHOWN = 12  # a cycle's path is listed up to this many carriers
 
 
-def _check_parents(frame: pd.DataFrame, problems: list[Problem]) -> None:
+def _first_positions(cells: _Cells, keys: set[str]) -> dict[str, int]:
+    """The position of the first cell whose id text is each of ``keys`` (keys no cell holds are left out)."""
+    hits = np.flatnonzero(~cells.missing & cells.text.isin(list(keys)).to_numpy(dtype=bool))
+    texts = pd.Series(hits, index=cells.text.iloc[hits].to_numpy(dtype=object))
+    first = texts[~texts.index.duplicated()]
+    return dict(zip(first.index.tolist(), first.tolist(), strict=True))
+
+
+def _check_parents(frame: pd.DataFrame, problems: list[Problem], views: FrameCells | None = None) -> None:
     if "id" not in frame.columns or "parent_id" not in frame.columns:
         return
-    links = nesting.parent_links(frame["id"].tolist(), frame["parent_id"].tolist())
-    if not links:  # no carrier names a parent (a city's footprints): nothing to check
+    views = views or FrameCells(frame)
+    # Only rows that name a parent can link (a city's footprints name none): the rest are not read.
+    rows = np.flatnonzero(views["parent_id"].present_text())
+    if not len(rows):
         return
-    ids = _id_texts(frame["id"]).reset_index(drop=True)
-    ids = ids[ids.notna()]
-    first = ids[~ids.duplicated()]
-    positions: dict[str, int] = dict(zip(first.tolist(), first.index.tolist(), strict=True))
+    links = nesting.parent_links(frame["id"].iloc[rows].tolist(), frame["parent_id"].iloc[rows].tolist())
+    if not links:
+        return
+    positions = _first_positions(views["id"], {*links, *links.values()})
     for child, parent in links.items():
         if parent == child:
             problems.append(
                 _problem(
-                    _at(frame, positions[child], "parent_id"),
+                    views.at(positions[child], "parent_id"),
                     ("names the carrier itself as its parent", "把自身设为母载体"),
                     ("clear its parent_id", "请清空其 parent_id"),
                 )
@@ -919,7 +1192,7 @@ def _check_parents(frame: pd.DataFrame, problems: list[Problem]) -> None:
         elif parent not in positions:
             problems.append(
                 _problem(
-                    _at(frame, positions[child], "parent_id"),
+                    views.at(positions[child], "parent_id"),
                     (f"names an unknown parent {parent!r}", f"指向不存在的母载体 {parent!r}"),
                     (
                         "use the id of another carrier in the same file, or leave it empty",
@@ -936,7 +1209,7 @@ def _check_parents(frame: pd.DataFrame, problems: list[Problem]) -> None:
             cycle += f"; {len(members):,} carriers"
         problems.append(
             _problem(
-                _at(frame, positions[members[0]], "parent_id"),
+                views.at(positions[members[0]], "parent_id"),
                 (f"parent_id forms a cycle ({cycle})", f"parent_id 形成循环（{cycle}）"),
                 (
                     "break the cycle: clear the parent_id of the top-most carrier in it",
@@ -951,16 +1224,20 @@ def _known_list(ids: set[str]) -> str:
     return ", ".join(shown) + (", …" if len(ids) > len(shown) else "")
 
 
-def _check_zone_refs(frame: pd.DataFrame, zone_ids: set[str] | None, problems: list[Problem]) -> None:
+def _check_zone_refs(
+    frame: pd.DataFrame, zone_ids: set[str] | None, problems: list[Problem], views: FrameCells | None = None
+) -> None:
     if zone_ids is None or "zone_ids" not in frame.columns:
         return
     known = _known_list(zone_ids) or "none"
-    for position, unknown in _unknown_refs(frame["zone_ids"], zone_ids):
+    views = views or FrameCells(frame)
+    cells = views["zone_ids"]
+    for position, unknown in _unknown_refs(frame["zone_ids"], zone_ids, cells):
         if unknown:
             names = ", ".join(map(repr, unknown))
             problems.append(
                 _problem(
-                    _at(frame, position, "zone_ids"),
+                    views.at(position, "zone_ids"),
                     (f"names unknown zone(s) {names}", f"引用了不存在的片区 {names}"),
                     (
                         f"use ids from the zones file ({known}), separated by ';'",
@@ -970,15 +1247,19 @@ def _check_zone_refs(frame: pd.DataFrame, zone_ids: set[str] | None, problems: l
             )
 
 
-def _check_source_refs(frame: pd.DataFrame, source_ids: set[str] | None, problems: list[Problem]) -> None:
+def _check_source_refs(
+    frame: pd.DataFrame, source_ids: set[str] | None, problems: list[Problem], views: FrameCells | None = None
+) -> None:
     if source_ids is None or "source_ids" not in frame.columns:
         return
-    for position, unknown in _unknown_refs(frame["source_ids"], source_ids):
+    views = views or FrameCells(frame)
+    cells = views["source_ids"]
+    for position, unknown in _unknown_refs(frame["source_ids"], source_ids, cells):
         if unknown:
             names = ", ".join(map(repr, unknown))
             problems.append(
                 _problem(
-                    _at(frame, position, "source_ids"),
+                    views.at(position, "source_ids"),
                     (f"cites unknown source(s) {names}", f"引用了不存在的来源 {names}"),
                     (
                         "add them to the sources table or correct the ids",
@@ -993,45 +1274,52 @@ def validate_carriers(
     *,
     zone_ids: set[str] | None = None,
     source_ids: set[str] | None = None,
+    cells: FrameCells | None = None,
 ) -> list[Problem]:
     """Every way ``frame`` breaks the carriers contract (empty list when it is sound).
 
     ``zone_ids`` and ``source_ids``, when given, are the ids that ``zone_ids`` and ``source_ids``
     cells may name. Each :class:`Problem` names the row (and id), says what is wrong and how to
-    fix it, in English and 中文.
+    fix it, in English and 中文. ``cells``: the frame's :class:`FrameCells`, to share with
+    :func:`normalize_carriers`.
     """
     problems: list[Problem] = []
+    views = _cells_of(frame, cells)
     _check_rows(frame, problems)
-    _check_fields(frame, CARRIER_FIELDS, problems)
-    _check_ids(frame, problems)
-    _check_status(frame, problems)
-    _check_parents(frame, problems)
-    _check_zone_refs(frame, zone_ids, problems)
-    _check_source_refs(frame, source_ids, problems)
-    _check_geometry(frame, problems)
+    _check_fields(frame, CARRIER_FIELDS, problems, views)
+    _check_ids(frame, problems, views)
+    _check_status(frame, problems, views)
+    _check_parents(frame, problems, views)
+    _check_zone_refs(frame, zone_ids, problems, views)
+    _check_source_refs(frame, source_ids, problems, views)
+    _check_geometry(frame, problems, views)
     return problems
 
 
-def validate_zones(frame: gpd.GeoDataFrame, *, source_ids: set[str] | None = None) -> list[Problem]:
-    """Every way ``frame`` breaks the zones contract (empty list when it is sound)."""
+def validate_zones(
+    frame: gpd.GeoDataFrame, *, source_ids: set[str] | None = None, cells: FrameCells | None = None
+) -> list[Problem]:
+    """Every way ``frame`` breaks the zones contract (empty list when it is sound); ``cells`` as for carriers."""
     problems: list[Problem] = []
+    views = _cells_of(frame, cells)
     _check_rows(frame, problems)
-    _check_fields(frame, ZONE_FIELDS, problems)
-    _check_ids(frame, problems)
-    _check_zone_types(frame, problems)
-    _check_source_refs(frame, source_ids, problems)
-    _check_geometry(frame, problems)
+    _check_fields(frame, ZONE_FIELDS, problems, views)
+    _check_ids(frame, problems, views)
+    _check_zone_types(frame, problems, views)
+    _check_source_refs(frame, source_ids, problems, views)
+    _check_geometry(frame, problems, views)
     return problems
 
 
-def zone_ref_problems(frame: gpd.GeoDataFrame, zone_ids: set[str]) -> list[Problem]:
+def zone_ref_problems(frame: gpd.GeoDataFrame, zone_ids: set[str], *, cells: FrameCells | None = None) -> list[Problem]:
     """The part of :func:`validate_carriers` that depends on the zones: ``zone_ids`` naming unknown zones.
 
     For carriers that already passed :func:`validate_carriers` on their own (without ``zone_ids``):
     checked against the zones they are used with, this gives the same problems as the whole check.
+    ``cells`` as for :func:`validate_carriers`.
     """
     problems: list[Problem] = []
-    _check_zone_refs(frame, zone_ids, problems)
+    _check_zone_refs(frame, zone_ids, problems, _cells_of(frame, cells))
     return problems
 
 
@@ -1046,33 +1334,44 @@ def geometry_problems(frame: gpd.GeoDataFrame) -> list[Problem]:
     return problems
 
 
-def _normalize(frame: gpd.GeoDataFrame, fields: tuple[Field, ...]) -> gpd.GeoDataFrame:
-    out = frame.copy()
+def _whole_numbers(column: pd.Series, cells: _Cells) -> pd.arrays.IntegerArray:
+    """The whole numbers of a validated int column as Int64: at array speed where plain, else cell by cell."""
+    number = cells.numbers
+    if number is None:
+        read = _text_numbers(cells)
+        if read is not None and not (np.isnan(read[0]) & ~read[1]).any():  # plain digits or empty, nothing else
+            number = np.where(read[1], np.nan, read[0])
+    elif (np.abs(number) >= 2**53).any():  # whole, but not exact as floats
+        return pd.array(column.to_numpy(dtype=object), dtype="Int64")
+    if number is None:
+        return pd.array([_as_int(v) for v in column.tolist()], dtype="Int64")
+    missing = np.isnan(number)
+    return pd.arrays.IntegerArray(np.where(missing, 0, number).astype(np.int64), missing)
+
+
+def _cells_of(frame: pd.DataFrame, cells: FrameCells | None) -> FrameCells:
+    """``cells`` when they are ``frame``'s, a new reading of ``frame`` when None."""
+    if cells is None:
+        return FrameCells(frame)
+    if cells.frame is not frame:
+        raise ValueError("cells: a FrameCells of another frame (give the one made of this frame, or none)")
+    return cells
+
+
+def _normalize(frame: gpd.GeoDataFrame, fields: tuple[Field, ...], cells: FrameCells | None) -> gpd.GeoDataFrame:
+    views = _cells_of(frame, cells)
+    out = frame.copy(deep=False)  # every contract column is replaced below; the outlines are copied
+    out[out.geometry.name] = frame.geometry.copy()
     for spec in fields:
         if spec.name not in out.columns:
             out[spec.name] = pd.Series(pd.NA, index=out.index, dtype="Int64" if spec.kind == "int" else object)
             continue
-        column = out[spec.name]
+        cells = views[spec.name]
         if spec.kind == "int":
             # Validated, so plain numbers are whole: convert them at once; anything else cell by cell.
-            number = _plain_numbers(column)
-            if number is not None and not (np.abs(number) >= 2**53).any():  # whole and exact as floats
-                missing = np.isnan(number)
-                out[spec.name] = pd.arrays.IntegerArray(np.where(missing, 0, number).astype(np.int64), missing)
-            elif number is not None:
-                out[spec.name] = pd.array(column.to_numpy(dtype=object), dtype="Int64")
-            else:
-                out[spec.name] = pd.array([_as_int(v) for v in column.tolist()], dtype="Int64")
-        elif isinstance(column.dtype, pd.StringDtype) or (column.dtype == object and _text_or_missing(column)):
-            text = column.astype("string").str.strip()
-            kept = (text.notna() & (text != "")).fillna(value=False).astype(bool)
-            out[spec.name] = text.astype(object).where(kept, None)
+            out[spec.name] = pd.Series(_whole_numbers(out[spec.name], cells), index=out.index, copy=False)
         else:
-            out[spec.name] = pd.Series(
-                [None if _is_missing(v) or str(v).strip() == "" else str(v).strip() for v in column.tolist()],
-                index=out.index,
-                dtype=object,
-            )
+            out[spec.name] = cells.text_objects(blank=False).set_axis(out.index)
     if out.crs is not None and out.crs.to_epsg() != 4326 and out.crs.is_geographic:
         # CGCS2000 (EPSG:4490) agrees with WGS-84 to well under a metre: relabel, don't shift.
         out = out.set_crs(4326, allow_override=True)
@@ -1081,14 +1380,15 @@ def _normalize(frame: gpd.GeoDataFrame, fields: tuple[Field, ...]) -> gpd.GeoDat
     return out[[*ordered, *extra, out.geometry.name]].reset_index(drop=True)
 
 
-def normalize_carriers(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def normalize_carriers(frame: gpd.GeoDataFrame, *, cells: FrameCells | None = None) -> gpd.GeoDataFrame:
     """Carriers with contract dtypes: Int64 figures, stripped text, None for empty, EPSG:4326.
 
-    Call only on a frame that :func:`validate_carriers` passed.
+    Call only on a frame that :func:`validate_carriers` passed; ``cells``: the :class:`FrameCells`
+    that validation read the same frame with, so that the cells are not read again.
     """
-    return _normalize(frame, CARRIER_FIELDS)
+    return _normalize(frame, CARRIER_FIELDS, cells)
 
 
-def normalize_zones(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Zones with contract dtypes; call only on a frame that :func:`validate_zones` passed."""
-    return _normalize(frame, ZONE_FIELDS)
+def normalize_zones(frame: gpd.GeoDataFrame, *, cells: FrameCells | None = None) -> gpd.GeoDataFrame:
+    """Zones with contract dtypes; call only on a frame that :func:`validate_zones` passed (``cells`` likewise)."""
+    return _normalize(frame, ZONE_FIELDS, cells)

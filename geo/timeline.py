@@ -31,6 +31,7 @@ from geo.rollup import (
     OUTSIDE,
     TOTAL,
     Contributions,
+    MetricOutlines,
     Mode,
     finish,
     memberships,
@@ -452,6 +453,7 @@ def summary_as_of(
     mode: Mode = "declared",
     year: int | None = None,
     workers: int | None = None,
+    outlines: MetricOutlines | None = None,
 ) -> pd.DataFrame:
     """The summary table as of ``year`` from the tranches: what ``python -m geo summary --year`` writes and the
     page shows, equal to :func:`timeline`'s rows for that year.
@@ -464,7 +466,7 @@ def summary_as_of(
         The data's tranches (:func:`load_figures`: the bundled tables, ``--tranches``, a scenario's own);
         ``None``: the carriers' two columns, read as :func:`geo.rollup.contributions` reads them (the same
         figures as their tranches, :func:`geo.tranches.tranches_from_columns`, without building them).
-    by, mode, year, workers
+    by, mode, year, workers, outlines
         As for :func:`geo.rollup.summarize` (``year`` ``None``: build-out).
 
     Returns
@@ -475,13 +477,14 @@ def summary_as_of(
         two columns, which carry none).
     """
     if figures is None:
-        table = summarize(carriers, zones, by=by, mode=mode, year=year, workers=workers)
+        table = summarize(carriers, zones, by=by, mode=mode, year=year, workers=workers, outlines=outlines)
         table["total_qualifier"] = "exact"
         return table
     timed = contributions_by_year(carriers, figures.tranches, [year])[year]
-    table = summarize(carriers, zones, by=by, mode=mode, year=year, workers=workers, contrib=timed.as_rollup())
+    contrib = timed.as_rollup()
+    table = summarize(carriers, zones, by=by, mode=mode, year=year, workers=workers, contrib=contrib, outlines=outlines)
     if timed.qualifier.any():  # which groups hold a qualified figure: only then is membership needed again
-        member = memberships(carriers, zones, by=by, mode=mode, workers=workers)
+        member = memberships(carriers, zones, by=by, mode=mode, workers=workers, outlines=outlines)
         table["total_qualifier"] = _group_qualifiers(_Members.of(member), timed.qualifier)
     else:
         table["total_qualifier"] = "exact"

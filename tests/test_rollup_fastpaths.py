@@ -99,7 +99,7 @@ def test_carriers_settled_by_the_grid_are_really_inside_or_outside(seed):
     disjoint = disjoint_zones(zone_frame.geometry.to_numpy()[pole.to_numpy()])
     shapely.prepare(disjoint)
     geoms = data.geometry.to_numpy()
-    settled, zone = geo.rollup._settled_by_grid(geoms, shapely.area(geoms), disjoint)
+    settled, zone = geo.rollup._settled_by_grid(shapely.bounds(geoms), shapely.area(geoms), disjoint)
     for z in range(len(disjoint)):
         assert shapely.contains_properly(disjoint[z], geoms[settled & (zone == z)]).all()
     nowhere = settled & (zone == geo.rollup._NOWHERE)

@@ -208,21 +208,78 @@ def test_any_split_of_the_carriers_gives_the_same_table(seed, n_parts, mode, by,
 
 
 @pytest.mark.parametrize(
-    ("by", "mode", "projected"), [("pole", "declared", 3), ("status", "area", 3), ("pole", "area", 5)]
+    ("by", "mode", "measured", "projected"),
+    [("pole", "declared", [3], []), ("status", "area", [3], []), ("pole", "area", [5], [5])],
 )
-def test_only_the_outlines_the_measurement_needs_are_reprojected(monkeypatch, by, mode, projected):
-    """Declared and status membership need no outline: only top-level carriers' (their land area) are projected."""
+def test_only_the_outlines_the_measurement_needs_are_reprojected(monkeypatch, by, mode, measured, projected):
+    """Declared and status membership need no outline: only top-level carriers' areas (their land) are measured.
+
+    Measuring (boxes and areas) projects vertices only; the outlines themselves are projected
+    only where membership is spatial, for the carriers near a zone's edge (here all of them:
+    too few carriers for the grid).
+    """
     data, zone_frame = _hand()
     data, zone_frame = to_wgs84(data), to_wgs84(zone_frame)
     expected = summarize(data, zone_frame, by=by, mode=mode)
-    seen: list[int] = []
+    seen: dict[str, list[int]] = {"measured": [], "projected": []}
+    real_measures, real_to_metric = geo.rollup.metric_measures, geo.rollup.to_metric
+
+    def measuring(outlines, **kwargs):
+        seen["measured"].append(len(outlines))
+        return real_measures(outlines, **kwargs)
+
+    def projecting(frame, **kwargs):
+        if "type" not in getattr(frame, "columns", ()):  # the carriers' outlines, not the zones
+            seen["projected"].append(len(frame))
+        return real_to_metric(frame, **kwargs)
+
+    monkeypatch.setattr(geo.rollup, "metric_measures", measuring)
+    monkeypatch.setattr(geo.rollup, "to_metric", projecting)
+    pd.testing.assert_frame_equal(summarize(data, zone_frame, by=by, mode=mode), expected)
+    assert seen == {"measured": measured, "projected": projected}  # p, q, u are top-level; c1 and r are nested
+
+
+@pytest.mark.parametrize("mode", ["area", "largest"])
+def test_only_carriers_near_a_zone_edge_have_their_outlines_projected(monkeypatch, mode):
+    """With the settling grid, the carriers it settles are never projected whole, and the table is the same."""
+    data, zone_frame = LAYOUT
+    data, zone_frame = to_wgs84(data), to_wgs84(zone_frame)
+    expected = summarize(data, zone_frame, by="pole", mode=mode)
+    projected: list[int] = []
     real = geo.rollup.to_metric
 
-    def counting(frame, **kwargs):
-        if "type" not in getattr(frame, "columns", ()):  # the carriers' outlines, not the zones
-            seen.append(len(frame))
+    def projecting(frame, **kwargs):
+        if "type" not in getattr(frame, "columns", ()):
+            projected.append(len(frame))
         return real(frame, **kwargs)
 
-    monkeypatch.setattr(geo.rollup, "to_metric", counting)
-    pd.testing.assert_frame_equal(summarize(data, zone_frame, by=by, mode=mode), expected)
-    assert seen == [projected]  # p, q, u are top-level; c1 and r are nested
+    monkeypatch.setattr(geo.rollup, "_GRID_MIN_CARRIERS", 1)
+    monkeypatch.setattr(geo.rollup, "to_metric", projecting)
+    pd.testing.assert_frame_equal(summarize(data, zone_frame, by="pole", mode=mode), expected)
+    assert len(projected) == 1
+    assert 0 < projected[0] < len(data) / 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_outlines_measured_once_serve_every_grouping(monkeypatch, mode):
+    """metric_outlines passed to summarize: the same tables by pole, belt and status, with one projection."""
+    data, zone_frame = LAYOUT
+    data, zone_frame = to_wgs84(data), to_wgs84(zone_frame)
+    expected = {by: summarize(data, zone_frame, by=by, mode=mode) for by in ("pole", "belt", "status")}
+    outlines = geo.rollup.metric_outlines(data)
+    calls: list[int] = []
+    real = geo.rollup.metric_measures
+
+    def measuring(frame, **kwargs):
+        calls.append(len(frame))
+        return real(frame, **kwargs)
+
+    monkeypatch.setattr(geo.rollup, "metric_measures", measuring)
+    for by, table in expected.items():
+        pd.testing.assert_frame_equal(summarize(data, zone_frame, by=by, mode=mode, outlines=outlines), table)
+    assert calls == []
+    # Outlines of other carriers (here an equal copy) are not taken for these: they are measured.
+    pd.testing.assert_frame_equal(
+        summarize(data.copy(), zone_frame, by="pole", mode=mode, outlines=outlines), expected["pole"]
+    )
+    assert len(calls) == 1  # declared: the top-level carriers only

@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import schema_oracle
 import shapely
 from factories import carriers, square, to_wgs84, zones
 from hypothesis import given, settings
@@ -595,12 +596,13 @@ def test_numeric_columns_are_judged_as_each_cell_alone_would_be(columns):
         else:
             typed[name] = pd.array([None if v is None else float(v) for v in values], dtype="float64")
     cells = typed.astype(dict.fromkeys(("floor_area_existing_m2", "planned_year", "geometry_accuracy_m"), object))
+    # The cell-by-cell check of every cell: the frozen validation with its screens turned off.
     with (
-        patch.object(geo.schema, "_cells_to_check", lambda _spec, column: range(len(column))),
-        patch.object(geo.schema, "_holds_plain_numbers", lambda _column: False),
+        patch.object(schema_oracle, "_cells_to_check", lambda _spec, column: range(len(column))),
+        patch.object(schema_oracle, "_holds_plain_numbers", lambda _column: False),
     ):
-        expected = [p.render("en") for p in validate_carriers(cells)]
-        reference = None if expected else normalize_carriers(cells)
+        expected = [p.render("en") for p in schema_oracle.validate_carriers(cells)]
+        reference = None if expected else schema_oracle.normalize_carriers(cells)
     for frame in (typed, cells):
         assert [p.render("en") for p in validate_carriers(frame)] == expected
         if reference is not None:

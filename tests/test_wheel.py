@@ -53,7 +53,7 @@ def test_launcher_passes_the_committed_config_on_the_command_line() -> None:
 
 def test_app_help_and_cli_commands_share_one_entry_point() -> None:
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
-    assert scripts["xuhui-carriers"] == "geo.__main__:main"
+    assert scripts["xuhui-carriers"] == "geo.__main__:run"
     command = [sys.executable, "-m", "geo", "app", "--help"]
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0

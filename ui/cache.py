@@ -17,7 +17,7 @@ from geo import indicators, present
 from geo.data import Dataset, document_titles, load_dataset, load_documents
 from geo.indicators import carrier_indicator_words
 from geo.quality import check_quality
-from geo.rollup import zone_types
+from geo.rollup import MetricOutlines, metric_outlines, zone_types
 from geo.timeline import (
     Figures,
     bundled_figure_paths,
@@ -77,13 +77,21 @@ def titled_sources(sources: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def rollup(
-    data_key: str, by: str, mode: str, year: int | None, _data: Dataset, _figures: Figures | None = None
+    data_key: str,
+    by: str,
+    mode: str,
+    year: int | None,
+    _data: Dataset,
+    _figures: Figures | None = None,
+    _outlines: MetricOutlines | None = None,
 ) -> pd.DataFrame:
     """The summary as of ``year`` of the dataset ``data_key`` stands for: :func:`geo.timeline.summary_as_of`,
     the function ``python -m geo summary --year`` calls, on the same figures (``_figures``: the bundled
     tables, a scenario's own; ``None``: an upload's two columns), so the page, the timeline and the command
-    line agree in every year."""
-    return summary_as_of(_data.carriers, _data.zones, figures=_figures, by=by, mode=mode, year=year)  # type: ignore[arg-type]
+    line agree in every year. ``_outlines``: the carriers measured once for several groupings."""
+    return summary_as_of(  # type: ignore[arg-type]
+        _data.carriers, _data.zones, figures=_figures, by=by, mode=mode, year=year, outlines=_outlines
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -133,8 +141,11 @@ def map_overlays(  # noqa: PLR0917 - plain values are the cache key
     put each carrier's reported indicator values in its popup and, with ``by_phase``, colour the carriers
     by their phase in ``year`` (:func:`geo.timeline.phase_by_carrier`) instead of their status.
     """
+    # One projection of the carriers for the popups' sums of every zone type (and the summary that follows).
+    outlines = metric_outlines(_data.carriers)
     summary = {
-        zone_type: rollup(data_key, zone_type, mode, year, _data, _figures) for zone_type in zone_types(_data.zones)
+        zone_type: rollup(data_key, zone_type, mode, year, _data, _figures, outlines)
+        for zone_type in zone_types(_data.zones)
     }
     return layers.overlay_data(
         _data.carriers,
