@@ -71,7 +71,7 @@ from geo.io._readcrs import (
 from geo.io._sniff import FORMATS, signature_format, sniff
 from geo.io._sources import ENCODING_CHOICES, LayerFacts, Meta, Opened, Raw, bounds_of, user_codec
 from geo.io._worker import run_isolated
-from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, Problem, validate_carriers, validate_zones
+from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, FrameCells, Problem, validate_carriers, validate_zones
 
 __all__ = [
     "CRS_CHOICES",
@@ -766,10 +766,13 @@ def _finish(
     if raw.wkb is not None and not moved:  # the file's own bytes for every outline left as read
         wire = (outlines, np.where(untouched & valid, raw.wkb, None)[kept])
     problems: list[Problem] = []
-    if role == "carriers":
-        problems = validate_carriers(frame)
-    elif role == "zones":
-        problems = validate_zones(frame)
+    if role in ("carriers", "zones"):
+        # Every outline kept passed GEOS's validity check here; a repaired one was made valid, so those
+        # are checked again (as a file handed in would be).
+        repaired = any(finding.action == "repaired" for finding in ledger.report)
+        cells = FrameCells(frame, outlines_valid=not repaired)
+        check = validate_carriers if role == "carriers" else validate_zones
+        problems = check(frame, cells=cells)
     return ReadResult(
         frame,
         ledger.report,
