@@ -285,8 +285,9 @@ def metric_measures(outlines: gpd.GeoSeries, *, crs: CRS | str | int, workers: i
     ring's area is summed in GEOS's order (the shoelace formula relative to the ring's first
     vertex). Building a million projected polygons costs more than projecting their vertices, and
     most carriers only need their box and their area (:func:`geo.rollup` intersects only those near
-    a zone's edge). Simple polygons (no holes) take this path; any other outline (holes, several
-    parts, a third coordinate, missing, empty) is projected whole and measured by Shapely.
+    a zone's edge). Outlines of one ring (a polygon without holes, or a multipolygon of one such
+    part) take this path; any other outline (holes, several parts, a third coordinate, missing,
+    empty) is projected whole and measured by Shapely.
 
     ``workers`` threads project the vertices of a large set (a million vertices or more).
 
@@ -304,8 +305,14 @@ def metric_measures(outlines: gpd.GeoSeries, *, crs: CRS | str | int, workers: i
     bounds = np.empty((n, 4), dtype=np.float64)
     areas = np.empty(n, dtype=np.float64)
     counts = shapely.get_num_coordinates(geoms)
-    simple = (shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON) & (counts >= 4)
-    simple &= shapely.get_num_interior_rings(geoms) == 0
+    # One ring each: a polygon without holes, or a multipolygon of one such part (as GeoPackages store
+    # them), whose area GEOS sums from 0.0 over its one part: the same number.
+    kind = shapely.get_type_id(geoms)
+    simple = (kind == shapely.GeometryType.POLYGON) | (
+        (kind == shapely.GeometryType.MULTIPOLYGON) & (shapely.get_num_geometries(geoms) == 1)
+    )
+    simple &= counts >= 4
+    simple &= shapely.get_num_interior_rings(shapely.get_geometry(geoms, 0)) == 0
     simple &= ~shapely.has_z(geoms)  # a third coordinate may move the other two in some transformations
     other, simple_at = np.flatnonzero(~simple), np.flatnonzero(simple)
     if len(other):

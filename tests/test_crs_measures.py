@@ -33,6 +33,8 @@ def _outline(rng: np.random.Generator) -> shapely.Geometry | None:
         )
     if kind == 6:
         hull = shapely.force_3d(hull, 4.0)
+    if kind == 7:  # a multipolygon of one part, as GeoPackages store outlines
+        hull = MultiPolygon([hull])
     return hull
 
 
