@@ -308,11 +308,10 @@ def metric_measures(outlines: gpd.GeoSeries, *, crs: CRS | str | int, workers: i
     # One ring each: a polygon without holes, or a multipolygon of one such part (as GeoPackages store
     # them), whose area GEOS sums from 0.0 over its one part: the same number.
     kind = shapely.get_type_id(geoms)
-    simple = (kind == shapely.GeometryType.POLYGON) | (
-        (kind == shapely.GeometryType.MULTIPOLYGON) & (shapely.get_num_geometries(geoms) == 1)
-    )
-    simple &= counts >= 4
-    simple &= shapely.get_num_interior_rings(shapely.get_geometry(geoms, 0)) == 0
+    one_part = (kind == shapely.GeometryType.MULTIPOLYGON) & (shapely.get_num_geometries(geoms) == 1)
+    holes = shapely.get_num_interior_rings(geoms)  # 0 for anything but a polygon
+    holes[one_part] = shapely.get_num_interior_rings(shapely.get_geometry(geoms[one_part], 0))
+    simple = ((kind == shapely.GeometryType.POLYGON) | one_part) & (counts >= 4) & (holes == 0)
     simple &= ~shapely.has_z(geoms)  # a third coordinate may move the other two in some transformations
     other, simple_at = np.flatnonzero(~simple), np.flatnonzero(simple)
     if len(other):
