@@ -22,6 +22,7 @@ import tomllib
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CHROMIUM_ARGS
@@ -161,6 +162,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _wait_for_responses(page: Any, seen: dict[str, Any], urls: set[str], seconds: float = 30) -> None:
+    """Wait until a response to each of ``urls`` is in ``seen``: Leaflet draws without its stylesheet, so the
+    CSS may still be on its way when the map is drawn (response events arrive while the test waits)."""
+    deadline = time.monotonic() + seconds
+    while not urls <= seen.keys() and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 def test_installed_page_draws_the_map_with_its_own_leaflet(
@@ -206,6 +215,7 @@ def test_installed_page_draws_the_map_with_its_own_leaflet(
                     page.wait_for_timeout(300)
             assert frame is not None, f"the map never drew:\n{log.read_text(errors='replace')[-3000:]}"
             base = f"{url}component/{layers.ASSET_COMPONENT}/vendor/leaflet-{layers.LEAFLET_VERSION}/"
+            _wait_for_responses(page, assets, {base + "leaflet.js", base + "leaflet.css"})
             status, kind, size = assets[base + "leaflet.js"]
             assert (status, "javascript" in kind) == (200, True)
             assert size == (layers.assets.LEAFLET_DIR / "leaflet.js").stat().st_size
