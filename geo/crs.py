@@ -313,15 +313,17 @@ def metric_measures(outlines: gpd.GeoSeries, *, crs: CRS | str | int, workers: i
     holes[one_part] = shapely.get_num_interior_rings(shapely.get_geometry(geoms[one_part], 0))
     simple = ((kind == shapely.GeometryType.POLYGON) | one_part) & (counts >= 4) & (holes == 0)
     simple &= ~shapely.has_z(geoms)  # a third coordinate may move the other two in some transformations
-    other, simple_at = np.flatnonzero(~simple), np.flatnonzero(simple)
-    if len(other):
-        projected = to_metric(outlines.iloc[other], crs=target).to_numpy()
-        bounds[other], areas[other] = shapely.bounds(projected), shapely.area(projected)
+    simple_at, other = np.flatnonzero(simple), np.flatnonzero(~simple)
     if len(simple_at):
         transformer = _transformer(CRS.from_user_input(outlines.crs).srs, target.srs)
-        bounds[simple_at], areas[simple_at] = _ring_measures(
+        bounds[simple_at], areas[simple_at], unsure = _ring_measures(
             geoms[simple_at], counts[simple_at], transformer, workers=workers
         )
+        other = np.r_[other, simple_at[unsure]]  # beside a vertex the transformation could not place
+    if len(other):
+        projected = to_metric(outlines.iloc[other], crs=target).to_numpy()
+        with np.errstate(invalid="ignore"):
+            bounds[other], areas[other] = shapely.bounds(projected), shapely.area(projected)
     return bounds, areas
 
 
@@ -342,8 +344,12 @@ def metric_xy(points: gpd.GeoSeries, *, crs: CRS | str | int) -> npt.NDArray[np.
 
 def _ring_measures(
     polygons: npt.NDArray[np.object_], counts: npt.NDArray[np.int64], transformer: Transformer, *, workers: int
-) -> tuple[Array, Array]:
-    """Bounds and areas of polygons without holes after ``transformer``, GEOS's arithmetic in numpy."""
+) -> tuple[Array, Array, npt.NDArray[np.intp]]:
+    """Bounds and areas of polygons without holes after ``transformer``, GEOS's arithmetic in numpy.
+
+    Also the positions whose numbers are not to be trusted: polygons with a vertex the transformation
+    could not place (infinite), and their neighbours in the vertex array, whose sums read it.
+    """
     xy = shapely.get_coordinates(polygons)
     x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
     del xy
@@ -362,9 +368,15 @@ def _ring_measures(
     # the terms of every vertex can be summed (adding 0.0 changes nothing), and the neighbours
     # read across two rings' boundary never count; bincount adds each ring's terms in order,
     # from 0.0, as GEOS does.
-    x -= np.repeat(x[starts], counts)
-    terms = np.zeros(len(x))
-    np.multiply(x[1:-1], np.subtract(y[:-2], y[2:]), out=terms[1:-1])
     ring = np.repeat(np.arange(len(polygons)), counts)
+    placed = np.isfinite(x) & np.isfinite(y)
+    unsure = np.empty(0, dtype=np.intp)
+    if not placed.all():
+        lost = np.unique(ring[~placed])
+        unsure = np.unique(np.clip(np.r_[lost - 1, lost, lost + 1], 0, len(polygons) - 1))
+    terms = np.zeros(len(x))
+    with np.errstate(invalid="ignore"):  # only beside an unplaced vertex, whose polygons are redone
+        x -= np.repeat(x[starts], counts)
+        np.multiply(x[1:-1], np.subtract(y[:-2], y[2:]), out=terms[1:-1])
     areas = np.abs(np.bincount(ring, weights=terms, minlength=len(polygons)) / 2.0)
-    return bounds, areas
+    return bounds, areas, unsure

@@ -93,3 +93,18 @@ def test_vertices_projected_in_threads_are_the_same_numbers(monkeypatch):
     assert split == [3]
     for a, b in zip(alone, threaded, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_vertex_the_transformation_cannot_place_spoils_no_other_outline():
+    """A latitude of 95° (out of range: infinite when projected) leaves its neighbours' numbers as they are."""
+    beside = [shapely.box(121.40 + k / 100, 31.10, 121.405 + k / 100, 31.105) for k in range(4)]
+    # Its first vertex unplaceable: the vertex array's neighbours on both sides read it.
+    broken = Polygon([(121.42, 95.0), (121.43, 31.1), (121.44, 31.2), (121.42, 95.0)])
+    outlines = gpd.GeoSeries([*beside[:2], broken, *beside[2:]], crs=4326)
+    projected = to_metric(outlines, crs=4549).to_numpy()
+    with np.errstate(invalid="ignore"):
+        expected = shapely.bounds(projected), shapely.area(projected)
+    bounds, areas = metric_measures(outlines, crs=4549)
+    np.testing.assert_array_equal(bounds, expected[0])
+    np.testing.assert_array_equal(areas, expected[1])
+    assert np.isfinite(areas[[0, 1, 3, 4]]).all()
