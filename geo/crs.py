@@ -192,7 +192,8 @@ def metric_crs_for(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
         return SHANGHAI_METRIC_CRS  # empty frame: any metric CRS measures zero area
     lon, lat = (minx + maxx) / 2.0, (miny + maxy) / 2.0
     if not frame.crs.is_geographic:
-        lon, lat = (float(v) for v in _to_lonlat(CRS.from_user_input(frame.crs).srs).transform(lon, lat))
+        to_lonlat = _transformer(CRS.from_user_input(frame.crs).srs, GEOGRAPHIC_CRS.srs)
+        lon, lat = (float(v) for v in to_lonlat.transform(lon, lat))
         if not (np.isfinite(lon) and np.isfinite(lat)):
             raise CRSProblemError(
                 f"the data's centre cannot be placed on the globe from {CRS.from_user_input(frame.crs).name}; "
@@ -201,12 +202,6 @@ def metric_crs_for(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
         local = _local_metric_crs(lon, lat)
         return CRS.from_user_input(frame.crs) if local == CRS.from_user_input(frame.crs) else local
     return _local_metric_crs(lon, lat)
-
-
-@functools.lru_cache(maxsize=16)
-def _to_lonlat(srs: str) -> Transformer:
-    """A transformer to longitude/latitude, made once per CRS (making one costs some 0.1 s)."""
-    return Transformer.from_crs(CRS.from_user_input(srs), GEOGRAPHIC_CRS, always_xy=True)
 
 
 def _local_metric_crs(lon: float, lat: float) -> CRS:
@@ -245,7 +240,8 @@ def to_metric(frame: gpd.GeoDataFrame, *, crs: CRS | str | int | None = None) ->
 
 @functools.lru_cache(maxsize=16)
 def _transformer(source: str, target: str) -> Transformer:
-    """A transformer between two CRSs, as GeoPandas' ``to_crs`` makes it (``always_xy``)."""
+    """A transformer between two CRSs, as GeoPandas' ``to_crs`` makes it (``always_xy``), made once per pair
+    (making one costs some 0.1 s)."""
     return Transformer.from_crs(CRS.from_user_input(source), CRS.from_user_input(target), always_xy=True)
 
 
