@@ -64,3 +64,14 @@ def browser(chromium_path: str) -> Iterator[object]:
         chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=list(CHROMIUM_ARGS))
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    """A page in a fresh browser context (its own session and cookies) of the module's Chromium; modules
+    that need another viewport or timeout define their own ``page``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    yield page
+    context.close()

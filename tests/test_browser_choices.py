@@ -10,7 +10,6 @@ without an uploaded file: no traceback, no error box, no lost choice.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,15 +23,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 OTHER = {"zh": "en", "en": "zh"}
 LANG_NAMES = {"zh": "中文", "en": "English"}
-
-
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.set_default_timeout(90_000)
-    yield page
-    context.close()
 
 
 def wait_for_run(page: object) -> None:

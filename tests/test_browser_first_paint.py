@@ -56,15 +56,6 @@ def impatient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.set_default_timeout(90_000)
-    yield page
-    context.close()
-
-
 def _whole_page(page: object) -> None:
     """Wait until the sidebar's language switch, the headline's numbers and the summary table are all drawn."""
     page.locator('[data-testid="stSidebar"] [data-testid="stRadio"]', has_text=say("language", "zh")).wait_for()  # type: ignore[attr-defined]
