@@ -4,13 +4,12 @@ and a click on a year's bar sets the sidebar's as-of year and turns build-out of
 from __future__ import annotations
 
 import pytest
-from test_browser_choices import no_failure, page, wait_for_run
+from test_browser_choices import no_failure, wait_for_run
 
 from geo.tranches import VOCABULARY
 from ui.words import say
 
 pytestmark = pytest.mark.browser
-__all__ = ["page"]  # the page fixture of the language tests (server and browser come from conftest)
 
 
 def _sidebar(page: object) -> object:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_browser_choices import map_frame, no_failure, page, wait_for_run
+from test_browser_choices import map_frame, no_failure, wait_for_run
 
 from ui.words import say
 
 pytestmark = pytest.mark.browser
-__all__ = ["page"]  # the page fixture of the language tests (server and browser come from conftest)
 
 PHASES = {
     "zh": ("已建成", "在建", "规划", "阶段未知", "截至2025年的阶段"),
