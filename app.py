@@ -34,7 +34,7 @@ from geo.timeline import DEFAULT_SPAN, Figures
 from ui import cache, first_paint, scenarios, wizard
 from ui.errors import guard
 from ui.leaflet_assets import serve as serve_leaflet
-from ui.state import YEARS, coded, kept_checkbox, preset_from_url
+from ui.state import YEARS, coded, kept_checkbox, preset_from_url, shown
 from ui.tables import carriers_view, column_formats, quality_view, sources_view, tidy_numbers
 from ui.words import say
 
@@ -227,6 +227,7 @@ st.info(t("accuracy"), icon="📐")
 
 # --- sidebar ------------------------------------------------------------------------------------
 with st.sidebar:
+    shown("lang")
     st.radio(
         say("language", "zh"),
         ["zh", "en"],
@@ -247,10 +248,12 @@ with st.sidebar:
         st.warning(problem)
     if not any(b.needs_token for b in basemaps):
         st.caption(t("tianditu_missing"))
+    shown("tianditu_pasted")
     st.text_input(t("token"), key="tianditu_pasted", type="password", help=t("token_help"))
     st.markdown(f"**{t('layers')}**")
     for key in layers.LAYER_KEYS:
         kept_checkbox(layers.layer_label(key, lang), f"layer_{key}", lang=lang)
+    shown("colour_by_phase", "buildout", "year")
     st.checkbox(t("by_phase"), key="colour_by_phase", help=t("by_phase_help"))
     coded(st.radio, t("grouping"), "by", groupings, lambda g: term("grouping", g, lang), lang=lang)
     coded(

@@ -14,6 +14,14 @@ the widget to its first option. So:
 
 Check boxes and sliders hold booleans and numbers, which do not depend on the language: they keep
 their plain keys.
+
+Every run tells the browser the value each stateful widget holds (:func:`shown`, and
+:func:`kept_checkbox` for the layer boxes). Streamlit sends a widget's value to the browser only in a
+run that assigned it; otherwise the browser keeps the value it holds, and a widget it creates anew
+starts from the widget's *default* (a check box: unchecked). On a busy page the browser can create a
+widget anew without holding its value (one run's elements replaced by the next run's before they were
+drawn). The browser then showed every layer box unchecked and sent that back with the next click: the
+change callbacks switched every layer off, and the map had nothing to draw.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ __all__ = [
     "coded",
     "kept_checkbox",
     "preset_from_url",
+    "shown",
     "widget_key",
 ]
 
@@ -67,6 +76,18 @@ def preset_from_url(
 def widget_key(key: str, lang: Lang) -> str:
     """The key of the widget that sets choice ``key`` while the page speaks ``lang``."""
     return f"{key}@{lang}"
+
+
+def shown(*keys: str) -> None:
+    """Tell the browser, in this run, the value each widget of ``keys`` holds (see the module's notes).
+
+    Call it before drawing the widgets. A key not in the state is left alone (its widget starts from
+    its default, as in a fresh session).
+    """
+    state = st.session_state
+    for key in keys:
+        if key in state:
+            state[key] = state[key]
 
 
 def _copy(source: str, target: str) -> None:
@@ -164,7 +185,6 @@ def kept_checkbox(label: str, key: str, *, lang: Lang, **options: Any) -> bool:
         if other != lang and widget_key(key, other) in state:
             del state[widget_key(key, other)]
     own = widget_key(key, lang)
-    if own not in state or state[own] != state[key]:
-        state[own] = bool(state[key])
+    state[own] = bool(state[key])  # every run: a box the browser draws anew shows the choice (module notes)
     st.checkbox(label, key=own, on_change=_copy, args=(own, key), **options)
     return bool(state[key])

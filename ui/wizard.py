@@ -20,7 +20,7 @@ from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, DataError
 from geo.text import Lang, Text, field_label, term
 from ui.cache import bundled
 from ui.errors import error_text, note_text, read_failure, unexpected_read
-from ui.state import coded
+from ui.state import coded, shown
 from ui.tables import preview_view, read_report_view
 from ui.words import bilingual, encoding_source, say
 
@@ -244,6 +244,7 @@ def _upload(uploaded: Any, role: str, lang: Lang) -> None:
             placeholder=say("choose", lang),
         )
         st.session_state.setdefault(f"{prefix}.swap", bool(layer.swap_suggested))
+        shown(f"{prefix}.swap")
         swap = st.checkbox(say("swap", lang), key=f"{prefix}.swap")
     st.markdown(f"**{say('mapping', lang)}**")
     fields = CARRIER_FIELDS if role == "carriers" else ZONE_FIELDS
