@@ -36,7 +36,7 @@ from layers.labels import labels_layer_data
 from layers.layerdata import LayerData, to_feature_group
 from layers.legend import build_legend, words_group
 from layers.scale import MapBasis, View, check_view, choose_view, map_basis
-from layers.zones import zones_layer_data
+from layers.zones import named_members, zones_layer_data
 
 __all__ = [
     "DEFAULT_LAYERS",
@@ -202,8 +202,10 @@ def overlay_data(
             out[key] = LayerData(key, data.name, data.pieces, show=data.show, gcj02=gcj02)
         elif key == "zones" and zones is not None:
             names: dict[str, str] = {}
-            if carriers is not None and {"id", "name_zh", "name_en"} <= set(carriers.columns):
-                names = dict(zip(carriers["id"].astype(str), pick_names(carriers, lang), strict=True))
+            named = named_members(summary)  # a few per zone: not every carrier's name
+            if named and carriers is not None and {"id", "name_zh", "name_en"} <= set(carriers.columns):
+                members = carriers[carriers["id"].astype(str).isin(named).to_numpy()]
+                names = dict(zip(members["id"].astype(str), pick_names(members, lang), strict=True))
             out[key] = zones_layer_data(
                 zones, summary=summary, carrier_names=names, lang=lang, gcj02=gcj02, tolerance_m=tolerance_m
             )

@@ -27,7 +27,7 @@ from layers.labels import zone_label_piece
 from layers.layerdata import LayerData, Piece
 from layers.styles import zone_style
 
-__all__ = ["SUMMARY_COLUMNS", "ZONE_COLUMNS", "summary_by_group", "zones_layer_data"]
+__all__ = ["SUMMARY_COLUMNS", "ZONE_COLUMNS", "named_members", "summary_by_group", "zones_layer_data"]
 
 ZONE_COLUMNS: tuple[str, ...] = ("id", "name_zh", "name_en", "type", "declared_floor_area_m2")
 #: Columns of the roll-up summary the tooltip reads.
@@ -79,6 +79,24 @@ def summary_by_group(summary: pd.DataFrame | Mapping[str, pd.DataFrame] | None) 
             "zone summary: " + "; ".join(problems) + "; pass the roll-up tables from geo (one per zone type)"
         )
     return rows
+
+
+def named_members(summary: pd.DataFrame | Mapping[str, pd.DataFrame] | None) -> set[str]:
+    """The carrier ids the zones' tooltips name (their first members of unknown figure), for
+    ``zones_layer_data(carrier_names=...)``: the names of these carriers are all it needs.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({column: [None, None] for column in SUMMARY_COLUMNS})
+    >>> table["group_id"], table["unknown_ids"] = ["a", "b"], [["c1", "c2"], []]
+    >>> sorted(named_members(table))
+    ['c1', 'c2']
+    """
+    return {
+        member
+        for row in summary_by_group(summary).values()
+        for member in _unknown_list(row.get("unknown_ids"))[:_MAX_UNKNOWN_NAMES]
+    }
 
 
 def _unknown_list(value: object) -> list[str]:

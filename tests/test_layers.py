@@ -22,6 +22,7 @@ from streamlit_folium import _get_feature_group_string, _get_map_string, generat
 import layers
 from geo.crs import wgs84_to_gcj02
 from layers import LayerInputError
+from layers._common import word as layer_word
 from layers.styles import CARRIER_STYLES, NESTED_WEIGHT, ZONE_STYLES
 
 TOKEN = "0123abcd0123abcd"  # a made-up Tianditu key  # noqa: S105
@@ -518,6 +519,24 @@ def test_zone_type_filter_and_bad_summary() -> None:
     bad = {"pole": make_summary()["pole"].drop(columns=["total_m2"])}
     with pytest.raises(LayerInputError, match="pole: missing column"):
         _draw(layers.zones_layer_data, make_zones(), summary=bad)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_map_names_a_zones_first_unknown_members_and_only_those(lang) -> None:
+    """overlay_data looks up the names of the members the zones' tooltips show (the first six of
+    unknown figure), in the page's language, ids for members it does not hold."""
+    many = make_carriers().iloc[[1]].copy()
+    many = pd.concat([many] * 8, ignore_index=True)
+    many["id"] = [f"m{i}" for i in range(8)]
+    many["name_zh"], many["name_en"] = [f"楼{i}" for i in range(8)], [f"Block {i}" for i in range(8)]
+    many["parent_id"] = None
+    summary = make_summary(unknown_ids="m7;ghost;m0;m1;m2;m3;m4;m5;m6")
+    summary["pole"].loc[0, "unknown_count"] = 9
+    data = layers.overlay_data(many, make_zones(), summary=summary, layers=["zones"], lang=lang)
+    group = layers.to_feature_group(data["zones"])
+    tips = {f["id"]: f["properties"]["tip"] for f in features(group) if "tip" in f["properties"]}
+    named = {"zh": "楼7、ghost、楼0、楼1、楼2、楼3…", "en": "Block 7, ghost, Block 0, Block 1, Block 2, Block 3…"}
+    assert f"{layer_word('unknown_members', lang)} 9: {named[lang]}" in tips["pole_a"]
 
 
 # --- context, labels, legend ----------------------------------------------------------------------
