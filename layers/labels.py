@@ -287,8 +287,10 @@ def labels_layer_data(
     if carriers is None:
         return LayerData("labels", layer_name, (), show=show, gcj02=gcj02)
     chosen = choose_view(len(carriers)) if view is None else check_view(view)
+    if chosen != "full":  # nothing to label, so nothing to check (the carriers layer checks the frame)
+        return LayerData("labels", layer_name, (), show=show, gcj02=gcj02)
     carriers = check_frame(carriers, "carriers (labels)", required=("id", "name_zh", "name_en"))
-    if chosen != "full" or carriers.empty:
+    if carriers.empty:
         return LayerData("labels", layer_name, (), show=show, gcj02=gcj02)
     depths = carrier_depths(carriers) if "parent_id" in carriers.columns else {}
     depth = np.array([depths.get(str(i), 0) for i in carriers["id"]])
