@@ -9,6 +9,8 @@ the same file the same way do, which is correct and cheap. The ``_data`` argumen
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pandas as pd
 import streamlit as st
 
@@ -141,25 +143,38 @@ def map_overlays(  # noqa: PLR0917 - plain values are the cache key
     put each carrier's reported indicator values in its popup and, with ``by_phase``, colour the carriers
     by their phase in ``year`` (:func:`geo.timeline.phase_by_carrier`) instead of their status.
     """
-    # One projection of the carriers for the popups' sums of every zone type (and the summary that follows).
-    outlines = metric_outlines(_data.carriers)
+    sources = titled_sources(_data.sources, lang)  # popups name each document by its title
+    words = carrier_indicator_words(None if _figures is None else _figures.indicators, "zh" if lang == "zh" else "en")
+    phases = phase_by_carrier(_data.carriers, year, figures=_figures).to_dict() if by_phase else None
+
+    def build(wanted: tuple[str, ...], summary: dict[str, pd.DataFrame] | None) -> dict[str, layers.LayerData]:
+        return layers.overlay_data(
+            _data.carriers,
+            _data.zones,
+            context=_data.context,
+            summary=summary,
+            sources=sources,
+            layers=wanted,
+            lang=lang,
+            gcj02=gcj02,
+            popups=popups,
+            indicators=words,
+            phases=phases,
+            phase_year=year,
+        )
+
+    if "zones" not in keys:
+        return build(keys, None)
+    # The zones' popups sum every zone type from one measuring of the carriers (also the summary's, which
+    # follows). It runs in a thread while the other layers are built: it is mostly PROJ and numpy, which
+    # release the GIL, so on two cores the map is sent sooner.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        measuring = pool.submit(metric_outlines, _data.carriers)
+        built = build(tuple(key for key in keys if key != "zones"), None)
+        outlines = measuring.result()
     summary = {
         zone_type: rollup(data_key, zone_type, mode, year, _data, _figures, outlines)
         for zone_type in zone_types(_data.zones)
     }
-    return layers.overlay_data(
-        _data.carriers,
-        _data.zones,
-        context=_data.context,
-        summary=summary,
-        sources=titled_sources(_data.sources, lang),  # popups name each document by its title
-        layers=keys,
-        lang=lang,
-        gcj02=gcj02,
-        popups=popups,
-        indicators=carrier_indicator_words(
-            None if _figures is None else _figures.indicators, "zh" if lang == "zh" else "en"
-        ),
-        phases=phase_by_carrier(_data.carriers, year, figures=_figures).to_dict() if by_phase else None,
-        phase_year=year,
-    )
+    built |= build(("zones",), summary)
+    return {key: built[key] for key in keys if key in built}
