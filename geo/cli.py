@@ -262,12 +262,7 @@ def _parser(lang: Lang = "en") -> argparse.ArgumentParser:
     summary.add_argument("--tranches", type=Path, help="tranches table (CSV, XLSX sheet, GeoPackage table)")
     summary.add_argument("--format", default="csv", choices=("csv", "json", "xlsx"), help="output format")
     summary.add_argument("--output", type=Path, help="write here instead of stdout (required for xlsx on a terminal)")
-    summary.add_argument(
-        "--stamp",
-        type=Path,
-        help="CSV only: write the metadata stamp (CSV on the Web JSON) here; "
-        "default: NAME.csv-metadata.json next to --output (none on stdout)",
-    )
+    summary.add_argument("--stamp", type=Path, help=STAMP_HELP)
     summary.add_argument(
         "--engine",
         default="memory",
@@ -550,13 +545,7 @@ def _summary_dask(args: argparse.Namespace, progress: Progress) -> tuple[pd.Data
 def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     from geo.io import export  # noqa: PLC0415 - openpyxl is only needed when exporting
 
-    if args.stamp is not None and args.format != "csv":
-        raise UsageError(
-            Text(
-                f"--stamp 只用于 CSV：{args.format.upper()} 文件自带元数据",
-                f"--stamp is for CSV only: an {args.format.upper()} file carries its stamp inside",
-            )
-        )
+    check_stamp_option(args)
     if args.engine == "dask":
         table, hashes, crs = _summary_dask(args, progress)
     else:
@@ -586,6 +575,23 @@ def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     else:
         _write(export.summary_xlsx({args.by: table}, stamp, lang=args.lang_used), args, out)
     return EXIT_OK
+
+
+STAMP_HELP = (
+    "CSV only: write the metadata stamp (CSV on the Web JSON) here; "
+    "default: NAME.csv-metadata.json next to --output (none on stdout)"
+)
+
+
+def check_stamp_option(args: argparse.Namespace) -> None:
+    """Refuse ``--stamp`` with an output format other than CSV (those files carry their stamp inside)."""
+    if getattr(args, "stamp", None) is not None and getattr(args, "format", "csv") != "csv":
+        raise UsageError(
+            Text(
+                f"--stamp 只用于 CSV：{args.format.upper()} 文件自带元数据",
+                f"--stamp is for CSV only: an {args.format.upper()} file carries its stamp inside",
+            )
+        )
 
 
 def write_csv(

@@ -23,7 +23,17 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo.cli import EXIT_OK, Progress, UsageError, _check_grouping, _write, default_lang
+from geo.cli import (
+    EXIT_OK,
+    STAMP_HELP,
+    Progress,
+    UsageError,
+    _check_grouping,
+    _write,
+    check_stamp_option,
+    default_lang,
+    write_csv,
+)
 from geo.crs import metric_crs_for
 from geo.data import Dataset, Input, Provenance
 from geo.rollup import MODES, summarize
@@ -148,6 +158,7 @@ def add_commands(commands: argparse._SubParsersAction, inputs: argparse.Argument
     person.add_argument("--if-version", type=int, default=None, help="refuse (exit 3) unless still at this version")
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--output", type=Path, help="write here instead of stdout")
+    output.add_argument("--stamp", type=Path, help=STAMP_HELP)
 
     scenario = commands.add_parser("scenario", help="scenarios: named change sets on the base data, with a log")
     actions = scenario.add_subparsers(dest="action", required=True)
@@ -594,6 +605,7 @@ def _report_conflicts(workspace: Workspace, name: str, err: TextIO, lang: Lang) 
 def _run_scenario(args: argparse.Namespace, out: TextIO, err: TextIO, lang: Lang) -> int:  # noqa: PLR0911, PLR0912, PLR0915 - one branch per action
     from geo.io import export  # noqa: PLC0415
 
+    check_stamp_option(args)
     if args.action == "init":
         path = getattr(args, "workspace", None) or default_workspace_path()
         workspace = create_workspace(
@@ -630,9 +642,11 @@ def _run_scenario(args: argparse.Namespace, out: TextIO, err: TextIO, lang: Lang
                 for s in workspace.scenarios()
             ]
         )
-        stamp = {"content": "scenarios", "workspace": str(workspace.path)}
-        data = export.summary_csv(table, stamp) if args.format == "csv" else export.summary_json(table)
-        _emit(data, args, out)
+        if args.format == "csv":
+            stamp = {"content": "scenarios", "workspace": str(workspace.path)}
+            write_csv(table, stamp, args, out, title=Text("方案列表", "scenarios"))
+        else:
+            _emit(export.summary_json(table), args, out)
         return EXIT_OK
     if args.action == "new":
         info = workspace.new_scenario(args.name, parent=args.parent, note=args.note, who=_who(args))
@@ -690,17 +704,16 @@ def _run_scenario(args: argparse.Namespace, out: TextIO, err: TextIO, lang: Lang
         table = log_table(edits)
         if args.format == "json":
             records = [{**{c: getattr(e, c) for c in LOG_COLUMNS}} for e in edits]
-            data = (json.dumps(records, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        else:
-            info = workspace.scenario(args.name)
-            stamp = {
-                "content": "edit log",
-                "workspace": str(workspace.path),
-                "scenario": info.name,
-                "scenario_version": str(info.version),
-            }
-            data = export.summary_csv(table, stamp)
-        _emit(data, args, out)
+            _emit((json.dumps(records, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), args, out)
+            return EXIT_OK
+        info = workspace.scenario(args.name)
+        stamp = {
+            "content": "edit log",
+            "workspace": str(workspace.path),
+            "scenario": info.name,
+            "scenario_version": str(info.version),
+        }
+        write_csv(table, stamp, args, out, title=Text("修改记录", "edit log"))
         return EXIT_OK
     if args.action == "conflicts":
         found = workspace.conflicts(args.name)
@@ -725,7 +738,9 @@ def _run_scenario(args: argparse.Namespace, out: TextIO, err: TextIO, lang: Lang
                 "value_after",
             ],
         )
-        _emit(export.summary_csv(table, {"content": "conflicts", "workspace": str(workspace.path)}), args, out)
+        args.format = "csv"
+        stamp = {"content": "conflicts", "workspace": str(workspace.path), "scenario": args.name}
+        write_csv(table, stamp, args, out, title=Text("被上级改过的修改", "edits the parent has overtaken"))
         return EXIT_OK
     # export
     data = workspace.load(args.name)
@@ -767,6 +782,7 @@ def _lineage(workspace: Workspace, name: str) -> list[str]:
 def _run_compare(args: argparse.Namespace, out: TextIO) -> int:
     from geo.io import export  # noqa: PLC0415
 
+    check_stamp_option(args)
     if not 2 <= len(args.scenarios) <= 3:
         raise UsageError(
             Text(
@@ -780,11 +796,9 @@ def _run_compare(args: argparse.Namespace, out: TextIO) -> int:
     stamp = scenario_stamp(workspace, first, by=args.by, mode=args.mode, year=args.year)
     stamp["compared"] = " | ".join(f"{s.name} v{s.version}" for s in (workspace.scenario(n) for n in args.scenarios))
     if args.format == "csv":
-        data = export.summary_csv(table, stamp)
-    elif args.format == "json":
-        data = export.summary_json(table)
-    else:
-        data = export.summary_xlsx({"compare": table}, stamp)
+        write_csv(table, stamp, args, out, title=Text("方案对比", "scenario comparison"))
+        return EXIT_OK
+    data = export.summary_json(table) if args.format == "json" else export.summary_xlsx({"compare": table}, stamp)
     _write(data, args, out)
     return EXIT_OK
 

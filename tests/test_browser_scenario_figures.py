@@ -7,6 +7,7 @@ The server runs on its own temporary workspace (``XUHUI_WORKSPACE``) holding the
 from __future__ import annotations
 
 import contextlib
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from test_browser_choices import choose_section, click_option, no_failure, selec
 from test_browser_scenarios import MAP_FRAME, click, open_scenario, success
 
 from geo.data import load_dataset
+from geo.io import export
 from geo.present import label as present_label
 from geo.present import summary_table
 from geo.text import field_label, term
@@ -238,11 +240,18 @@ def test_the_comparison_shows_each_scenario_on_its_own_map_side_by_side(browser,
         assert strokes.count(CHANGE_COLOURS["changed"]) == 1, (position, strokes)
         assert strokes.count(CHANGE_COLOURS["unchanged"]) == len(strokes) - 1, (position, strokes)
     no_failure(page, "comparing base and s")
-    for label, name in ((TEXTS["download_csv"].zh, "compare.csv"), (TEXTS["download_log"].zh, "edit_log.csv")):
+    stamped = {
+        "compare": lambda stamp: stamp["compared"].startswith("base v"),
+        "edit_log": lambda stamp: stamp["content"] == "edit log",
+    }
+    for label, name in ((TEXTS["download_csv"].zh, "compare"), (TEXTS["download_log"].zh, "edit_log")):
         with page.expect_download() as info:
             page.get_by_role("button", name=label).click()
         path = tmp_path / info.value.suggested_filename
         info.value.save_as(path)
-        assert path.name == name
-        assert "scenario" in path.read_text(encoding="utf-8-sig")  # the comparison's / the log's own column
+        assert path.name == f"{name}.zip"
+        with zipfile.ZipFile(path) as archive:
+            assert "scenario" in archive.read(f"{name}.csv").decode("utf-8-sig")  # the table's own column
+            stamp = export.stamp_of_csv_metadata(archive.read(f"{name}.csv-metadata.json"))
+        assert stamped[name](stamp), stamp  # the stamp travels with the table
     page.context.close()

@@ -250,9 +250,9 @@ def read_summary_csv(data: bytes) -> pd.DataFrame:
     )
 
 
-def test_csv_has_bom_and_reads_back_exactly(stamp: dict[str, str]) -> None:
+def test_csv_has_bom_and_reads_back_exactly() -> None:
     table = make_summary()
-    data = summary_csv(table, stamp)
+    data = summary_csv(table)
     assert data.startswith(b"\xef\xbb\xbf")
     read = read_summary_csv(data)
     assert list(read.columns) == list(table.columns)  # the BOM is not glued to the first name
@@ -264,8 +264,8 @@ def test_csv_has_bom_and_reads_back_exactly(stamp: dict[str, str]) -> None:
     assert read["name_zh"].iloc[0] == "漕河泾 3#楼"  # a '#' inside a quoted cell is data, not a comment
 
 
-def test_csv_unknown_is_empty_not_zero(stamp: dict[str, str]) -> None:
-    rows = list(csv.reader(summary_csv(make_summary(), stamp).decode("utf-8-sig").splitlines()))
+def test_csv_unknown_is_empty_not_zero() -> None:
+    rows = list(csv.reader(summary_csv(make_summary()).decode("utf-8-sig").splitlines()))
     header = next(row for row in rows if row and row[0] == "group_id")
     total = next(row for row in rows if row and row[0] == "__total__")
     assert total[header.index("declared_m2")] == ""
@@ -276,12 +276,12 @@ def test_csv_unknown_is_empty_not_zero(stamp: dict[str, str]) -> None:
     assert pole_xa[header.index("difference_m2")] == "-1200000"  # a negative number is not text
 
 
-def test_csv_defuses_formulas(stamp: dict[str, str]) -> None:
-    read = read_summary_csv(summary_csv(make_summary(), stamp))
+def test_csv_defuses_formulas() -> None:
+    read = read_summary_csv(summary_csv(make_summary()))
     assert read["name_zh"].iloc[1] == "'" + DDE
     assert read["name_en"].iloc[1] == "'" + AT_SUM
     assert read["name_en"].iloc[2] == "'-outside"
-    text = summary_csv(make_summary(), stamp).decode("utf-8-sig")
+    text = summary_csv(make_summary()).decode("utf-8-sig")
     body = text
     # Text cells are quoted; none opens with a formula character. "-1200000" is a number, not text.
     assert not re.search(r'(^|,)"[=+@\t\r-]', body)
@@ -289,7 +289,7 @@ def test_csv_defuses_formulas(stamp: dict[str, str]) -> None:
 
 
 def test_csv_header_is_line_one_and_plain_pandas_reads_it(stamp: dict[str, str]) -> None:
-    data = summary_csv(make_summary(), stamp)
+    data = summary_csv(make_summary())
     assert data.decode("utf-8-sig").startswith('"group_id","name_zh",')
     read = pd.read_csv(io.BytesIO(data))  # no options at all
     assert list(read.columns) == list(make_summary().columns)
@@ -593,7 +593,7 @@ def test_int64_figures_round_trip(values: list[int | None], stamp: dict[str, str
     column = pd.array(values, dtype="Int64")
     n = len(values)
     table = pd.DataFrame({"group_id": [f"g{i}" for i in range(n)], "existing_m2": column, "declared_m2": column})
-    read = read_summary_csv(summary_csv(table, stamp))
+    read = read_summary_csv(summary_csv(table))
     pd.testing.assert_series_equal(read["existing_m2"], table["existing_m2"])
     assert json.loads(summary_json(table))[0]["existing_m2"] == values[0]
 
@@ -623,5 +623,5 @@ def test_an_unknown_list_longer_than_an_excel_cell_is_cut_and_says_so(stamp: dic
     kept = cell.split(" … ")[0].split(";")
     assert kept == ids[: len(kept)]  # whole ids, in order, none cut in the middle
     assert f"+{len(ids) - len(kept)} more" in cell
-    csv_table = pd.read_csv(io.BytesIO(summary_csv(table, stamp)), keep_default_na=False)
+    csv_table = pd.read_csv(io.BytesIO(summary_csv(table)), keep_default_na=False)
     assert csv_table.loc[csv_table["group_id"] == "__total__", "unknown_ids"].iloc[0] == ";".join(ids)

@@ -13,7 +13,7 @@ import pytest
 
 from geo.data import load_dataset
 from geo.io import export
-from geo.io.figures import add_to_geopackage, add_to_zip, figures_csv, figures_xlsx, with_flat_columns
+from geo.io.figures import add_to_geopackage, add_to_zip, figure_csv_files, figures_xlsx, with_flat_columns
 from geo.timeline import bundled_figure_paths, load_figures, timeline
 from geo.tranches import load_table
 
@@ -74,13 +74,17 @@ def test_single_table_formats_carry_the_flat_form_and_the_csvs(bundled, stamp):
     assert {"tranches.csv", "targets.csv"} <= set(names)
     text = zipfile.ZipFile(io.BytesIO(archive)).read("targets.csv")
     assert text.startswith(b"\xef\xbb\xbf")
-    targets = pd.read_csv(io.BytesIO(text), comment="#", encoding="utf-8-sig")
+    targets = pd.read_csv(io.BytesIO(text))  # no options: the header is on line 1
     assert set(targets["id"]) == set(figures.targets["id"])
+    # Each table's stamp travels beside it, as in every CSV the tool hands out.
+    for name in ("tranches.csv", "targets.csv"):
+        metadata = zipfile.ZipFile(io.BytesIO(archive)).read(export.csv_metadata_name(name))
+        assert export.stamp_of_csv_metadata(metadata) == stamp
 
 
 def test_csv_keeps_unknown_empty(bundled, stamp):
     _, figures = bundled
-    table = pd.read_csv(io.BytesIO(figures_csv(figures.tranches, stamp)), comment="#", encoding="utf-8-sig")
+    table = pd.read_csv(io.BytesIO(figure_csv_files(figures, stamp)["tranches.csv"]))
     valley = table[table["carrier_id"] == "westbund_valley"]
     assert valley["floor_area_m2"].isna().all()  # unknown stays empty, never 0
 
@@ -88,6 +92,6 @@ def test_csv_keeps_unknown_empty(bundled, stamp):
 def test_an_exported_tranches_csv_reads_back_as_tranches(tmp_path, bundled, stamp):
     data, figures = bundled
     path = tmp_path / "tranches.csv"
-    path.write_bytes(figures_csv(figures.tranches, stamp))  # opens with `#` stamp lines
+    path.write_bytes(figure_csv_files(figures, stamp)["tranches.csv"])
     again = load_figures(data.carriers, data.zones, tranches=path)
     pd.testing.assert_frame_equal(again.tranches, figures.tranches)

@@ -19,7 +19,7 @@ import pytest
 import shapely
 
 from geo.crs import wgs84_to_gcj02
-from geo.io import reader
+from geo.io import export, reader
 from geo.io._archive import SafeZip
 from geo.io._readbase import Limits
 
@@ -216,10 +216,24 @@ def test_rejected_csv_keeps_formulas_as_text() -> None:
     result = reader.read(data, "f.geojson")
     assert list(result.rejected["note"]) == corpus.HOSTILE_TEXT  # the table itself is untouched
     text = result.rejected_csv().decode("utf-8-sig")
-    cells = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, comment="#")["note"].tolist()
+    cells = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)["note"].tolist()
     for cell in cells:
         assert cell[:1] not in ("=", "+", "-", "@"), cell
     assert cells[3] == "'" + corpus.HOSTILE_TEXT[3]
+
+
+def test_the_rejected_rows_download_names_its_file_and_layer_beside_the_csv() -> None:
+    name = "=HYPERLINK(1) 楼宇.geojson"
+    ok = corpus.feature({"id": "ok"}, corpus.polygon(corpus.XUHUI[0][2]))
+    point = corpus.feature({"id": "p"}, {"type": "Point", "coordinates": [121.4, 31.1]})
+    result = reader.read(corpus.geojson([ok, point]), name)
+    with zipfile.ZipFile(io.BytesIO(result.rejected_zip())) as archive:
+        assert sorted(archive.namelist()) == ["rejected_rows.csv", "rejected_rows.csv-metadata.json"]
+        assert archive.read("rejected_rows.csv") == result.rejected_csv()
+        stamp = export.stamp_of_csv_metadata(archive.read("rejected_rows.csv-metadata.json"))
+    assert stamp["file"] == "'" + name  # named, and never a spreadsheet formula
+    assert stamp["layer"] == result.layer
+    assert "HYPERLINK" not in result.rejected_csv().decode("utf-8-sig")
 
 
 def test_column_mapping_renames_and_validates() -> None:

@@ -364,3 +364,39 @@ def test_a_file_that_is_not_a_workspace_is_refused_in_plain_words(tmp_path: Path
     assert refused.returncode == 2
     assert "无法打开工作区" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_every_csv_a_scenario_command_writes_has_its_stamp_beside_it(workspace: Path, tmp_path: Path) -> None:
+    """The log, the list, the conflicts and the comparison name their workspace, scenario and version in
+    a CSV on the Web file next to --output, as ``summary`` does: a CSV handed on says where it came from."""
+    from geo.io import export  # noqa: PLC0415
+
+    assert geo(workspace, "scenario", "new", "s").returncode == 0
+    removed = geo(workspace, "scenario", "apply", "s", "--remove", "westbund_media_port", "--reason", "r")
+    assert removed.returncode == 0, removed.stderr
+    runs = {
+        "log": (("scenario", "log", "s"), {"content": "edit log", "scenario": "s", "scenario_version": "1"}),
+        "list": (("scenario", "list"), {"content": "scenarios"}),
+        "conflicts": (("scenario", "conflicts", "s"), {"content": "conflicts", "scenario": "s"}),
+        "compare": (("compare", "base", "s", "--by", "belt"), {"grouping": "belt", "compared": "base v0 | s v1"}),
+    }
+    for name, (argv, expected) in runs.items():
+        out = tmp_path / f"{name}.csv"
+        done = geo(workspace, *argv, "--output", str(out))
+        assert done.returncode == 0, (name, done.stderr)
+        assert pd.read_csv(out).shape[1] > 1, name  # the header on line 1, no comment lines
+        stamp = export.stamp_of_csv_metadata((tmp_path / f"{name}.csv-metadata.json").read_bytes())
+        assert expected.items() <= stamp.items(), (name, stamp)
+        assert Path(stamp["workspace"]).name == workspace.name, name
+    elsewhere = tmp_path / "elsewhere.json"
+    assert (
+        geo(
+            workspace, "scenario", "log", "s", "--output", str(tmp_path / "l.csv"), "--stamp", str(elsewhere)
+        ).returncode
+        == 0
+    )
+    assert export.stamp_of_csv_metadata(elsewhere.read_bytes())["scenario"] == "s"
+    for lang, words in (("zh", "只用于 CSV"), ("en", "for CSV only")):
+        refused = geo(workspace, "--lang", lang, "scenario", "list", "--format", "json", "--stamp", str(elsewhere))
+        assert refused.returncode == 2
+        assert words in refused.stderr

@@ -117,14 +117,14 @@ TEXTS: Mapping[str, Text] = {
         "对比基准：标出其他方案改变的载体", "the reference: carriers the others change are marked"
     ),
     "edits_between": Text("造成差异的修改", "the edits that make the difference"),
-    "download_csv": Text("下载对比（CSV）", "download the comparison (CSV)"),
+    "download_csv": Text("下载对比 CSV（含元数据说明）", "download the comparison CSV (with its metadata file)"),
     "download_xlsx": Text("下载对比（XLSX）", "download the comparison (XLSX)"),
     "history": Text("修改记录", "change log"),
     "by_scenario": Text("方案", "scenarios"),
     "by_carrier": Text("对象编号", "object ids"),
     "by_person": Text("修改人", "people"),
     "dates": Text("日期范围", "dates"),
-    "download_log": Text("下载修改记录（CSV）", "download the change log (CSV)"),
+    "download_log": Text("下载修改记录 CSV（含元数据说明）", "download the change log CSV (with its metadata file)"),
     "group": Text("分组", "group"),
     "drawn": Text("在地图上绘制的轮廓", "the outline drawn on the map"),
     "draw_hint": Text(
@@ -895,9 +895,10 @@ def compare_section(
     left, right = st.columns(2)
     left.download_button(
         _t("download_csv", lang),
-        lambda: export.summary_csv(long, stamp),  # built on the click, like the page's other downloads
-        file_name="compare.csv",
-        mime="text/csv",
+        # Built on the click, like the page's other downloads; the CSV with its stamp beside it, in one zip.
+        lambda: export.summary_csv_zip(long, stamp, name="compare.csv", title=Text("方案对比", "scenario comparison")),
+        file_name="compare.zip",
+        mime="application/zip",
         on_click="ignore",
         key="scenario_compare_csv",
     )
@@ -1002,9 +1003,9 @@ def history_section(workspace: Workspace, lang: Lang) -> pd.DataFrame:
     stamp = {"content": "edit log", "workspace": workspace.path.name, "filtered": str(len(shown) != len(log))}
     st.download_button(
         _t("download_log", lang),
-        lambda: export.summary_csv(shown, stamp),
-        file_name="edit_log.csv",
-        mime="text/csv",
+        lambda: export.summary_csv_zip(shown, stamp, name="edit_log.csv", title=Text("修改记录", "edit log")),
+        file_name="edit_log.zip",
+        mime="application/zip",
         on_click="ignore",
         key="history_csv",
     )

@@ -307,10 +307,10 @@ def _read(  # noqa: PLR0917 - the wizard's choices, passed on
     if len(result.rejected):
         st.download_button(
             say("rejected", lang),
-            data=result.rejected_csv(),
+            data=result.rejected_zip(),
             on_click="ignore",
-            file_name="rejected_rows.csv",
-            mime="text/csv",
+            file_name="rejected_rows.zip",
+            mime="application/zip",
             key="rejected",
         )
     if result.problems:

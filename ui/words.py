@@ -177,7 +177,7 @@ TEXT: Mapping[str, Text] = {
         "读取报告（删除、修复、拒绝或转换的每一行）",
         "Read report (every dropped, repaired, rejected or converted row)",
     ),
-    "rejected": Text("下载被拒绝的行 (CSV)", "Download the rejected rows (CSV)"),
+    "rejected": Text("下载被拒绝的行 CSV（含元数据说明）", "Download the rejected rows CSV (with its metadata file)"),
     "problems": Text("数据不符合标准，未使用：", "The data breaks the contract and was not used:"),
     "choices": Text("可选：", "choices: "),
     "working_rollup": Text("正在汇总…", "Rolling up…"),

@@ -403,12 +403,12 @@ def _csv_field(value: Scalar) -> str:
     return '"' + _defuse(value).replace('"', '""') + '"'
 
 
-def summary_csv(table: pd.DataFrame, stamp: Mapping[str, str] | None = None) -> bytes:
+def summary_csv(table: pd.DataFrame) -> bytes:
     """The table as CSV for Excel on Chinese Windows: UTF-8 with a byte-order mark, header on line 1.
 
-    ``pandas.read_csv`` reads it with no options, and Excel's filter lands on the header. The stamp
-    does not go into the file: it travels beside it as a CSV on the Web metadata file (see
-    :func:`csv_metadata` and :func:`summary_csv_files`).
+    ``pandas.read_csv`` reads it with no options, and Excel's filter lands on the header. A stamp
+    never goes into the file: hand the CSV out with its CSV on the Web metadata file beside it
+    (:func:`summary_csv_files`, :func:`summary_csv_zip`; the command line's ``--stamp``).
 
     Cells: integers as digits (no thousands separators), FAR with two decimals, unknown as an
     empty cell. Every text cell is quoted; numbers never are. Text starting with ``=``, ``+``,
@@ -420,9 +420,6 @@ def summary_csv(table: pd.DataFrame, stamp: Mapping[str, str] | None = None) -> 
     ----------
     table
         A summary table (rows: groups, ``__outside__``, ``__total__``), or any table to hand out.
-    stamp
-        Not written into the CSV (kept for callers of the earlier signature); pass it to
-        :func:`csv_metadata` or :func:`summary_csv_files`.
 
     Returns
     -------
@@ -433,7 +430,6 @@ def summary_csv(table: pd.DataFrame, stamp: Mapping[str, str] | None = None) -> 
     >>> summary_csv(t).decode("utf-8-sig")
     '"group_id","far"\\r\\n"a",0.33\\r\\n'
     """
-    del stamp  # beside the table, never in it: see summary_csv_files
     table = _rounded(table)
     columns = _columns(table)
     lines = [",".join(_csv_field(c) for c in columns)]

@@ -11,7 +11,8 @@ How each format carries them (``docs/contract.md``):
   stamp key ``figures``), and the tables travel as CSV beside them (in a Shapefile's zip:
   ``tranches.csv``, ``targets.csv`` and ``indicators.csv``, named in its README, :func:`add_to_zip`;
   for GeoJSON and KML the separate download :func:`figures_csv_zip`);
-* **CSV** — :func:`figures_csv` (UTF-8 with BOM, the stamp as ``#`` lines), also for the timeline.
+* **CSV** — each table with its CSV on the Web metadata (the stamp) beside it: :func:`figure_csv_files`, in one
+  zip :func:`figures_csv_zip`.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ __all__ = [
     "HEADERS",
     "add_to_geopackage",
     "add_to_zip",
+    "figure_csv_files",
     "figure_tables",
-    "figures_csv",
     "figures_csv_zip",
     "figures_xlsx",
     "flat_stamp",
@@ -105,25 +106,29 @@ def flat_stamp(stamp: Mapping[str, str]) -> dict[str, str]:
     return {**stamp, "figures": f"{FLAT_NOTE.zh} / {FLAT_NOTE.en}"}
 
 
+_TITLES: dict[str, Text] = {
+    "tranches": Text("载体分期（阶段、面积、年份）", "carrier tranches (phase, floor area, year)"),
+    "targets": Text("规划目标", "the plan's targets"),
+    "indicators": Text("其他指标", "other indicators"),
+}
+
+
+def figure_csv_files(figures: Figures, stamp: Mapping[str, str]) -> dict[str, bytes]:
+    """``tranches.csv``, ``targets.csv`` (and ``indicators.csv``), each with its CSVW metadata file (the stamp):
+    ``{file name: bytes}``, as :func:`geo.io.export.summary_csv_files` writes them."""
+    files: dict[str, bytes] = {}
+    for name, table in figure_tables(figures).items():
+        files |= export.summary_csv_files(table, stamp, name=f"{name}.csv", title=_TITLES[name])
+    return files
+
+
 def figures_csv_zip(figures: Figures, stamp: Mapping[str, str]) -> bytes:
-    """One zip of ``tranches.csv``, ``targets.csv`` (and ``indicators.csv``), each with its CSVW metadata."""
-    titles = {
-        "tranches": Text("载体分期（阶段、面积、年份）", "carrier tranches (phase, floor area, year)"),
-        "targets": Text("规划目标", "the plan's targets"),
-        "indicators": Text("其他指标", "other indicators"),
-    }
+    """One zip of :func:`figure_csv_files`."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, table in figure_tables(figures).items():
-            files = export.summary_csv_files(table, stamp, name=f"{name}.csv", title=titles[name])
-            for member, data in files.items():
-                archive.writestr(member, data)
+        for member, data in figure_csv_files(figures, stamp).items():
+            archive.writestr(member, data)
     return out.getvalue()
-
-
-def figures_csv(table: pd.DataFrame, stamp: Mapping[str, str]) -> bytes:
-    """A tranches, targets or timeline table as CSV for Excel (UTF-8 with BOM, ``#`` stamp lines)."""
-    return export.summary_csv(table, stamp)
 
 
 def figures_xlsx(tables: Mapping[str, pd.DataFrame], stamp: Mapping[str, str]) -> bytes:
@@ -175,7 +180,8 @@ def add_to_geopackage(gpkg: bytes, figures: Figures, *, tranches_table: pd.DataF
 
 def add_to_zip(archive: bytes, figures: Figures, stamp: Mapping[str, str]) -> bytes:
     """A zip (e.g. :func:`geo.io.export.shapefile_zip`) with ``tranches.csv``, ``targets.csv`` (and
-    ``indicators.csv``) added; its ``README.txt``, when it has one, says how the carriers carry them."""
+    ``indicators.csv``) added, each with its CSVW metadata; its ``README.txt``, when it has one, says how the
+    carriers carry them."""
     source = zipfile.ZipFile(io.BytesIO(archive))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
@@ -185,6 +191,6 @@ def add_to_zip(archive: bytes, figures: Figures, stamp: Mapping[str, str]) -> by
                 note = f"\r\nTranches 分期: {FLAT_NOTE.en}\r\n  {FLAT_NOTE.zh}\r\n"
                 data = (data.decode("utf-8-sig") + note).encode("utf-8-sig")
             target.writestr(info, data)
-        for name, table in figure_tables(figures).items():
-            target.writestr(f"{name}.csv", figures_csv(table, stamp))
+        for member, data in figure_csv_files(figures, stamp).items():
+            target.writestr(member, data)
     return out.getvalue()

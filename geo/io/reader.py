@@ -72,6 +72,7 @@ from geo.io._sniff import FORMATS, signature_format, sniff
 from geo.io._sources import ENCODING_CHOICES, LayerFacts, Meta, Opened, Raw, bounds_of, user_codec
 from geo.io._worker import run_isolated
 from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, FrameCells, Problem, validate_carriers, validate_zones
+from geo.text import Text
 
 __all__ = [
     "CRS_CHOICES",
@@ -195,17 +196,24 @@ class ReadResult:
     def rejected_csv(self) -> bytes:
         """The dropped and rejected rows as CSV for Excel (UTF-8 with BOM), formula-like text kept as text.
 
-        Written by :func:`geo.io.export.summary_csv`, like every CSV the tool hands out; the comment
-        lines on top name the file and layer.
+        Written by :func:`geo.io.export.summary_csv`, like every CSV the tool hands out: the header on
+        line 1, nothing about the file in it (see :meth:`rejected_zip` for the CSV with its stamp).
         """
         from geo.io.export import summary_csv  # noqa: PLC0415 - export imports pyogrio: only after hardening
+
+        return summary_csv(self.rejected)
+
+    def rejected_zip(self) -> bytes:
+        """:meth:`rejected_csv` zipped with its CSV on the Web metadata, which names the file and layer."""
+        from geo.io.export import summary_csv_zip  # noqa: PLC0415 - export imports pyogrio: only after hardening
 
         stamp = {
             "content": "rows not loaded (dropped or rejected), with the reason",
             "file": self.filename,
             "layer": self.layer,
         }
-        return summary_csv(self.rejected, stamp)
+        title = Text("未载入的行（舍弃或拒绝）及原因", "rows not loaded (dropped or rejected), with the reason")
+        return summary_csv_zip(self.rejected, stamp, name="rejected_rows.csv", title=title)
 
 
 def _library_errors() -> tuple[type[BaseException], ...]:
