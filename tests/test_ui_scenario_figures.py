@@ -16,8 +16,8 @@ from geo.workspace import Change, Who, columns_following_tranches, create_worksp
 from ui.scenarios import TRANCHE_EDITABLE, figure_changes, figure_frame
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANCHES = "scenario_edit:s:tranches:0"  # the tranches editor's key (scenario s, first generation)
-TARGETS = "scenario_edit:s:targets:0"
+TRANCHES = "scenario_edit:s:tranches:0@en"  # the tranches editor's key (scenario s, first generation, in English)
+TARGETS = "scenario_edit:s:targets:0@en"
 BEIYANG = 7  # beiyang_capacity's row in the bundled tranches table (seeds/tranches.csv, 0-based)
 
 
@@ -163,7 +163,7 @@ def _session(page, name: str = "gao") -> AppTest:
 def test_every_edit_table_shows_an_unknown_figure_as_a_dash_not_a_word(workspace) -> None:
     at = _session(_page_zh)
     editors = [d for d in at.data_editor if d.key and d.key.startswith("scenario_edit:s:")]
-    assert [d.key for d in editors] == ["scenario_edit:s:0", TRANCHES, TARGETS]
+    assert [d.key for d in editors] == [f"scenario_edit:s:{part}0@zh" for part in ("", "tranches:", "targets:")]
     assert {d.proto.placeholder for d in editors} == {"—"}  # else the grid writes "None" on the Chinese page
 
 
@@ -176,7 +176,7 @@ def test_an_invalid_row_is_refused_in_words_and_nothing_is_saved(workspace, page
     at = _session(page)
     edits = _edit(BEIYANG, year=1800)
     edits["edited_rows"][1] = {"floor_area_m2": 1_200_000}  # caohejing_fyp: valid on its own
-    at.session_state[TRANCHES] = edits
+    at.session_state[TRANCHES.replace("@en", "@zh" if page is _page_zh else "@en")] = edits
     at.run()
     assert not at.exception
     shown = [e.value.replace("\\", "") for e in at.error]  # markdown escapes
@@ -212,9 +212,9 @@ def test_a_tranche_and_a_target_are_saved_as_logged_edits_with_reason_and_who(wo
         ("carrier", "beiyang", "planned_year", 2026, "gao", "what if 60万 by 2026"),
     ]
     # The targets table, reloaded by the save (a new generation): one changed value is one edit.
-    targets = next(d for d in at.dataframe if d.key == "scenario_edit:s:targets:1").value
+    targets = next(d for d in at.dataframe if d.key == "scenario_edit:s:targets:1@en").value
     row = targets.index[targets["id"] == "tg_pole_westbund_120"][0]
-    at.session_state["scenario_edit:s:targets:1"] = _edit(int(row), value=1_500_000)
+    at.session_state["scenario_edit:s:targets:1@en"] = _edit(int(row), value=1_500_000)
     at.run()
     at.button(key="scenario_edit:s:save:targets").click().run()
     assert not at.exception
@@ -263,7 +263,7 @@ def test_the_issues_what_if_moves_the_headline_and_the_timeline_by_exactly_its_f
     at.radio(key="section@zh").set_value("timeline").run()
     timeline_before = _timeline_totals(at)
     at.radio(key="section@zh").set_value("scenarios").run()
-    at.session_state[TRANCHES] = _edit(BEIYANG, phase="规划", floor_area_m2=600_000, year=2026)
+    at.session_state[TRANCHES.replace("@en", "@zh")] = _edit(BEIYANG, phase="规划", floor_area_m2=600_000, year=2026)
     at.run()
     assert not at.error, [e.value for e in at.error]
     at.button(key="scenario_edit:s:save:tranches").click().run()
@@ -335,7 +335,7 @@ def test_a_drawn_carriers_planned_figure_moves_the_headline_at_buildout_and_from
     at.text_input(key="scenario_edit:draw_id").input("new_tower")
     at.text_input(key="scenario_edit:draw_name_zh").input("新塔楼")
     at.text_input(key="scenario_edit:draw_name_en").input("New tower")
-    at.selectbox(key="scenario_edit:draw_status").select("planned")
+    at.selectbox(key="scenario_edit:draw_status@zh").select("planned")
     at.number_input(key="scenario_edit:draw_floor_area_planned_m2").set_value(200_000)
     at.number_input(key="scenario_edit:draw_planned_year").set_value(2026)
     at.run()

@@ -42,7 +42,7 @@ def _session(name: str) -> AppTest:
 
 
 def _remove(at: AppTest, carrier: str) -> None:
-    at.multiselect(key="scenario_edit:s:remove:0").select(carrier)
+    at.multiselect(key="scenario_edit:s:remove:0@en").select(carrier)
     at.run()
     at.button(key="scenario_edit:s:save").click()
     at.run()
@@ -72,7 +72,7 @@ def test_nothing_is_saved_without_a_name(workspace) -> None:
     at.run()
     at.selectbox(key="scenario@en").select("s")
     at.run()
-    at.multiselect(key="scenario_edit:s:remove:0").select("westbund_media_port")
+    at.multiselect(key="scenario_edit:s:remove:0@en").select("westbund_media_port")
     at.run()
     assert at.button(key="scenario_edit:s:save").disabled
     assert any("Give your name" in i.value for i in at.info)
@@ -238,8 +238,8 @@ def test_a_shape_drawn_on_the_map_reshapes_the_chosen_carrier(workspace) -> None
     at = _session("erin")
     at.session_state[DRAWING_KEY] = {"feature": _drawn(outline), "gcj02": False}
     at.run()
-    at.radio(key="scenario_edit:draw_use").set_value("reshape").run()
-    at.selectbox(key="scenario_edit:draw_target").select("modelspeed").run()
+    at.radio(key="scenario_edit:draw_use@en").set_value("reshape").run()
+    at.selectbox(key="scenario_edit:draw_target@en").select("modelspeed").run()
     at.button(key="scenario_edit:draw_save").click().run()
     assert not at.exception
     assert [(e.object_id, e.field) for e in workspace.edits("s")] == [("modelspeed", "geometry")]
