@@ -89,7 +89,7 @@ def test_every_unsaved_edit_survives_zh_en_zh_and_is_saved_once(workspace) -> No
         "deleted_rows": [],
     }
     at.run()
-    at.multiselect(key="scenario_edit:s:remove:0@zh").select(REMOVED).run()
+    at.multiselect(key="scenario_edit:s:remove@zh").select(REMOVED).run()
     assert not at.error, [e.value for e in at.error]
 
     for lang in ("en", "zh"):
@@ -102,7 +102,7 @@ def test_every_unsaved_edit_survives_zh_en_zh_and_is_saved_once(workspace) -> No
         ), lang
         tranches = _editor(at, f"scenario_edit:s:tranches:0@{lang}").set_index("id")
         assert tranches.at["beiyang_capacity", "floor_area_m2"] == 600_000, lang
-        assert at.multiselect(key=f"scenario_edit:s:remove:0@{lang}").value == [REMOVED], lang
+        assert at.multiselect(key=f"scenario_edit:s:remove@{lang}").value == [REMOVED], lang
         assert at.multiselect(key=f"scenario_compare@{lang}").value == ["base", "s"], lang
 
     # Any other rerun (the same widgets drawn again) keeps them too.
@@ -124,6 +124,16 @@ def test_every_unsaved_edit_survives_zh_en_zh_and_is_saved_once(workspace) -> No
     saved = workspace.load("s").dataset.carriers.set_index("id")
     assert (saved.at[CARRIER, "status"], int(saved.at[CARRIER, "floor_area_planned_m2"])) == ("planned", 123_456)
     assert REMOVED not in saved.index
+
+    # The tranches table, not saved yet, keeps its edit through the carriers' save (which reloads every table).
+    assert at.multiselect(key="scenario_edit:s:remove@zh").value == []
+    tranches = _editor(at, "scenario_edit:s:tranches:1@zh").set_index("id")
+    assert tranches.at["beiyang_capacity", "floor_area_m2"] == 600_000
+    at.button(key="scenario_edit:s:save:tranches").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    tranche_edits = [(e.object_id, e.field, e.value_after) for e in workspace.edits("s") if e.object_type == "tranche"]
+    assert tranche_edits == [("beiyang_capacity", "floor_area_m2", 600_000)]
 
 
 def test_a_drawn_carriers_choices_survive_a_switch(workspace) -> None:

@@ -42,7 +42,7 @@ def _session(name: str) -> AppTest:
 
 
 def _remove(at: AppTest, carrier: str) -> None:
-    at.multiselect(key="scenario_edit:s:remove:0@en").select(carrier)
+    at.multiselect(key="scenario_edit:s:remove@en").select(carrier)
     at.run()
     at.button(key="scenario_edit:s:save").click()
     at.run()
@@ -72,7 +72,7 @@ def test_nothing_is_saved_without_a_name(workspace) -> None:
     at.run()
     at.selectbox(key="scenario@en").select("s")
     at.run()
-    at.multiselect(key="scenario_edit:s:remove:0@en").select("westbund_media_port")
+    at.multiselect(key="scenario_edit:s:remove@en").select("westbund_media_port")
     at.run()
     assert at.button(key="scenario_edit:s:save").disabled
     assert any("Give your name" in i.value for i in at.info)

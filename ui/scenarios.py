@@ -230,6 +230,11 @@ def _draft_key(key: str, name: str, part: str) -> str:
     return f"{key}:{name}:draft:{part}"
 
 
+def _removal_key(key: str, name: str) -> str:
+    """Where the carriers chosen for removal (not yet saved) are held."""
+    return f"{key}:{name}:remove"
+
+
 def _fresh(own: str, held: str) -> bool:
     """Whether the table editor ``own`` starts afresh in this run (first drawn, drawn in the other language, or
     forgotten by Streamlit while another section was shown): then it is built from the held draft."""
@@ -447,7 +452,7 @@ def edit_table(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, 
     removed = _kept_multiselect(
         st.multiselect,
         _t("remove", lang),
-        f"{key}:{name}:remove:{generation}",
+        _removal_key(key, name),
         list(original.index),
         lambda i: str(names.get(i, i)),
         lang=lang,
@@ -487,7 +492,7 @@ def _save_controls(  # noqa: PLR0917 - the page's own helper
             st.warning(md(conflict.in_(lang)))
         left, right = st.columns(2)
         if left.button(_t("reload", lang), key=f"{key}:{name}:reload{suffix}"):
-            _reset(key, name, generation)
+            _reset(key, name, generation, drafts=(part,))
             st.rerun()
         if right.button(_t("reapply", lang), key=f"{key}:{name}:reapply{suffix}") and who is not None:
             current = workspace.scenario(name).version  # on what is there now, still refused if it moves again
@@ -507,11 +512,15 @@ def _save_controls(  # noqa: PLR0917 - the page's own helper
         _save(workspace, name, lang, who, changes, reason, loaded, key, generation, part=part)
 
 
-def _reset(key: str, name: str, generation: int) -> None:
+def _reset(key: str, name: str, generation: int, *, drafts: Iterable[str]) -> None:
+    """Reload every table of the scenario (a new generation), dropping the unsaved edits of the parts ``drafts``
+    (saved or given up); the other tables keep theirs, made again against the data as it now is."""
     for suffix in ("version", "pending", "pending_part", "conflict"):
         st.session_state.pop(f"{key}:{name}:{suffix}", None)
-    for part in ("carriers", "tranches", "targets"):  # a save or reload of any table reloads them all
+    for part in drafts:
         st.session_state.pop(_draft_key(key, name, part), None)
+        if part == "carriers":
+            st.session_state.pop(_removal_key(key, name), None)
     st.session_state[f"{key}:{name}:generation"] = generation + 1
 
 
@@ -527,7 +536,9 @@ def _save(  # noqa: PLR0917 - the page's own helper
     generation: int,
     *,
     part: str = "carriers",
+    drafts: Iterable[str] | None = None,
 ) -> None:
+    """Save ``changes``; once saved, the unsaved edits of ``drafts`` (default: ``part``'s) are dropped."""
     try:
         result = workspace.save(name, changes, who=who, reason=reason, if_version=if_version)
     except ConflictError as exc:
@@ -541,7 +552,7 @@ def _save(  # noqa: PLR0917 - the page's own helper
     except WorkspaceError as exc:
         st.error(md(exc.report(lang)))
         return
-    _reset(key, name, generation)
+    _reset(key, name, generation, drafts=(part,) if drafts is None else drafts)
     st.session_state["scenario_saved"] = (
         _t("saved", lang, version=result.version, n=len(result.edit_ids)) if result.edit_ids else _t("unchanged", lang)
     )
@@ -973,7 +984,7 @@ def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *
         version = workspace.scenario(name).version
         reason = st.session_state.get(f"{key}:{name}:reason", "")
         generation = st.session_state.get(f"{key}:{name}:generation", 0)
-        _save(workspace, name, lang, who, changes, reason, version, key, generation)
+        _save(workspace, name, lang, who, changes, reason, version, key, generation, drafts=())
 
 
 # --- compare and history ----------------------------------------------------------------------------
