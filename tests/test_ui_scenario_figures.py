@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import headline_figure
 from streamlit.testing.v1 import AppTest
 
 from geo.schema import DataError
@@ -259,7 +260,7 @@ def test_the_issues_what_if_moves_the_headline_and_the_timeline_by_exactly_its_f
     at.radio(key="section@zh").set_value("scenarios").run()
     at.selectbox(key="scenario@zh").select("s").run()
     at.text_input(key="scenario_who").input("gao").run()
-    headline_before = float(at.metric[0].value)
+    headline_before = headline_figure(at.metric[0].value)[1]
     at.radio(key="section@zh").set_value("timeline").run()
     timeline_before = _timeline_totals(at)
     at.radio(key="section@zh").set_value("scenarios").run()
@@ -269,7 +270,7 @@ def test_the_issues_what_if_moves_the_headline_and_the_timeline_by_exactly_its_f
     at.button(key="scenario_edit:s:save:tranches").click().run()
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
-    assert float(at.metric[0].value) - headline_before == pytest.approx(-40.0)  # build-out: 100万 → 60万
+    assert headline_figure(at.metric[0].value)[1] - headline_before == pytest.approx(-40.0)  # build-out: 100万 → 60万
     at.radio(key="section@zh").set_value("timeline").run()
     assert not at.exception
     moved = (_timeline_totals(at) - timeline_before).round(6)
@@ -281,10 +282,10 @@ def test_the_issues_what_if_moves_the_headline_and_the_timeline_by_exactly_its_f
     at.slider(key="year").set_value(2026).run()
     at.radio(key="section@zh").set_value("summary").run()
     assert not at.exception
-    at_2026 = float(at.metric[0].value)
+    at_2026 = headline_figure(at.metric[0].value)[1]
     at.radio(key="section@zh").set_value("scenarios").run()
     at.selectbox(key="scenario@zh").select("base").run()
-    assert at_2026 - float(at.metric[0].value) == pytest.approx(60.0)
+    assert at_2026 - headline_figure(at.metric[0].value)[1] == pytest.approx(60.0)
 
 
 # --- a carrier drawn on the map, with a planned figure and its year ------------------------------------------
@@ -295,7 +296,7 @@ IN_LINE15 = (121.43325595057534, 31.150828)  # lon, lat inside the Line 15 belt,
 def _summary(at: AppTest) -> tuple[float, float]:
     """The headline total and the Line 15 belt's total in the summary table (万㎡)."""
     table = next(d.value for d in at.dataframe if "belt_line15" in d.value.index)
-    return float(at.metric[0].value), float(table.at["belt_line15", "合计 (万㎡)"])
+    return headline_figure(at.metric[0].value)[1], float(table.at["belt_line15", "合计 (万㎡)"])
 
 
 def _as_of(at: AppTest, year: int | None) -> tuple[float, float]:
