@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 from conftest import streamlit_server
-from test_browser_choices import no_failure, select, selected, switch_language, wait_for_run
+from test_browser_choices import click_option, no_failure, select, selected, switch_language, wait_for_run
 from test_browser_scenario_figures import type_cell
 from test_browser_scenarios import EMPTY, MAP_FRAME, click, open_scenario, success
 
+import layers
 from geo.text import field_label, term
 from geo.workspace import FEATURE, Who, create_workspace, open_workspace
 from ui.scenarios import EDITABLE, TEXTS
+from ui.words import say
 
 pytestmark = pytest.mark.browser
 
@@ -100,11 +102,19 @@ def choose_status(page: object, carrier: str, word: str) -> None:
 
 
 def row_cells(grid: object, first_cell: str) -> list[str]:
-    """The cells of the row whose first cell is ``first_cell``, as the grid's accessible table reads them."""
-    for row in grid.locator("tr").all():  # type: ignore[attr-defined]
-        cells = [c.strip() for c in row.locator("td, th").all_inner_texts()]
-        if cells and cells[0] == first_cell:
-            return cells
+    """The cells of the row whose first cell is ``first_cell``, as the grid's accessible table reads them (read
+    again while the grid, just redrawn by a rerun, has not written its rows yet)."""
+    for _attempt in range(10):
+        try:
+            grid.scroll_into_view_if_needed()  # type: ignore[attr-defined]
+            for row in grid.locator("tr").all():  # type: ignore[attr-defined]
+                cells = [c.strip() for c in row.locator("td, th").all_inner_texts()]
+                if cells and cells[0] == first_cell:
+                    return cells
+        except Exception:  # noqa: BLE001 - playwright's Error: a rerun replaced the grid while it was read
+            grid.page.wait_for_timeout(500)  # type: ignore[attr-defined]
+            continue
+        grid.page.wait_for_timeout(500)  # type: ignore[attr-defined]
     return []
 
 
@@ -153,10 +163,8 @@ def assert_all_kept(page: object, lang: str) -> None:
     assert planned.input_value().replace(",", "") == "200000"
 
 
-def test_every_unsaved_edit_survives_a_language_switch_and_is_saved_once(browser, server, workspace_path) -> None:
-    page = open_scenario(browser, server, "lin")
-    page.set_viewport_size({"width": 2200, "height": 1400})  # every column of the carriers table in view
-    wait_for_run(page)
+def make_every_kind_of_edit(page: object) -> None:
+    """A tranche's figure, a carrier's figure and status, a carrier to remove, a carrier drawn and described."""
     type_cell(page, tranches_grid(page), TRANCHE, "floor_area_m2", 600_000)
     type_carrier_cell(page, CARRIER, "floor_area_planned_m2", 123_456)
     choose_status(page, CARRIER, term("status", "planned", "zh"))  # last: the grid keeps its select list's focus
@@ -173,6 +181,13 @@ def test_every_unsaved_edit_survives_a_language_switch_and_is_saved_once(browser
     figure.fill("200000")
     figure.press("Enter")
     wait_for_run(page)
+
+
+def test_every_unsaved_edit_survives_a_language_switch_and_is_saved_once(browser, server, workspace_path) -> None:
+    page = open_scenario(browser, server, "lin")
+    page.set_viewport_size({"width": 2200, "height": 1400})  # every column of the carriers table in view
+    wait_for_run(page)
+    make_every_kind_of_edit(page)
     no_failure(page, "making every kind of edit")
     assert_all_kept(page, "zh")
 
@@ -180,12 +195,25 @@ def test_every_unsaved_edit_survives_a_language_switch_and_is_saved_once(browser
         switch_language(page, lang)
         no_failure(page, f"switching to {lang}")
         assert_all_kept(page, lang)
+    # Any other rerun keeps them too: the grouping, a layer box.
+    click_option(page, say("grouping", "zh"), term("grouping", "belt", "zh"))
+    page.get_by_test_id("stSidebarUserContent").get_by_text(  # type: ignore[attr-defined]
+        layers.layer_label("carriers", "zh"), exact=True
+    ).click()
+    wait_for_run(page)
+    no_failure(page, "changing the grouping and a layer")
+    assert_all_kept(page, "zh")
 
     store = open_workspace(workspace_path, create=False)
     assert store.edits("s") == []  # nothing saved by a switch
     click(page, TEXTS["save"].zh)
     no_failure(page, "saving the carriers")
     assert success(page) == TEXTS["saved"].zh.format(version=1, n=3)
+    emptied = removal_box(page, "zh").inner_text()  # type: ignore[attr-defined] # saved: nothing chosen now
+    assert REMOVED_NAMES["zh"] not in emptied, emptied
+    drawn = removal_box(page, "zh").inner_html()  # type: ignore[attr-defined] # the placeholder: an attribute
+    assert say("choose", "zh") in drawn, drawn  # in Chinese, not Streamlit's "Choose options"
+    assert "Choose" not in drawn, drawn
     edits = sorted((e.object_id, e.field, e.value_after) for e in store.edits("s"))
     assert edits == sorted(
         [(CARRIER, "floor_area_planned_m2", 123_456), (CARRIER, "status", "planned"), (REMOVED, FEATURE, None)]

@@ -43,6 +43,7 @@ from geo.workspace import (
     open_workspace,
 )
 from ui.state import coded, widget_key
+from ui.words import say
 
 __all__ = [
     "DRAWING_KEY",
@@ -221,6 +222,7 @@ def _kept_multiselect(
     own = widget_key(key, lang)
     if own not in state or list(state[own]) != kept:
         state[own] = list(kept)
+    options.setdefault("placeholder", say("choose", lang))  # not Streamlit's English "Choose options"
     widget(label, offered, key=own, format_func=words, on_change=_copy_codes, args=(own, key), **options)
     return list(state[key])
 
