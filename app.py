@@ -284,7 +284,8 @@ with headline, guard("headline", lang):
 
     metrics = present.district_metrics(table)
     columns = st.columns(4)
-    columns[0].metric(t("m_total"), f"{metrics['total']:,.1f}")
+    # The total with its qualifier (约 / 不少于), worded as the summary table words it: a bare number reads as exact.
+    columns[0].metric(t("m_total"), present.qualified(f"{metrics['total']:,.1f}", metrics["total_qualifier"], lang))
     columns[1].metric(t("m_existing"), f"{metrics['existing']:,.1f}")
     columns[2].metric(t("m_planned"), f"{metrics['planned']:,.1f}")
     columns[3].metric(t("m_unknown"), metrics["unknown"])

@@ -28,6 +28,7 @@ __all__ = [
     "label",
     "markdown_text",
     "memberships",
+    "qualified",
     "qualifier_words",
     "summary_table",
     "wan",
@@ -86,6 +87,18 @@ def qualifier_words(codes: pd.Series | list[str], lang: Lang) -> list[str]:
     """
     words = VOCABULARY["qualifier"]
     return [words[str(code)].in_(lang).strip() if str(code) in words else "" for code in codes]
+
+
+def qualified(figure: str, qualifier: object, lang: Lang) -> str:
+    """A figure as written, with its qualifier's word (:func:`qualifier_words`, the summary table's) before it.
+
+    An exact figure (or an unknown code) is the figure alone: a bare number on the page reads as exact.
+
+    >>> qualified("755.0", "about", "zh"), qualified("755.0", "at_least", "en"), qualified("755.0", "exact", "zh")
+    ('约 755.0', 'at least 755.0', '755.0')
+    """
+    word = qualifier_words([str(qualifier)], lang)[0]
+    return f"{word} {figure}" if word else figure
 
 
 def summary_table(table: pd.DataFrame, lang: Lang) -> pd.DataFrame:
@@ -260,10 +273,13 @@ def _named_zones(text: str, names: Mapping[str, object], lang: Lang) -> str:
     return ("、" if lang == "zh" else ", ").join(shown)
 
 
-def district_metrics(table: pd.DataFrame) -> dict[str, float | int]:
-    """The headline numbers from a roll-up table's total row: 万㎡ and the unknown count."""
+def district_metrics(table: pd.DataFrame) -> dict[str, float | int | str]:
+    """The headline numbers from a roll-up table's total row: 万㎡ and the unknown count, and ``total_qualifier``,
+    the qualifier code of the total (``exact``, ``about``, ``at_least``; ``exact`` when the table carries none),
+    to be written before it with :func:`qualified` as the summary table words it."""
     total = table[table["group_id"] == TOTAL].iloc[0]
     return {
+        "total_qualifier": str(total["total_qualifier"]) if "total_qualifier" in table.columns else "exact",
         "existing": float(total["existing_m2"]) / 10_000,
         "planned": float(total["planned_m2"]) / 10_000,
         "total": float(total["total_m2"]) / 10_000,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -14,7 +15,7 @@ import geo  # noqa: F401 - restricts GDAL's drivers before any test imports pyog
 from bench import harness
 from bench.harness import CHROMIUM_ARGS
 
-__all__ = ["CHROMIUM_ARGS", "chromium_path", "find_chromium", "streamlit_server"]
+__all__ = ["CHROMIUM_ARGS", "chromium_path", "find_chromium", "headline_figure", "streamlit_server"]
 
 
 def find_chromium() -> str:
@@ -25,6 +26,20 @@ def find_chromium() -> str:
             pytest.fail("Chromium is required in CI: .ci/run installs Debian's 'chromium'")
         pytest.skip("headless Chromium not installed (Debian: apt-get install chromium)")
     return path
+
+
+def headline_figure(text: str) -> tuple[str, float]:
+    """A headline figure as the page writes it (``不少于 1,234.5``, ``about 755.0``, ``12.0``): the qualifier's word
+    (``""`` when exact) and the number. Fails on anything else: a word the summary table does not use, no number."""
+    from geo.present import qualifier_words  # noqa: PLC0415
+    from geo.text import LANGS  # noqa: PLC0415
+
+    words = {word for lang in LANGS for word in qualifier_words(["exact", "about", "at_least"], lang)}
+    found = re.fullmatch(r"(?:(.+?) )?(-?\d{1,3}(?:,\d{3})*\.\d)", text.strip())
+    assert found, f"the headline figure {text!r} is not a number (one decimal) after an optional qualifier"
+    word = found.group(1) or ""
+    assert word in words, f"the headline figure {text!r} has a qualifier the summary table never uses"
+    return word, float(found.group(2).replace(",", ""))
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from geo.data import load_dataset
+from geo.present import qualified
 from geo.rollup import summarize
 from geo.timeline import bundled_figure_paths
 from ui import cache
@@ -140,7 +141,11 @@ def test_the_pages_summary_is_the_commands_and_the_timelines_for_that_year(
         assert caohejing["planned_m2"] >= 400_000
     metrics = [m.value for m in at.metric]
     total = summary[-1]
-    assert metrics[:3] == [f"{total[c] / 10_000:,.1f}" for c in ("total_m2", "existing_m2", "planned_m2")]
+    # the total after its qualifier's word, as the table words it (nothing when exact)
+    assert metrics[:3] == [
+        qualified(f"{total['total_m2'] / 10_000:,.1f}", total["total_qualifier"], "zh"),
+        *(f"{total[c] / 10_000:,.1f}" for c in ("existing_m2", "planned_m2")),
+    ]
 
 
 @pytest.fixture

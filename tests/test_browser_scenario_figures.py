@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import streamlit_server
+from conftest import headline_figure, streamlit_server
 from test_browser_choices import choose_section, click_option, no_failure, select, wait_for_run
 from test_browser_scenarios import MAP_FRAME, click, open_scenario, success
 
@@ -54,17 +54,20 @@ def bundled_frames() -> tuple[object, object]:
 
 
 def headline(page: object) -> float:
-    """The headline total (万㎡), once the page has finished its run."""
+    """The headline total (万㎡, after its qualifier's word), once the page has finished its run."""
     wait_for_run(page)
-    return float(page.locator('[data-testid="stMetricValue"]').first.inner_text())  # type: ignore[attr-defined]
+    return headline_figure(page.locator('[data-testid="stMetricValue"]').first.inner_text())[1]  # type: ignore[attr-defined]
 
 
 def wait_for_headline(page: object, before: float) -> float:
-    """The headline total once it is no longer ``before`` (a save's rerun), or as it is after 30 s."""
+    """The headline total once its number is no longer ``before`` (a save's rerun), or as it is after 30 s."""
     with contextlib.suppress(Exception):  # playwright's TimeoutError: the caller's assertion says what is shown
         page.wait_for_function(  # type: ignore[attr-defined]
-            "before => document.querySelector('[data-testid=\"stMetricValue\"]').innerText.trim() !== before",
-            arg=f"{before:.1f}",
+            """before => {
+                const text = document.querySelector('[data-testid="stMetricValue"]').innerText.trim();
+                return !text.endsWith(' ' + before) && text !== before;
+            }""",
+            arg=f"{before:,.1f}",
             timeout=30_000,
         )
     return headline(page)

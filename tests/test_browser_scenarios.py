@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import streamlit_server
+from conftest import headline_figure, streamlit_server
 from test_browser_choices import choose_section, no_failure, select, wait_for_run
 
 from geo.workspace import Change, Who, create_workspace
@@ -176,7 +176,8 @@ def test_a_carrier_drawn_on_the_map_is_saved_into_the_table_and_the_sums(browser
     page.on("request", lambda r: requests.append(r.url))
     frame = page.locator(MAP_FRAME).first.content_frame  # the page's map (the comparison's is below)
     frame.locator(".leaflet-draw-draw-polygon").wait_for()
-    total_before = float(page.locator('[data-testid="stMetricValue"]').first.inner_text())
+    shown_before = page.locator('[data-testid="stMetricValue"]').first.inner_text().strip()
+    total_before = headline_figure(shown_before)[1]
     # Where EMPTY (a spot of Xuhui no carrier covers) is on the screen: asked of the page's Leaflet map.
     box = page.locator(MAP_FRAME).first.bounding_box()
     point = frame.locator(".leaflet-container").evaluate(
@@ -215,10 +216,10 @@ def test_a_carrier_drawn_on_the_map_is_saved_into_the_table_and_the_sums(browser
     with contextlib.suppress(Exception):  # playwright's TimeoutError: then the assertion below says what is shown
         page.wait_for_function(
             "before => document.querySelector('[data-testid=\"stMetricValue\"]').innerText.trim() !== before",
-            arg=f"{total_before:.1f}",
+            arg=shown_before,
             timeout=30_000,
         )
-    total_after = float(page.locator('[data-testid="stMetricValue"]').first.inner_text())
+    total_after = headline_figure(page.locator('[data-testid="stMetricValue"]').first.inner_text())[1]
     metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
     assert total_after - total_before == pytest.approx(30.0), (metrics, saved.loc["drawn_tower"].to_dict())
     outside = [u for u in requests if not u.startswith(("http://127.0.0.1", "data:", "blob:", "about:"))]

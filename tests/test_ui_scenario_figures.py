@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import headline_figure
 from streamlit.testing.v1 import AppTest
 
 from geo.schema import DataError
@@ -16,8 +17,8 @@ from geo.workspace import Change, Who, columns_following_tranches, create_worksp
 from ui.scenarios import TRANCHE_EDITABLE, figure_changes, figure_frame
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANCHES = "scenario_edit:s:tranches:0"  # the tranches editor's key (scenario s, first generation)
-TARGETS = "scenario_edit:s:targets:0"
+TRANCHES = "scenario_edit:s:tranches:0@en"  # the tranches editor's key (scenario s, first generation, in English)
+TARGETS = "scenario_edit:s:targets:0@en"
 BEIYANG = 7  # beiyang_capacity's row in the bundled tranches table (seeds/tranches.csv, 0-based)
 
 
@@ -163,7 +164,7 @@ def _session(page, name: str = "gao") -> AppTest:
 def test_every_edit_table_shows_an_unknown_figure_as_a_dash_not_a_word(workspace) -> None:
     at = _session(_page_zh)
     editors = [d for d in at.data_editor if d.key and d.key.startswith("scenario_edit:s:")]
-    assert [d.key for d in editors] == ["scenario_edit:s:0", TRANCHES, TARGETS]
+    assert [d.key for d in editors] == [f"scenario_edit:s:{part}0@zh" for part in ("", "tranches:", "targets:")]
     assert {d.proto.placeholder for d in editors} == {"—"}  # else the grid writes "None" on the Chinese page
 
 
@@ -176,7 +177,7 @@ def test_an_invalid_row_is_refused_in_words_and_nothing_is_saved(workspace, page
     at = _session(page)
     edits = _edit(BEIYANG, year=1800)
     edits["edited_rows"][1] = {"floor_area_m2": 1_200_000}  # caohejing_fyp: valid on its own
-    at.session_state[TRANCHES] = edits
+    at.session_state[TRANCHES.replace("@en", "@zh" if page is _page_zh else "@en")] = edits
     at.run()
     assert not at.exception
     shown = [e.value.replace("\\", "") for e in at.error]  # markdown escapes
@@ -212,9 +213,9 @@ def test_a_tranche_and_a_target_are_saved_as_logged_edits_with_reason_and_who(wo
         ("carrier", "beiyang", "planned_year", 2026, "gao", "what if 60万 by 2026"),
     ]
     # The targets table, reloaded by the save (a new generation): one changed value is one edit.
-    targets = next(d for d in at.dataframe if d.key == "scenario_edit:s:targets:1").value
+    targets = next(d for d in at.dataframe if d.key == "scenario_edit:s:targets:1@en").value
     row = targets.index[targets["id"] == "tg_pole_westbund_120"][0]
-    at.session_state["scenario_edit:s:targets:1"] = _edit(int(row), value=1_500_000)
+    at.session_state["scenario_edit:s:targets:1@en"] = _edit(int(row), value=1_500_000)
     at.run()
     at.button(key="scenario_edit:s:save:targets").click().run()
     assert not at.exception
@@ -259,17 +260,17 @@ def test_the_issues_what_if_moves_the_headline_and_the_timeline_by_exactly_its_f
     at.radio(key="section@zh").set_value("scenarios").run()
     at.selectbox(key="scenario@zh").select("s").run()
     at.text_input(key="scenario_who").input("gao").run()
-    headline_before = float(at.metric[0].value)
+    headline_before = headline_figure(at.metric[0].value)[1]
     at.radio(key="section@zh").set_value("timeline").run()
     timeline_before = _timeline_totals(at)
     at.radio(key="section@zh").set_value("scenarios").run()
-    at.session_state[TRANCHES] = _edit(BEIYANG, phase="规划", floor_area_m2=600_000, year=2026)
+    at.session_state[TRANCHES.replace("@en", "@zh")] = _edit(BEIYANG, phase="规划", floor_area_m2=600_000, year=2026)
     at.run()
     assert not at.error, [e.value for e in at.error]
     at.button(key="scenario_edit:s:save:tranches").click().run()
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
-    assert float(at.metric[0].value) - headline_before == pytest.approx(-40.0)  # build-out: 100万 → 60万
+    assert headline_figure(at.metric[0].value)[1] - headline_before == pytest.approx(-40.0)  # build-out: 100万 → 60万
     at.radio(key="section@zh").set_value("timeline").run()
     assert not at.exception
     moved = (_timeline_totals(at) - timeline_before).round(6)
@@ -281,10 +282,10 @@ def test_the_issues_what_if_moves_the_headline_and_the_timeline_by_exactly_its_f
     at.slider(key="year").set_value(2026).run()
     at.radio(key="section@zh").set_value("summary").run()
     assert not at.exception
-    at_2026 = float(at.metric[0].value)
+    at_2026 = headline_figure(at.metric[0].value)[1]
     at.radio(key="section@zh").set_value("scenarios").run()
     at.selectbox(key="scenario@zh").select("base").run()
-    assert at_2026 - float(at.metric[0].value) == pytest.approx(60.0)
+    assert at_2026 - headline_figure(at.metric[0].value)[1] == pytest.approx(60.0)
 
 
 # --- a carrier drawn on the map, with a planned figure and its year ------------------------------------------
@@ -295,7 +296,7 @@ IN_LINE15 = (121.43325595057534, 31.150828)  # lon, lat inside the Line 15 belt,
 def _summary(at: AppTest) -> tuple[float, float]:
     """The headline total and the Line 15 belt's total in the summary table (万㎡)."""
     table = next(d.value for d in at.dataframe if "belt_line15" in d.value.index)
-    return float(at.metric[0].value), float(table.at["belt_line15", "合计 (万㎡)"])
+    return headline_figure(at.metric[0].value)[1], float(table.at["belt_line15", "合计 (万㎡)"])
 
 
 def _as_of(at: AppTest, year: int | None) -> tuple[float, float]:
@@ -335,7 +336,7 @@ def test_a_drawn_carriers_planned_figure_moves_the_headline_at_buildout_and_from
     at.text_input(key="scenario_edit:draw_id").input("new_tower")
     at.text_input(key="scenario_edit:draw_name_zh").input("新塔楼")
     at.text_input(key="scenario_edit:draw_name_en").input("New tower")
-    at.selectbox(key="scenario_edit:draw_status").select("planned")
+    at.selectbox(key="scenario_edit:draw_status@zh").select("planned")
     at.number_input(key="scenario_edit:draw_floor_area_planned_m2").set_value(200_000)
     at.number_input(key="scenario_edit:draw_planned_year").set_value(2026)
     at.run()

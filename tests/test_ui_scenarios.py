@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 import shapely.geometry
+from conftest import headline_figure
 from streamlit.testing.v1 import AppTest
 
 from geo.crs import wgs84_to_gcj02
@@ -42,7 +43,7 @@ def _session(name: str) -> AppTest:
 
 
 def _remove(at: AppTest, carrier: str) -> None:
-    at.multiselect(key="scenario_edit:s:remove:0").select(carrier)
+    at.multiselect(key="scenario_edit:s:remove@en").select(carrier)
     at.run()
     at.button(key="scenario_edit:s:save").click()
     at.run()
@@ -72,7 +73,7 @@ def test_nothing_is_saved_without_a_name(workspace) -> None:
     at.run()
     at.selectbox(key="scenario@en").select("s")
     at.run()
-    at.multiselect(key="scenario_edit:s:remove:0").select("westbund_media_port")
+    at.multiselect(key="scenario_edit:s:remove@en").select("westbund_media_port")
     at.run()
     assert at.button(key="scenario_edit:s:save").disabled
     assert any("Give your name" in i.value for i in at.info)
@@ -140,13 +141,21 @@ def test_a_notes_markdown_is_shown_as_text(workspace) -> None:
     assert any(r"\!\[x\]\(http" in c and r"\<b\>" in c for c in captions), captions
 
 
+def _in_english(word: str) -> str:
+    """A qualifier's Chinese word (the summary table's) in English."""
+    from geo.present import qualifier_words  # noqa: PLC0415
+
+    codes = ["exact", "about", "at_least"]
+    return dict(zip(qualifier_words(codes, "zh"), qualifier_words(codes, "en"), strict=True))[word]
+
+
 def test_the_page_shows_the_chosen_scenario_everywhere_and_keeps_it_across_languages(workspace) -> None:
     """On the whole page: choosing a scenario drives the headline; switching the language keeps it."""
     workspace.save("s", [Change("carrier", "westbund_media_port", None)], who=Who("lead"), reason="test")
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
     at.query_params["basemap"] = "none"
     at.run()
-    base_total = at.metric[0].value
+    base_word, base_total = headline_figure(at.metric[0].value)
     at.radio(key="section@zh").set_value("scenarios").run()
     at.selectbox(key="scenario@zh").select("s").run()
     assert not at.exception
@@ -155,7 +164,8 @@ def test_the_page_shows_the_chosen_scenario_everywhere_and_keeps_it_across_langu
     assert not at.exception
     assert at.session_state["scenario"] == "s"
     assert any("scenario “s”" in i.value for i in at.info)
-    assert at.metric[0].value == base_total  # the media port's figure was unknown: removing it changes no sum
+    # the media port's figure was unknown: removing it changes no sum; its qualifier is worded in English now
+    assert headline_figure(at.metric[0].value) == (_in_english(base_word), base_total)
 
 
 # --- drawing on the map ---------------------------------------------------------------------------
@@ -205,7 +215,7 @@ def test_a_carrier_drawn_on_the_map_is_in_the_table_and_the_sums(workspace) -> N
     at.radio(key="section@zh").set_value("scenarios").run()
     at.selectbox(key="scenario@zh").select("s").run()
     at.text_input(key="scenario_who").input("dora").run()
-    total_before = float(at.metric[0].value)
+    total_before = headline_figure(at.metric[0].value)[1]
     assert not _has_button(at, "scenario_edit:draw_save")  # nothing drawn yet: only the hint
     at.session_state[DRAWING_KEY] = {"feature": _drawn(outline), "gcj02": False}  # as remember_drawing keeps it
     at.run()
@@ -226,7 +236,7 @@ def test_a_carrier_drawn_on_the_map_is_in_the_table_and_the_sums(workspace) -> N
     assert saved.at["new_tower", "geometry"].equals_exact(outline, 1e-9)
     assert int(saved.at["new_tower", "floor_area_planned_m2"]) == 200_000
     assert any("new_tower" in d.value.index for d in at.dataframe), "not a row of the edit table"
-    assert float(at.metric[0].value) - total_before == pytest.approx(200_000 / 10_000)
+    assert headline_figure(at.metric[0].value)[1] - total_before == pytest.approx(200_000 / 10_000)
 
 
 def _has_button(at: AppTest, key: str) -> bool:
@@ -238,8 +248,8 @@ def test_a_shape_drawn_on_the_map_reshapes_the_chosen_carrier(workspace) -> None
     at = _session("erin")
     at.session_state[DRAWING_KEY] = {"feature": _drawn(outline), "gcj02": False}
     at.run()
-    at.radio(key="scenario_edit:draw_use").set_value("reshape").run()
-    at.selectbox(key="scenario_edit:draw_target").select("modelspeed").run()
+    at.radio(key="scenario_edit:draw_use@en").set_value("reshape").run()
+    at.selectbox(key="scenario_edit:draw_target@en").select("modelspeed").run()
     at.button(key="scenario_edit:draw_save").click().run()
     assert not at.exception
     assert [(e.object_id, e.field) for e in workspace.edits("s")] == [("modelspeed", "geometry")]

@@ -28,7 +28,7 @@ from geo.cli_scenario import compare_table, log_table, scenario_dataset
 from geo.data import Dataset
 from geo.present import markdown_text as md
 from geo.schema import DataError, Problem
-from geo.text import TERMS, Lang, Text, field_label, term
+from geo.text import LANGS, TERMS, Lang, Text, field_label, term
 from geo.tranches import TARGET_COLUMNS, TRANCHE_COLUMNS
 from geo.workspace import (
     BASE,
@@ -42,7 +42,8 @@ from geo.workspace import (
     default_workspace_path,
     open_workspace,
 )
-from ui.state import coded
+from ui.state import coded, widget_key
+from ui.words import say
 
 __all__ = [
     "DRAWING_KEY",
@@ -70,6 +71,7 @@ __all__ = [
     "scenario_selector",
     "session_who",
     "table_changes",
+    "with_draft",
 ]
 
 EDITABLE: tuple[str, ...] = (
@@ -173,6 +175,73 @@ _WHOLE = Text("整个对象（新增/删除）", "whole object (added/removed)")
 
 def _t(key: str, lang: Lang, **values: object) -> str:
     return TEXTS[key].format(**values).in_(lang) if values else TEXTS[key].in_(lang)
+
+
+# --- what a planner has chosen or typed, kept across a language switch ------------------------------------
+# Streamlit sends a select widget's *labels* back from the browser, and a table editor's edits as the cells'
+# values (a status as its word): both change with the language. So, as ui.state.coded does for one choice,
+# every choice below is held as codes under its own key and drawn by a widget keyed per language, and every
+# table's unsaved edits are held as changes (codes, :class:`geo.workspace.Change`), from which a table drawn
+# afresh (a language switch, a return to the section) starts. Every change is made against the saved data,
+# never against the table as shown, so an edit carried across a switch is saved once.
+
+
+def _forget_other_languages(key: str, lang: Lang) -> None:
+    """Drop the widget of ``key`` drawn in another language: its state holds that language's words."""
+    for other in LANGS:
+        if other != lang and widget_key(key, other) in st.session_state:
+            del st.session_state[widget_key(key, other)]
+
+
+def _copy_codes(source: str, target: str) -> None:
+    st.session_state[target] = list(st.session_state[source])
+
+
+def _kept_multiselect(
+    widget: Any,
+    label: str,
+    key: str,
+    codes: Iterable[str],
+    words: Any,
+    *,
+    lang: Lang,
+    default: Iterable[str] = (),
+    **options: Any,
+) -> list[str]:
+    """A multiselect whose chosen codes live under ``key``, drawn by a widget keyed per language (``key@lang``).
+
+    ``words`` maps a code to its label in ``lang``; ``default`` is the first choice of a session. Returns the
+    chosen codes, in the order chosen, those no longer offered dropped."""
+    state = st.session_state
+    offered = list(codes)
+    if key not in state:
+        state[key] = [c for c in default if c in offered]
+    kept = [c for c in state[key] if c in offered]
+    state[key] = kept
+    _forget_other_languages(key, lang)
+    own = widget_key(key, lang)
+    if own not in state or list(state[own]) != kept:
+        state[own] = list(kept)
+    options.setdefault("placeholder", say("choose", lang))  # not Streamlit's English "Choose options"
+    widget(label, offered, key=own, format_func=words, on_change=_copy_codes, args=(own, key), **options)
+    return list(state[key])
+
+
+def _draft_key(key: str, name: str, part: str) -> str:
+    """Where the unsaved changes of a scenario's table (``carriers``, ``tranches``, ``targets``) are held."""
+    return f"{key}:{name}:draft:{part}"
+
+
+def _removal_key(key: str, name: str) -> str:
+    """Where the carriers chosen for removal (not yet saved) are held."""
+    return f"{key}:{name}:remove"
+
+
+def _fresh(own: str, held: str) -> bool:
+    """Whether the table editor ``own`` starts afresh in this run (first drawn, drawn in the other language, or
+    forgotten by Streamlit while another section was shown): then it is built from the held draft."""
+    state = st.session_state
+    return own not in state or state.get(held, (None,))[0] != own
 
 
 # --- the store and who --------------------------------------------------------------------------------
@@ -291,6 +360,29 @@ def _editor_frame(data: ScenarioData, lang: Lang) -> pd.DataFrame:
     return frame
 
 
+def with_draft(frame: pd.DataFrame, draft: Iterable[Change], lang: Lang) -> pd.DataFrame:
+    """The carriers table as shown (:func:`edit_table`) with unsaved changes written in: status codes as ``lang``'s
+    words, unknown as empty. Removals and unknown carriers are left out (the table lists the saved carriers).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"status": ["已建成"], "opened_year": pd.array([2020], dtype="Int64")},
+    ...                      index=pd.Index(["a"], name="id"))
+    >>> shown = with_draft(frame, [Change("carrier", "a", {"status": "planned", "opened_year": None})], "en")
+    >>> shown.loc["a", "status"], shown.loc["a", "opened_year"] is pd.NA
+    ('planned', True)
+    """
+    out = frame.copy()
+    for change in draft:
+        if change.values is None or change.object_id not in out.index:
+            continue
+        for column, value in change.values.items():
+            if column in out.columns:
+                shown = term("status", str(value), lang) if column == "status" and value is not None else value
+                out.at[change.object_id, column] = shown
+    return out
+
+
 def table_changes(original: pd.DataFrame, edited: pd.DataFrame, lang: Lang) -> list[Change]:
     """The carriers whose cells differ between the shown and the edited table, as changes (status words
     back to codes, empty cells to unknown). One change per carrier, with only its changed fields."""
@@ -333,7 +425,14 @@ def edit_table(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, 
     generation = st.session_state.setdefault(f"{key}:{name}:generation", 0)
     if name == BASE:
         st.caption(_t("base_warning", lang))
-    original = _editor_frame(data, lang)
+    original = _editor_frame(data, lang)  # the saved carriers: every change is made against them
+    # The editor is keyed per language: its edits hold the cells' words (a status), which the other language's
+    # table would not know. A table drawn afresh starts from the edits held so far (see _fresh).
+    own = f"{key}:{name}:{generation}"
+    _forget_other_languages(own, lang)
+    own, draft, held = widget_key(own, lang), _draft_key(key, name, "carriers"), f"{key}:{name}:carriers:carried"
+    if _fresh(own, held):
+        st.session_state[held] = (own, list(st.session_state.get(draft, [])))
     statuses = [term("status", c, lang) for c in ("existing", "under_construction", "planned")]
     config: dict[str, Any] = {
         column: st.column_config.NumberColumn(field_label(column, lang), step=1, format="%d") for column in _INT_COLUMNS
@@ -342,8 +441,8 @@ def edit_table(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, 
     config["name_zh"] = st.column_config.TextColumn(field_label("name_zh", lang), required=True)
     config["name_en"] = st.column_config.TextColumn(field_label("name_en", lang), required=True)
     edited = st.data_editor(
-        original,
-        key=f"{key}:{name}:{generation}",
+        with_draft(original, st.session_state[held][1], lang),
+        key=own,
         column_config=config,
         num_rows="fixed",
         width="stretch",
@@ -352,13 +451,17 @@ def edit_table(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, 
     names = dict(
         zip(data.dataset.carriers["id"], data.dataset.carriers["name_zh" if lang == "zh" else "name_en"], strict=True)
     )
-    removed = st.multiselect(
+    removed = _kept_multiselect(
+        st.multiselect,
         _t("remove", lang),
+        _removal_key(key, name),
         list(original.index),
-        key=f"{key}:{name}:remove:{generation}",
-        format_func=lambda i: names.get(i, i),
+        lambda i: str(names.get(i, i)),
+        lang=lang,
     )
-    changes = table_changes(original, edited, lang) + [Change("carrier", i, None) for i in removed]
+    edits = table_changes(original, edited, lang)
+    st.session_state[draft] = edits
+    changes = edits + [Change("carrier", i, None) for i in removed]
     problems = workspace.preview(name, changes) if changes else []
     if problems:
         _problems(problems, lang)
@@ -391,7 +494,7 @@ def _save_controls(  # noqa: PLR0917 - the page's own helper
             st.warning(md(conflict.in_(lang)))
         left, right = st.columns(2)
         if left.button(_t("reload", lang), key=f"{key}:{name}:reload{suffix}"):
-            _reset(key, name, generation)
+            _reset(key, name, generation, drafts=(part,))
             st.rerun()
         if right.button(_t("reapply", lang), key=f"{key}:{name}:reapply{suffix}") and who is not None:
             current = workspace.scenario(name).version  # on what is there now, still refused if it moves again
@@ -411,9 +514,15 @@ def _save_controls(  # noqa: PLR0917 - the page's own helper
         _save(workspace, name, lang, who, changes, reason, loaded, key, generation, part=part)
 
 
-def _reset(key: str, name: str, generation: int) -> None:
+def _reset(key: str, name: str, generation: int, *, drafts: Iterable[str]) -> None:
+    """Reload every table of the scenario (a new generation), dropping the unsaved edits of the parts ``drafts``
+    (saved or given up); the other tables keep theirs, made again against the data as it now is."""
     for suffix in ("version", "pending", "pending_part", "conflict"):
         st.session_state.pop(f"{key}:{name}:{suffix}", None)
+    for part in drafts:
+        st.session_state.pop(_draft_key(key, name, part), None)
+        if part == "carriers":
+            st.session_state.pop(_removal_key(key, name), None)
     st.session_state[f"{key}:{name}:generation"] = generation + 1
 
 
@@ -429,7 +538,9 @@ def _save(  # noqa: PLR0917 - the page's own helper
     generation: int,
     *,
     part: str = "carriers",
+    drafts: Iterable[str] | None = None,
 ) -> None:
+    """Save ``changes``; once saved, the unsaved edits of ``drafts`` (default: ``part``'s) are dropped."""
     try:
         result = workspace.save(name, changes, who=who, reason=reason, if_version=if_version)
     except ConflictError as exc:
@@ -443,7 +554,7 @@ def _save(  # noqa: PLR0917 - the page's own helper
     except WorkspaceError as exc:
         st.error(md(exc.report(lang)))
         return
-    _reset(key, name, generation)
+    _reset(key, name, generation, drafts=(part,) if drafts is None else drafts)
     st.session_state["scenario_saved"] = (
         _t("saved", lang, version=result.version, n=len(result.edit_ids)) if result.edit_ids else _t("unchanged", lang)
     )
@@ -605,6 +716,20 @@ def figure_changes(
     return changes
 
 
+def _with_figure_draft(
+    records: Mapping[str, Mapping[str, object]], draft: Iterable[Change]
+) -> dict[str, Mapping[str, object]]:
+    """Tranche or target records with unsaved changes (:func:`figure_changes`) applied: fields changed, rows added
+    and removed, in the order the table showed them (added rows last)."""
+    out: dict[str, Mapping[str, object]] = {str(i): {**r, "id": str(i)} for i, r in records.items()}
+    for change in draft:
+        if change.values is None:
+            out.pop(change.object_id, None)
+        else:
+            out[change.object_id] = {**out.get(change.object_id, {}), **change.values, "id": change.object_id}
+    return out
+
+
 def _split_subject(values: Mapping[str, object]) -> dict[str, object]:
     out = dict(values)
     subject = out.get("subject_id")
@@ -651,16 +776,25 @@ def figures_table(
     # The table as loaded, kept until this session saves or reloads: the rows and the choices of its select
     # boxes stay those of the version the save states, even when someone else saves meanwhile (a changed
     # list of choices would make Streamlit see a new widget and drop what was typed).
-    held = f"{key}:{name}:{part}:shown"
-    if st.session_state.get(held, (None,))[0] != (generation, lang):
+    # Keyed per language (the cells hold words); a table drawn afresh starts from the edits held so far, as
+    # the carriers table does. ``original`` is the saved table every change is made against.
+    held, draft = f"{key}:{name}:{part}:shown", _draft_key(key, name, part)
+    own = f"{key}:{name}:{part}:{generation}"
+    _forget_other_languages(own, lang)
+    own = widget_key(own, lang)
+    if _fresh(own, held):
         choices = _figure_choices(data, lang, object_type)
-        shown = figure_frame(workspace.state(name)[object_type].values(), object_type, choices)
-        st.session_state[held] = ((generation, lang), shown, choices)
-    _, original, choices = st.session_state[held]
+        records = workspace.state(name)[object_type]
+        saved = figure_frame(records.values(), object_type, choices)
+        shown = figure_frame(
+            _with_figure_draft(records, st.session_state.get(draft, [])).values(), object_type, choices
+        )
+        st.session_state[held] = (own, saved, shown, choices)
+    _, original, shown, choices = st.session_state[held]
     state = workspace.state(name)
     edited = st.data_editor(
-        original,
-        key=f"{key}:{name}:{part}:{generation}",
+        shown,
+        key=own,
         column_config=_figure_config(object_type, lang, choices),
         num_rows="dynamic",
         hide_index=True,
@@ -669,7 +803,8 @@ def figures_table(
     )
     try:
         changes = figure_changes(original, edited, object_type, choices)
-        changes += columns_following_tranches(state, changes)
+        st.session_state[draft] = changes
+        changes = changes + columns_following_tranches(state, changes)
         problems = workspace.preview(name, changes) if changes else []
     except WorkspaceError as exc:
         st.error(md(exc.report(lang)))
@@ -764,14 +899,16 @@ def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *
     st.markdown(f"**{_t('drawn', lang)}**")
     data = scenario_data(workspace, name)
     carriers = data.dataset.carriers
+    # Every choice below is held as its code, drawn by a widget keyed per language (ui.state.coded): a language
+    # switch keeps them; typed text and numbers keep their plain keys.
     uses = {"new": _t("draw_new", lang), "reshape": _t("draw_reshape", lang)}
-    use = st.radio(
-        _t("draw_use", lang), list(uses), format_func=uses.__getitem__, key=f"{key}:draw_use", horizontal=True
+    use = coded(
+        st.radio, _t("draw_use", lang), f"{key}:draw_use", list(uses), uses.__getitem__, lang=lang, horizontal=True
     )
     if use == "reshape":
         names = dict(zip(carriers["id"], carriers["name_zh" if lang == "zh" else "name_en"], strict=True))
-        target = st.selectbox(
-            _t("draw_target", lang), list(names), format_func=lambda i: str(names[i]), key=f"{key}:draw_target"
+        target = coded(
+            st.selectbox, _t("draw_target", lang), f"{key}:draw_target", list(names), lambda i: str(names[i]), lang=lang
         )
         changes = [Change("carrier", str(target), {"geometry": outline})]
     else:
@@ -780,12 +917,22 @@ def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *
         name_zh = left.text_input(field_label("name_zh", lang), key=f"{key}:draw_name_zh").strip()
         name_en = left.text_input(field_label("name_en", lang), key=f"{key}:draw_name_en").strip()
         codes = ("existing", "under_construction", "planned")
-        status = right.selectbox(
-            field_label("status", lang), codes, format_func=lambda c: term("status", c, lang), key=f"{key}:draw_status"
+        status = coded(
+            right.selectbox,
+            field_label("status", lang),
+            f"{key}:draw_status",
+            codes,
+            lambda c: term("status", c, lang),
+            lang=lang,
         )
         kinds = ("building", "tower", "campus", "park", "cluster", "town", "renewal_area")
-        kind = right.selectbox(
-            field_label("kind", lang), kinds, format_func=lambda c: term("kind", c, lang), key=f"{key}:draw_kind"
+        kind = coded(
+            right.selectbox,
+            field_label("kind", lang),
+            f"{key}:draw_kind",
+            kinds,
+            lambda c: term("kind", c, lang),
+            lang=lang,
         )
         figures = {
             column: right.number_input(
@@ -807,12 +954,14 @@ def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *
         # Lon/lat areas: only compared with each other, over a few hundred metres.
         overlap = zones.assign(share=shapely.area(shapely.intersection(zones.to_crs(4326).geometry.values, outline)))
         within = [str(overlap.at[i, "id"]) for i in overlap[overlap["share"] > 0].groupby("type")["share"].idxmax()]
-        member_of = left.multiselect(
+        member_of = _kept_multiselect(
+            left.multiselect,
             _t("draw_zones", lang),
+            f"{key}:draw_zones:{_shape_key(held)}",
             list(zone_names),
+            lambda i: str(zone_names[i]),
+            lang=lang,
             default=within,
-            format_func=lambda i: str(zone_names[i]),
-            key=f"{key}:draw_zones:{_shape_key(held)}",
         )
         accuracy = right.number_input(_t("draw_accuracy", lang), min_value=1, step=1, value=50, key=f"{key}:draw_acc")
         values: dict[str, object] = {
@@ -837,7 +986,7 @@ def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *
         version = workspace.scenario(name).version
         reason = st.session_state.get(f"{key}:{name}:reason", "")
         generation = st.session_state.get(f"{key}:{name}:generation", 0)
-        _save(workspace, name, lang, who, changes, reason, version, key, generation)
+        _save(workspace, name, lang, who, changes, reason, version, key, generation, drafts=())
 
 
 # --- compare and history ----------------------------------------------------------------------------
@@ -857,13 +1006,15 @@ def compare_section(
     from geo.io import export  # noqa: PLC0415
 
     names = [s.name for s in workspace.scenarios()]
-    chosen = st.multiselect(
+    chosen = _kept_multiselect(
+        st.multiselect,
         _t("compare", lang),
+        "scenario_compare",
         names,
-        default=names[:2] if len(names) >= 2 else names,
+        lambda n: scenario_label(n, lang),
+        lang=lang,
+        default=names[:2],
         max_selections=3,
-        key="scenario_compare",
-        format_func=lambda n: scenario_label(n, lang),
     )
     if len(chosen) < 2:
         return None
