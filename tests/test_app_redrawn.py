@@ -38,6 +38,8 @@ def drawn_anew(element: object) -> object:
         return proto.value if proto.set_value else proto.default
     if proto.DESCRIPTOR.name == "Slider":
         return int((proto.value if proto.set_value else proto.default)[0])
+    if proto.DESCRIPTOR.name == "MultiSelect":  # the labels shown
+        return list(proto.raw_values) if proto.set_value else [proto.options[i] for i in proto.default]
     # Radios and select boxes: the label shown (the kept code's label is their default when not sent).
     return proto.raw_value if proto.set_value else proto.options[proto.default]
 
@@ -105,3 +107,34 @@ def test_the_suggested_axis_swap_of_an_upload_drawn_anew_stays_ticked():
     widget(at, "radio", say("grouping", "zh")).set_value("belt")  # a run that leaves the box alone
     ran(at)
     assert drawn_anew(widget(at, "checkbox", say("swap", "zh"))) is True
+
+
+def _scenario_page() -> None:
+    import streamlit as st  # noqa: PLC0415 - AppTest runs this function's body as the page
+
+    from ui.scenarios import scenario_page  # noqa: PLC0415
+
+    scenario_page(st.session_state.get("lang", "zh"), by="belt")
+
+
+def test_carriers_chosen_for_removal_drawn_anew_stay_chosen(tmp_path, monkeypatch):
+    """The removal list holds codes apart from its widget: a browser drawing it anew (no value of its own)
+    must show the kept carriers, or the next click would send an empty list and drop them."""
+    from geo.workspace import Who, create_workspace  # noqa: PLC0415
+
+    path = tmp_path / "workspace.gpkg"
+    monkeypatch.setenv("XUHUI_WORKSPACE", str(path))
+    create_workspace(path, who=Who("lead")).new_scenario("s", who=Who("lead"))
+    at = AppTest.from_function(_scenario_page, default_timeout=120)
+    ran(at)
+    at.text_input(key="scenario_who").input("lin")
+    at.selectbox(key="scenario@zh").select("s")
+    ran(at)
+    removal = next(m for m in at.multiselect if m.key == "scenario_edit:s:remove@zh")
+    removal.select("westbund_financial_city")  # no tranche names it: removable as it is
+    ran(at)
+    at.text_input(key="scenario_who").input("lin ")  # a run that leaves the list alone
+    ran(at)
+    removal = next(m for m in at.multiselect if m.key == "scenario_edit:s:remove@zh")
+    assert len(removal.value) == 1
+    assert drawn_anew(removal) == [removal.format_func(code) for code in removal.value]

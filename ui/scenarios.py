@@ -28,7 +28,7 @@ from geo.cli_scenario import compare_table, log_table, scenario_dataset
 from geo.data import Dataset
 from geo.present import markdown_text as md
 from geo.schema import DataError, Problem
-from geo.text import LANGS, TERMS, Lang, Text, field_label, term
+from geo.text import TERMS, Lang, Text, field_label, term
 from geo.tranches import TARGET_COLUMNS, TRANCHE_COLUMNS
 from geo.workspace import (
     BASE,
@@ -42,8 +42,7 @@ from geo.workspace import (
     default_workspace_path,
     open_workspace,
 )
-from ui.state import coded, widget_key
-from ui.words import say
+from ui.state import coded, forget_other_languages, kept_multiselect, widget_key
 
 __all__ = [
     "DRAWING_KEY",
@@ -184,47 +183,6 @@ def _t(key: str, lang: Lang, **values: object) -> str:
 # table's unsaved edits are held as changes (codes, :class:`geo.workspace.Change`), from which a table drawn
 # afresh (a language switch, a return to the section) starts. Every change is made against the saved data,
 # never against the table as shown, so an edit carried across a switch is saved once.
-
-
-def _forget_other_languages(key: str, lang: Lang) -> None:
-    """Drop the widget of ``key`` drawn in another language: its state holds that language's words."""
-    for other in LANGS:
-        if other != lang and widget_key(key, other) in st.session_state:
-            del st.session_state[widget_key(key, other)]
-
-
-def _copy_codes(source: str, target: str) -> None:
-    st.session_state[target] = list(st.session_state[source])
-
-
-def _kept_multiselect(
-    widget: Any,
-    label: str,
-    key: str,
-    codes: Iterable[str],
-    words: Any,
-    *,
-    lang: Lang,
-    default: Iterable[str] = (),
-    **options: Any,
-) -> list[str]:
-    """A multiselect whose chosen codes live under ``key``, drawn by a widget keyed per language (``key@lang``).
-
-    ``words`` maps a code to its label in ``lang``; ``default`` is the first choice of a session. Returns the
-    chosen codes, in the order chosen, those no longer offered dropped."""
-    state = st.session_state
-    offered = list(codes)
-    if key not in state:
-        state[key] = [c for c in default if c in offered]
-    kept = [c for c in state[key] if c in offered]
-    state[key] = kept
-    _forget_other_languages(key, lang)
-    own = widget_key(key, lang)
-    if own not in state or list(state[own]) != kept:
-        state[own] = list(kept)
-    options.setdefault("placeholder", say("choose", lang))  # not Streamlit's English "Choose options"
-    widget(label, offered, key=own, format_func=words, on_change=_copy_codes, args=(own, key), **options)
-    return list(state[key])
 
 
 def _draft_key(key: str, name: str, part: str) -> str:
@@ -429,7 +387,7 @@ def edit_table(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, 
     # The editor is keyed per language: its edits hold the cells' words (a status), which the other language's
     # table would not know. A table drawn afresh starts from the edits held so far (see _fresh).
     own = f"{key}:{name}:{generation}"
-    _forget_other_languages(own, lang)
+    forget_other_languages(own, lang)
     own, draft, held = widget_key(own, lang), _draft_key(key, name, "carriers"), f"{key}:{name}:carriers:carried"
     if _fresh(own, held):
         st.session_state[held] = (own, list(st.session_state.get(draft, [])))
@@ -451,7 +409,7 @@ def edit_table(workspace: Workspace, name: str, lang: Lang, who: Who | None, *, 
     names = dict(
         zip(data.dataset.carriers["id"], data.dataset.carriers["name_zh" if lang == "zh" else "name_en"], strict=True)
     )
-    removed = _kept_multiselect(
+    removed = kept_multiselect(
         st.multiselect,
         _t("remove", lang),
         _removal_key(key, name),
@@ -780,7 +738,7 @@ def figures_table(
     # the carriers table does. ``original`` is the saved table every change is made against.
     held, draft = f"{key}:{name}:{part}:shown", _draft_key(key, name, part)
     own = f"{key}:{name}:{part}:{generation}"
-    _forget_other_languages(own, lang)
+    forget_other_languages(own, lang)
     own = widget_key(own, lang)
     if _fresh(own, held):
         choices = _figure_choices(data, lang, object_type)
@@ -954,7 +912,7 @@ def draw_section(workspace: Workspace, name: str, lang: Lang, who: Who | None, *
         # Lon/lat areas: only compared with each other, over a few hundred metres.
         overlap = zones.assign(share=shapely.area(shapely.intersection(zones.to_crs(4326).geometry.values, outline)))
         within = [str(overlap.at[i, "id"]) for i in overlap[overlap["share"] > 0].groupby("type")["share"].idxmax()]
-        member_of = _kept_multiselect(
+        member_of = kept_multiselect(
             left.multiselect,
             _t("draw_zones", lang),
             f"{key}:draw_zones:{_shape_key(held)}",
@@ -1006,7 +964,7 @@ def compare_section(
     from geo.io import export  # noqa: PLC0415
 
     names = [s.name for s in workspace.scenarios()]
-    chosen = _kept_multiselect(
+    chosen = kept_multiselect(
         st.multiselect,
         _t("compare", lang),
         "scenario_compare",

@@ -26,18 +26,21 @@ change callbacks switched every layer off, and the map had nothing to draw.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import streamlit as st
 
 from geo.text import LANGS, Lang
+from ui.words import say
 
 __all__ = [
     "DEFAULTS",
     "YEARS",
     "coded",
+    "forget_other_languages",
     "kept_checkbox",
+    "kept_multiselect",
     "preset_from_url",
     "shown",
     "widget_key",
@@ -90,8 +93,20 @@ def shown(*keys: str) -> None:
             state[key] = state[key]
 
 
+def forget_other_languages(key: str, lang: Lang) -> None:
+    """Drop the widget of choice ``key`` drawn in another language: its state holds that language's words."""
+    state = st.session_state
+    for other in LANGS:
+        if other != lang and widget_key(key, other) in state:
+            del state[widget_key(key, other)]
+
+
 def _copy(source: str, target: str) -> None:
     st.session_state[target] = st.session_state[source]
+
+
+def _copy_codes(source: str, target: str) -> None:
+    st.session_state[target] = list(st.session_state[source])
 
 
 def _total(label: Callable[[str], str]) -> Callable[[Any], str]:
@@ -150,9 +165,7 @@ def coded(
     state = st.session_state
     if state.get(key) not in codes:
         state[key] = default if default in codes else codes[0]
-    for other in LANGS:  # a widget of the other language is gone: let it go with its stale label
-        if other != lang and widget_key(key, other) in state:
-            del state[widget_key(key, other)]
+    forget_other_languages(key, lang)  # a widget of the other language is gone: let it go with its stale label
     own = widget_key(key, lang)
     where: dict[str, Any] = {"index": codes.index(state[key])}
     if own in state and state[own] != state[key]:
@@ -181,10 +194,43 @@ def kept_checkbox(label: str, key: str, *, lang: Lang, **options: Any) -> bool:
     can reset it. ``key`` must hold a bool before the call (``st.session_state.setdefault``).
     """
     state = st.session_state
-    for other in LANGS:
-        if other != lang and widget_key(key, other) in state:
-            del state[widget_key(key, other)]
+    forget_other_languages(key, lang)
     own = widget_key(key, lang)
     state[own] = bool(state[key])  # every run: a box the browser draws anew shows the choice (module notes)
     st.checkbox(label, key=own, on_change=_copy, args=(own, key), **options)
     return bool(state[key])
+
+
+def kept_multiselect(
+    widget: Callable[..., Any],
+    label: str,
+    key: str,
+    codes: Iterable[str],
+    words: Callable[[str], str],
+    *,
+    lang: Lang,
+    default: Iterable[str] = (),
+    **options: Any,
+) -> list[str]:
+    """A multiselect whose chosen codes live under ``key``, drawn by a widget keyed per language (``key@lang``).
+
+    ``words`` maps a code to its label in ``lang``; ``default`` is the first choice of a session. Like
+    :func:`kept_checkbox`, every run tells the browser the kept codes (module notes). The placeholder is
+    the page's own 请选择… / Choose… unless ``placeholder=`` says otherwise (not Streamlit's English one).
+
+    Returns
+    -------
+    list of str
+        The chosen codes, in the order chosen, those no longer offered dropped.
+    """
+    state = st.session_state
+    offered = list(codes)
+    if key not in state:
+        state[key] = [c for c in default if c in offered]
+    state[key] = [c for c in state[key] if c in offered]
+    forget_other_languages(key, lang)
+    own = widget_key(key, lang)
+    state[own] = list(state[key])
+    options.setdefault("placeholder", say("choose", lang))
+    widget(label, offered, key=own, format_func=words, on_change=_copy_codes, args=(own, key), **options)
+    return list(state[key])
