@@ -48,21 +48,11 @@ from pathlib import Path
 from typing import Any
 
 from geo.io._readbase import Limits, ReadError, fail
+from geo.io._workerstart import context as _forkserver_context
 
 __all__ = ["run_isolated"]
 
 log = logging.getLogger(__name__)
-
-#: Modules the forkserver imports once, so that each child starts warm (openpyxl, only for XLSX, is not one:
-#: the command line starts a forkserver per run and waits for it).
-PRELOAD = [
-    "geo.io._workerenv",
-    "geo.io.reader",
-    "geo.io._pyformats",
-    "geo.io._gdalformats",
-    "pyarrow.parquet",
-    "geo.io._workerwarm",
-]
 
 _LOCK = threading.Lock()
 _CONTEXT: Any = None
@@ -109,9 +99,7 @@ def _context() -> Any:
     global _CONTEXT  # noqa: PLW0603 - one forkserver per process
     with _LOCK:
         if _CONTEXT is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(PRELOAD)
-            _CONTEXT = ctx
+            _CONTEXT = _forkserver_context()
         return _CONTEXT
 
 
@@ -249,6 +237,7 @@ def _receive(receive: Connection, deadline: float, limits: Limits) -> tuple[byte
     Each buffer is received into a ``bytearray`` of the size announced, so that the arrays rebuilt on
     it are writable like any other. The sizes together may not pass the child's own memory cap (a
     child that claims more is treated as one that crashed), nor may one part wait past the deadline.
+    Parts are read from the pipe straight into their memory (:func:`_recv_into`), not gathered first.
     """
     head = receive.recv_bytes(8 * (_MAX_BUFFERS + 1))
     (count,) = _COUNT.unpack_from(head)
@@ -257,18 +246,57 @@ def _receive(receive: Connection, deadline: float, limits: Limits) -> tuple[byte
     sizes = struct.unpack_from(f"<{count}Q", head, 8)
     if sum(sizes) > limits.worker_memory_bytes:
         raise EOFError("more data announced than the worker could hold")
-    parts: list[bytes | bytearray] = []
+    parts: list[bytearray] = []
     for size in (None, *sizes):
         if not receive.poll(max(0.0, deadline - time.monotonic())):
             return None
-        if size is None:
-            parts.append(receive.recv_bytes(limits.worker_memory_bytes))
-            continue
-        buffer = bytearray(size)
-        if receive.recv_bytes_into(buffer) != size:
-            raise EOFError("a buffer arrived short")
-        parts.append(buffer)
-    return bytes(parts[0]), [b for b in parts[1:] if isinstance(b, bytearray)]
+        parts.append(_recv_into(receive, size, limit=limits.worker_memory_bytes))
+    return bytes(parts[0]), parts[1:]
+
+
+_SIZE = struct.Struct("!i")  # multiprocessing's message header: the length, or -1 and then…
+_LONG_SIZE = struct.Struct("!Q")  # … the length of a message of 2 GiB or more
+
+
+def _recv_into(receive: Connection, size: int | None, *, limit: int) -> bytearray:
+    """One message of ``receive`` (as ``send_bytes`` framed it) read straight from the pipe into new memory.
+
+    ``Connection.recv_bytes_into`` gathers a message in a growing buffer and copies it once more; this
+    reads it in place, a large piece at a time. ``size``: the length announced for it (a message of any
+    other length is an ``EOFError``), or None for any length up to ``limit``.
+    """
+    fd = receive.fileno()
+    (length,) = _SIZE.unpack(_read_exactly(fd, bytearray(_SIZE.size)))
+    if length == -1:
+        (length,) = _LONG_SIZE.unpack(_read_exactly(fd, bytearray(_LONG_SIZE.size)))
+    if length < 0 or (size is not None and length != size) or length > limit:
+        raise EOFError("a part arrived with another length than announced")
+    return _read_exactly(fd, bytearray(length))
+
+
+def _read_exactly(fd: int, buffer: bytearray) -> bytearray:
+    """``buffer`` filled from ``fd``; ``EOFError`` when the pipe closes first."""
+    view = memoryview(buffer)
+    done = 0
+    while done < len(buffer):
+        got = os.readv(fd, [view[done:]])
+        if got == 0:
+            raise EOFError("the pipe closed in the middle of a part")
+        done += got
+    return buffer
+
+
+#: The pipe's buffer, asked of the kernel for the answer's pipe (Linux; 64 KiB otherwise): a 250 MB
+#: answer crosses in 1 MiB pieces, not 64 KiB ones (fewer switches between the two processes).
+_PIPE_BYTES = 1 << 20
+
+
+def _widen(receive: Connection) -> None:
+    """Ask for a larger pipe buffer (:data:`_PIPE_BYTES`) where the system allows it; nothing otherwise."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        import fcntl  # noqa: PLC0415 - POSIX only
+
+        fcntl.fcntl(receive.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
 
 def _error_state(exc: ReadError) -> dict[str, Any]:
@@ -528,6 +556,7 @@ def _run(target: str, source: str, args: tuple[Any, ...], kwargs: dict[str, Any]
         ) from exc
     try:
         receive, send = ctx.Pipe(duplex=False)
+        _widen(receive)
         process = _Process(
             target=_child, args=(send, target, args, kwargs, limits), kwargs={"scratch": scratch}, daemon=True
         )
