@@ -577,11 +577,10 @@ class _Cells:
 
     def warm(self, kind: Kind) -> None:
         """Make every reading the contract check and normalizing take of a column of ``kind``, now."""
-        _ = self.missing, self.isna
         if kind == "int":
-            _ = self.numbers
+            _ = self.isna, self.numbers  # plain numbers need no other reading
         else:
-            self.text_objects(blank=False)
+            self.text_objects(blank=False)  # reads which cells are missing, and their text
 
 
 def _objects(text: pa.Array) -> npt.NDArray[np.object_]:
