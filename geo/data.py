@@ -393,7 +393,10 @@ class _Ahead:
         fields = CARRIER_FIELDS if role == "carriers" else ZONE_FIELDS
 
         def start(attributes: pd.DataFrame) -> None:
-            cells = FrameCells(attributes).prepare(fields)  # the columns, taken in this thread
+            try:
+                cells = FrameCells(attributes).prepare(fields)  # the columns, taken in this thread
+            except Exception:  # noqa: BLE001 - reading ahead is an optimisation: the check reads them itself
+                return
             self._read[role] = (cells, self._pool.submit(cells.warm, fields))
 
         return start

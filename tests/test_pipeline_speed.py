@@ -424,3 +424,17 @@ def test_an_answer_naming_attributes_never_sent_ahead_is_refused() -> None:
             reader._unpack_frame(pickle.loads(message)[1])  # noqa: S301 - our own bytes
     finally:
         del _worker._RECEIVED.value
+
+
+def test_attributes_that_cannot_be_read_ahead_are_checked_as_before(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def broken(self: FrameCells, fields: object) -> FrameCells:
+        raise RuntimeError("no reading ahead")
+
+    carriers = write(carriers_frame(), tmp_path / "c.parquet")
+    zones = zones_file(tmp_path)
+    plain = data.load_dataset(carriers, zones, context=False)
+    monkeypatch.setattr(FrameCells, "prepare", broken)
+    got = data.load_dataset(carriers, zones, context=False)
+    pd.testing.assert_frame_equal(got.carriers, plain.carriers, check_exact=True)

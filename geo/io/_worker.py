@@ -50,7 +50,7 @@ from typing import Any
 from geo.io._readbase import Limits, ReadError, fail
 from geo.io._workerstart import context as _forkserver_context
 
-__all__ = ["run_isolated"]
+__all__ = ["early_value", "run_isolated", "send_early", "sent_early"]
 
 log = logging.getLogger(__name__)
 
