@@ -32,6 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     return cli_main(args)
 
 
+#: Options naming a user's file, which the command reads in the reader's worker processes.
+_FILE_OPTIONS = ("--carriers", "--zones")
+
+
+def _reads_files(args: list[str]) -> bool:
+    """Whether a command line names a user's carriers or zones file (``--carriers F``, ``--zones=F``)."""
+    return any(arg.split("=", 1)[0] in _FILE_OPTIONS for arg in args)
+
+
 def run() -> NoReturn:
     """The process's command (``python -m geo``, ``xuhui-carriers``): :func:`main`, then the process ends.
 
@@ -43,6 +52,12 @@ def run() -> NoReturn:
     # them (THP "madvise", as on Debian), a million footprints' run spent 0.5-1.5 s more in the kernel.
     # Read by numpy when it loads (nothing has loaded it yet); a user's own setting wins.
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+    if sys.argv[1:2] != ["app"] and _reads_files(sys.argv[1:]):
+        # The reader's forkserver imports and warms itself (0.5 s) on the other core while this process
+        # imports the data stack, instead of after it (geo.io._workerstart loads nothing heavy).
+        from geo.io._workerstart import start_early  # noqa: PLC0415
+
+        start_early()
     if sys.argv[1:2] != ["app"]:
         from geo.cli import keep_loaded_data  # noqa: PLC0415 - geo.cli loads the data stack
 

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Collection, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -21,7 +21,9 @@ import shapely
 
 from geo.resources import seeds_dir
 from geo.schema import (
+    CARRIER_FIELDS,
     SOURCE_FIELDS,
+    ZONE_FIELDS,
     DataError,
     FrameCells,
     Problem,
@@ -249,15 +251,20 @@ def read_frame(path: Path | str, **options: str | None) -> gpd.GeoDataFrame:
     return _read_frame(Path(path), options)[0]
 
 
-def _read_frame(path: Path, options: Mapping[str, str | None]) -> tuple[gpd.GeoDataFrame, bool]:
-    """:func:`read_frame`, and whether the reader checked every outline with ``shapely.is_valid``."""
+def _read_frame(
+    path: Path, options: Mapping[str, str | None], *, on_attributes: Callable[[pd.DataFrame], None] | None = None
+) -> tuple[gpd.GeoDataFrame, bool]:
+    """:func:`read_frame`, and whether the reader checked every outline with ``shapely.is_valid``.
+
+    ``on_attributes``: see :func:`geo.io.reader.read_path` (a user's file only).
+    """
     if not path.is_file():
         raise DataError(str(path), [missing_file_problem()])
     if path.resolve().is_relative_to(SEEDS_DIR.resolve()) and not options:
         return gpd.read_file(path, engine="pyogrio"), False
     from geo.io import reader  # noqa: PLC0415 - the reader is heavy and only needed for user files
 
-    result = reader.read_path(path, **options)
+    result = reader.read_path(path, on_attributes=on_attributes, **options)
     # The reader drops or rejects features it cannot use (points, lines, empty outlines) and repairs
     # invalid ones; loading the rest, or the repaired outlines, would be a partial, silent result.
     refused = [f for f in result.report if f.action in ("dropped", "rejected", "repaired")]
@@ -368,6 +375,48 @@ def _problems(
     return in_file(zone_problems, "zones") + in_file(carrier_problems, "carriers")
 
 
+class _Ahead:
+    """The cells of a file's attributes read in a thread while the reader's worker checks the outlines.
+
+    :func:`geo.io.reader.read_path` hands the attribute table over as soon as the worker has it
+    (``on_attributes``); its cells are read here (:meth:`FrameCells.warm`), on the machine's other
+    core, and the frame read takes the readings over where its columns are the very same
+    (``FrameCells(read=…)``). The checks and their findings are the same, only done sooner.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-cells")
+        self._read: dict[str, tuple[FrameCells, Future[None]]] = {}
+
+    def receiver(self, role: str) -> Callable[[pd.DataFrame], None]:
+        """The ``on_attributes`` of ``role``'s read: start reading its table's cells."""
+        fields = CARRIER_FIELDS if role == "carriers" else ZONE_FIELDS
+
+        def start(attributes: pd.DataFrame) -> None:
+            try:
+                cells = FrameCells(attributes).prepare(fields)  # the columns, taken in this thread
+            except Exception:  # noqa: BLE001 - reading ahead is an optimisation: the check reads them itself
+                return
+            self._read[role] = (cells, self._pool.submit(cells.warm, fields))
+
+        return start
+
+    def cells(self, role: str) -> FrameCells | None:
+        """The readings of ``role``'s attributes, once made (None when none were made, or they failed)."""
+        if role not in self._read:
+            return None
+        cells, done = self._read.pop(role)
+        try:
+            done.result()
+        except Exception:  # noqa: BLE001 - the check reads the cells again, and says what is wrong
+            return None
+        return cells
+
+    def close(self) -> None:
+        """Stop: readings not started are dropped (a read that failed), none is waited for."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 def load_dataset(
     carriers: Path | str | gpd.GeoDataFrame | None = None,
     zones: Path | str | gpd.GeoDataFrame | None = None,
@@ -388,6 +437,26 @@ def load_dataset(
     invalid input never yields a partial result. Zone and source references are checked against
     the zones and sources actually loaded.
     """
+    ahead = _Ahead()
+    try:
+        return _load_dataset(
+            carriers, zones, sources=sources, context=context, read_options=read_options, progress=progress, ahead=ahead
+        )
+    finally:
+        ahead.close()
+
+
+def _load_dataset(
+    carriers: Path | str | gpd.GeoDataFrame | None,
+    zones: Path | str | gpd.GeoDataFrame | None,
+    *,
+    sources: Path | str | pd.DataFrame | None,
+    context: bool,
+    read_options: dict[str, dict[str, str]] | None,
+    progress: Callable[[str], None] | None,
+    ahead: _Ahead,
+) -> Dataset:
+    """:func:`load_dataset`, the attributes of files read ahead of their outlines by ``ahead``."""
     inputs: list[Input] = []
     frames: dict[str, gpd.GeoDataFrame] = {}
     checked_outlines: set[str] = set()  # roles whose every outline the reader found valid
@@ -403,7 +472,7 @@ def load_dataset(
             # The file is hashed while the reader's worker process reads it (hashlib releases the GIL).
             with ThreadPoolExecutor(max_workers=1) as hashing:
                 digest = hashing.submit(file_hash, path)
-                frames[role], valid = _read_frame(path, options)
+                frames[role], valid = _read_frame(path, options, on_attributes=ahead.receiver(role))
                 sha256 = digest.result()
             if valid:
                 checked_outlines.add(role)
@@ -421,7 +490,10 @@ def load_dataset(
     source_ids = set(source_table["id"]) if check_sources else None
     report("validate")
     # Each frame's cells are read once, for checking and for normalizing.
-    cells = {role: FrameCells(frame, outlines_valid=role in checked_outlines) for role, frame in frames.items()}
+    cells = {
+        role: FrameCells(frame, outlines_valid=role in checked_outlines, read=ahead.cells(role))
+        for role, frame in frames.items()
+    }
     problems = _problems(
         frames["carriers"], frames["zones"], carrier_sources=source_ids, zone_sources=source_ids, cells=cells
     )

@@ -45,6 +45,7 @@ __all__ = [
     "normalize_carriers",
     "normalize_zones",
     "refused_row_problem",
+    "same_cells",
     "split_ids",
     "unreadable_file_problem",
     "validate_carriers",
@@ -483,7 +484,7 @@ class _Cells:
     no Python per cell) and cell by cell otherwise; :attr:`arrow` is that text as Arrow, or None.
     """
 
-    __slots__ = ("_arrow", "_isna", "_missing", "_numbers", "_text", "column")
+    __slots__ = ("_arrow", "_isna", "_missing", "_numbers", "_objects", "_text", "column")
 
     def __init__(self, column: pd.Series) -> None:
         self.column = column.reset_index(drop=True)
@@ -492,6 +493,7 @@ class _Cells:
         self._text: pd.Series | None = None
         self._arrow: pa.Array | None = None
         self._numbers: tuple[npt.NDArray[np.float64] | None] | None = None
+        self._objects: pd.Series | None = None  # text_objects(blank=False), once made
 
     @property
     def isna(self) -> npt.NDArray[np.bool_]:
@@ -555,7 +557,13 @@ class _Cells:
         return ~self.missing & (self.text != "").to_numpy(dtype=bool)
 
     def text_objects(self, *, blank: bool = True) -> pd.Series:
-        """:attr:`text` as Python objects, None where missing (and where blank unless ``blank``); index 0…n-1."""
+        """:attr:`text` as Python objects, None where missing (and where blank unless ``blank``); index 0…n-1.
+
+        Without blanks it is made once (normalizing reads it after the checks, or :meth:`FrameCells.warm`
+        made it ahead): don't change the Series returned.
+        """
+        if not blank and self._objects is not None:
+            return self._objects
         if self.arrow is None:
             out = self.text.to_numpy(dtype=object, copy=True)
             out[self.missing] = None
@@ -563,7 +571,16 @@ class _Cells:
             out = _objects(self.arrow)
         if not blank:
             out[~self.present_text()] = None
+            self._objects = pd.Series(out, dtype=object, copy=False)
+            return self._objects
         return pd.Series(out, dtype=object, copy=False)
+
+    def warm(self, kind: Kind) -> None:
+        """Make every reading the contract check and normalizing take of a column of ``kind``, now."""
+        if kind == "int":
+            _ = self.isna, self.numbers  # plain numbers need no other reading
+        else:
+            self.text_objects(blank=False)  # reads which cells are missing, and their text
 
 
 def _objects(text: pa.Array) -> npt.NDArray[np.object_]:
@@ -575,6 +592,37 @@ def _objects(text: pa.Array) -> npt.NDArray[np.object_]:
         codes = encoded.indices.fill_null(len(words) - 1).to_numpy()
         return words[codes]
     return text.to_numpy(zero_copy_only=False)
+
+
+def _memory(values: pd.Series) -> tuple[object, ...] | None:
+    """Where a column's values lie: numpy's buffer or Arrow's buffers, with their type; None for other arrays."""
+    if isinstance(values.dtype, np.dtype):
+        array = values.to_numpy(copy=False)
+        return ("numpy", array.__array_interface__["data"][0], array.shape, array.strides, array.dtype.str)
+    arrow = getattr(values.array, "_pa_array", None)  # pandas' Arrow-backed arrays (the text of the reader)
+    if isinstance(arrow, pa.ChunkedArray):
+        chunks = tuple(
+            (chunk.offset, len(chunk), tuple(0 if b is None else b.address for b in chunk.buffers()))
+            for chunk in arrow.chunks
+        )
+        return ("arrow", str(arrow.type), chunks)
+    return None
+
+
+def same_cells(a: pd.Series, b: pd.Series) -> bool:
+    """Whether two columns are views of the very same values: same dtype, same memory, same length.
+
+    Cheap (no value is compared): for numpy columns the buffer, shape and strides; for pandas' Arrow
+    columns each chunk's buffers, offset and length. Columns of other arrays are never called the same.
+
+    >>> column = pd.Series(["a", "b"], dtype=object)
+    >>> same_cells(column, column.reset_index(drop=True)), same_cells(column, column.copy())
+    (True, False)
+    """
+    if a.dtype != b.dtype or len(a) != len(b):
+        return False
+    where = _memory(a)
+    return where is not None and where == _memory(b)
 
 
 class FrameCells:
@@ -603,12 +651,40 @@ class FrameCells:
     #: Up to this many problems are placed one by one; past it the ids are read for all rows at once.
     _ONE_BY_ONE = 200
 
-    def __init__(self, frame: pd.DataFrame, *, outlines_valid: bool = False) -> None:
+    def __init__(self, frame: pd.DataFrame, *, outlines_valid: bool = False, read: FrameCells | None = None) -> None:
         self.frame = frame
         self.outlines_valid = outlines_valid
         self.cells: dict[str, _Cells] = {}
         self._named = 0
         self._ids: npt.NDArray[np.object_] | None = None
+        if read is not None and frame.columns.is_unique:
+            # Readings made of these very columns (in another frame: the reader's attributes, sent ahead
+            # of the outlines) are these columns' readings: each is taken over when it is the same memory.
+            for name, cells in read.cells.items():
+                if name in frame.columns and same_cells(frame[name], cells.column):
+                    self.cells[name] = cells
+
+    def warm(self, fields: tuple[Field, ...]) -> None:
+        """Read the cells of each of ``fields`` the frame has, as the checks and normalizing will.
+
+        For a thread of its own while the caller waits for something else (the reader's worker
+        checking outlines): a :class:`FrameCells` of a frame with the same columns then takes the
+        readings over (``read=``). Once this runs, use this object from one thread only.
+        """
+        for spec in fields:
+            if spec.name in self.cells:
+                self.cells[spec.name].warm(spec.kind)
+
+    def prepare(self, fields: tuple[Field, ...]) -> FrameCells:
+        """Make the (unread) cells of each of ``fields`` the frame has, in this thread; ``self``.
+
+        The step before :meth:`warm` in another thread: only the reading is left to that thread.
+        """
+        if self.frame.columns.is_unique:
+            for spec in fields:
+                if spec.name in self.frame.columns:
+                    _ = self[spec.name]
+        return self
 
     def at(self, position: int, part: str) -> tuple[str, str]:
         """:func:`_at` of the frame: (English, Chinese) place of a field or of the geometry of a row."""

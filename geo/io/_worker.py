@@ -48,21 +48,11 @@ from pathlib import Path
 from typing import Any
 
 from geo.io._readbase import Limits, ReadError, fail
+from geo.io._workerstart import context as _forkserver_context
 
-__all__ = ["run_isolated"]
+__all__ = ["early_value", "run_isolated", "send_early", "sent_early"]
 
 log = logging.getLogger(__name__)
-
-#: Modules the forkserver imports once, so that each child starts warm (openpyxl, only for XLSX, is not one:
-#: the command line starts a forkserver per run and waits for it).
-PRELOAD = [
-    "geo.io._workerenv",
-    "geo.io.reader",
-    "geo.io._pyformats",
-    "geo.io._gdalformats",
-    "pyarrow.parquet",
-    "geo.io._workerwarm",
-]
 
 _LOCK = threading.Lock()
 _CONTEXT: Any = None
@@ -109,9 +99,7 @@ def _context() -> Any:
     global _CONTEXT  # noqa: PLW0603 - one forkserver per process
     with _LOCK:
         if _CONTEXT is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(PRELOAD)
-            _CONTEXT = ctx
+            _CONTEXT = _forkserver_context()
         return _CONTEXT
 
 
@@ -170,13 +158,23 @@ def _limit(limits: Limits) -> None:
 
 
 def _child(
-    conn: Connection, target: str, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits, *, scratch: str
+    conn: Connection,
+    target: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    limits: Limits,
+    *,
+    scratch: str,
+    early: bool = False,
 ) -> None:
-    """The child's whole life: limit itself, cut the network, run, send one message, exit.
+    """The child's whole life: limit itself, cut the network, run, send its answer, exit.
 
     Its temporary files go to ``scratch``, a private directory the caller made and removes after
-    (:func:`_scratch_dir`), whether the child finished or was killed.
+    (:func:`_scratch_dir`), whether the child finished or was killed. ``early``: the target may send
+    one part of its answer ahead (:func:`send_early`).
     """
+    global _EARLY_CONN  # noqa: PLW0603 - this process runs one target
+    _EARLY_CONN = conn if early else None
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tempfile.tempdir = scratch
     # The child lives for one read and exits: the collector's passes over a million cells and outlines
@@ -205,6 +203,8 @@ def _child(
 #: Array memory of at least this many bytes leaves the child as its own message, not copied into the pickle.
 _OUT_OF_BAND_FROM = 1 << 16
 _COUNT = struct.Struct("<Q")
+#: Set in the count of a part sent ahead of the answer (:func:`send_early`).
+_EARLY_PART = 1 << 62
 _MAX_BUFFERS = 4096
 
 
@@ -216,6 +216,17 @@ def _send(conn: Connection, message: tuple[str, Any]) -> None:
     buffers: they are written to the pipe from where they are instead of being copied into one
     pickle first, and the caller receives each into memory it can use as is (:func:`_receive`).
     """
+    try:
+        packed = _pack(message)
+    except MemoryError:
+        packed = _pack(("memory", None))
+    except Exception as exc:  # noqa: BLE001 - an unpicklable result is a bug, reported as such
+        packed = _pack(("bug", f"result could not be sent: {exc!r}"))
+    _write(conn, packed)
+
+
+def _pack(message: tuple[str, Any]) -> tuple[bytes, list[memoryview]]:
+    """``message`` pickled (protocol 5) and the views of its large buffers, left out of the pickle."""
     buffers: list[memoryview] = []
 
     def out_of_band(buffer: pickle.PickleBuffer) -> bool:
@@ -228,19 +239,67 @@ def _send(conn: Connection, message: tuple[str, Any]) -> None:
         buffers.append(view)
         return False
 
-    try:
-        payload = pickle.dumps(message, protocol=5, buffer_callback=out_of_band)
-    except MemoryError:
-        buffers.clear()
-        payload = pickle.dumps(("memory", None))
-    except Exception as exc:  # noqa: BLE001 - an unpicklable result is a bug, reported as such
-        buffers.clear()
-        payload = pickle.dumps(("bug", f"result could not be sent: {exc!r}"))
+    return pickle.dumps(message, protocol=5, buffer_callback=out_of_band), buffers
+
+
+def _write(conn: Connection, packed: tuple[bytes, list[memoryview]], *, early: bool = False) -> None:
+    payload, buffers = packed
     sizes = [view.nbytes for view in buffers]
-    conn.send_bytes(_COUNT.pack(len(sizes)) + struct.pack(f"<{len(sizes)}Q", *sizes))
+    count = len(sizes) | (_EARLY_PART if early else 0)
+    conn.send_bytes(_COUNT.pack(count) + struct.pack(f"<{len(sizes)}Q", *sizes))
     conn.send_bytes(payload)
     for view in buffers:
         conn.send_bytes(view)
+
+
+#: In a worker asked for it (``run_isolated(on_early=…)``): the pipe an early part of the answer goes to.
+_EARLY_CONN: Connection | None = None
+#: In that worker, the object sent early, once it is (:func:`sent_early`).
+_SENT_EARLY: list[Any] = []
+#: The message kind of an early part (any other kind is the answer itself).
+_EARLY = "early"
+
+
+def send_early(value: Any) -> bool:
+    """In a worker whose caller asked for it, send ``value`` to the caller now, ahead of the answer.
+
+    The caller hands it to its ``on_early`` callback while this process goes on, so that both
+    processes work at once (the command checks a file's attributes while the worker checks its
+    outlines). Once per worker; True when sent, False anywhere else (the caller's own process, a
+    worker not asked, a second call, a value that cannot be pickled: the answer then carries it).
+    The answer may refer to the value instead of holding it again (:func:`sent_early`,
+    :func:`early_value`).
+    """
+    conn = _EARLY_CONN
+    if conn is None or _SENT_EARLY:
+        return False
+    try:
+        packed = _pack((_EARLY, value))
+    except Exception:  # noqa: BLE001 - not sent early; the answer holds it as any other value
+        return False
+    _write(conn, packed, early=True)
+    _SENT_EARLY.append(value)
+    return True
+
+
+def sent_early(value: Any) -> bool:
+    """In a worker: whether ``value`` (this very object) went to the caller early (:func:`send_early`)."""
+    return any(value is sent for sent in _SENT_EARLY)
+
+
+_RECEIVED = threading.local()
+
+
+def early_value() -> Any:
+    """In the caller, while a worker's answer is unpickled: the value that worker sent early.
+
+    For the answer's own ``__setstate__`` (a frame whose attributes went ahead). ``LookupError`` when
+    no value came early: the answer is then malformed.
+    """
+    try:
+        return _RECEIVED.value
+    except AttributeError:
+        raise LookupError("no value was sent ahead of this answer") from None
 
 
 def _receive(receive: Connection, deadline: float, limits: Limits) -> tuple[bytes, list[bytearray]] | None:
@@ -249,26 +308,75 @@ def _receive(receive: Connection, deadline: float, limits: Limits) -> tuple[byte
     Each buffer is received into a ``bytearray`` of the size announced, so that the arrays rebuilt on
     it are writable like any other. The sizes together may not pass the child's own memory cap (a
     child that claims more is treated as one that crashed), nor may one part wait past the deadline.
+    Parts are read from the pipe straight into their memory (:func:`_recv_into`), not gathered first.
     """
+    part = _receive_part(receive, deadline, limits.worker_memory_bytes)
+    return None if part is None else (part[1], part[2])
+
+
+def _receive_part(receive: Connection, deadline: float, budget: int) -> tuple[bool, bytes, list[bytearray]] | None:
+    """:func:`_receive` with whether the message is a part sent early, its sizes capped by ``budget``."""
     head = receive.recv_bytes(8 * (_MAX_BUFFERS + 1))
     (count,) = _COUNT.unpack_from(head)
+    early = bool(count & _EARLY_PART)
+    count &= ~_EARLY_PART
     if count > _MAX_BUFFERS or len(head) != 8 * (count + 1):
         raise EOFError("malformed header")
     sizes = struct.unpack_from(f"<{count}Q", head, 8)
-    if sum(sizes) > limits.worker_memory_bytes:
+    if sum(sizes) > budget:
         raise EOFError("more data announced than the worker could hold")
-    parts: list[bytes | bytearray] = []
+    parts: list[bytearray] = []
     for size in (None, *sizes):
         if not receive.poll(max(0.0, deadline - time.monotonic())):
             return None
-        if size is None:
-            parts.append(receive.recv_bytes(limits.worker_memory_bytes))
-            continue
-        buffer = bytearray(size)
-        if receive.recv_bytes_into(buffer) != size:
-            raise EOFError("a buffer arrived short")
-        parts.append(buffer)
-    return bytes(parts[0]), [b for b in parts[1:] if isinstance(b, bytearray)]
+        parts.append(_recv_into(receive, size, limit=budget))
+        budget -= len(parts[-1])
+    return early, bytes(parts[0]), parts[1:]
+
+
+_SIZE = struct.Struct("!i")  # multiprocessing's message header: the length, or -1 and then…
+_LONG_SIZE = struct.Struct("!Q")  # … the length of a message of 2 GiB or more
+
+
+def _recv_into(receive: Connection, size: int | None, *, limit: int) -> bytearray:
+    """One message of ``receive`` (as ``send_bytes`` framed it) read straight from the pipe into new memory.
+
+    ``Connection.recv_bytes_into`` gathers a message in a growing buffer and copies it once more; this
+    reads it in place, a large piece at a time. ``size``: the length announced for it (a message of any
+    other length is an ``EOFError``), or None for any length up to ``limit``.
+    """
+    fd = receive.fileno()
+    (length,) = _SIZE.unpack(_read_exactly(fd, bytearray(_SIZE.size)))
+    if length == -1:
+        (length,) = _LONG_SIZE.unpack(_read_exactly(fd, bytearray(_LONG_SIZE.size)))
+    if length < 0 or (size is not None and length != size) or length > limit:
+        raise EOFError("a part arrived with another length than announced")
+    return _read_exactly(fd, bytearray(length))
+
+
+def _read_exactly(fd: int, buffer: bytearray) -> bytearray:
+    """``buffer`` filled from ``fd``; ``EOFError`` when the pipe closes first."""
+    view = memoryview(buffer)
+    done = 0
+    while done < len(buffer):
+        got = os.readv(fd, [view[done:]])
+        if got == 0:
+            raise EOFError("the pipe closed in the middle of a part")
+        done += got
+    return buffer
+
+
+#: The pipe's buffer, asked of the kernel for the answer's pipe (Linux; 64 KiB otherwise): a 250 MB
+#: answer crosses in 1 MiB pieces, not 64 KiB ones (fewer switches between the two processes).
+_PIPE_BYTES = 1 << 20
+
+
+def _widen(receive: Connection) -> None:
+    """Ask for a larger pipe buffer (:data:`_PIPE_BYTES`) where the system allows it; nothing otherwise."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        import fcntl  # noqa: PLC0415 - POSIX only
+
+        fcntl.fcntl(receive.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
 
 def _error_state(exc: ReadError) -> dict[str, Any]:
@@ -449,10 +557,24 @@ def _huge_pages(wanted: bool) -> bool:
     return False
 
 
-def _wait(process: Any, receive: Connection, limits: Limits) -> tuple[tuple[bytes, list[bytearray]] | None, str]:
-    """The child's message (or None) and, without one, why: ``time`` or ``crash``; the child is gone after."""
+#: What came ahead of a worker's answer: nothing, ``("value", v)``, or ``("error", why)`` when it was refused.
+_Early = tuple[str, Any] | None
+
+
+def _wait(
+    process: Any, receive: Connection, limits: Limits, on_early: Callable[[Any], None] | None = None
+) -> tuple[tuple[bytes, list[bytearray]] | None, str, _Early]:
+    """The child's message (or None) and, without one, why: ``time`` or ``crash``; the child is gone after.
+
+    With ``on_early``, a part the child sends ahead of its answer (:func:`send_early`) is unpickled
+    (with the same restrictions) and handed to ``on_early`` at once, and the answer is waited for
+    within the same deadline; the third value says what came early. A part sent early unasked, or
+    twice, is a malformed answer (as if the child had crashed).
+    """
     deadline = time.monotonic() + limits.worker_seconds
+    budget = limits.worker_memory_bytes  # for the parts together
     payload: tuple[bytes, list[bytearray]] | None = None
+    early: _Early = None
     why = "crash"
     try:
         while True:
@@ -461,10 +583,21 @@ def _wait(process: Any, receive: Connection, limits: Limits) -> tuple[tuple[byte
                 why = "time"
                 break
             if receive.poll(min(left, 0.5)):
+                part = None
                 with contextlib.suppress(EOFError, OSError, multiprocessing.BufferTooShort, struct.error):
-                    payload = _receive(receive, deadline, limits)
-                    if payload is None:
+                    part = _receive_part(receive, deadline, budget)
+                    if part is None:
                         why = "time"
+                if part is not None and part[0]:  # sent ahead of the answer
+                    if on_early is None or early is not None:
+                        break
+                    budget -= len(part[1]) + sum(len(b) for b in part[2])
+                    early = _take_early(part[1], part[2], on_early)
+                    if early[0] == "error":
+                        break
+                    continue
+                if part is not None:
+                    payload = (part[1], part[2])
                 break
             if not process.is_alive() and not receive.poll(0):
                 break
@@ -475,11 +608,30 @@ def _wait(process: Any, receive: Connection, limits: Limits) -> tuple[tuple[byte
         _kill(process)
     if payload is None and why != "time" and process.exitcode == -signal.SIGXCPU:
         why = "time"
-    return payload, why
+    return payload, why, early
+
+
+def _take_early(payload: bytes, buffers: list[bytearray], on_early: Callable[[Any], None]) -> tuple[str, Any]:
+    """Unpickle a part sent ahead (restricted as any answer) and give its value to ``on_early``."""
+    try:
+        with _collector_paused():
+            kind, value = _Unpickler(io.BytesIO(payload), buffers=buffers).load()
+    except (pickle.UnpicklingError, ValueError, TypeError, EOFError) as exc:
+        return "error", str(exc)
+    if kind != _EARLY:
+        return "error", f"a part sent ahead is {kind!r}"
+    on_early(value)
+    return "value", value
 
 
 def run_isolated(
-    target: str, source: str, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits | None = None
+    target: str,
+    source: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    limits: Limits | None = None,
+    *,
+    on_early: Callable[[Any], None] | None = None,
 ) -> Any:
     """Run ``target(*args, **kwargs)`` in a limited child process and return its result.
 
@@ -493,6 +645,10 @@ def run_isolated(
         Its arguments (pickled to the child).
     limits
         The caps; ``worker_memory_bytes`` and ``worker_seconds`` bound the child.
+    on_early
+        Called in this process with what the target sends ahead of its result (:func:`send_early`),
+        as soon as it arrives, while the child goes on; it should return at once (start a thread).
+        Without it the child sends nothing early.
 
     Raises
     ------
@@ -509,12 +665,36 @@ def run_isolated(
             "服务器正在读取其他上传的文件，请一分钟后再试",
         )
     try:
-        return _run(target, source, args, kwargs, limits)
+        return _run(target, source, args, kwargs, limits, on_early=on_early)
     finally:
         _SLOTS.release()
 
 
-def _run(target: str, source: str, args: tuple[Any, ...], kwargs: dict[str, Any], limits: Limits) -> Any:
+def _load_answer(payload: tuple[bytes, list[bytearray]], early: _Early, source: str) -> tuple[str, Any]:
+    """The answer unpickled (restricted); what came early is :func:`early_value` meanwhile."""
+    if early is not None:
+        _RECEIVED.value = early[1]
+    try:
+        with _collector_paused():
+            kind, value = _Unpickler(io.BytesIO(payload[0]), buffers=payload[1]).load()
+    except (pickle.UnpicklingError, LookupError) as exc:
+        log.error("reader worker for %r sent an object outside the allowed types: %s", source, exc)
+        kind, value = "bug", str(exc)
+    finally:
+        with contextlib.suppress(AttributeError):
+            del _RECEIVED.value
+    return kind, value
+
+
+def _run(
+    target: str,
+    source: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    limits: Limits,
+    *,
+    on_early: Callable[[Any], None] | None = None,
+) -> Any:
     ctx = _context()
     try:
         scratch = _scratch_dir(limits)
@@ -528,8 +708,12 @@ def _run(target: str, source: str, args: tuple[Any, ...], kwargs: dict[str, Any]
         ) from exc
     try:
         receive, send = ctx.Pipe(duplex=False)
+        _widen(receive)
         process = _Process(
-            target=_child, args=(send, target, args, kwargs, limits), kwargs={"scratch": scratch}, daemon=True
+            target=_child,
+            args=(send, target, args, kwargs, limits),
+            kwargs={"scratch": scratch, "early": on_early is not None},
+            daemon=True,
         )
         try:
             process.start()
@@ -543,18 +727,17 @@ def _run(target: str, source: str, args: tuple[Any, ...], kwargs: dict[str, Any]
             ) from exc
         finally:
             send.close()
-        payload, why = _wait(process, receive, limits)
+        payload, why, early = _wait(process, receive, limits, on_early)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)  # the child is gone: whatever it left, crash or not
-    if payload is None:
+    if early is not None and early[0] == "error":
+        log.error("reader worker for %r sent a malformed part ahead of its answer: %s", source, early[1])
+        kind, value = "bug", early[1]
+    elif payload is None:
         log.warning("reader worker for %r ended without a result: %s (exit code %s)", source, why, process.exitcode)
         raise _refusal(source, why, process.exitcode, limits)
-    try:
-        with _collector_paused():
-            kind, value = _Unpickler(io.BytesIO(payload[0]), buffers=payload[1]).load()
-    except pickle.UnpicklingError as exc:
-        log.error("reader worker for %r sent an object outside the allowed types: %s", source, exc)
-        kind, value = "bug", str(exc)
+    else:
+        kind, value = _load_answer(payload, early, source)
     if kind == "ok":
         return value
     if kind == "refused":

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import pickle
 import sqlite3
 import struct
 import sys
@@ -70,8 +71,16 @@ from geo.io._readcrs import (
 )
 from geo.io._sniff import FORMATS, signature_format, sniff
 from geo.io._sources import ENCODING_CHOICES, LayerFacts, Meta, Opened, Raw, bounds_of, user_codec
-from geo.io._worker import run_isolated
-from geo.schema import CARRIER_FIELDS, ZONE_FIELDS, FrameCells, Problem, validate_carriers, validate_zones
+from geo.io._worker import early_value, run_isolated, send_early, sent_early
+from geo.schema import (
+    CARRIER_FIELDS,
+    ZONE_FIELDS,
+    FrameCells,
+    Problem,
+    same_cells,
+    validate_carriers,
+    validate_zones,
+)
 from geo.text import Text
 
 __all__ = [
@@ -174,12 +183,16 @@ class ReadResult:
     #: The outlines as read and the file's WKB of those left unchanged (:func:`_pack_frame`): only
     #: to send the frame from the reader's process; never pickled itself.
     _wire: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    #: The attributes the worker sent to its caller ahead of the result (:func:`geo.io._worker.send_early`),
+    #: which the result then names instead of sending them again; only in the reader's process.
+    _early: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
         """The state to pickle: the frame's outlines as one array of WKB (see :func:`_pack_frame`)."""
         state = dict(self.__dict__)
-        state["frame"] = _pack_frame(self.frame, self._wire)
+        state["frame"] = _pack_frame(self.frame, self._wire, early=self._early)
         state["_wire"] = None
+        state["_early"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -187,6 +200,7 @@ class ReadResult:
         state = dict(state)
         state["frame"] = _unpack_frame(state.get("frame"))
         state.setdefault("_wire", None)
+        state.setdefault("_early", None)
         self.__dict__.update(state)
 
     def report_frame(self) -> pd.DataFrame:
@@ -750,6 +764,9 @@ def _finish(
     attrs = _apply_mapping(raw.attrs.reset_index(drop=True), columns, role, source, notes)
     if "geometry" in attrs.columns:
         attrs = attrs.rename(columns={"geometry": "geometry_file"})
+    # In a worker whose caller asked for it, the attributes go ahead now: the caller reads their cells
+    # while this process checks the outlines (both cores at work), and the result names them.
+    early = attrs if send_early(attrs) else None
     id_col = "id" if "id" in attrs.columns else _id_column(attrs)
     ledger = Ledger(attrs[id_col] if id_col else None)
     for note in notes:
@@ -793,6 +810,7 @@ def _finish(
         problems,
         source,
         _wire=wire,
+        _early=early,
     )
 
 
@@ -815,13 +833,23 @@ def _frame(attrs: pd.DataFrame, outlines: np.ndarray, kept: np.ndarray) -> gpd.G
 _PACKED = "geo.io.reader:frame-wkb-1"
 
 
-def _pack_frame(frame: pd.DataFrame, wire: tuple[np.ndarray, np.ndarray] | None) -> Any:
+#: In a packed frame, in place of its attributes: "the table the worker sent ahead" (:func:`_pack_frame`).
+_EARLY_ATTRS = "geo.io.reader:attributes-sent-early"
+
+
+def _pack_frame(
+    frame: pd.DataFrame, wire: tuple[np.ndarray, np.ndarray] | None, *, early: pd.DataFrame | None = None
+) -> Any:
     """A GeoDataFrame as its attributes plus every outline's WKB in one Arrow binary array.
 
     geopandas pickles outlines as a million separate WKB objects; one array of them is written and
     read in one piece. Where ``wire`` holds the file's own WKB for an outline that is still the very
     object read (checked object by object), those bytes are sent as they are; every other outline is
     written anew. Anything but a GeoDataFrame with an active geometry column is returned as is.
+
+    ``early``: the attribute table this worker sent its caller ahead (:func:`geo.io._worker.send_early`).
+    When the frame's attributes are that table's very columns (every row kept), they are named, not
+    sent again, and the caller rebuilds the frame on the columns it already holds.
     """
     import pyarrow as pa  # noqa: PLC0415 - loaded with the reader's formats
 
@@ -843,7 +871,20 @@ def _pack_frame(frame: pd.DataFrame, wire: tuple[np.ndarray, np.ndarray] | None)
     cells = pa.array(blobs, type=pa.large_binary(), from_pandas=True)
     attrs = pd.DataFrame(frame, copy=False)  # the same columns, not copied nor merged into fewer blocks
     del attrs[name]
-    return (_PACKED, attrs, name, list(frame.columns).index(name), array.crs, cells, dict(frame.attrs))
+    sent = attrs
+    if early is not None and sent_early(early) and _same_table(attrs, early):
+        sent = _EARLY_ATTRS
+    return (_PACKED, sent, name, list(frame.columns).index(name), array.crs, cells, dict(frame.attrs))
+
+
+def _same_table(attrs: pd.DataFrame, early: pd.DataFrame) -> bool:
+    """Whether ``attrs`` holds ``early``'s very columns: same names, order, rows and memory (:func:`same_cells`)."""
+    names = list(attrs.columns)
+    if names != list(early.columns) or len(set(names)) != len(names) or len(attrs) != len(early):
+        return False
+    if not (isinstance(attrs.index, pd.RangeIndex) and attrs.index.equals(early.index)):
+        return False
+    return all(same_cells(attrs[name], early[name]) for name in names)
 
 
 def _unpack_frame(packed: Any) -> Any:
@@ -851,6 +892,10 @@ def _unpack_frame(packed: Any) -> Any:
     if not (isinstance(packed, tuple) and packed and packed[0] == _PACKED):
         return packed
     _, attrs, name, position, crs, cells, frame_attrs = packed
+    if isinstance(attrs, str) and attrs == _EARLY_ATTRS:  # the table the worker sent ahead
+        attrs = early_value()
+        if not isinstance(attrs, pd.DataFrame) or len(attrs) != len(cells):
+            raise pickle.UnpicklingError("the attributes sent ahead do not fit the outlines")
     outlines = gpd.array.GeometryArray(shapely.from_wkb(cells.to_numpy(zero_copy_only=False)), crs=crs)
     columns = attrs.copy(deep=False)
     columns.insert(position, name, outlines)
@@ -927,12 +972,37 @@ def read_path(path: Path | str, **kwargs: Any) -> ReadResult:
     the page's upload caps: the command line reads a city's footprints. Every other defence is the
     same, and the bytes are parsed in the isolated worker, which loads them from the file itself
     (a 300 MB GeoPackage is not copied through a pipe first).
+
+    ``on_attributes`` (optional): called in this process with the layer's attribute table (columns
+    mapped, every row read, no outlines) as soon as the worker has it, while the worker goes on
+    checking the outlines; it should return at once (start a thread). The result's frame is these
+    very columns when every row was kept, so work begun on them (reading cells for the contract
+    check: :meth:`geo.schema.FrameCells.warm`) carries over; it is not called when the read fails
+    before the attributes are read.
     """
+    on_attributes = kwargs.pop("on_attributes", None)
     limits = kwargs["limits"] = kwargs.get("limits") or Limits.local()
     path = Path(path)
     _refuse_if_too_large(path, limits)
-    result: ReadResult = run_isolated("geo.io.reader:_read_path_here", path.name, (str(path),), kwargs, limits)
+    result: ReadResult = run_isolated(
+        "geo.io.reader:_read_path_here",
+        path.name,
+        (str(path),),
+        kwargs,
+        limits,
+        on_early=None if on_attributes is None else _attributes_to(on_attributes),
+    )
     return result
+
+
+def _attributes_to(on_attributes: Any) -> Any:
+    """The worker's early part (:func:`_finish`'s attribute table) for ``on_attributes``; anything else dropped."""
+
+    def hand_over(value: Any) -> None:
+        if isinstance(value, pd.DataFrame):
+            on_attributes(value)
+
+    return hand_over
 
 
 def _read_path_here(path: str, **kwargs: Any) -> ReadResult:

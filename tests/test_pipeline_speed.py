@@ -1,0 +1,440 @@
+"""The command's pipeline from file to table: the forkserver started early, the answer read in place.
+
+Each fast path is checked against what it replaced (no timing asserts: bench/e2e.py measures).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import multiprocessing.connection
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from geo import __main__ as entry
+from geo.io import _worker
+from geo.io._readbase import Limits
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("argv", "reads"),
+    [
+        (["summary", "--carriers", "c.gpkg", "--zones", "z.geojson"], True),
+        (["check", "--zones=z.geojson"], True),
+        (["summary", "--carriers=c.parquet"], True),
+        (["summary"], False),  # the bundled data: no worker
+        (["summary", "--by", "pole", "--output", "carriers.csv"], False),  # a value, not an option
+    ],
+)
+def test_the_forkserver_starts_early_only_for_a_users_file(argv: list[str], reads: bool) -> None:
+    assert entry._reads_files(argv) is reads
+
+
+def test_the_early_forkserver_is_light_and_is_the_one_the_reader_uses(tmp_path: Path) -> None:
+    path = tmp_path / "c.geojson"
+    square = "[[121.40,31.10],[121.41,31.10],[121.41,31.11],[121.40,31.11],[121.40,31.10]]"
+    path.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},'
+        f'"geometry":{{"type":"Polygon","coordinates":[{square}]}}}}]}}',
+        encoding="utf-8",
+    )
+    script = f"""
+import sys, multiprocessing.forkserver as fs
+from geo.io._workerstart import start_early
+start_early()
+assert "geopandas" not in sys.modules and "pandas" not in sys.modules, "start_early loaded the data stack"
+started = fs._forkserver._forkserver_pid
+assert started is not None
+from geo.io import reader
+result = reader.read_path({str(path)!r})
+assert fs._forkserver._forkserver_pid == started, "the reader started a second forkserver"
+print(result.frame["id"].tolist())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['a']"
+
+
+def _send_later(send: multiprocessing.connection.Connection, parts: list[bytes]) -> threading.Thread:
+    def run() -> None:
+        for part in parts:
+            send.send_bytes(part)
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_parts_larger_than_the_pipe_arrive_whole_in_writable_memory() -> None:
+    receive, send = multiprocessing.Pipe(duplex=False)
+    _worker._widen(receive)
+    rng = np.random.default_rng(13)
+    big = rng.integers(0, 255, 3 * 2**20 + 7, dtype=np.uint8).tobytes()  # past any pipe's buffer
+    small = b"x" * 100
+    head = _worker._COUNT.pack(2) + len(big).to_bytes(8, "little") + len(small).to_bytes(8, "little")
+    thread = _send_later(send, [head, b"pickle", big, small])
+    got = _worker._receive(receive, deadline=time.monotonic() + 30, limits=Limits())
+    thread.join()
+    assert got is not None
+    payload, buffers = got
+    assert payload == b"pickle"
+    assert [bytes(b) for b in buffers] == [big, small]
+    assert all(isinstance(b, bytearray) for b in buffers)
+
+
+def test_a_part_longer_than_announced_is_refused_before_it_is_read() -> None:
+    receive, send = multiprocessing.Pipe(duplex=False)
+    send.send_bytes(_worker._COUNT.pack(1) + (8).to_bytes(8, "little"))
+    send.send_bytes(b"pickle")
+    send.send_bytes(b"0123456789abcdef")  # 16 bytes where 8 were announced
+    with pytest.raises(EOFError):
+        _worker._receive(receive, deadline=time.monotonic() + 5, limits=Limits())
+
+
+def test_a_pickle_larger_than_the_workers_memory_is_refused() -> None:
+    receive, send = multiprocessing.Pipe(duplex=False)
+    send.send_bytes(_worker._COUNT.pack(0))
+    send.send_bytes(b"p" * 4096)
+    with pytest.raises(EOFError):
+        _worker._receive(receive, deadline=time.monotonic() + 5, limits=Limits(worker_memory_bytes=1024))
+
+
+def test_a_pipe_closed_in_the_middle_of_a_part_is_no_answer() -> None:
+    read_fd, write_fd = os.pipe()
+    receive = multiprocessing.connection.Connection(read_fd, writable=False)
+    os.write(write_fd, _worker._COUNT.pack(0).__len__().to_bytes(4, "big") + _worker._COUNT.pack(0))
+    os.write(write_fd, (100).to_bytes(4, "big") + b"only part of it")
+    os.close(write_fd)
+    with pytest.raises(EOFError):
+        _worker._receive(receive, deadline=time.monotonic() + 5, limits=Limits())
+
+
+# --- the attributes sent ahead of the outlines ------------------------------------------------------------
+
+import geopandas as gpd  # noqa: E402
+import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
+
+from geo import data  # noqa: E402
+from geo.io import reader  # noqa: E402
+from geo.schema import CARRIER_FIELDS, DataError, FrameCells, same_cells  # noqa: E402
+
+QUICK = Limits(worker_seconds=30, worker_memory_bytes=1024 * 2**20)
+
+
+def carriers_frame(n: int = 40, *, crs: str = "EPSG:4326") -> gpd.GeoDataFrame:
+    """Carriers with text, whole numbers (some missing), a parent and zone lists, as a file holds them."""
+    boxes = [shapely.box(121.40 + i * 1e-3, 31.10, 121.4005 + i * 1e-3, 31.1005) for i in range(n)]
+    frame = gpd.GeoDataFrame(
+        {
+            "id": [f"c{i:03d}" for i in range(n)],
+            "name_zh": [f" 楼宇{i} " for i in range(n)],
+            "name_en": [f"Building {i}" for i in range(n)],
+            "layout_note": [f"note {i}" if i % 5 else None for i in range(n)],  # not a contract field
+            "kind": ["building"] * n,
+            "parent_id": [None] * (n - 1) + ["c000"],
+            "zone_ids": ["z1" if i % 2 else "z1; z2" for i in range(n)],
+            "floor_area_existing_m2": [i * 100 for i in range(n)],
+            "floor_area_planned_m2": [None if i % 3 == 0 else i * 10 for i in range(n)],
+            "planned_year": [2026 + i % 3 for i in range(n)],
+            "opened_year": [None] * n,
+            "status": [("existing", "planned", "under_construction", " planned")[i % 4] for i in range(n)],
+            "site_area_m2": [None] * n,
+            "geometry_accuracy_m": [5] * n,
+            "source_ids": [None] * n,
+        },
+        geometry=boxes,
+        crs="EPSG:4326",
+    )
+    return frame.to_crs(crs) if crs != "EPSG:4326" else frame
+
+
+def write(frame: gpd.GeoDataFrame, path: Path) -> Path:
+    if path.suffix == ".parquet":
+        frame.to_parquet(path)
+    elif path.suffix == ".gpkg":
+        frame.to_file(path, driver="GPKG", engine="pyogrio")
+    else:
+        frame.to_file(path, driver="GeoJSON", engine="pyogrio")
+    return path
+
+
+def same_results(got: reader.ReadResult, plain: reader.ReadResult) -> None:
+    pd.testing.assert_frame_equal(got.frame, plain.frame, check_exact=True)
+    assert list(got.frame.dtypes.astype(str)) == list(plain.frame.dtypes.astype(str))
+    assert got.frame.crs == plain.frame.crs
+    assert list(shapely.to_wkb(got.frame.geometry.array)) == list(shapely.to_wkb(plain.frame.geometry.array))
+    assert got.report == plain.report
+    pd.testing.assert_frame_equal(got.rejected, plain.rejected, check_exact=True)
+    assert (got.problems, got.crs_note, got.source_crs, got.layer, got.format) == (
+        plain.problems,
+        plain.crs_note,
+        plain.source_crs,
+        plain.layer,
+        plain.format,
+    )
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg", ".geojson"])
+def test_a_read_with_its_attributes_sent_ahead_gives_the_plain_reads_result(tmp_path: Path, suffix: str) -> None:
+    path = write(carriers_frame(), tmp_path / f"c{suffix}")
+    ahead: list[pd.DataFrame] = []
+    got = reader.read_path(path, limits=QUICK, on_attributes=ahead.append)
+    plain = reader.read_path(path, limits=QUICK)
+    same_results(got, plain)
+    assert len(ahead) == 1
+    attributes = ahead[0]
+    assert list(attributes.columns) == [c for c in got.frame.columns if c != "geometry"]
+    pd.testing.assert_frame_equal(attributes, got.frame.drop(columns="geometry"), check_exact=True)
+    # Every row kept: the frame is built on the very columns sent ahead (they crossed once).
+    assert all(same_cells(got.frame[c], attributes[c]) for c in attributes.columns)
+
+
+def test_attributes_sent_ahead_of_a_read_that_drops_rows_are_not_the_frames(tmp_path: Path) -> None:
+    frame = carriers_frame(8)
+    frame.loc[3, "geometry"] = shapely.Point(121.4, 31.1)  # dropped by the reader
+    path = write(frame, tmp_path / "c.parquet")
+    ahead: list[pd.DataFrame] = []
+    got = reader.read_path(path, limits=QUICK, on_attributes=ahead.append)
+    same_results(got, reader.read_path(path, limits=QUICK))
+    assert len(ahead[0]) == 8
+    assert len(got.frame) == 7
+
+
+def test_attributes_sent_ahead_carry_the_column_mapping_and_the_reprojection(tmp_path: Path) -> None:
+    frame = carriers_frame(12, crs="EPSG:4549").rename(columns={"id": "编号", "status": "状态"})
+    path = write(frame, tmp_path / "c.parquet")
+    options = {"columns": {"编号": "id", "状态": "status"}, "role": "carriers", "limits": QUICK}
+    ahead: list[pd.DataFrame] = []
+    got = reader.read_path(path, on_attributes=ahead.append, **options)
+    same_results(got, reader.read_path(path, **options))
+    assert {"id", "status"} <= set(ahead[0].columns)
+
+
+def test_a_read_refused_after_its_attributes_went_ahead_is_refused_as_before(tmp_path: Path) -> None:
+    frame = carriers_frame(6).set_crs(None, allow_override=True)  # no CRS: the reader asks which
+    path = write(frame, tmp_path / "c.parquet")
+    with pytest.raises(reader.ReadError) as plain:
+        reader.read_path(path, limits=QUICK)
+    with pytest.raises(reader.ReadError) as got:
+        reader.read_path(path, limits=QUICK, on_attributes=lambda _table: None)
+    assert (got.value.code, got.value.message_en, got.value.message_zh) == (
+        plain.value.code,
+        plain.value.message_en,
+        plain.value.message_zh,
+    )
+
+
+def test_cells_are_taken_over_only_from_the_very_same_columns() -> None:
+    frame = carriers_frame(8)
+    attributes = pd.DataFrame(frame.drop(columns="geometry"), copy=False)
+    read = FrameCells(attributes).prepare(CARRIER_FIELDS)
+    read.warm(CARRIER_FIELDS)
+    same = gpd.GeoDataFrame(  # as the reader builds its frame on the attributes
+        attributes.reset_index(drop=True), geometry=frame.geometry.array, crs=frame.crs, copy=False
+    )
+    assert set(FrameCells(same, read=read).cells) >= {"id", "floor_area_existing_m2", "status"}
+    changed = same.copy()
+    changed["floor_area_existing_m2"] = changed["floor_area_existing_m2"].to_numpy(dtype=object).copy()
+    changed.loc[0, "floor_area_existing_m2"] = -1
+    assert "floor_area_existing_m2" not in FrameCells(changed, read=read).cells  # its own values are read
+
+
+def load_both(monkeypatch: pytest.MonkeyPatch, carriers: Path, zones: Path) -> tuple[object, object]:
+    """load_dataset's outcome (Dataset or DataError) with the attributes read ahead, and without."""
+
+    def outcome() -> object:
+        try:
+            return data.load_dataset(carriers, zones, context=False)
+        except DataError as exc:
+            return exc
+
+    taken: list[object] = []
+    with monkeypatch.context() as patch:
+        cells = data._Ahead.cells
+        patch.setattr(data._Ahead, "cells", lambda self, role: taken.append(cells(self, role)) or taken[-1])
+        ahead = outcome()
+    assert taken, "load_dataset asked for no cells read ahead"
+    assert taken[0] is not None, "the carriers' cells were not read ahead"
+    with monkeypatch.context() as patch:
+        patch.setattr(data._Ahead, "receiver", lambda _self, _role: None)  # the reader sends nothing ahead
+        plain = outcome()
+    return ahead, plain
+
+
+def zones_file(tmp_path: Path) -> Path:
+    zones = gpd.GeoDataFrame(
+        {
+            "id": ["z1", "z2"],
+            "name_zh": ["甲", "乙"],
+            "name_en": ["A", "B"],
+            "type": ["pole", "belt"],
+            "layout": [None, None],
+            "declared_floor_area_m2": [None, 1000],
+            "source_ids": [None, None],
+            "geometry_accuracy_m": [10, 10],
+        },
+        geometry=[shapely.box(121.39, 31.09, 121.45, 31.12), shapely.box(121.40, 31.10, 121.42, 31.11)],
+        crs="EPSG:4326",
+    )
+    return write(zones, tmp_path / "zones.geojson")
+
+
+def test_a_dataset_checked_on_cells_read_ahead_is_the_plain_ones(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    carriers = write(carriers_frame(), tmp_path / "c.parquet")
+    ahead, plain = load_both(monkeypatch, carriers, zones_file(tmp_path))
+    assert isinstance(ahead, data.Dataset)
+    assert isinstance(plain, data.Dataset)
+    for role in ("carriers", "zones"):
+        got, expected = getattr(ahead, role), getattr(plain, role)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert list(got.dtypes.astype(str)) == list(expected.dtypes.astype(str))
+    assert ahead.provenance == plain.provenance
+
+
+def test_problems_found_on_cells_read_ahead_are_the_plain_ones(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    frame = carriers_frame(24)
+    frame.loc[2, "id"] = "c001"  # a repeated id
+    frame.loc[4, "status"] = "demolished"
+    frame.loc[5, "name_zh"] = "  "
+    frame.loc[6, "zone_ids"] = "z1; z9"
+    frame.loc[7, "parent_id"] = "nobody"
+    frame["floor_area_existing_m2"] = frame["floor_area_existing_m2"].astype(object)
+    frame.loc[8, "floor_area_existing_m2"] = -5
+    frame.loc[9, "planned_year"] = 1066
+    carriers = write(frame, tmp_path / "c.parquet")
+    ahead, plain = load_both(monkeypatch, carriers, zones_file(tmp_path))
+    assert isinstance(ahead, DataError)
+    assert isinstance(plain, DataError)
+    assert ahead.report("en") == plain.report("en")
+    assert ahead.report("zh") == plain.report("zh")
+    assert len(ahead.problems) >= 6
+
+
+# --- what a subverted worker may send ahead ----------------------------------------------------------------
+
+
+class _Ended:
+    """A child that has already ended (its parts are in the pipe)."""
+
+    pid = None
+    exitcode = 0
+
+    def is_alive(self) -> bool:
+        return False
+
+    def join(self, _timeout: float | None = None) -> None:
+        return None
+
+
+def sent(*messages: tuple[bool, tuple[str, object]]) -> multiprocessing.connection.Connection:
+    """A pipe holding ``messages`` as a worker writes them, each (sent ahead?, message)."""
+    receive, send = multiprocessing.Pipe(duplex=False)
+
+    def write() -> None:
+        with contextlib.suppress(OSError):  # the reader stopped reading (and closed its end)
+            for early, message in messages:
+                _worker._write(send, _worker._pack(message), early=early)
+        send.close()
+
+    threading.Thread(target=write, daemon=True).start()
+    return receive
+
+
+class _Smuggled:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, ("echo smuggled > /dev/null",))
+
+
+def test_a_part_sent_ahead_reaches_the_callback_and_the_answer_follows() -> None:
+    handed: list[object] = []
+    receive = sent((True, ("early", {"a": 1})), (False, ("ok", "answer")))
+    payload, _why, early = _worker._wait(_Ended(), receive, QUICK, handed.append)
+    assert handed == [{"a": 1}]
+    assert early == ("value", {"a": 1})
+    assert payload is not None
+    assert _worker._load_answer(payload, early, "x") == ("ok", "answer")
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [(True, ("early", 1)), (False, ("ok", 2))],  # unasked: no callback
+    ],
+)
+def test_a_part_sent_ahead_unasked_is_no_answer(messages: list[tuple[bool, tuple[str, object]]]) -> None:
+    payload, why, early = _worker._wait(_Ended(), sent(*messages), QUICK)
+    assert (payload, why, early) == (None, "crash", None)
+
+
+def test_a_second_part_sent_ahead_is_no_answer() -> None:
+    handed: list[object] = []
+    receive = sent((True, ("early", 1)), (True, ("early", 2)), (False, ("ok", 3)))
+    payload, _why, _early = _worker._wait(_Ended(), receive, QUICK, handed.append)
+    assert payload is None
+    assert handed == [1]
+
+
+def test_a_part_sent_ahead_naming_a_forbidden_type_is_refused_unrun(tmp_path: Path) -> None:
+    handed: list[object] = []
+    receive = sent((True, ("early", _Smuggled())), (False, ("ok", 3)))
+    payload, _why, early = _worker._wait(_Ended(), receive, QUICK, handed.append)
+    assert payload is None
+    assert early is not None
+    assert early[0] == "error"
+    assert "not an allowed type" in early[1]
+    assert handed == []
+
+
+def test_parts_sent_ahead_count_against_the_workers_memory_cap() -> None:
+    big = np.zeros(200_000, dtype=np.float64)  # 1.6 MB out of band
+    receive = sent((True, ("early", big)), (False, ("ok", big.copy())))
+    handed: list[object] = []
+    payload, _why, _early = _worker._wait(_Ended(), receive, Limits(worker_memory_bytes=2_000_000), handed.append)
+    assert len(handed) == 1  # the first part fits…
+    assert payload is None  # …the two together do not
+
+
+def test_an_answer_naming_attributes_never_sent_ahead_is_refused() -> None:
+    frame = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.box(0, 0, 1, 1)], crs="EPSG:4326")
+    packed = list(reader._pack_frame(frame, None))
+    packed[1] = reader._EARLY_ATTRS
+    message = pickle.dumps(("ok", tuple(packed)), protocol=5)
+    # the packed frame alone, unpacked as the answer's __setstate__ does: no value came ahead
+    with pytest.raises(LookupError):
+        reader._unpack_frame(pickle.loads(message)[1])  # noqa: S301 - our own bytes
+    _worker._RECEIVED.value = pd.DataFrame({"id": ["a", "b"]})  # two rows for one outline
+    try:
+        with pytest.raises(pickle.UnpicklingError):
+            reader._unpack_frame(pickle.loads(message)[1])  # noqa: S301 - our own bytes
+    finally:
+        del _worker._RECEIVED.value
+
+
+def test_attributes_that_cannot_be_read_ahead_are_checked_as_before(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def broken(self: FrameCells, fields: object) -> FrameCells:
+        raise RuntimeError("no reading ahead")
+
+    carriers = write(carriers_frame(), tmp_path / "c.parquet")
+    zones = zones_file(tmp_path)
+    plain = data.load_dataset(carriers, zones, context=False)
+    monkeypatch.setattr(FrameCells, "prepare", broken)
+    got = data.load_dataset(carriers, zones, context=False)
+    pd.testing.assert_frame_equal(got.carriers, plain.carriers, check_exact=True)
