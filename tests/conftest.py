@@ -71,6 +71,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def workspace_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scenario workspace of the bundled data holding an empty scenario ``s``, for one test module."""
+    from geo.workspace import Who, create_workspace  # noqa: PLC0415 - only the scenario modules need it
+
+    path = tmp_path_factory.mktemp("workspace") / "workspace.gpkg"
+    create_workspace(path, who=Who("lead")).new_scenario("s", who=Who("lead"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def workspace_server(tmp_path_factory: pytest.TempPathFactory, workspace_path: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on :func:`workspace_path` (``XUHUI_WORKSPACE``) for one test module; its base URL."""
+    env = {"XUHUI_WORKSPACE": str(workspace_path)}
+    with streamlit_server(
+        Path(__file__).resolve().parent.parent / "app.py", tmp_path_factory.mktemp("streamlit"), env=env
+    ) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[object]:
     """Headless Chromium (the project's flags) for one test module; tests open their own contexts."""
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only browser tests need it

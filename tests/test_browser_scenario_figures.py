@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import headline_figure, streamlit_server
+from conftest import headline_figure
 from test_browser_choices import choose_section, click_option, no_failure, select, wait_for_run
 from test_browser_scenarios import MAP_FRAME, click, open_scenario, success
 
@@ -22,7 +21,7 @@ from geo.present import label as present_label
 from geo.present import summary_table
 from geo.text import field_label, term
 from geo.timeline import summary_as_of
-from geo.workspace import Who, create_workspace, open_workspace
+from geo.workspace import open_workspace
 from ui.scenarios import FIGURE_TEXTS, TEXTS, TRANCHE_EDITABLE
 from ui.words import say
 
@@ -31,20 +30,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 IN_LINE15 = (121.43325595057534, 31.150828)  # lon, lat inside the Line 15 belt, outside every carrier
 LINE15 = "漕河泾—华泾人工智能高质量创新带"  # the belt's name in the summary table
-
-
-@pytest.fixture(scope="module")
-def workspace_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("workspace") / "workspace.gpkg"
-    create_workspace(path, who=Who("lead")).new_scenario("s", who=Who("lead"))
-    return path
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, workspace_path: Path) -> Iterator[str]:
-    env = {"XUHUI_WORKSPACE": str(workspace_path)}
-    with streamlit_server(ROOT / "app.py", tmp_path_factory.mktemp("streamlit"), env=env) as url:
-        yield url
 
 
 def bundled_frames() -> tuple[object, object]:
@@ -103,10 +88,12 @@ def grid_row(page: object, first_cell: str) -> list[str]:
     return []
 
 
-def test_a_carrier_drawn_with_its_planned_figure_and_year_grows_the_headline(browser, server, workspace_path) -> None:
+def test_a_carrier_drawn_with_its_planned_figure_and_year_grows_the_headline(
+    browser, workspace_server, workspace_path
+) -> None:
     """On the base (the default choice): Leaflet.draw a polygon in the Line 15 belt, 20万 planned by 2026, save.
     The headline and the belt's summary row grow by 20万 at build-out, the headline by 20万 as of 2035."""
-    page = open_scenario(browser, server, "frank")
+    page = open_scenario(browser, workspace_server, "frank")
     select(page, TEXTS["scenario"].zh, TEXTS["base"].zh)
     click_option(page, say("grouping", "zh"), term("grouping", "belt", "zh"))  # the summary by belt
     as_of_last_year(page, on=True)
@@ -190,11 +177,11 @@ def type_cell(page: object, grid: object, row_id: str, column: str, value: objec
     no_failure(page, f"typing {value} into {column} of {row_id}")
 
 
-def test_the_issues_what_if_typed_into_the_tranches_table(browser, server, workspace_path) -> None:
+def test_the_issues_what_if_typed_into_the_tranches_table(browser, workspace_server, workspace_path) -> None:
     """北杨 delivers 60万 by 2026 instead of 100万 by 2027: typed into the tranches table of scenario s and saved
     with a reason, it is four logged edits (two of the tranche, two of the carrier's columns), and the headline
     at build-out falls by exactly 40万."""
-    page = open_scenario(browser, server, "gao")
+    page = open_scenario(browser, workspace_server, "gao")
     total_before = headline(page)
     page.get_by_text(FIGURE_TEXTS["tranches"].zh).first.scroll_into_view_if_needed()
     grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("td", has_text="beiyang_capacity"))
@@ -221,13 +208,13 @@ def test_the_issues_what_if_typed_into_the_tranches_table(browser, server, works
     page.context.close()
 
 
-def test_the_comparison_shows_each_scenario_on_its_own_map_side_by_side(browser, server, tmp_path) -> None:
+def test_the_comparison_shows_each_scenario_on_its_own_map_side_by_side(browser, workspace_server, tmp_path) -> None:
     """After the what-if (s changes 北杨's figures): base and s, compared by default, each on a map of its own,
     next to each other; on both, exactly one carrier (北杨) in the "figures changed" colour, the rest grey. The
     comparison and the change log download (their files are built on the click, outside the page's run)."""
     from layers.compare import CHANGE_COLOURS  # noqa: PLC0415
 
-    page = open_scenario(browser, server, "hu")
+    page = open_scenario(browser, workspace_server, "hu")
     maps = page.locator(MAP_FRAME)
     maps.nth(2).scroll_into_view_if_needed()
     assert maps.count() == 3  # the page's map, then base's and s's

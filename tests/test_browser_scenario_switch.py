@@ -9,18 +9,16 @@ After the switch back, each save records each edit once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import streamlit_server
 from test_browser_choices import click_option, no_failure, select, selected, switch_language, wait_for_run
 from test_browser_scenario_figures import type_cell
 from test_browser_scenarios import EMPTY, MAP_FRAME, click, open_scenario, success
 
 import layers
 from geo.text import field_label, term
-from geo.workspace import FEATURE, Who, create_workspace, open_workspace
+from geo.workspace import FEATURE, open_workspace
 from ui.scenarios import EDITABLE, TEXTS
 from ui.words import say
 
@@ -32,20 +30,6 @@ REMOVED = "westbund_financial_city"
 REMOVED_NAMES = {"zh": "西岸金融城", "en": "West Bund Financial City"}
 TRANCHE = "beiyang_capacity"
 DRAWN = "drawn_switch"
-
-
-@pytest.fixture(scope="module")
-def workspace_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("workspace") / "workspace.gpkg"
-    create_workspace(path, who=Who("lead")).new_scenario("s", who=Who("lead"))
-    return path
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, workspace_path: Path) -> Iterator[str]:
-    env = {"XUHUI_WORKSPACE": str(workspace_path)}
-    with streamlit_server(ROOT / "app.py", tmp_path_factory.mktemp("streamlit"), env=env) as url:
-        yield url
 
 
 def carriers_grid(page: object) -> object:
@@ -183,8 +167,10 @@ def make_every_kind_of_edit(page: object) -> None:
     wait_for_run(page)
 
 
-def test_every_unsaved_edit_survives_a_language_switch_and_is_saved_once(browser, server, workspace_path) -> None:
-    page = open_scenario(browser, server, "lin")
+def test_every_unsaved_edit_survives_a_language_switch_and_is_saved_once(
+    browser, workspace_server, workspace_path
+) -> None:
+    page = open_scenario(browser, workspace_server, "lin")
     page.set_viewport_size({"width": 2200, "height": 1400})  # every column of the carriers table in view
     wait_for_run(page)
     make_every_kind_of_edit(page)

@@ -11,15 +11,14 @@ of both changes as the district total's difference.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import headline_figure, streamlit_server
+from conftest import headline_figure
 from test_browser_choices import choose_section, no_failure, select, wait_for_run
 
-from geo.workspace import Change, Who, create_workspace
+from geo.workspace import Change
 from layers.compare import CHANGE_COLOURS
 from ui.scenarios import EDITABLE, TEXTS
 
@@ -31,20 +30,6 @@ TOTAL = "全区合计"  # the district total's row (geo.rollup)
 EMPTY = (121.434, 31.1895)  # lon, lat near 徐家汇 outside every carrier (and every belt)
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 CONFLICT = "已被他人保存"  # the start of geo.workspace.ConflictError's Chinese message
-
-
-@pytest.fixture(scope="module")
-def workspace_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("workspace") / "workspace.gpkg"
-    create_workspace(path, who=Who("lead")).new_scenario("s", who=Who("lead"))
-    return path
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, workspace_path: Path) -> Iterator[str]:
-    env = {"XUHUI_WORKSPACE": str(workspace_path)}
-    with streamlit_server(ROOT / "app.py", tmp_path_factory.mktemp("streamlit"), env=env) as url:
-        yield url
 
 
 def open_scenario(browser: object, server: str, who: str) -> object:
@@ -94,7 +79,9 @@ def click(page: object, label: str) -> None:
     wait_for_run(page)
 
 
-def test_two_sessions_one_scenario_second_refused_reapplied_and_compared(browser, server, workspace_path) -> None:
+def test_two_sessions_one_scenario_second_refused_reapplied_and_compared(
+    browser, workspace_server, workspace_path
+) -> None:
     from geo.workspace import open_workspace  # noqa: PLC0415
 
     store = open_workspace(workspace_path, create=False)
@@ -105,7 +92,7 @@ def test_two_sessions_one_scenario_second_refused_reapplied_and_compared(browser
     before = {i: 0 if pd.isna(carriers.at[i, FIELD]) else int(carriers.at[i, FIELD]) for i in free}
     first_value, second_value = before[first_id] + 100_000, before[second_id] + 50_000
 
-    alice, bob = open_scenario(browser, server, "alice"), open_scenario(browser, server, "bob")
+    alice, bob = open_scenario(browser, workspace_server, "alice"), open_scenario(browser, workspace_server, "bob")
     type_figure(alice, first_id, first_value)
     type_figure(bob, second_id, second_value)
     click(alice, TEXTS["save"].zh)
@@ -165,14 +152,16 @@ def compare_rows(page: object) -> dict[str, list[str]]:
     return {}
 
 
-def test_a_carrier_drawn_on_the_map_is_saved_into_the_table_and_the_sums(browser, server, workspace_path) -> None:
+def test_a_carrier_drawn_on_the_map_is_saved_into_the_table_and_the_sums(
+    browser, workspace_server, workspace_path
+) -> None:
     """Leaflet.draw in the scenarios section only, from the page's own files: draw a triangle, name it,
     give its figure, save; it is a row of the edit table and part of the headline total."""
     from geo.text import field_label  # noqa: PLC0415
     from geo.workspace import open_workspace  # noqa: PLC0415
 
     requests: list[str] = []
-    page = open_scenario(browser, server, "frank")
+    page = open_scenario(browser, workspace_server, "frank")
     page.on("request", lambda r: requests.append(r.url))
     frame = page.locator(MAP_FRAME).first.content_frame  # the page's map (the comparison's is below)
     frame.locator(".leaflet-draw-draw-polygon").wait_for()
@@ -227,11 +216,11 @@ def test_a_carrier_drawn_on_the_map_is_saved_into_the_table_and_the_sums(browser
     page.context.close()
 
 
-def test_the_default_page_offers_no_drawing_tools(browser, server) -> None:
+def test_the_default_page_offers_no_drawing_tools(browser, workspace_server) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(90_000)
-    page.goto(f"{server}/?basemap=none")
+    page.goto(f"{workspace_server}/?basemap=none")
     wait_for_run(page)
     frame = page.frame_locator(MAP_FRAME)
     frame.locator("path.leaflet-interactive").first.wait_for(state="attached")
