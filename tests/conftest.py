@@ -70,6 +70,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
+    """A fresh scenario workspace of the bundled data holding an empty scenario ``s``, the one the page opens in
+    this test (``XUHUI_WORKSPACE``); modules that need another kind of workspace define their own."""
+    from geo.workspace import Who, create_workspace  # noqa: PLC0415 - only the scenario modules need it
+
+    path = tmp_path / "workspace.gpkg"
+    monkeypatch.setenv("XUHUI_WORKSPACE", str(path))
+    store = create_workspace(path, who=Who("lead"))
+    store.new_scenario("s", who=Who("lead"))
+    return store
+
+
 @pytest.fixture(scope="module")
 def workspace_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A scenario workspace of the bundled data holding an empty scenario ``s``, for one test module."""

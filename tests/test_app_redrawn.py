@@ -117,14 +117,10 @@ def _scenario_page() -> None:
     scenario_page(st.session_state.get("lang", "zh"), by="belt")
 
 
-def test_carriers_chosen_for_removal_drawn_anew_stay_chosen(tmp_path, monkeypatch):
+@pytest.mark.usefixtures("workspace")
+def test_carriers_chosen_for_removal_drawn_anew_stay_chosen():
     """The removal list holds codes apart from its widget: a browser drawing it anew (no value of its own)
     must show the kept carriers, or the next click would send an empty list and drop them."""
-    from geo.workspace import Who, create_workspace  # noqa: PLC0415
-
-    path = tmp_path / "workspace.gpkg"
-    monkeypatch.setenv("XUHUI_WORKSPACE", str(path))
-    create_workspace(path, who=Who("lead")).new_scenario("s", who=Who("lead"))
     at = AppTest.from_function(_scenario_page, default_timeout=120)
     ran(at)
     at.text_input(key="scenario_who").input("lin")

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.schema import DataError
 from geo.text import term
-from geo.workspace import Change, Who, columns_following_tranches, create_workspace
+from geo.workspace import Change, Who, columns_following_tranches
 from ui.scenarios import TRANCHE_EDITABLE, figure_changes, figure_frame
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,15 +32,6 @@ def _page_en() -> None:
     from ui.scenarios import scenario_page  # noqa: PLC0415
 
     scenario_page("en", by="belt")
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    path = tmp_path / "workspace.gpkg"
-    monkeypatch.setenv("XUHUI_WORKSPACE", str(path))
-    store = create_workspace(path, who=Who("lead"))
-    store.new_scenario("s", who=Who("lead"))
-    return store
 
 
 def _edit(row: int, **cells: object) -> dict[str, object]:

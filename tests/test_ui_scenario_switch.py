@@ -9,16 +9,13 @@ as a scenario name. Every edit is also saved once, not once per language.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
-import pytest
 import shapely
 import shapely.geometry
 from streamlit.testing.v1 import AppTest
 
 from geo.text import term
-from geo.workspace import Change, Who, create_workspace
+from geo.workspace import Change
 from ui.scenarios import DRAWING_KEY, with_draft
 
 CARRIER = "westbund_media_port"  # no tranches fix its figures: the table may change them
@@ -32,15 +29,6 @@ def _page() -> None:
     from ui.scenarios import scenario_page  # noqa: PLC0415
 
     scenario_page(st.session_state.get("lang", "zh"), by="belt")
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    path = tmp_path / "workspace.gpkg"
-    monkeypatch.setenv("XUHUI_WORKSPACE", str(path))
-    store = create_workspace(path, who=Who("lead"))
-    store.new_scenario("s", who=Who("lead"))
-    return store
 
 
 def _switch(at: AppTest, lang: str) -> None:

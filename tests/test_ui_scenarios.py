@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.crs import wgs84_to_gcj02
 from geo.text import term
-from geo.workspace import Change, Who, create_workspace
+from geo.workspace import Change, Who
 from ui.scenarios import DRAWING_KEY, EDITABLE, DrawingError, drawn_outline, table_changes
 
 
@@ -22,15 +22,6 @@ def _page() -> None:
     from ui.scenarios import scenario_page  # noqa: PLC0415 - AppTest runs this function's body as the page
 
     scenario_page("en", by="belt")
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    path = tmp_path / "workspace.gpkg"
-    monkeypatch.setenv("XUHUI_WORKSPACE", str(path))
-    store = create_workspace(path, who=Who("lead"))
-    store.new_scenario("s", who=Who("lead"))
-    return store
 
 
 def _session(name: str) -> AppTest:
