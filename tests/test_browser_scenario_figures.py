@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import headline_figure
 from test_browser_choices import choose_section, click_option, no_failure, select, wait_for_run
-from test_browser_scenarios import MAP_FRAME, click, open_scenario, success
+from test_browser_scenarios import MAP_FRAME, click, draw_polygon, open_scenario, success
 
 from geo.data import load_dataset
 from geo.io import export
@@ -104,23 +104,7 @@ def test_a_carrier_drawn_with_its_planned_figure_and_year_grows_the_headline(
     line15_before = grid_row(page, LINE15)
     choose_section(page, "scenarios", "zh")
 
-    frame = page.locator(MAP_FRAME).first.content_frame
-    frame.locator(".leaflet-draw-draw-polygon").wait_for()
-    box = page.locator(MAP_FRAME).first.bounding_box()
-    point = frame.locator(".leaflet-container").evaluate(
-        """(el, lonlat) => {
-            const map = Object.values(window).find(v => v instanceof L.Map && v.getContainer() === el);
-            const p = map.latLngToContainerPoint([lonlat[1], lonlat[0]]);
-            return [p.x, p.y];
-        }""",
-        list(IN_LINE15),
-    )
-    x, y = box["x"] + point[0], box["y"] + point[1]
-    frame.locator(".leaflet-draw-draw-polygon").click()
-    for dx, dy in ((0, 0), (20, 0), (10, -16), (0, 0)):  # back to the first vertex closes the polygon
-        page.mouse.click(x + dx, y + dy)
-        page.wait_for_timeout(300)
-    wait_for_run(page)
+    draw_polygon(page, IN_LINE15, ((0, 0), (20, 0), (10, -16), (0, 0)))
     page.get_by_label(TEXTS["draw_id"].zh).fill("drawn_planned")
     page.get_by_label(field_label("name_zh", "zh")).last.fill("规划新楼")
     page.get_by_label(field_label("name_en", "zh")).last.fill("Planned tower")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_browser_choices import click_option, no_failure, select, selected, switch_language, wait_for_run
 from test_browser_scenario_figures import type_cell
-from test_browser_scenarios import EMPTY, MAP_FRAME, click, open_scenario, success
+from test_browser_scenarios import click, draw_polygon, open_scenario, success
 
 import layers
 from geo.text import field_label, term
@@ -108,28 +108,6 @@ def removal_box(page: object, lang: str) -> object:
     )
 
 
-def draw_triangle(page: object) -> None:
-    """Draw a small triangle on the page's map, on a spot of Xuhui no carrier covers (Leaflet.draw's polygon tool)."""
-    frame = page.locator(MAP_FRAME).first.content_frame  # type: ignore[attr-defined]
-    frame.locator(".leaflet-draw-draw-polygon").wait_for()
-    page.locator(MAP_FRAME).first.scroll_into_view_if_needed()  # type: ignore[attr-defined] # clicked on screen
-    box = page.locator(MAP_FRAME).first.bounding_box()  # type: ignore[attr-defined]
-    point = frame.locator(".leaflet-container").evaluate(
-        """(el, lonlat) => {
-            const map = Object.values(window).find(v => v instanceof L.Map && v.getContainer() === el);
-            const p = map.latLngToContainerPoint([lonlat[1], lonlat[0]]);
-            return [p.x, p.y];
-        }""",
-        list(EMPTY),
-    )
-    x, y = box["x"] + point[0], box["y"] + point[1]
-    frame.locator(".leaflet-draw-draw-polygon").click()
-    for dx, dy in ((0, 0), (30, 0), (15, 25), (0, 0)):  # back to the first vertex closes the polygon
-        page.mouse.click(x + dx, y + dy)  # type: ignore[attr-defined]
-        page.wait_for_timeout(300)  # type: ignore[attr-defined]
-    wait_for_run(page)
-
-
 def assert_all_kept(page: object, lang: str) -> None:
     """Every unsaved edit is shown, in ``lang``'s words."""
     carrier = row_cells(carriers_grid(page), CARRIER)
@@ -156,7 +134,7 @@ def make_every_kind_of_edit(page: object) -> None:
     page.get_by_role("option", name=REMOVED_NAMES["zh"], exact=True).click()  # type: ignore[attr-defined]
     wait_for_run(page)
     page.keyboard.press("Escape")  # type: ignore[attr-defined]
-    draw_triangle(page)
+    draw_polygon(page)
     page.get_by_label(TEXTS["draw_id"].zh).fill(DRAWN)  # type: ignore[attr-defined]
     page.get_by_label(field_label("name_zh", "zh")).last.fill("切换楼")  # type: ignore[attr-defined]
     page.get_by_label(field_label("name_en", "zh")).last.fill("Switch tower")  # type: ignore[attr-defined]

@@ -32,6 +32,34 @@ MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 CONFLICT = "已被他人保存"  # the start of geo.workspace.ConflictError's Chinese message
 
 
+TRIANGLE = ((0, 0), (30, 0), (15, 25), (0, 0))  # pixels from the first vertex; back to it closes the polygon
+
+
+def draw_polygon(
+    page: object, lonlat: tuple[float, float] = EMPTY, offsets: tuple[tuple[int, int], ...] = TRIANGLE
+) -> None:
+    """Draw a polygon with Leaflet.draw's tool on the page's map: the first vertex at ``lonlat`` (where the page's
+    Leaflet map puts it on the screen), the others ``offsets`` pixels from it; then wait for the run it starts."""
+    frame = page.locator(MAP_FRAME).first.content_frame  # type: ignore[attr-defined]
+    frame.locator(".leaflet-draw-draw-polygon").wait_for()
+    page.locator(MAP_FRAME).first.scroll_into_view_if_needed()  # type: ignore[attr-defined] # clicked on screen
+    box = page.locator(MAP_FRAME).first.bounding_box()  # type: ignore[attr-defined]
+    point = frame.locator(".leaflet-container").evaluate(
+        """(el, lonlat) => {
+            const map = Object.values(window).find(v => v instanceof L.Map && v.getContainer() === el);
+            const p = map.latLngToContainerPoint([lonlat[1], lonlat[0]]);
+            return [p.x, p.y];
+        }""",
+        list(lonlat),
+    )
+    x, y = box["x"] + point[0], box["y"] + point[1]
+    frame.locator(".leaflet-draw-draw-polygon").click()
+    for dx, dy in offsets:
+        page.mouse.click(x + dx, y + dy)  # type: ignore[attr-defined]
+        page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    wait_for_run(page)
+
+
 def open_scenario(browser: object, server: str, who: str) -> object:
     """A new session (its own browser context) on the scenarios section, ``who`` typed, ``s`` chosen."""
     context = browser.new_context(viewport={"width": 1400, "height": 1400})  # type: ignore[attr-defined]
@@ -163,26 +191,11 @@ def test_a_carrier_drawn_on_the_map_is_saved_into_the_table_and_the_sums(
     requests: list[str] = []
     page = open_scenario(browser, workspace_server, "frank")
     page.on("request", lambda r: requests.append(r.url))
-    frame = page.locator(MAP_FRAME).first.content_frame  # the page's map (the comparison's is below)
-    frame.locator(".leaflet-draw-draw-polygon").wait_for()
+    # The page's map (the comparison's is below) offers the drawing tool before anything is read.
+    page.locator(MAP_FRAME).first.content_frame.locator(".leaflet-draw-draw-polygon").wait_for()
     shown_before = page.locator('[data-testid="stMetricValue"]').first.inner_text().strip()
     total_before = headline_figure(shown_before)[1]
-    # Where EMPTY (a spot of Xuhui no carrier covers) is on the screen: asked of the page's Leaflet map.
-    box = page.locator(MAP_FRAME).first.bounding_box()
-    point = frame.locator(".leaflet-container").evaluate(
-        """(el, lonlat) => {
-            const map = Object.values(window).find(v => v instanceof L.Map && v.getContainer() === el);
-            const p = map.latLngToContainerPoint([lonlat[1], lonlat[0]]);
-            return [p.x, p.y];
-        }""",
-        list(EMPTY),
-    )
-    x, y = box["x"] + point[0], box["y"] + point[1]
-    frame.locator(".leaflet-draw-draw-polygon").click()
-    for dx, dy in ((0, 0), (30, 0), (15, 25), (0, 0)):  # back to the first vertex closes the polygon
-        page.mouse.click(x + dx, y + dy)
-        page.wait_for_timeout(300)
-    wait_for_run(page)
+    draw_polygon(page)  # on EMPTY, a spot of Xuhui no carrier covers
     page.get_by_label(TEXTS["draw_id"].zh).fill("drawn_tower")
     page.get_by_label(field_label("name_zh", "zh")).last.fill("绘制的楼")
     page.get_by_label(field_label("name_en", "zh")).last.fill("Drawn tower")
