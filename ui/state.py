@@ -15,13 +15,14 @@ the widget to its first option. So:
 Check boxes and sliders hold booleans and numbers, which do not depend on the language: they keep
 their plain keys.
 
-Every run tells the browser the value each stateful widget holds (:func:`shown`, and
-:func:`kept_checkbox` for the layer boxes). Streamlit sends a widget's value to the browser only in a
-run that assigned it; otherwise the browser keeps the value it holds, and a widget it creates anew
-starts from the widget's *default* (a check box: unchecked). On a busy page the browser can create a
-widget anew without holding its value (one run's elements replaced by the next run's before they were
-drawn). The browser then showed every layer box unchecked and sent that back with the next click: the
-change callbacks switched every layer off, and the map had nothing to draw.
+Every run tells the browser the value each stateful widget holds (:func:`shown`; :func:`kept_checkbox`
+and :func:`kept_multiselect` for choices kept apart from their widgets). Streamlit sends a widget's
+value to the browser only in a run that assigned it; otherwise the browser keeps the value it holds,
+and a widget it creates anew starts from the widget's *default* (a check box: unchecked). On a busy
+page the browser can create a widget anew without holding its value (one run's elements replaced by
+the next run's before they were drawn). The browser then showed every layer box unchecked and sent
+that back with the next click: the change callbacks switched every layer off, and the map had
+nothing to draw.
 """
 
 from __future__ import annotations
