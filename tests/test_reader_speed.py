@@ -153,6 +153,18 @@ def both_loads(path: Path) -> tuple[Raw | None, Raw]:
     return gdal.load_arrow(0), gdal.load(0)
 
 
+def read_both_ways(data: bytes, name: str) -> tuple[reader.ReadResult, reader.ReadResult]:
+    """The reader's result for a GeoPackage through GDAL's Arrow stream, and without it (raw.read alone)."""
+    fast = reader._read_here(data, name)
+    arrow = GdalFile.load_arrow
+    try:
+        GdalFile.load_arrow = lambda self, layer: None  # type: ignore[method-assign,assignment,misc]
+        slow = reader._read_here(data, name)
+    finally:
+        GdalFile.load_arrow = arrow  # type: ignore[method-assign]
+    return fast, slow
+
+
 def test_a_geopackage_through_the_arrow_stream_gives_raw_reads_cells(tmp_path: Path) -> None:
     geoms = [SQUARE, None, shapely.Polygon(), shapely.MultiPolygon([SQUARE, shapely.box(0, 0, 1, 1)]), SQUARE]
     frame = gpd.GeoDataFrame(
@@ -204,13 +216,7 @@ def test_a_geopackage_reads_the_same_through_the_reader_as_before(tmp_path: Path
         crs="EPSG:4326",
     )
     data = write_gpkg(tmp_path / "mixed.gpkg", frame).read_bytes()
-    fast = reader._read_here(data, "mixed.gpkg")
-    slow_load = GdalFile.load_arrow
-    try:
-        GdalFile.load_arrow = lambda self, layer: None  # type: ignore[method-assign,assignment,misc]
-        slow = reader._read_here(data, "mixed.gpkg")
-    finally:
-        GdalFile.load_arrow = slow_load  # type: ignore[method-assign]
+    fast, slow = read_both_ways(data, "mixed.gpkg")
     pd.testing.assert_frame_equal(fast.frame, slow.frame, check_exact=True)
     assert fast.report == slow.report
     pd.testing.assert_frame_equal(fast.rejected, slow.rejected)
@@ -249,13 +255,7 @@ def gpkg_with_blob(path: Path, blob: bytes) -> bytes:
 def test_a_damaged_geopackage_outline_reads_as_gdal_read_it(tmp_path: Path, blob: bytes) -> None:
     """The outlines still come through GDAL's parse: a hostile blob gives the findings it gave."""
     data = gpkg_with_blob(tmp_path / "odd.gpkg", blob)
-    fast = reader._read_here(data, "odd.gpkg")
-    slow_load = GdalFile.load_arrow
-    try:
-        GdalFile.load_arrow = lambda self, layer: None  # type: ignore[method-assign,assignment,misc]
-        slow = reader._read_here(data, "odd.gpkg")
-    finally:
-        GdalFile.load_arrow = slow_load  # type: ignore[method-assign]
+    fast, slow = read_both_ways(data, "odd.gpkg")
     assert fast.report == slow.report
     pd.testing.assert_frame_equal(fast.frame, slow.frame, check_exact=True)
 
