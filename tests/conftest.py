@@ -71,6 +71,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
+def fresh_caches() -> Iterator[None]:
+    """The page's data caches (``st.cache_data``) empty before and after the test: AppTest runs share one
+    process, and a cached roll-up of one test's data must not answer another's. Modules whose every test
+    runs the page take it with ``pytestmark = pytest.mark.usefixtures("fresh_caches")``."""
+    import streamlit as st  # noqa: PLC0415 - only the page's tests need it
+
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+@pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
     """A fresh scenario workspace of the bundled data holding an empty scenario ``s``, the one the page opens in
     this test (``XUHUI_WORKSPACE``); modules that need another kind of workspace define their own."""

@@ -12,7 +12,6 @@ the way a user finds them.
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from test_app import APP
 
@@ -22,11 +21,7 @@ from ui.words import say
 OTHER = {"zh": "en", "en": "zh"}
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def ran(at: AppTest) -> AppTest:

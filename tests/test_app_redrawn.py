@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import corpus
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from test_app import APP
 from test_app_choices import OTHER, ran, switch_language, widget
@@ -23,12 +22,7 @@ from test_app_upload import upload
 import layers
 from ui.words import say
 
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def drawn_anew(element: object) -> object:

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -47,11 +46,7 @@ CHOICES = [
 _HARDENING_PREFIXES = ("GDAL_", "OGR_", "CPL_", "PROJ_NETWORK")
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import streamlit as st
 from factories import carriers, rect, zones
 from streamlit.testing.v1 import AppTest
 from test_app import APP, HOSTILE, all_text, map_payload, summary_frame
@@ -13,12 +12,7 @@ from test_app import APP, HOSTILE, all_text, map_payload, summary_frame
 from geo.data import load_dataset
 from geo.rollup import summarize
 
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def geojson_bytes(frame) -> bytes:

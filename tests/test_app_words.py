@@ -12,7 +12,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from factories import carriers
 from streamlit.testing.v1 import AppTest
 from test_app import APP
@@ -26,11 +25,7 @@ from ui.words import say
 RAW = {"park", "tower", "campus", "cluster", "town", "building", "renewal_area", "existing", "under_construction"}
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def run(lang: str = "zh", **state: object) -> AppTest:

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import layers
@@ -84,13 +83,6 @@ def test_the_map_sends_the_phase_legend_in_its_words_group(lang: str) -> None:
     )
     (plain_legend,) = [c for c in plain.words._children.values() if isinstance(c, layers.Legend)]
     assert PHASE_WORDS[lang][3] not in plain_legend.html
-
-
-@pytest.fixture
-def fresh_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 @pytest.mark.usefixtures("fresh_caches")
