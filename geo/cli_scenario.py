@@ -192,6 +192,7 @@ def add_commands(commands: argparse._SubParsersAction, inputs: argparse.Argument
     )
     conflicts = actions.add_parser("conflicts", parents=[common, output], help="edits the parent has overtaken")
     conflicts.add_argument("name", nargs="?")
+    conflicts.set_defaults(format="csv")  # a CSV only (with its stamp beside it)
     export = actions.add_parser("export", parents=[common], help="the scenario's layers, summary and change set")
     export.add_argument("name")
     export.add_argument("--format", required=True, choices=("gpkg", "geojson", "xlsx"))
@@ -580,12 +581,6 @@ def _say(out: TextIO, lang: Lang, zh: str, en: str) -> None:
     print(zh if lang == "zh" else en, file=out)
 
 
-def _emit(data: bytes, args: argparse.Namespace, out: TextIO) -> None:
-    if not hasattr(args, "format"):
-        args.format = "csv"
-    _write(data, args, out)
-
-
 def _report_conflicts(workspace: Workspace, name: str, err: TextIO, lang: Lang) -> None:
     children = [s.name for s in workspace.scenarios() if s.parent == name]
     for child in children:
@@ -646,7 +641,7 @@ def _run_scenario(args: argparse.Namespace, out: TextIO, err: TextIO, lang: Lang
             stamp = {"content": "scenarios", "workspace": str(workspace.path)}
             write_csv(table, stamp, args, out, title=Text("方案列表", "scenarios"))
         else:
-            _emit(export.summary_json(table), args, out)
+            _write(export.summary_json(table), args, out)
         return EXIT_OK
     if args.action == "new":
         info = workspace.new_scenario(args.name, parent=args.parent, note=args.note, who=_who(args))
@@ -704,7 +699,7 @@ def _run_scenario(args: argparse.Namespace, out: TextIO, err: TextIO, lang: Lang
         table = log_table(edits)
         if args.format == "json":
             records = [{**{c: getattr(e, c) for c in LOG_COLUMNS}} for e in edits]
-            _emit((json.dumps(records, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), args, out)
+            _write((json.dumps(records, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), args, out)
             return EXIT_OK
         info = workspace.scenario(args.name)
         stamp = {
@@ -738,7 +733,6 @@ def _run_scenario(args: argparse.Namespace, out: TextIO, err: TextIO, lang: Lang
                 "value_after",
             ],
         )
-        args.format = "csv"
         stamp = {"content": "conflicts", "workspace": str(workspace.path), "scenario": args.name}
         write_csv(table, stamp, args, out, title=Text("被上级改过的修改", "edits the parent has overtaken"))
         return EXIT_OK
