@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -61,6 +61,7 @@ __all__ = [
     "COMPARE_COLUMNS",
     "EXIT_CONFLICT",
     "LOG_COLUMNS",
+    "TABLE_TITLES",
     "add_commands",
     "add_options",
     "carrier_changes",
@@ -75,6 +76,13 @@ __all__ = [
 ]
 
 COMMANDS: tuple[str, ...] = ("scenario", "compare")
+#: What each table the scenario commands and the page hand out as CSV is (its CSVW metadata's title).
+TABLE_TITLES: Mapping[str, Text] = {
+    "scenarios": Text("方案列表", "scenarios"),
+    "log": Text("修改记录", "edit log"),
+    "conflicts": Text("被上级改过的修改", "edits the parent has overtaken"),
+    "compare": Text("方案对比", "scenario comparison"),
+}
 EXIT_CONFLICT = 3
 
 COMPARE_COLUMNS: tuple[str, ...] = (
@@ -639,7 +647,7 @@ def _run_scenario(args: argparse.Namespace, out: TextIO, err: TextIO, lang: Lang
         )
         if args.format == "csv":
             stamp = {"content": "scenarios", "workspace": str(workspace.path)}
-            write_csv(table, stamp, args, out, title=Text("方案列表", "scenarios"))
+            write_csv(table, stamp, args, out, title=TABLE_TITLES["scenarios"])
         else:
             _write(export.summary_json(table), args, out)
         return EXIT_OK
@@ -708,7 +716,7 @@ def _run_scenario(args: argparse.Namespace, out: TextIO, err: TextIO, lang: Lang
             "scenario": info.name,
             "scenario_version": str(info.version),
         }
-        write_csv(table, stamp, args, out, title=Text("修改记录", "edit log"))
+        write_csv(table, stamp, args, out, title=TABLE_TITLES["log"])
         return EXIT_OK
     if args.action == "conflicts":
         found = workspace.conflicts(args.name)
@@ -734,7 +742,7 @@ def _run_scenario(args: argparse.Namespace, out: TextIO, err: TextIO, lang: Lang
             ],
         )
         stamp = {"content": "conflicts", "workspace": str(workspace.path), "scenario": args.name}
-        write_csv(table, stamp, args, out, title=Text("被上级改过的修改", "edits the parent has overtaken"))
+        write_csv(table, stamp, args, out, title=TABLE_TITLES["conflicts"])
         return EXIT_OK
     # export
     data = workspace.load(args.name)
@@ -790,7 +798,7 @@ def _run_compare(args: argparse.Namespace, out: TextIO) -> int:
     stamp = scenario_stamp(workspace, first, by=args.by, mode=args.mode, year=args.year)
     stamp["compared"] = " | ".join(f"{s.name} v{s.version}" for s in (workspace.scenario(n) for n in args.scenarios))
     if args.format == "csv":
-        write_csv(table, stamp, args, out, title=Text("方案对比", "scenario comparison"))
+        write_csv(table, stamp, args, out, title=TABLE_TITLES["compare"])
         return EXIT_OK
     data = export.summary_json(table) if args.format == "json" else export.summary_xlsx({"compare": table}, stamp)
     _write(data, args, out)

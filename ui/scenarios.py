@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.cli_scenario import compare_table, log_table, scenario_dataset
+from geo.cli_scenario import TABLE_TITLES, compare_table, log_table, scenario_dataset
 from geo.data import Dataset
 from geo.present import markdown_text as md
 from geo.schema import DataError, Problem
@@ -1005,7 +1005,7 @@ def compare_section(
     left.download_button(
         _t("download_csv", lang),
         # Built on the click, like the page's other downloads; the CSV with its stamp beside it, in one zip.
-        lambda: export.summary_csv_zip(long, stamp, name="compare.csv", title=Text("方案对比", "scenario comparison")),
+        lambda: export.summary_csv_zip(long, stamp, name="compare.csv", title=TABLE_TITLES["compare"]),
         file_name="compare.zip",
         mime="application/zip",
         on_click="ignore",
@@ -1112,7 +1112,7 @@ def history_section(workspace: Workspace, lang: Lang) -> pd.DataFrame:
     stamp = {"content": "edit log", "workspace": workspace.path.name, "filtered": str(len(shown) != len(log))}
     st.download_button(
         _t("download_log", lang),
-        lambda: export.summary_csv_zip(shown, stamp, name="edit_log.csv", title=Text("修改记录", "edit log")),
+        lambda: export.summary_csv_zip(shown, stamp, name="edit_log.csv", title=TABLE_TITLES["log"]),
         file_name="edit_log.zip",
         mime="application/zip",
         on_click="ignore",
