@@ -1,5 +1,6 @@
-"""The GeoParquet reader's cells come from Arrow column by column: text in pandas' text dtype (as a
-GeoPackage's text reads), every other column exactly as pandas' casts gave it."""
+"""The GeoParquet reader's cells come from Arrow column by column, as a GeoPackage's read: text in
+pandas' text dtype, numbers as numpy numbers (integers with a gap as floats with NaN); every other
+column exactly as pandas' casts gave it."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from hypothesis import strategies as st
 from geo.io._pyformats import arrow_cells
 
 
-def pandas_cells(table: pa.Table) -> pd.DataFrame:
-    """Text as pandas reads Arrow text; the rest cast to object with every missing value None."""
+def pandas_cells(table: pa.Table, *, numbers: bool = True) -> pd.DataFrame:
+    """Text (and, with ``numbers``, numbers) as pandas reads them from Arrow; the rest cast to object
+    with every missing value None."""
     frame = table.to_pandas()
     cells = frame.astype(dict.fromkeys(frame.columns, object)).where(frame.notna(), None)
     for position, field in enumerate(table.schema):
-        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+        number = pa.types.is_integer(field.type) or pa.types.is_floating(field.type)
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type) or (numbers and number):
             cells.isetitem(position, frame.iloc[:, position])
     return cells
 
@@ -75,15 +78,31 @@ def test_other_types_and_chunks_take_pandas_way():
     same_cells(arrow_cells(table), pandas_cells(table))
 
 
-def test_an_int_column_with_a_gap_reads_as_floats_and_none_as_before():
-    cells = arrow_cells(pa.table({"opened_year": pa.array([2018, None])}))
-    assert cells["opened_year"].tolist() == [2018.0, None]
+def test_number_columns_are_numpy_numbers_as_a_geopackage_reads_them():
+    from geo.io._gdalformats import raw_read_cells  # noqa: PLC0415
+
+    table = pa.table(
+        {
+            "opened_year": pa.array([2018, None]),
+            "floor_area_existing_m2": pa.array([5, 7], type=pa.int64()),
+            "share": pa.array([0.5, None]),
+        }
+    )
+    cells = arrow_cells(table)
+    assert [str(t) for t in cells.dtypes] == ["float64", "int64", "float64"]
+    assert cells["floor_area_existing_m2"].tolist() == [5, 7]
+    assert cells["opened_year"].iloc[0] == 2018.0
+    assert math.isnan(cells["opened_year"].iloc[1])
+    for name in table.column_names:
+        geopackage = raw_read_cells(table.column(name))
+        assert cells[name].to_numpy().dtype == geopackage.dtype
+        assert cells[name].to_numpy().tobytes() == geopackage.tobytes()
 
 
 @pytest.mark.parametrize("rows", [0, 3])
 def test_repeated_column_names_and_empty_tables(rows):
     table = pa.Table.from_arrays([pa.array(["x"] * rows), pa.array([1] * rows)], names=["a", "a"])
-    same_cells(arrow_cells(table), pandas_cells(table))
+    same_cells(arrow_cells(table), pandas_cells(table, numbers=False))
     empty = pa.table({"a": pa.array([], type=pa.string())})
     same_cells(arrow_cells(empty), pandas_cells(empty))
 

@@ -15,6 +15,7 @@ import re
 import sqlite3
 import struct
 import time
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -147,7 +148,9 @@ class GdalFile:
         boxes = boxes.T
         return envelope(boxes[~np.all(boxes == 0, axis=1)])  # GDAL gives empty geometries a 0,0,0,0 box
 
-    def load_arrow(self, layer: str | int) -> Raw | None:
+    def load_arrow(
+        self, layer: str | int, attributes_ready: Callable[[pd.DataFrame], None] | None = None
+    ) -> Raw | None:
         """:meth:`load` with the attributes through GDAL's Arrow stream, the same cells and outlines.
 
         pyogrio's ``raw.read`` builds a Python object per text cell (about 6 of the 7.5 s it took
@@ -161,6 +164,7 @@ class GdalFile:
         The outlines still come from ``raw.read`` (geometry only): GDAL parses each one as before, so
         a damaged, curved or deeply nested blob gives what it gave (the Arrow stream would hand the
         file's bytes over unparsed). They are put on Arrow buffers to be screened there.
+        ``attributes_ready`` (:attr:`Opened.attributes_ready`) is given the attributes before the outlines are read.
         """
         import pyarrow as pa  # noqa: PLC0415 - loaded with the reader's formats
 
@@ -174,6 +178,8 @@ class GdalFile:
             return None  # not the columns in the order raw.read gives them: let raw.read read the layer
         rows = table.num_rows
         attrs = pd.DataFrame({name: raw_read_cells(table.column(i)) for i, name in enumerate(names)}, index=range(rows))
+        if attributes_ready is not None:
+            attributes_ready(attrs)
         meta, _, blobs, _ = self.ogr.raw.read(self.path, layer=layer, columns=[], datetime_as_string=True)
         wkb = None
         if blobs is None:
@@ -576,7 +582,7 @@ class GeoPackage(Opened):
 
     def load(self, layer: str) -> Raw:
         count = self._guard(layer)
-        raw = self.gdal.load_arrow(layer) or self.gdal.load(layer)
+        raw = self.gdal.load_arrow(layer, self.attributes_ready) or self.gdal.load(layer)
         if len(raw.attrs) != count:
             raise fail(
                 self.source,

@@ -11,6 +11,7 @@ import codecs
 import re
 import struct
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -571,6 +572,10 @@ class Opened:
         self.limits = limits
         self.encoding = encoding
         self.notes: list[Note] = []
+        #: Given by the reader: :meth:`load` hands it the layer's attribute table as soon as that is
+        #: read, before the outlines are decoded, where the format reads the two apart (GeoParquet,
+        #: GeoPackage). The reader sends the table ahead to its caller (:class:`geo.io.reader._Attributes`).
+        self.attributes_ready: Callable[[pd.DataFrame], None] | None = None
 
     def layers(self) -> list[str]:
         """Layer names, in file order."""

@@ -644,24 +644,19 @@ def _read_here(
             choices=list(CRS_CHOICES),
         )
     captured: list[Note] = []
+    attributes = _Attributes(columns, role, filename)
     with _boundary(filename, captured), tempfile.TemporaryDirectory(prefix="geo-reader-") as tmp:
         opened = _open(data, filename, Path(tmp), limits=limits, encoding=encoding, geometry=geometry)
         try:
             name = _pick_layer(opened, layer)
+            opened.attributes_ready = attributes.send
             raw = opened.load(name)
         finally:
             opened.close()
         if len(raw.attrs) == 0:
             raise fail(filename, "empty", f"layer {name!r} holds no features", f"图层 {name!r} 中没有要素")
         result = _finish(
-            raw,
-            opened.fmt,
-            name,
-            filename,
-            crs=crs.strip() if crs else None,
-            swap_xy=swap_xy,
-            columns=columns,
-            role=role,
+            raw, opened.fmt, name, filename, crs=crs.strip() if crs else None, swap_xy=swap_xy, attributes=attributes
         )
     # After the boundary: library warnings are collected into ``captured`` as it exits.
     result.report[:0] = [
@@ -747,6 +742,45 @@ def _no_polygons(ledger: Ledger, layer: str, source: str) -> ReadError:
     )
 
 
+class _Attributes:
+    """A layer's attribute table as a read hands it on (its columns mapped, a ``geometry`` column renamed), made once.
+
+    In a worker whose caller asked for it (:func:`geo.io._worker.send_early`), the table goes ahead of
+    the result: the caller reads its cells while this process checks the outlines (both cores at
+    work), and the result names the table instead of holding it again. A format that reads the
+    attributes apart from the outlines hands them over before it decodes the outlines
+    (:meth:`send`, as :attr:`Opened.attributes_ready`); :func:`_finish` sends the table of any other.
+    """
+
+    def __init__(self, columns: dict[str, str] | None, role: Role | None, source: str) -> None:
+        self.columns, self.role, self.source = columns, role, source
+        self._made: tuple[pd.DataFrame, pd.DataFrame, list[Note]] | None = None
+
+    def of(self, attrs: pd.DataFrame) -> tuple[pd.DataFrame, list[Note]]:
+        """The table made of the file's attributes ``attrs`` (made once for that object), and its mapping's notes."""
+        if self._made is None or self._made[0] is not attrs:
+            notes: list[Note] = []
+            table = _apply_mapping(attrs.reset_index(drop=True), self.columns, self.role, self.source, notes)
+            if "geometry" in table.columns:
+                table = table.rename(columns={"geometry": "geometry_file"})
+            self._made = (attrs, table, notes)
+        return self._made[1], list(self._made[2])
+
+    def send(self, attrs: pd.DataFrame) -> pd.DataFrame | None:
+        """Send the table made of ``attrs`` ahead, when the caller asked for it; the table sent, or None.
+
+        Not a table with no row, nor one that cannot be made (a bad column mapping): the read then
+        fails as it would have, in its order (:func:`_finish` raises the same error).
+        """
+        if len(attrs) == 0:
+            return None
+        try:
+            table, _ = self.of(attrs)
+        except ReadError:
+            return None
+        return table if sent_early(table) or send_early(table) else None
+
+
 def _finish(
     raw: Raw,
     fmt: str,
@@ -755,18 +789,14 @@ def _finish(
     *,
     crs: str | None,
     swap_xy: bool | None,
-    columns: dict[str, str] | None,
-    role: Role | None,
+    attributes: _Attributes,
 ) -> ReadResult:
     if raw.encoding is not None and raw.encoding.problem is not None:
         raise fail(source, "needs-encoding", raw.encoding.problem.en, raw.encoding.problem.zh, choices=ENCODING_CHOICES)
-    notes: list[Note] = list(raw.notes)
-    attrs = _apply_mapping(raw.attrs.reset_index(drop=True), columns, role, source, notes)
-    if "geometry" in attrs.columns:
-        attrs = attrs.rename(columns={"geometry": "geometry_file"})
-    # In a worker whose caller asked for it, the attributes go ahead now: the caller reads their cells
-    # while this process checks the outlines (both cores at work), and the result names them.
-    early = attrs if send_early(attrs) else None
+    role = attributes.role
+    attrs, mapped = attributes.of(raw.attrs)
+    notes: list[Note] = [*raw.notes, *mapped]
+    early = attributes.send(raw.attrs)
     id_col = "id" if "id" in attrs.columns else _id_column(attrs)
     ledger = Ledger(attrs[id_col] if id_col else None)
     for note in notes:
