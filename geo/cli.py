@@ -409,7 +409,8 @@ def keep_loaded_data() -> None:
     _KEPT = []
 
 
-def _load(args: argparse.Namespace, progress: Progress) -> Dataset:
+def _load(args: argparse.Namespace, progress: Progress, *, measure: bool = False) -> Dataset:
+    """The data a command names; ``measure``: with the carriers' outlines measured for sums (``Dataset.outlines``)."""
     if getattr(args, "scenario", None):
         from geo import cli_scenario  # noqa: PLC0415 - it builds on this module
 
@@ -422,7 +423,14 @@ def _load(args: argparse.Namespace, progress: Progress) -> Dataset:
             if mappings.get(role):
                 options[role] |= {"columns": mappings[role], "role": role}
         dataset = load_dataset(
-            args.carriers, args.zones, sources=args.sources, context=False, read_options=options, progress=progress
+            args.carriers,
+            args.zones,
+            sources=args.sources,
+            context=False,
+            read_options=options,
+            progress=progress,
+            measure=measure,
+            workers=getattr(args, "workers", None),
         )
     if _KEPT is not None:
         _KEPT.append(dataset)
@@ -549,7 +557,7 @@ def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     if args.engine == "dask":
         table, hashes, crs = _summary_dask(args, progress)
     else:
-        dataset = _load(args, progress)
+        dataset = _load(args, progress, measure=True)
         _check_grouping(args.by, dataset.zones)
         progress("roll_up")
         from geo import cli_timeline  # noqa: PLC0415 - it builds on this module
@@ -562,9 +570,11 @@ def _summary(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
             mode=args.mode,
             year=args.year,
             workers=args.workers,
+            outlines=dataset.outlines,
         )
         hashes = dataset.hashes
-        crs = metric_crs_for(dataset.carriers).to_string()  # where the areas were measured
+        measured = dataset.outlines.crs if dataset.outlines is not None else metric_crs_for(dataset.carriers)
+        crs = measured.to_string()  # where the areas were measured
     progress("write")
     stamp = export.make_stamp(input_hashes=hashes, by=args.by, mode=args.mode, year=args.year, crs=crs)
     if args.format == "csv":

@@ -6,6 +6,7 @@ through the same validation; uploads in the page go through :mod:`geo.io.reader`
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -16,10 +17,13 @@ from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from geo.resources import seeds_dir
+from geo.rollup import MetricOutlines, metric_outlines
 from geo.schema import (
     CARRIER_FIELDS,
     SOURCE_FIELDS,
@@ -211,6 +215,10 @@ class Dataset:
     sources: pd.DataFrame
     context: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     provenance: Provenance = field(default_factory=Provenance)
+    #: The carriers' outlines measured in their metric CRS, when :func:`load_dataset` was asked to
+    #: (``measure=True``): pass it to :func:`geo.timeline.summary_as_of` or :func:`geo.rollup.summarize`
+    #: as ``outlines=``, and the sums do not project the outlines again.
+    outlines: MetricOutlines | None = field(default=None, repr=False, compare=False)
 
     @property
     def hashes(self) -> dict[str, str]:
@@ -376,17 +384,21 @@ def _problems(
 
 
 class _Ahead:
-    """The cells of a file's attributes read in a thread while the reader's worker checks the outlines.
+    """Work on a file done in threads while the process waits for something else, the same work sooner.
 
-    :func:`geo.io.reader.read_path` hands the attribute table over as soon as the worker has it
-    (``on_attributes``); its cells are read here (:meth:`FrameCells.warm`), on the machine's other
-    core, and the frame read takes the readings over where its columns are the very same
-    (``FrameCells(read=…)``). The checks and their findings are the same, only done sooner.
+    - The cells of its attributes, while the reader's worker checks the outlines.
+      :func:`geo.io.reader.read_path` hands the attribute table over as soon as the worker has it
+      (``on_attributes``); its cells are read here (:meth:`FrameCells.warm`), on the machine's other
+      core, and the frame read takes the readings over where its columns are the very same
+      (``FrameCells(read=…)``). The checks and their findings are the same.
+    - The carriers' outlines measured in their metric CRS (:meth:`measure`), while the files are
+      checked: PROJ and numpy do most of it without Python's lock.
     """
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-cells")
         self._read: dict[str, tuple[FrameCells, Future[None]]] = {}
+        self._measuring: Future[tuple[MetricOutlines, npt.NDArray[np.intp]]] | None = None
 
     def receiver(self, role: str) -> Callable[[pd.DataFrame], None]:
         """The ``on_attributes`` of ``role``'s read: start reading its table's cells."""
@@ -412,9 +424,35 @@ class _Ahead:
             return None
         return cells
 
+    def measure(self, carriers: gpd.GeoDataFrame, *, workers: int | None = None) -> None:
+        """Start measuring ``carriers``' outlines in their metric CRS (:func:`geo.rollup.metric_outlines`)."""
+        measuring = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-measure")
+        self._measuring = measuring.submit(_measured_outlines, carriers, workers)
+        measuring.shutdown(wait=False)
+
+    def outlines(self, carriers: gpd.GeoDataFrame) -> MetricOutlines | None:
+        """The measure :meth:`measure` started, for ``carriers``: the very outlines measured, in the same
+        order, in another frame (normalized from the one measured). None when nothing was measured."""
+        if self._measuring is None:
+            return None
+        outlines, ids = self._measuring.result()
+        if not np.array_equal(_outline_ids(carriers), ids):  # not those outlines (never, as load_dataset uses it)
+            return None
+        return dataclasses.replace(outlines, _source=carriers.geometry)
+
     def close(self) -> None:
         """Stop: readings not started are dropped (a read that failed), none is waited for."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _outline_ids(frame: gpd.GeoDataFrame) -> npt.NDArray[np.intp]:
+    """The identities of a frame's outline objects, in order (a normalized frame holds the very same objects)."""
+    outlines = np.asarray(frame.geometry.array, dtype=object)
+    return np.fromiter(map(id, outlines), np.intp, len(outlines))
+
+
+def _measured_outlines(carriers: gpd.GeoDataFrame, workers: int | None) -> tuple[MetricOutlines, npt.NDArray[np.intp]]:
+    return metric_outlines(carriers, workers=workers), _outline_ids(carriers)
 
 
 def load_dataset(
@@ -425,6 +463,8 @@ def load_dataset(
     context: bool = True,
     read_options: dict[str, dict[str, str]] | None = None,
     progress: Callable[[str], None] | None = None,
+    measure: bool = False,
+    workers: int | None = None,
 ) -> Dataset:
     """Carriers, zones and sources, validated together; the bundled Xuhui data by default.
 
@@ -436,11 +476,22 @@ def load_dataset(
     Every problem in either file is collected and raised at once as a :class:`DataError`; an
     invalid input never yields a partial result. Zone and source references are checked against
     the zones and sources actually loaded.
+
+    ``measure``: also measure the carriers' outlines in their metric CRS (:func:`geo.rollup.metric_outlines`),
+    in a thread while the files are checked, for a caller that sums them next: ``Dataset.outlines``;
+    ``workers``: the threads projecting them, as there.
     """
     ahead = _Ahead()
     try:
         return _load_dataset(
-            carriers, zones, sources=sources, context=context, read_options=read_options, progress=progress, ahead=ahead
+            carriers,
+            zones,
+            sources=sources,
+            context=context,
+            read_options=read_options,
+            progress=progress,
+            ahead=ahead,
+            measure=workers if measure else None,
         )
     finally:
         ahead.close()
@@ -455,8 +506,12 @@ def _load_dataset(
     read_options: dict[str, dict[str, str]] | None,
     progress: Callable[[str], None] | None,
     ahead: _Ahead,
+    measure: int | Literal[False] | None = False,
 ) -> Dataset:
-    """:func:`load_dataset`, the attributes of files read ahead of their outlines by ``ahead``."""
+    """:func:`load_dataset`, the attributes of files read ahead of their outlines by ``ahead``.
+
+    ``measure``: False, or the ``workers`` measuring the carriers' outlines (None: the default).
+    """
     inputs: list[Input] = []
     frames: dict[str, gpd.GeoDataFrame] = {}
     checked_outlines: set[str] = set()  # roles whose every outline the reader found valid
@@ -477,6 +532,8 @@ def _load_dataset(
             if valid:
                 checked_outlines.add(role)
             inputs.append(Input.of(role=role, name=path.name, sha256=sha256, bundled=given is None, options=options))
+        if measure is not False and role == "carriers":
+            ahead.measure(frames[role], workers=measure)
     # Source references are checked only against the sources that go with the files: the user's
     # own sources table, or ours with our own carriers and zones.
     check_sources = sources is not None or (carriers is None and zones is None)
@@ -503,12 +560,14 @@ def _load_dataset(
             for role, given in (("carriers", carriers), ("zones", zones))
         )
         raise DataError(label, problems)
+    normalized = normalize_carriers(frames["carriers"], cells=cells["carriers"])
     return Dataset(
-        carriers=normalize_carriers(frames["carriers"], cells=cells["carriers"]),
+        carriers=normalized,
         zones=normalize_zones(frames["zones"], cells=cells["zones"]),
         sources=source_table,
         context=load_context() if context else {},
         provenance=Provenance(tuple(inputs)),
+        outlines=ahead.outlines(normalized),
     )
 
 
