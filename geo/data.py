@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from geo.crs import metric_crs_for, metric_measures
 from geo.resources import seeds_dir
 from geo.rollup import MetricOutlines, metric_outlines
 from geo.schema import (
@@ -260,11 +262,15 @@ def read_frame(path: Path | str, **options: str | None) -> gpd.GeoDataFrame:
 
 
 def _read_frame(
-    path: Path, options: Mapping[str, str | None], *, on_attributes: Callable[[pd.DataFrame], None] | None = None
+    path: Path,
+    options: Mapping[str, str | None],
+    *,
+    on_attributes: Callable[[pd.DataFrame], None] | None = None,
+    on_outlines: Callable[[gpd.GeoSeries], None] | None = None,
 ) -> tuple[gpd.GeoDataFrame, bool]:
     """:func:`read_frame`, and whether the reader checked every outline with ``shapely.is_valid``.
 
-    ``on_attributes``: see :func:`geo.io.reader.read_path` (a user's file only).
+    ``on_attributes``, ``on_outlines``: see :func:`geo.io.reader.read_path` (a user's file only).
     """
     if not path.is_file():
         raise DataError(str(path), [missing_file_problem()])
@@ -272,7 +278,7 @@ def _read_frame(
         return gpd.read_file(path, engine="pyogrio"), False
     from geo.io import reader  # noqa: PLC0415 - the reader is heavy and only needed for user files
 
-    result = reader.read_path(path, on_attributes=on_attributes, **options)
+    result = reader.read_path(path, on_attributes=on_attributes, on_outlines=on_outlines, **options)
     # The reader drops or rejects features it cannot use (points, lines, empty outlines) and repairs
     # invalid ones; loading the rest, or the repaired outlines, would be a partial, silent result.
     refused = [f for f in result.report if f.action in ("dropped", "rejected", "repaired")]
@@ -392,13 +398,15 @@ class _Ahead:
       core, and the frame read takes the readings over where its columns are the very same
       (``FrameCells(read=…)``). The checks and their findings are the same.
     - The carriers' outlines measured in their metric CRS (:meth:`measure`), while the files are
-      checked: PROJ and numpy do most of it without Python's lock.
+      checked (PROJ and numpy do most of it without Python's lock): from the outlines the reader's
+      worker sent ahead while it checks them (``on_outlines``), else from the frame read.
     """
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-cells")
         self._read: dict[str, tuple[FrameCells, Future[None]]] = {}
         self._measuring: Future[tuple[MetricOutlines, npt.NDArray[np.intp]]] | None = None
+        self._measure_lock = threading.Lock()
 
     def receiver(self, role: str) -> Callable[[pd.DataFrame], None]:
         """The ``on_attributes`` of ``role``'s read: start reading its table's cells."""
@@ -424,11 +432,23 @@ class _Ahead:
             return None
         return cells
 
-    def measure(self, carriers: gpd.GeoDataFrame, *, workers: int | None = None) -> None:
-        """Start measuring ``carriers``' outlines in their metric CRS (:func:`geo.rollup.metric_outlines`)."""
-        measuring = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-measure")
-        self._measuring = measuring.submit(_measured_outlines, carriers, workers)
-        measuring.shutdown(wait=False)
+    def measure(self, carriers: gpd.GeoDataFrame | gpd.GeoSeries, *, workers: int | None = None) -> None:
+        """Start measuring ``carriers``' outlines in their metric CRS (:func:`geo.rollup.metric_outlines`),
+        unless that has started (on the outlines sent ahead: :meth:`outlines_receiver`)."""
+        with self._measure_lock:  # the reader's decoding thread may start it while the caller reads on
+            if self._measuring is not None:
+                return
+            measuring = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-measure")
+            self._measuring = measuring.submit(_measured_outlines, carriers, workers)
+            measuring.shutdown(wait=False)
+
+    def outlines_receiver(self, *, workers: int | None) -> Callable[[gpd.GeoSeries], None]:
+        """The ``on_outlines`` of the carriers' read: start measuring the outlines the worker sent ahead."""
+
+        def start(outlines: gpd.GeoSeries) -> None:
+            self.measure(outlines, workers=workers)
+
+        return start
 
     def outlines(self, carriers: gpd.GeoDataFrame) -> MetricOutlines | None:
         """The measure :meth:`measure` started, for ``carriers``: the very outlines measured, in the same
@@ -436,8 +456,18 @@ class _Ahead:
         if self._measuring is None:
             return None
         outlines, ids = self._measuring.result()
-        if not np.array_equal(_outline_ids(carriers), ids):  # not those outlines (never, as load_dataset uses it)
+        now = _outline_ids(carriers)
+        if len(now) != len(ids):
             return None
+        unmeasured = now != ids
+        if unmeasured.any():
+            # Rows that came with no outline ahead (the worker writes theirs anew: a multipolygon, a repaired
+            # outline) are measured now, in the CRS the others were, when that is the frame's own.
+            if (ids[unmeasured] != id(None)).any() or metric_crs_for(carriers) != outlines.crs:
+                return None  # outlines that are not the frame's (never, as load_dataset uses it)
+            bounds, areas = outlines.bounds.copy(), outlines.areas.copy()
+            bounds[unmeasured], areas[unmeasured] = metric_measures(carriers.geometry[unmeasured], crs=outlines.crs)
+            outlines = MetricOutlines(outlines.crs, bounds, areas)
         return dataclasses.replace(outlines, _source=carriers.geometry)
 
     def close(self) -> None:
@@ -445,13 +475,15 @@ class _Ahead:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _outline_ids(frame: gpd.GeoDataFrame) -> npt.NDArray[np.intp]:
+def _outline_ids(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> npt.NDArray[np.intp]:
     """The identities of a frame's outline objects, in order (a normalized frame holds the very same objects)."""
     outlines = np.asarray(frame.geometry.array, dtype=object)
     return np.fromiter(map(id, outlines), np.intp, len(outlines))
 
 
-def _measured_outlines(carriers: gpd.GeoDataFrame, workers: int | None) -> tuple[MetricOutlines, npt.NDArray[np.intp]]:
+def _measured_outlines(
+    carriers: gpd.GeoDataFrame | gpd.GeoSeries, workers: int | None
+) -> tuple[MetricOutlines, npt.NDArray[np.intp]]:
     return metric_outlines(carriers, workers=workers), _outline_ids(carriers)
 
 
@@ -491,7 +523,8 @@ def load_dataset(
             read_options=read_options,
             progress=progress,
             ahead=ahead,
-            measure=workers if measure else None,
+            measure=measure,
+            workers=workers,
         )
     finally:
         ahead.close()
@@ -506,12 +539,10 @@ def _load_dataset(
     read_options: dict[str, dict[str, str]] | None,
     progress: Callable[[str], None] | None,
     ahead: _Ahead,
-    measure: int | Literal[False] | None = False,
+    measure: bool,
+    workers: int | None,
 ) -> Dataset:
-    """:func:`load_dataset`, the attributes of files read ahead of their outlines by ``ahead``.
-
-    ``measure``: False, or the ``workers`` measuring the carriers' outlines (None: the default).
-    """
+    """:func:`load_dataset`, the attributes (and outlines) of files read ahead by ``ahead``."""
     inputs: list[Input] = []
     frames: dict[str, gpd.GeoDataFrame] = {}
     checked_outlines: set[str] = set()  # roles whose every outline the reader found valid
@@ -527,13 +558,16 @@ def _load_dataset(
             # The file is hashed while the reader's worker process reads it (hashlib releases the GIL).
             with ThreadPoolExecutor(max_workers=1) as hashing:
                 digest = hashing.submit(file_hash, path)
-                frames[role], valid = _read_frame(path, options, on_attributes=ahead.receiver(role))
+                measuring = ahead.outlines_receiver(workers=workers) if measure and role == "carriers" else None
+                frames[role], valid = _read_frame(
+                    path, options, on_attributes=ahead.receiver(role), on_outlines=measuring
+                )
                 sha256 = digest.result()
             if valid:
                 checked_outlines.add(role)
             inputs.append(Input.of(role=role, name=path.name, sha256=sha256, bundled=given is None, options=options))
-        if measure is not False and role == "carriers":
-            ahead.measure(frames[role], workers=measure)
+        if measure and role == "carriers":
+            ahead.measure(frames[role], workers=workers)
     # Source references are checked only against the sources that go with the files: the user's
     # own sources table, or ours with our own carriers and zones.
     check_sources = sources is not None or (carriers is None and zones is None)

@@ -128,7 +128,7 @@ import geopandas as gpd  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 
-from geo import data  # noqa: E402
+from geo import data, rollup  # noqa: E402
 from geo.io import reader  # noqa: E402
 from geo.schema import CARRIER_FIELDS, DataError, FrameCells, same_cells  # noqa: E402
 
@@ -326,6 +326,77 @@ def test_problems_found_on_cells_read_ahead_are_the_plain_ones(monkeypatch: pyte
     assert len(ahead.problems) >= 6
 
 
+# --- the outlines sent ahead, and measured while the files are checked -----------------------------------
+
+
+def ids(values: object) -> list[int]:
+    return [id(v) for v in np.asarray(values, dtype=object)]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
+def test_outlines_sent_ahead_are_the_very_outlines_of_the_result(tmp_path: Path, suffix: str) -> None:
+    frame = carriers_frame(10)
+    frame.loc[3, "geometry"] = shapely.Point(121.4, 31.1)  # dropped by the reader
+    two = [shapely.box(121.41, 31.1, 121.411, 31.101), shapely.box(121.42, 31.1, 121.421, 31.101)]
+    frame.loc[5, "geometry"] = shapely.MultiPolygon(two)  # two parts: written anew
+    frame.loc[7, "geometry"] = shapely.Polygon([(121.4, 31.1), (121.401, 31.101), (121.401, 31.1), (121.4, 31.101)])
+    path = write(frame, tmp_path / f"c{suffix}")
+    sent: list[gpd.GeoSeries] = []
+    got = reader.read_path(path, limits=QUICK, on_attributes=lambda _table: None, on_outlines=sent.append)
+    plain = reader.read_path(path, limits=QUICK)
+    same_results(got, plain)
+    assert len(sent) == 1
+    ahead = sent[0]
+    assert len(ahead) == 10
+    assert ahead.crs == "EPSG:4326"
+    kept = [0, 1, 2, 4, 5, 6, 7, 8, 9]
+    pairs = zip(ids(got.frame.geometry.array), ids(ahead.array[kept]), strict=True)
+    from_ahead = [i for i, (a, b) in enumerate(pairs) if a == b]
+    # every polygon left as read is the object decoded ahead; not the multipolygon of two parts (no
+    # bytes went ahead for it) nor the bow tie, which the reader repaired
+    assert from_ahead == [0, 1, 2, 3, 5, 7, 8]
+
+
+def test_no_outlines_go_ahead_of_a_layer_to_be_reprojected(tmp_path: Path) -> None:
+    path = write(carriers_frame(12, crs="EPSG:4549"), tmp_path / "c.parquet")
+    sent: list[gpd.GeoSeries] = []
+    got = reader.read_path(path, limits=QUICK, on_attributes=lambda _table: None, on_outlines=sent.append)
+    same_results(got, reader.read_path(path, limits=QUICK))
+    assert sent == []
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".geojson"])
+def test_a_dataset_measured_while_checked_holds_its_carriers_measures(tmp_path: Path, suffix: str) -> None:
+    frame = carriers_frame(30)
+    two = [shapely.box(121.41, 31.1, 121.411, 31.101), shapely.box(121.42, 31.1, 121.421, 31.101)]
+    frame.loc[4, "geometry"] = shapely.MultiPolygon(two)  # measured after the others (no outline went ahead)
+    carriers, zones = write(frame, tmp_path / f"c{suffix}"), zones_file(tmp_path)
+    measured = data.load_dataset(carriers, zones, context=False, measure=True)
+    plain = data.load_dataset(carriers, zones, context=False)
+    pd.testing.assert_frame_equal(measured.carriers, plain.carriers, check_exact=True)
+    assert plain.outlines is None
+    outlines = measured.outlines
+    assert outlines is not None
+    assert outlines.of_these(measured.carriers)
+    expected = rollup.metric_outlines(measured.carriers)
+    assert outlines.crs == expected.crs
+    assert np.array_equal(outlines.bounds, expected.bounds, equal_nan=True)
+    assert np.array_equal(outlines.areas, expected.areas, equal_nan=True)
+    for mode in ("declared", "largest", "area"):
+        pd.testing.assert_frame_equal(
+            rollup.summarize(measured.carriers, measured.zones, mode=mode, outlines=outlines),
+            rollup.summarize(plain.carriers, plain.zones, mode=mode),
+            check_exact=True,
+        )
+
+
+def test_measures_of_other_outlines_are_not_taken(tmp_path: Path) -> None:
+    ahead = data._Ahead()
+    ahead.measure(carriers_frame(6))
+    assert ahead.outlines(carriers_frame(6)) is None  # equal outlines, other objects: measured anew by the sums
+    ahead.close()
+
+
 # --- what a subverted worker may send ahead ----------------------------------------------------------------
 
 
@@ -366,9 +437,39 @@ def test_a_part_sent_ahead_reaches_the_callback_and_the_answer_follows() -> None
     receive = sent((True, ("early", {"a": 1})), (False, ("ok", "answer")))
     payload, _why, early = _worker._wait(_Ended(), receive, QUICK, handed.append)
     assert handed == [{"a": 1}]
-    assert early == ("value", {"a": 1})
+    assert early == ("value", ({"a": 1},))
     assert payload is not None
     assert _worker._load_answer(payload, early, "x") == ("ok", "answer")
+
+
+def test_parts_sent_ahead_reach_the_callback_in_order_and_the_answer_sees_what_it_made_of_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    handed: list[object] = []
+
+    def take(value: object) -> object:
+        handed.append(value)
+        return f"work on {value}" if value == 2 else None  # on the second: work begun on it
+
+    receive = sent((True, ("early", 1)), (True, ("early", 2)), (False, ("ok", 3)))
+    payload, _why, early = _worker._wait(_Ended(), receive, QUICK, take)
+    assert handed == [1, 2]
+    assert early == ("value", (1, "work on 2"))
+    assert payload is not None
+    seen: list[object] = []
+    real_load = _worker._Unpickler.load
+
+    def load(self: _worker._Unpickler) -> object:  # what the answer's __setstate__ would see
+        seen.extend(_worker.early_value(i) for i in range(2))
+        with pytest.raises(LookupError):
+            _worker.early_value(2)
+        return real_load(self)
+
+    monkeypatch.setattr(_worker._Unpickler, "load", load)
+    assert _worker._load_answer(payload, early, "x") == ("ok", 3)
+    assert seen == [1, "work on 2"]
+    with pytest.raises(LookupError):
+        _worker.early_value(0)  # only while the answer is unpickled
 
 
 @pytest.mark.parametrize(
@@ -382,12 +483,13 @@ def test_a_part_sent_ahead_unasked_is_no_answer(messages: list[tuple[bool, tuple
     assert (payload, why, early) == (None, "crash", None)
 
 
-def test_a_second_part_sent_ahead_is_no_answer() -> None:
+def test_a_part_sent_ahead_past_the_last_allowed_is_no_answer() -> None:
     handed: list[object] = []
-    receive = sent((True, ("early", 1)), (True, ("early", 2)), (False, ("ok", 3)))
+    parts = [(True, ("early", i)) for i in range(_worker.MAX_EARLY + 1)]
+    receive = sent(*parts, (False, ("ok", 3)))
     payload, _why, _early = _worker._wait(_Ended(), receive, QUICK, handed.append)
     assert payload is None
-    assert handed == [1]
+    assert handed == list(range(_worker.MAX_EARLY))
 
 
 def test_a_part_sent_ahead_naming_a_forbidden_type_is_refused_unrun(tmp_path: Path) -> None:
@@ -418,7 +520,7 @@ def test_an_answer_naming_attributes_never_sent_ahead_is_refused() -> None:
     # the packed frame alone, unpacked as the answer's __setstate__ does: no value came ahead
     with pytest.raises(LookupError):
         reader._unpack_frame(pickle.loads(message)[1])  # noqa: S301 - our own bytes
-    _worker._RECEIVED.value = pd.DataFrame({"id": ["a", "b"]})  # two rows for one outline
+    _worker._RECEIVED.value = (pd.DataFrame({"id": ["a", "b"]}),)  # two rows for one outline
     try:
         with pytest.raises(pickle.UnpicklingError):
             reader._unpack_frame(pickle.loads(message)[1])  # noqa: S301 - our own bytes
@@ -438,3 +540,72 @@ def test_attributes_that_cannot_be_read_ahead_are_checked_as_before(
     monkeypatch.setattr(FrameCells, "prepare", broken)
     got = data.load_dataset(carriers, zones, context=False)
     pd.testing.assert_frame_equal(got.carriers, plain.carriers, check_exact=True)
+
+
+def answer_naming(rows: np.ndarray, blobs: list[bytes | None]) -> tuple[object, object]:
+    """(Arrow WKB, rows) as a packed frame carries its outlines, for :func:`reader._outlines`."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    return pa.array(blobs, type=pa.large_binary()), rows
+
+
+@pytest.mark.parametrize(
+    ("rows", "blobs", "ahead"),
+    [
+        (np.array([0, 1], dtype=np.int64), [None, None], False),  # nothing came ahead
+        (np.array([0, 5], dtype=np.int64), [None, None], True),  # a row past those that came
+        (np.array([0, -2], dtype=np.int64), [None, None], True),  # no such row
+        (np.array([0, 1], dtype=np.int64), [None, shapely.box(0, 0, 1, 1).wkb], True),  # bytes twice
+        (np.array([0, 2], dtype=np.int64), [None, None], True),  # a row that came with no outline
+        (np.array([0, 1], dtype=np.int32), [None, None], True),  # not the rows' type
+        (np.array([0], dtype=np.int64), [None, None], True),  # not one row per outline
+    ],
+)
+def test_an_answer_naming_outlines_that_did_not_come_ahead_is_refused(
+    rows: np.ndarray, blobs: list[bytes | None], ahead: bool
+) -> None:
+    import pyarrow as pa  # noqa: PLC0415
+
+    cells, named = answer_naming(rows, blobs)
+    sent = pa.array([shapely.box(0, 0, 1, 1).wkb, shapely.box(1, 1, 2, 2).wkb, None], type=pa.large_binary())
+    _worker._RECEIVED.value = (pd.DataFrame({"id": ["a", "b"]}), (reader._EARLY_OUTLINES, sent))
+    if not ahead:
+        _worker._RECEIVED.value = _worker._RECEIVED.value[:1]
+    try:
+        with pytest.raises(pickle.UnpicklingError):
+            reader._outlines(cells, named)
+    finally:
+        del _worker._RECEIVED.value
+
+
+def test_an_answer_naming_outlines_that_came_ahead_takes_those_objects() -> None:
+    import pyarrow as pa  # noqa: PLC0415
+
+    sent = pa.array([shapely.box(0, 0, 1, 1).wkb, shapely.box(1, 1, 2, 2).wkb], type=pa.large_binary())
+    decoding = reader._Decoding(sent)
+    cells, named = answer_naming(np.array([1, -1], dtype=np.int64), [None, shapely.box(5, 5, 6, 6).wkb])
+    _worker._RECEIVED.value = (pd.DataFrame({"id": ["a", "b"]}), decoding)
+    try:
+        outlines = reader._outlines(cells, named)
+    finally:
+        del _worker._RECEIVED.value
+    assert outlines[0] is decoding.outlines()[1]
+    assert outlines[1].equals(shapely.box(5, 5, 6, 6))
+
+
+@pytest.mark.parametrize("second", ["other", "junk", "numbers"])
+def test_a_second_part_ahead_that_is_not_outlines_that_decode_is_refused(second: str) -> None:
+    import pyarrow as pa  # noqa: PLC0415
+
+    part = {
+        "other": ("another part", 1),
+        "junk": (reader._EARLY_OUTLINES, pa.array([b"\x01\x03\x00\x00\x00junk"], type=pa.large_binary())),
+        "numbers": (reader._EARLY_OUTLINES, pa.array([1, 2])),
+    }[second]
+    cells, named = answer_naming(np.array([0], dtype=np.int64), [None])
+    _worker._RECEIVED.value = (pd.DataFrame({"id": ["a"]}), part)
+    try:
+        with pytest.raises(pickle.UnpicklingError):
+            reader._outlines(cells, named)
+    finally:
+        del _worker._RECEIVED.value

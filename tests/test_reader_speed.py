@@ -158,7 +158,7 @@ def read_both_ways(data: bytes, name: str) -> tuple[reader.ReadResult, reader.Re
     fast = reader._read_here(data, name)
     arrow = GdalFile.load_arrow
     try:
-        GdalFile.load_arrow = lambda self, layer: None  # type: ignore[method-assign,assignment,misc]
+        GdalFile.load_arrow = lambda self, layer, attributes_ready=None: None  # type: ignore[method-assign,assignment,misc]
         slow = reader._read_here(data, name)
     finally:
         GdalFile.load_arrow = arrow  # type: ignore[method-assign]
@@ -344,7 +344,7 @@ def geopandas_pickled(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def result_with(frame: gpd.GeoDataFrame, wire: tuple[np.ndarray, np.ndarray] | None = None) -> reader.ReadResult:
+def result_with(frame: gpd.GeoDataFrame, wire: reader._Wire | None = None) -> reader.ReadResult:
     return reader.ReadResult(
         frame, [], pd.DataFrame(), reader.Note("n", "n"), "EPSG:4326", None, "l", "gpkg", [], "f.gpkg", _wire=wire
     )
@@ -412,15 +412,15 @@ def test_the_files_own_bytes_are_sent_only_for_outlines_still_as_read() -> None:
     stale = np.array([shapely.box(5, 5, 6, 6).wkb, shapely.box(7, 7, 8, 8).wkb], dtype=object)  # not the outlines
     frame = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=gpd.array.from_shapely(read.copy(), crs="EPSG:4326"))
     # the wire's bytes are used for an outline that is still the very object read…
-    trusted = through_the_worker_pipe(result_with(frame, (read, stale)))
+    trusted = through_the_worker_pipe(result_with(frame, reader._Wire(read, stale)))
     assert trusted.frame.geometry.iloc[0].equals(shapely.box(5, 5, 6, 6))
     # …and never for one changed since, in place or not
     frame.loc[0, "geometry"] = shapely.box(9, 9, 10, 10)
-    changed = through_the_worker_pipe(result_with(frame, (read, stale)))
+    changed = through_the_worker_pipe(result_with(frame, reader._Wire(read, stale)))
     assert changed.frame.geometry.iloc[0].equals(shapely.box(9, 9, 10, 10))
     assert changed.frame.geometry.iloc[1].equals(shapely.box(7, 7, 8, 8))
     moved = frame.iloc[::-1].reset_index(drop=True)
-    reordered = through_the_worker_pipe(result_with(moved, (read, stale)))
+    reordered = through_the_worker_pipe(result_with(moved, reader._Wire(read, stale)))
     assert [g.wkb for g in reordered.frame.geometry] == [g.wkb for g in moved.geometry]
 
 

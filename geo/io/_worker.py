@@ -171,7 +171,7 @@ def _child(
 
     Its temporary files go to ``scratch``, a private directory the caller made and removes after
     (:func:`_scratch_dir`), whether the child finished or was killed. ``early``: the target may send
-    one part of its answer ahead (:func:`send_early`).
+    parts of its answer ahead (:func:`send_early`).
     """
     global _EARLY_CONN  # noqa: PLW0603 - this process runs one target
     _EARLY_CONN = conn if early else None
@@ -254,10 +254,12 @@ def _write(conn: Connection, packed: tuple[bytes, list[memoryview]], *, early: b
 
 #: In a worker asked for it (``run_isolated(on_early=…)``): the pipe an early part of the answer goes to.
 _EARLY_CONN: Connection | None = None
-#: In that worker, the object sent early, once it is (:func:`sent_early`).
+#: In that worker, the objects sent early, in order (:func:`sent_early`).
 _SENT_EARLY: list[Any] = []
 #: The message kind of an early part (any other kind is the answer itself).
 _EARLY = "early"
+#: The parts a worker may send ahead of its answer; one more is a malformed answer.
+MAX_EARLY = 2
 
 
 def send_early(value: Any) -> bool:
@@ -265,13 +267,13 @@ def send_early(value: Any) -> bool:
 
     The caller hands it to its ``on_early`` callback while this process goes on, so that both
     processes work at once (the command checks a file's attributes while the worker checks its
-    outlines). Once per worker; True when sent, False anywhere else (the caller's own process, a
-    worker not asked, a second call, a value that cannot be pickled: the answer then carries it).
-    The answer may refer to the value instead of holding it again (:func:`sent_early`,
-    :func:`early_value`).
+    outlines). Up to :data:`MAX_EARLY` parts per worker, each given to the caller in the order sent;
+    True when sent, False anywhere else (the caller's own process, a worker not asked, a part past
+    the last, a value that cannot be pickled: the answer then carries it). The answer may refer to
+    the values instead of holding them again (:func:`sent_early`, :func:`early_value`).
     """
     conn = _EARLY_CONN
-    if conn is None or _SENT_EARLY:
+    if conn is None or len(_SENT_EARLY) >= MAX_EARLY:
         return False
     try:
         packed = _pack((_EARLY, value))
@@ -290,16 +292,18 @@ def sent_early(value: Any) -> bool:
 _RECEIVED = threading.local()
 
 
-def early_value() -> Any:
-    """In the caller, while a worker's answer is unpickled: the value that worker sent early.
+def early_value(index: int = 0) -> Any:
+    """In the caller, while a worker's answer is unpickled: the ``index``-th value that worker sent early.
 
-    For the answer's own ``__setstate__`` (a frame whose attributes went ahead). ``LookupError`` when
-    no value came early: the answer is then malformed.
+    That is what the caller's ``on_early`` returned for it, when it returned something (the work it
+    started on the value), else the value itself. For the answer's own ``__setstate__`` (a frame
+    whose attributes or outlines went ahead). ``LookupError`` when no such value came early: the
+    answer is then malformed.
     """
-    try:
-        return _RECEIVED.value
-    except AttributeError:
-        raise LookupError("no value was sent ahead of this answer") from None
+    values = getattr(_RECEIVED, "value", ())
+    if not 0 <= index < len(values):
+        raise LookupError(f"no value number {index} was sent ahead of this answer")
+    return values[index]
 
 
 def _receive(receive: Connection, deadline: float, limits: Limits) -> tuple[bytes, list[bytearray]] | None:
@@ -558,18 +562,19 @@ def _huge_pages(wanted: bool) -> bool:
 
 
 #: What came ahead of a worker's answer: nothing, ``("value", v)``, or ``("error", why)`` when it was refused.
+#: What came ahead of an answer: ("value", the values in order) or ("error", why); None: nothing.
 _Early = tuple[str, Any] | None
 
 
 def _wait(
-    process: Any, receive: Connection, limits: Limits, on_early: Callable[[Any], None] | None = None
+    process: Any, receive: Connection, limits: Limits, on_early: Callable[[Any], Any] | None = None
 ) -> tuple[tuple[bytes, list[bytearray]] | None, str, _Early]:
     """The child's message (or None) and, without one, why: ``time`` or ``crash``; the child is gone after.
 
-    With ``on_early``, a part the child sends ahead of its answer (:func:`send_early`) is unpickled
+    With ``on_early``, each part the child sends ahead of its answer (:func:`send_early`) is unpickled
     (with the same restrictions) and handed to ``on_early`` at once, and the answer is waited for
     within the same deadline; the third value says what came early. A part sent early unasked, or
-    twice, is a malformed answer (as if the child had crashed).
+    past :data:`MAX_EARLY`, is a malformed answer (as if the child had crashed).
     """
     deadline = time.monotonic() + limits.worker_seconds
     budget = limits.worker_memory_bytes  # for the parts together
@@ -589,10 +594,12 @@ def _wait(
                     if part is None:
                         why = "time"
                 if part is not None and part[0]:  # sent ahead of the answer
-                    if on_early is None or early is not None:
+                    values = () if early is None else early[1]
+                    if on_early is None or len(values) >= MAX_EARLY:
                         break
                     budget -= len(part[1]) + sum(len(b) for b in part[2])
-                    early = _take_early(part[1], part[2], on_early)
+                    taken = _take_early(part[1], part[2], on_early)
+                    early = taken if taken[0] == "error" else ("value", (*values, taken[1]))
                     if early[0] == "error":
                         break
                     continue
@@ -611,8 +618,11 @@ def _wait(
     return payload, why, early
 
 
-def _take_early(payload: bytes, buffers: list[bytearray], on_early: Callable[[Any], None]) -> tuple[str, Any]:
-    """Unpickle a part sent ahead (restricted as any answer) and give its value to ``on_early``."""
+def _take_early(payload: bytes, buffers: list[bytearray], on_early: Callable[[Any], Any]) -> tuple[str, Any]:
+    """Unpickle a part sent ahead (restricted as any answer) and give its value to ``on_early``.
+
+    Returns ("value", what ``on_early`` returned, or the value when it returned None), or ("error", why).
+    """
     try:
         with _collector_paused():
             kind, value = _Unpickler(io.BytesIO(payload), buffers=buffers).load()
@@ -620,8 +630,8 @@ def _take_early(payload: bytes, buffers: list[bytearray], on_early: Callable[[An
         return "error", str(exc)
     if kind != _EARLY:
         return "error", f"a part sent ahead is {kind!r}"
-    on_early(value)
-    return "value", value
+    taken = on_early(value)
+    return "value", value if taken is None else taken
 
 
 def run_isolated(
@@ -631,7 +641,7 @@ def run_isolated(
     kwargs: dict[str, Any],
     limits: Limits | None = None,
     *,
-    on_early: Callable[[Any], None] | None = None,
+    on_early: Callable[[Any], Any] | None = None,
 ) -> Any:
     """Run ``target(*args, **kwargs)`` in a limited child process and return its result.
 
@@ -646,9 +656,10 @@ def run_isolated(
     limits
         The caps; ``worker_memory_bytes`` and ``worker_seconds`` bound the child.
     on_early
-        Called in this process with what the target sends ahead of its result (:func:`send_early`),
-        as soon as it arrives, while the child goes on; it should return at once (start a thread).
-        Without it the child sends nothing early.
+        Called in this process with each value the target sends ahead of its result
+        (:func:`send_early`), as soon as it arrives, while the child goes on; it should return at once
+        (start a thread). What it returns (None: the value itself) is what the result's unpickling
+        sees as that value (:func:`early_value`). Without it the child sends nothing early.
 
     Raises
     ------
@@ -673,7 +684,7 @@ def run_isolated(
 def _load_answer(payload: tuple[bytes, list[bytearray]], early: _Early, source: str) -> tuple[str, Any]:
     """The answer unpickled (restricted); what came early is :func:`early_value` meanwhile."""
     if early is not None:
-        _RECEIVED.value = early[1]
+        _RECEIVED.value = tuple(early[1])
     try:
         with _collector_paused():
             kind, value = _Unpickler(io.BytesIO(payload[0]), buffers=payload[1]).load()
@@ -693,7 +704,7 @@ def _run(
     kwargs: dict[str, Any],
     limits: Limits,
     *,
-    on_early: Callable[[Any], None] | None = None,
+    on_early: Callable[[Any], Any] | None = None,
 ) -> Any:
     ctx = _context()
     try:

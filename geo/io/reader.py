@@ -39,10 +39,11 @@ import warnings
 import xml.parsers.expat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -182,7 +183,7 @@ class ReadResult:
     filename: str = ""
     #: The outlines as read and the file's WKB of those left unchanged (:func:`_pack_frame`): only
     #: to send the frame from the reader's process; never pickled itself.
-    _wire: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    _wire: _Wire | None = field(default=None, repr=False, compare=False)
     #: The attributes the worker sent to its caller ahead of the result (:func:`geo.io._worker.send_early`),
     #: which the result then names instead of sending them again; only in the reader's process.
     _early: pd.DataFrame | None = field(default=None, repr=False, compare=False)
@@ -797,6 +798,7 @@ def _finish(
     attrs, mapped = attributes.of(raw.attrs)
     notes: list[Note] = [*raw.notes, *mapped]
     early = attributes.send(raw.attrs)
+    ahead = early is not None and _send_outlines(raw, crs, swap_xy)
     id_col = "id" if "id" in attrs.columns else _id_column(attrs)
     ledger = Ledger(attrs[id_col] if id_col else None)
     for note in notes:
@@ -819,7 +821,7 @@ def _finish(
     frame = _frame(attrs, outlines, kept)
     wire = None
     if raw.wkb is not None and not moved:  # the file's own bytes for every outline left as read
-        wire = (outlines, np.where(untouched & valid, raw.wkb, None)[kept])
+        wire = _Wire(outlines, np.where(untouched & valid, raw.wkb, None)[kept], np.flatnonzero(kept), ahead)
     problems: list[Problem] = []
     if role in ("carriers", "zones"):
         # Every outline kept passed GEOS's validity check here; a repaired one was made valid, so those
@@ -860,22 +862,119 @@ def _frame(attrs: pd.DataFrame, outlines: np.ndarray, kept: np.ndarray) -> gpd.G
 
 
 #: A frame as :meth:`ReadResult.__getstate__` sends it (the tag, then :func:`_pack_frame`'s fields).
-_PACKED = "geo.io.reader:frame-wkb-1"
+_PACKED = "geo.io.reader:frame-wkb-2"
+
+
+class _Wire(NamedTuple):
+    """What :func:`_pack_frame` may send of a frame's outlines instead of writing each one again."""
+
+    #: The frame's outlines as the read left them (the objects themselves).
+    outlines: np.ndarray
+    #: Per row of the frame, the file's WKB of its outline when that is still as read, else None.
+    wkb: np.ndarray
+    #: Per row of the frame, its row in the file (``Raw``'s), for outlines sent ahead.
+    rows: np.ndarray | None = None
+    #: Whether the file's WKB of every outline (``Raw.wkb``) went to the caller ahead (:func:`_send_outlines`).
+    ahead: bool = False
+
+
+#: In a worker's part sent ahead: the file's WKB of the outlines read (:func:`_send_outlines`).
+_EARLY_OUTLINES = "geo.io.reader:outlines-sent-early"
+
+
+def _send_outlines(raw: Raw, crs: str | None, swap_xy: bool | None) -> bool:
+    """Send the file's own WKB of the outlines read as they are (``Raw.wkb``) to the caller ahead; whether sent.
+
+    Only bytes this worker has decoded already go, so the caller decodes nothing the reader has not: the
+    caller decodes them while this worker checks the outlines, and the result names each outline left
+    as read by its row instead of sending its WKB (:func:`_pack_frame`). Sent after the attribute table
+    (as the second part ahead, :func:`geo.io._worker.early_value`), only when some row has bytes and the
+    layer declares WGS-84 with nothing asked of its coordinates (outlines to be reprojected would not be
+    the result's).
+    """
+    import pyarrow as pa  # noqa: PLC0415 - loaded with the reader's formats
+
+    declared = raw.declared
+    wgs84 = declared is not None and declared.is_geographic and declared.equals(WGS84, ignore_axis_order=True)
+    if raw.wkb is None or not wgs84 or crs is not None or swap_xy or pd.isna(raw.wkb).all():
+        return False
+    return send_early((_EARLY_OUTLINES, pa.array(raw.wkb, type=pa.large_binary(), from_pandas=True)))
+
+
+def _sent_outlines(value: Any) -> Any:
+    """The Arrow WKB of a part sent ahead that is the outlines (:func:`_send_outlines`), else None."""
+    import pyarrow as pa  # noqa: PLC0415 - loaded with the reader
+
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == _EARLY_OUTLINES:
+        cells = value[1]
+        if isinstance(cells, pa.Array) and pa.types.is_large_binary(cells.type):
+            return cells
+    return None
+
+
+class _Decoding:
+    """The caller's decoding of the outlines a worker sent ahead (:func:`_send_outlines`), in a thread of its own.
+
+    ``then``: called in that thread with the outlines decoded, as a GeoSeries in EPSG:4326 (``on_outlines``
+    of :func:`read_path`); what it does is its own business (a failure there changes nothing here).
+    """
+
+    def __init__(self, cells: Any, *, then: Callable[[gpd.GeoSeries], None] | None = None) -> None:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geo-outlines")
+        self._done: Future[np.ndarray] = pool.submit(self._decode, cells, then)
+        pool.shutdown(wait=False)
+
+    @staticmethod
+    def _decode(cells: Any, then: Callable[[gpd.GeoSeries], None] | None) -> np.ndarray:
+        outlines = _decoded(cells)
+        if then is not None:
+            with contextlib.suppress(Exception):
+                then(gpd.GeoSeries(gpd.array.GeometryArray(outlines, crs="EPSG:4326"), copy=False))
+        return outlines
+
+    def outlines(self) -> np.ndarray:
+        """The outlines decoded, one per row of the file (None where no bytes came)."""
+        return self._done.result()
+
+
+def _decoded(cells: Any) -> np.ndarray:
+    """Shapely outlines of an Arrow array of WKB (None where null)."""
+    return np.asarray(shapely.from_wkb(cells.to_numpy(zero_copy_only=False)), dtype=object)
+
+
+def _early_outlines() -> np.ndarray:
+    """In the caller, while a worker's answer is unpickled: the outlines it sent ahead, decoded.
+
+    ``pickle.UnpicklingError`` when the second part sent ahead is not such outlines, or they do not decode.
+    """
+    try:
+        sent = early_value(1)
+    except LookupError as exc:
+        raise pickle.UnpicklingError("the answer names outlines never sent ahead") from exc
+    cells = _sent_outlines(sent)
+    try:
+        if isinstance(sent, _Decoding):
+            return sent.outlines()
+        if cells is not None:  # nobody started decoding them
+            return _decoded(cells)
+    except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
+        raise pickle.UnpicklingError(f"the outlines sent ahead do not decode ({exc})") from exc
+    raise pickle.UnpicklingError("the second part sent ahead is not the outlines")
 
 
 #: In a packed frame, in place of its attributes: "the table the worker sent ahead" (:func:`_pack_frame`).
 _EARLY_ATTRS = "geo.io.reader:attributes-sent-early"
 
 
-def _pack_frame(
-    frame: pd.DataFrame, wire: tuple[np.ndarray, np.ndarray] | None, *, early: pd.DataFrame | None = None
-) -> Any:
+def _pack_frame(frame: pd.DataFrame, wire: _Wire | None, *, early: pd.DataFrame | None = None) -> Any:
     """A GeoDataFrame as its attributes plus every outline's WKB in one Arrow binary array.
 
     geopandas pickles outlines as a million separate WKB objects; one array of them is written and
     read in one piece. Where ``wire`` holds the file's own WKB for an outline that is still the very
-    object read (checked object by object), those bytes are sent as they are; every other outline is
-    written anew. Anything but a GeoDataFrame with an active geometry column is returned as is.
+    object read (checked object by object), those bytes are sent as they are, or, when they went to
+    the caller ahead (``wire.ahead``), the outline is named by its row in the file and no bytes are
+    sent; every other outline is written anew. Anything but a GeoDataFrame with an active geometry
+    column is returned as is.
 
     ``early``: the attribute table this worker sent its caller ahead (:func:`geo.io._worker.send_early`).
     When the frame's attributes are that table's very columns (every row kept), they are named, not
@@ -892,10 +991,15 @@ def _pack_frame(
     data = np.asarray(array, dtype=object)  # the shapely objects themselves
     blobs = np.full(len(data), None, dtype=object)
     fresh = np.ones(len(data), dtype=bool)
-    if wire is not None and len(wire[0]) == len(data):
-        same = np.fromiter(map(id, data), np.int64, len(data)) == np.fromiter(map(id, wire[0]), np.int64, len(data))
-        reuse = same & ~pd.isna(wire[1])  # wire[0] holds the objects read, so their ids cannot be reused
-        blobs[reuse] = wire[1][reuse]
+    rows = None  # per row: its row in the file, whose outline went ahead (-1: its WKB is in ``cells``)
+    if wire is not None and len(wire.outlines) == len(data):
+        read = wire.outlines
+        same = np.fromiter(map(id, data), np.int64, len(data)) == np.fromiter(map(id, read), np.int64, len(data))
+        reuse = same & ~pd.isna(wire.wkb)  # wire.outlines holds the objects read, so their ids cannot be reused
+        if wire.ahead and wire.rows is not None:
+            rows = np.where(reuse, wire.rows, -1).astype(np.int64)
+        else:
+            blobs[reuse] = wire.wkb[reuse]
         fresh = ~reuse
     blobs[fresh] = shapely.to_wkb(data[fresh])
     cells = pa.array(blobs, type=pa.large_binary(), from_pandas=True)
@@ -904,7 +1008,7 @@ def _pack_frame(
     sent = attrs
     if early is not None and sent_early(early) and _same_table(attrs, early):
         sent = _EARLY_ATTRS
-    return (_PACKED, sent, name, list(frame.columns).index(name), array.crs, cells, dict(frame.attrs))
+    return (_PACKED, sent, name, list(frame.columns).index(name), array.crs, cells, dict(frame.attrs), rows)
 
 
 def _same_table(attrs: pd.DataFrame, early: pd.DataFrame) -> bool:
@@ -921,17 +1025,37 @@ def _unpack_frame(packed: Any) -> Any:
     """The GeoDataFrame :func:`_pack_frame` packed (anything else as is)."""
     if not (isinstance(packed, tuple) and packed and packed[0] == _PACKED):
         return packed
-    _, attrs, name, position, crs, cells, frame_attrs = packed
+    _, attrs, name, position, crs, cells, frame_attrs, rows = packed
     if isinstance(attrs, str) and attrs == _EARLY_ATTRS:  # the table the worker sent ahead
         attrs = early_value()
         if not isinstance(attrs, pd.DataFrame) or len(attrs) != len(cells):
             raise pickle.UnpicklingError("the attributes sent ahead do not fit the outlines")
-    outlines = gpd.array.GeometryArray(shapely.from_wkb(cells.to_numpy(zero_copy_only=False)), crs=crs)
+    outlines = gpd.array.GeometryArray(_outlines(cells, rows), crs=crs)
     columns = attrs.copy(deep=False)
     columns.insert(position, name, outlines)
     frame = gpd.GeoDataFrame(columns, geometry=name, copy=False)  # the columns were made for it: no copy
     frame.attrs.update(frame_attrs)
     return frame
+
+
+def _outlines(cells: Any, rows: Any) -> np.ndarray:
+    """A packed frame's outlines: its WKB (``cells``), and where ``rows`` names a row of the file (≥ 0), that
+    row's outline sent ahead (:func:`_pack_frame`); a row named that never came is a malformed answer."""
+    blobs = cells.to_numpy(zero_copy_only=False)
+    if rows is None:
+        return shapely.from_wkb(blobs)
+    if not isinstance(rows, np.ndarray) or rows.dtype != np.int64 or rows.shape != (len(blobs),):
+        raise pickle.UnpicklingError("the rows of the outlines sent ahead do not fit the frame")
+    ahead = _early_outlines()
+    named = rows >= 0
+    if (rows < -1).any() or (rows >= len(ahead)).any():
+        raise pickle.UnpicklingError("the answer names a row of outlines never sent ahead")
+    outlines = np.empty(len(blobs), dtype=object)
+    outlines[named] = ahead[rows[named]]
+    if pd.isna(outlines[named]).any() or not pd.isna(blobs[named]).all():
+        raise pickle.UnpicklingError("the answer names outlines that did not come ahead, or sends them twice")
+    outlines[~named] = shapely.from_wkb(blobs[~named])
+    return outlines
 
 
 _SOURCE_ZH = {
@@ -1009,8 +1133,15 @@ def read_path(path: Path | str, **kwargs: Any) -> ReadResult:
     very columns when every row was kept, so work begun on them (reading cells for the contract
     check: :meth:`geo.schema.FrameCells.warm`) carries over; it is not called when the read fails
     before the attributes are read.
+
+    ``on_outlines`` (optional, with ``on_attributes``): called in a thread of this process with the
+    outlines of a WGS-84 layer as the worker decoded them (a GeoSeries, one per row of the file, None
+    where the worker will write the outline anew), while the worker checks them. The result's frame
+    holds these very objects for every outline the checks left as read, so work begun on them
+    (measuring them: :func:`geo.rollup.metric_outlines`) carries over.
     """
     on_attributes = kwargs.pop("on_attributes", None)
+    on_outlines = kwargs.pop("on_outlines", None)
     limits = kwargs["limits"] = kwargs.get("limits") or Limits.local()
     path = Path(path)
     _refuse_if_too_large(path, limits)
@@ -1020,17 +1151,22 @@ def read_path(path: Path | str, **kwargs: Any) -> ReadResult:
         (str(path),),
         kwargs,
         limits,
-        on_early=None if on_attributes is None else _attributes_to(on_attributes),
+        on_early=None if on_attributes is None else _parts_to(on_attributes, on_outlines),
     )
     return result
 
 
-def _attributes_to(on_attributes: Any) -> Any:
-    """The worker's early part (:func:`_finish`'s attribute table) for ``on_attributes``; anything else dropped."""
+def _parts_to(on_attributes: Any, on_outlines: Any) -> Any:
+    """The worker's parts sent ahead: :func:`_finish`'s attribute table to ``on_attributes``, the outlines
+    (:func:`_send_outlines`) decoded in a thread of their own (:class:`_Decoding`) and then handed to
+    ``on_outlines`` (if any); anything else dropped."""
 
-    def hand_over(value: Any) -> None:
+    def hand_over(value: Any) -> _Decoding | None:
         if isinstance(value, pd.DataFrame):
             on_attributes(value)
+        elif (cells := _sent_outlines(value)) is not None:
+            return _Decoding(cells, then=on_outlines)
+        return None
 
     return hand_over
 
