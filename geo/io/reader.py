@@ -888,17 +888,21 @@ def _send_outlines(raw: Raw, crs: str | None, swap_xy: bool | None) -> bool:
     Only bytes this worker has decoded already go, so the caller decodes nothing the reader has not: the
     caller decodes them while this worker checks the outlines, and the result names each outline left
     as read by its row instead of sending its WKB (:func:`_pack_frame`). Sent after the attribute table
-    (as the second part ahead, :func:`geo.io._worker.early_value`), only when some row has bytes and the
-    layer declares WGS-84 with nothing asked of its coordinates (outlines to be reprojected would not be
-    the result's).
+    (as the second part ahead, :func:`geo.io._worker.early_value`), only when the layer declares WGS-84
+    with nothing asked of its coordinates (outlines to be reprojected would not be the result's), and
+    only its polygons: a GeoPackage's multipolygons of one part, decoded beside the caller's other work,
+    made a million-footprint command slower (10.5 s against 9.3 s), so they cross with the answer.
     """
     import pyarrow as pa  # noqa: PLC0415 - loaded with the reader's formats
 
     declared = raw.declared
     wgs84 = declared is not None and declared.is_geographic and declared.equals(WGS84, ignore_axis_order=True)
-    if raw.wkb is None or not wgs84 or crs is not None or swap_xy or pd.isna(raw.wkb).all():
+    if raw.wkb is None or not wgs84 or crs is not None or swap_xy:
         return False
-    return send_early((_EARLY_OUTLINES, pa.array(raw.wkb, type=pa.large_binary(), from_pandas=True)))
+    wkb = np.where(shapely.get_type_id(raw.geoms) == shapely.GeometryType.POLYGON, raw.wkb, None)
+    if pd.isna(wkb).all():
+        return False
+    return send_early((_EARLY_OUTLINES, pa.array(wkb, type=pa.large_binary(), from_pandas=True)))
 
 
 def _sent_outlines(value: Any) -> Any:
