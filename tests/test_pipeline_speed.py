@@ -376,12 +376,15 @@ def test_a_dataset_measured_while_checked_holds_its_carriers_measures(tmp_path: 
     pd.testing.assert_frame_equal(measured.carriers, plain.carriers, check_exact=True)
     assert plain.outlines is None
     outlines = measured.outlines
-    assert outlines is not None
-    assert outlines.of_these(measured.carriers)
-    expected = rollup.metric_outlines(measured.carriers)
-    assert outlines.crs == expected.crs
-    assert np.array_equal(outlines.bounds, expected.bounds, equal_nan=True)
-    assert np.array_equal(outlines.areas, expected.areas, equal_nan=True)
+    if suffix == ".geojson":  # no outline comes ahead of a GeoJSON's read: the sums measure them
+        assert outlines is None
+    else:
+        assert outlines is not None
+        assert outlines.of_these(measured.carriers)
+        expected = rollup.metric_outlines(measured.carriers)
+        assert outlines.crs == expected.crs
+        assert np.array_equal(outlines.bounds, expected.bounds, equal_nan=True)
+        assert np.array_equal(outlines.areas, expected.areas, equal_nan=True)
     for mode in ("declared", "largest", "area"):
         pd.testing.assert_frame_equal(
             rollup.summarize(measured.carriers, measured.zones, mode=mode, outlines=outlines),
@@ -390,9 +393,9 @@ def test_a_dataset_measured_while_checked_holds_its_carriers_measures(tmp_path: 
         )
 
 
-def test_measures_of_other_outlines_are_not_taken(tmp_path: Path) -> None:
+def test_measures_of_other_outlines_are_not_taken() -> None:
     ahead = data._Ahead()
-    ahead.measure(carriers_frame(6))
+    ahead.outlines_receiver(workers=None)(carriers_frame(6).geometry)
     assert ahead.outlines(carriers_frame(6)) is None  # equal outlines, other objects: measured anew by the sums
     ahead.close()
 
