@@ -444,8 +444,9 @@ class _Ahead:
         return start
 
     def outlines(self, carriers: gpd.GeoDataFrame) -> MetricOutlines | None:
-        """The measure :meth:`measure` started, for ``carriers``: the very outlines measured, in the same
-        order, in another frame (normalized from the one measured). None when nothing was measured."""
+        """The measures of the outlines sent ahead (:meth:`outlines_receiver`), for ``carriers``, whose
+        outlines are those very objects in the same order (a frame normalized from the one read); rows
+        that came with none are measured now. None when nothing was measured, or not these outlines."""
         if self._measuring is None:
             return None
         outlines, ids = self._measuring.result()

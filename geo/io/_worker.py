@@ -561,8 +561,8 @@ def _huge_pages(wanted: bool) -> bool:
     return False
 
 
-#: What came ahead of a worker's answer: nothing, ``("value", v)``, or ``("error", why)`` when it was refused.
-#: What came ahead of an answer: ("value", the values in order) or ("error", why); None: nothing.
+#: What came ahead of a worker's answer: nothing (None), ``("value", (v, …))`` in the order sent, or
+#: ``("error", why)`` when a part was refused.
 _Early = tuple[str, Any] | None
 
 
@@ -684,7 +684,7 @@ def run_isolated(
 def _load_answer(payload: tuple[bytes, list[bytearray]], early: _Early, source: str) -> tuple[str, Any]:
     """The answer unpickled (restricted); what came early is :func:`early_value` meanwhile."""
     if early is not None:
-        _RECEIVED.value = tuple(early[1])
+        _RECEIVED.value = early[1]
     try:
         with _collector_paused():
             kind, value = _Unpickler(io.BytesIO(payload[0]), buffers=payload[1]).load()
