@@ -86,10 +86,11 @@ def test_parts_larger_than_the_pipe_arrive_whole_in_writable_memory() -> None:
     small = b"x" * 100
     head = _worker._COUNT.pack(2) + len(big).to_bytes(8, "little") + len(small).to_bytes(8, "little")
     thread = _send_later(send, [head, b"pickle", big, small])
-    got = _worker._receive(receive, deadline=time.monotonic() + 30, limits=Limits())
+    got = _worker._receive_part(receive, time.monotonic() + 30, Limits().worker_memory_bytes)
     thread.join()
     assert got is not None
-    payload, buffers = got
+    early, payload, buffers = got
+    assert early is False
     assert payload == b"pickle"
     assert [bytes(b) for b in buffers] == [big, small]
     assert all(isinstance(b, bytearray) for b in buffers)
@@ -101,7 +102,7 @@ def test_a_part_longer_than_announced_is_refused_before_it_is_read() -> None:
     send.send_bytes(b"pickle")
     send.send_bytes(b"0123456789abcdef")  # 16 bytes where 8 were announced
     with pytest.raises(EOFError):
-        _worker._receive(receive, deadline=time.monotonic() + 5, limits=Limits())
+        _worker._receive_part(receive, time.monotonic() + 5, Limits().worker_memory_bytes)
 
 
 def test_a_pickle_larger_than_the_workers_memory_is_refused() -> None:
@@ -109,7 +110,7 @@ def test_a_pickle_larger_than_the_workers_memory_is_refused() -> None:
     send.send_bytes(_worker._COUNT.pack(0))
     send.send_bytes(b"p" * 4096)
     with pytest.raises(EOFError):
-        _worker._receive(receive, deadline=time.monotonic() + 5, limits=Limits(worker_memory_bytes=1024))
+        _worker._receive_part(receive, time.monotonic() + 5, 1024)
 
 
 def test_a_pipe_closed_in_the_middle_of_a_part_is_no_answer() -> None:
@@ -119,7 +120,7 @@ def test_a_pipe_closed_in_the_middle_of_a_part_is_no_answer() -> None:
     os.write(write_fd, (100).to_bytes(4, "big") + b"only part of it")
     os.close(write_fd)
     with pytest.raises(EOFError):
-        _worker._receive(receive, deadline=time.monotonic() + 5, limits=Limits())
+        _worker._receive_part(receive, time.monotonic() + 5, Limits().worker_memory_bytes)
 
 
 # --- the attributes sent ahead of the outlines ------------------------------------------------------------

@@ -493,10 +493,10 @@ def test_an_answer_announcing_more_than_the_worker_could_hold_is_refused() -> No
     limits = Limits(worker_memory_bytes=1024)
     send.send_bytes(_worker._COUNT.pack(1) + (10**12).to_bytes(8, "little"))
     with pytest.raises(EOFError):
-        _worker._receive(receive, deadline=time.monotonic() + 5, limits=limits)
+        _worker._receive_part(receive, time.monotonic() + 5, limits.worker_memory_bytes)
     send.send_bytes(_worker._COUNT.pack(5000))  # more buffers than allowed, and a header that does not match
     with pytest.raises(EOFError):
-        _worker._receive(receive, deadline=time.monotonic() + 5, limits=limits)
+        _worker._receive_part(receive, time.monotonic() + 5, limits.worker_memory_bytes)
 
 
 def test_an_answer_cut_short_is_no_answer() -> None:
@@ -507,10 +507,11 @@ def test_an_answer_cut_short_is_no_answer() -> None:
     send.send_bytes(pickle.dumps("x"))
     send.send_bytes(b"12345678")  # 8 bytes of the 16 announced
     with pytest.raises(EOFError):
-        _worker._receive(receive, deadline=time.monotonic() + 5, limits=Limits())
+        _worker._receive_part(receive, time.monotonic() + 5, Limits().worker_memory_bytes)
     receive2, send2 = multiprocessing.Pipe(duplex=False)
     send2.send_bytes(_worker._COUNT.pack(0))
-    assert _worker._receive(receive2, deadline=time.monotonic() + 0.2, limits=Limits()) is None  # pickle never came
+    never = _worker._receive_part(receive2, time.monotonic() + 0.2, Limits().worker_memory_bytes)
+    assert never is None  # the pickle never came
 
 
 def test_no_scratch_directory_is_a_bilingual_refusal(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -214,7 +214,7 @@ def _send(conn: Connection, message: tuple[str, Any]) -> None:
     Four parts, in order: the number of out-of-band buffers and their sizes, the pickle, then each
     buffer as it lies in memory. A million footprints' frame is 230 MB, most of it Arrow and numpy
     buffers: they are written to the pipe from where they are instead of being copied into one
-    pickle first, and the caller receives each into memory it can use as is (:func:`_receive`).
+    pickle first, and the caller receives each into memory it can use as is (:func:`_receive_part`).
     """
     try:
         packed = _pack(message)
@@ -306,20 +306,15 @@ def early_value(index: int = 0) -> Any:
     return values[index]
 
 
-def _receive(receive: Connection, deadline: float, limits: Limits) -> tuple[bytes, list[bytearray]] | None:
-    """The child's pickle and out-of-band buffers as :func:`_send` sent them; None when time ran out.
-
-    Each buffer is received into a ``bytearray`` of the size announced, so that the arrays rebuilt on
-    it are writable like any other. The sizes together may not pass the child's own memory cap (a
-    child that claims more is treated as one that crashed), nor may one part wait past the deadline.
-    Parts are read from the pipe straight into their memory (:func:`_recv_into`), not gathered first.
-    """
-    part = _receive_part(receive, deadline, limits.worker_memory_bytes)
-    return None if part is None else (part[1], part[2])
-
-
 def _receive_part(receive: Connection, deadline: float, budget: int) -> tuple[bool, bytes, list[bytearray]] | None:
-    """:func:`_receive` with whether the message is a part sent early, its sizes capped by ``budget``."""
+    """One message of the child as :func:`_write` sent it: (sent ahead?, the pickle, its out-of-band buffers).
+
+    None when time ran out. Each buffer is received into a ``bytearray`` of the size announced, so that
+    the arrays rebuilt on it are writable like any other. The sizes together may not pass ``budget``
+    (what is left of the child's own memory cap: a child that claims more is treated as one that
+    crashed), nor may one part wait past the deadline. Parts are read from the pipe straight into their
+    memory (:func:`_recv_into`), not gathered first.
+    """
     head = receive.recv_bytes(8 * (_MAX_BUFFERS + 1))
     (count,) = _COUNT.unpack_from(head)
     early = bool(count & _EARLY_PART)
@@ -599,9 +594,10 @@ def _wait(
                         break
                     budget -= len(part[1]) + sum(len(b) for b in part[2])
                     taken = _take_early(part[1], part[2], on_early)
-                    early = taken if taken[0] == "error" else ("value", (*values, taken[1]))
-                    if early[0] == "error":
+                    if taken[0] == "error":
+                        early = taken
                         break
+                    early = ("value", (*values, taken[1]))
                     continue
                 if part is not None:
                     payload = (part[1], part[2])
