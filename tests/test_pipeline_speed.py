@@ -572,7 +572,7 @@ def test_an_answer_naming_outlines_that_did_not_come_ahead_is_refused(
 
     cells, named = answer_naming(rows, blobs)
     sent = pa.array([shapely.box(0, 0, 1, 1).wkb, shapely.box(1, 1, 2, 2).wkb, None], type=pa.large_binary())
-    _worker._RECEIVED.value = (pd.DataFrame({"id": ["a", "b"]}), (reader._EARLY_OUTLINES, sent))
+    _worker._RECEIVED.value = (pd.DataFrame({"id": ["a", "b"]}), reader._Decoding(sent))  # as the caller holds them
     if not ahead:
         _worker._RECEIVED.value = _worker._RECEIVED.value[:1]
     try:
@@ -601,13 +601,16 @@ def test_an_answer_naming_outlines_that_came_ahead_takes_those_objects() -> None
 def test_a_second_part_ahead_that_is_not_outlines_that_decode_is_refused(second: str) -> None:
     import pyarrow as pa  # noqa: PLC0415
 
+    hand_over = reader._parts_to(lambda _table: None, None)  # what the caller makes of each part ahead
     part = {
         "other": ("another part", 1),
         "junk": (reader._EARLY_OUTLINES, pa.array([b"\x01\x03\x00\x00\x00junk"], type=pa.large_binary())),
         "numbers": (reader._EARLY_OUTLINES, pa.array([1, 2])),
     }[second]
+    taken = hand_over(part)
+    assert (taken is not None) == (second == "junk")  # only WKB is decoded; the rest is left as it came
     cells, named = answer_naming(np.array([0], dtype=np.int64), [None])
-    _worker._RECEIVED.value = (pd.DataFrame({"id": ["a"]}), part)
+    _worker._RECEIVED.value = (pd.DataFrame({"id": ["a"]}), part if taken is None else taken)
     try:
         with pytest.raises(pickle.UnpicklingError):
             reader._outlines(cells, named)

@@ -949,21 +949,20 @@ def _decoded(cells: Any) -> np.ndarray:
 def _early_outlines() -> np.ndarray:
     """In the caller, while a worker's answer is unpickled: the outlines it sent ahead, decoded.
 
-    ``pickle.UnpicklingError`` when the second part sent ahead is not such outlines, or they do not decode.
+    The caller started decoding them as they came (:func:`_parts_to`); anything else in their place is
+    not outlines. ``pickle.UnpicklingError`` when the second part sent ahead is not such outlines, or
+    they do not decode.
     """
     try:
         sent = early_value(1)
     except LookupError as exc:
         raise pickle.UnpicklingError("the answer names outlines never sent ahead") from exc
-    cells = _sent_outlines(sent)
+    if not isinstance(sent, _Decoding):
+        raise pickle.UnpicklingError("the second part sent ahead is not the outlines")
     try:
-        if isinstance(sent, _Decoding):
-            return sent.outlines()
-        if cells is not None:  # nobody started decoding them
-            return _decoded(cells)
+        return sent.outlines()
     except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
         raise pickle.UnpicklingError(f"the outlines sent ahead do not decode ({exc})") from exc
-    raise pickle.UnpicklingError("the second part sent ahead is not the outlines")
 
 
 #: In a packed frame, in place of its attributes: "the table the worker sent ahead" (:func:`_pack_frame`).
